@@ -1,0 +1,4 @@
+import type { CommandRegistrar } from '../program.js';
+
+// One line per command group. Each group is a module of its own under commands/.
+export const COMMAND_GROUPS: readonly CommandRegistrar[] = [];

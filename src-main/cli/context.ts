@@ -1,0 +1,44 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Global options shared by every verb (see `mssante --help`). */
+export interface GlobalOptions {
+  home: string;
+  pkcs11Module?: string;
+  token?: string;
+  pinStdin: boolean;
+  json: boolean;
+}
+
+/** What a command receives: its global options and the two output channels. */
+export interface CliContext extends GlobalOptions {
+  /** Result on stdout: `json` when --json, otherwise `text`. */
+  result(json: unknown, text: string | (() => string)): void;
+  /** Progress and prompts on stderr (never pollutes --json output). */
+  progress(line: string): void;
+}
+
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MSSANTE_HOME) return env.MSSANTE_HOME;
+  if (process.platform === 'win32' && env.APPDATA) return join(env.APPDATA, 'mssante');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'mssante');
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'mssante');
+}
+
+export function makeContext(opts: GlobalOptions): CliContext {
+  return {
+    ...opts,
+    result(json, text) {
+      if (opts.json) process.stdout.write(JSON.stringify(json, jsonReplacer, 2) + '\n');
+      else process.stdout.write((typeof text === 'function' ? text() : text) + '\n');
+    },
+    progress(line) {
+      process.stderr.write(line + '\n');
+    },
+  };
+}
+
+// BigInt (IMAP modseq, UIDVALIDITY) is printed as a decimal string.
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

@@ -1,0 +1,50 @@
+import { Command, Option } from 'commander';
+import { defaultHome, makeContext, type CliContext, type GlobalOptions } from './context.js';
+
+export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void;
+
+/**
+ * Builds the `mssante` program with its global options and French help.
+ * Each command group (card, account, sync, …) lives in commands/<group>.ts
+ * and is listed in commands/index.ts.
+ */
+export function buildProgram(registrars: readonly CommandRegistrar[]): Command {
+  const program = new Command('mssante')
+    .description('Messagerie MSSanté en ligne de commande (carte CPS, synchronisation, envoi, annuaire).')
+    .helpOption('-h, --help', 'afficher l’aide de la commande')
+    .helpCommand('help [commande]', 'afficher l’aide d’une commande')
+    .addOption(new Option('--home <dossier>', 'dossier des données (variable MSSANTE_HOME)'))
+    .addOption(new Option('--pkcs11-module <chemin>', 'bibliothèque PKCS#11 de la carte (variable MSSANTE_PKCS11_MODULE)'))
+    .addOption(new Option('--token <libellé|numéro>', 'carte à utiliser quand plusieurs sont présentes'))
+    .addOption(new Option('--pin-stdin', 'lire le code PIN sur l’entrée standard (automatisation)'))
+    .addOption(new Option('--json', 'sortie JSON sur la sortie standard'))
+    .showHelpAfterError('(utilisez --help pour l’aide)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program.configureHelp({ sortSubcommands: true });
+  const ctx = (): CliContext => makeContext(globalOptions(program));
+  for (const register of registrars) register(program, ctx);
+  localiseHelp(program);
+  return program;
+}
+
+function globalOptions(program: Command): GlobalOptions {
+  const o = program.opts<{ home?: string; pkcs11Module?: string; token?: string; pinStdin?: boolean; json?: boolean }>();
+  const pkcs11Module = o.pkcs11Module ?? process.env.MSSANTE_PKCS11_MODULE;
+  return {
+    home: o.home ?? defaultHome(),
+    ...(pkcs11Module ? { pkcs11Module } : {}),
+    ...(o.token ? { token: o.token } : {}),
+    pinStdin: Boolean(o.pinStdin),
+    json: Boolean(o.json),
+  };
+}
+
+// Every subcommand gets the French help option, recursively.
+function localiseHelp(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    sub.helpOption('-h, --help', 'afficher l’aide de la commande');
+    sub.showHelpAfterError('(utilisez --help pour l’aide)');
+    localiseHelp(sub);
+  }
+}

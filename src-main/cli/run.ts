@@ -1,0 +1,32 @@
+import { CommanderError } from 'commander';
+import { toAppError, messageFr } from '../errors/index.js';
+import { buildProgram } from './program.js';
+import { COMMAND_GROUPS } from './commands/index.js';
+
+/**
+ * Runs the CLI and returns the exit code: 0 on success, 2 on a usage error,
+ * 1 on any failure. Failures print a French message on stderr; with --json
+ * they also print `{ ok: false, error: { code, message } }` on stdout.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram(COMMAND_GROUPS);
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exitCode 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const appError = toAppError(err);
+    const message = messageFr(appError.code);
+    const tries = appError.data.triesLeft;
+    process.stderr.write(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}\n`);
+    if (argv.includes('--json')) {
+      process.stdout.write(JSON.stringify({ ok: false, error: { code: appError.code, message, ...(tries === undefined ? {} : { triesLeft: tries }) } }) + '\n');
+    }
+    if (process.env.MSSANTE_DEBUG) process.stderr.write(`${appError.stack ?? appError.message}\n`);
+    return 1;
+  }
+}
