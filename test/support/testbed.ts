@@ -1,0 +1,98 @@
+// What tests know about the running test bench (test/testbed/). The bench
+// writes this state to .testbed/state.json on `up`; tests read it here and
+// FAIL (never skip) when the bench is not up.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const STATE_FILE = join(REPO_ROOT, '.testbed', 'state.json');
+/** Real reference data (not shipped): ../shared/reference beside the repo. */
+export const SHARED_REFERENCE = join(REPO_ROOT, '..', 'shared', 'reference');
+
+/** A certificate with its key and chain, as PEM file paths. */
+export interface PemSet {
+  cert: string;
+  key: string;
+  /** cert + intermediate(s), leaf first (what a server sends) */
+  chain: string;
+}
+
+export interface TestbedCard {
+  /** 'doctorA' | 'doctorB' | 'revoked' | 'blocked' | … */
+  name: string;
+  tokenLabel: string;
+  tokenSerial: string;
+  userPin: string;
+  soPin: string;
+  /** CKA_ID of the key pair and certificate on the token, hex */
+  keyIdHex: string;
+  /** MSSanté address (rfc822Name in the certificate); also the IMAP username */
+  address: string;
+  rpps: string;
+  lastName: string;
+  firstName: string;
+  profession: string;
+  /** the authentication certificate, PEM file path */
+  cert: string;
+  /** PKCS#11 module to load for this card (SoftHSM, or the CPS simulator wrapping it) */
+  pkcs11Module: string;
+  revoked: boolean;
+  pinBlocked: boolean;
+}
+
+export interface TestbedState {
+  dir: string;
+  host: '127.0.0.1';
+  ports: {
+    imap: number; // STARTTLS
+    imaps: number; // implicit TLS
+    submission: number; // STARTTLS (Dovecot submission, AUTH EXTERNAL)
+    submissions: number; // implicit TLS
+    postfixSmtp: number; // loopback relay, internal
+    crlHttp: number;
+  };
+  pki: {
+    /** TEST AC RACINE IGC-SANTE … (the trust anchor for the bench) */
+    rootCa: string;
+    personnesCa: string;
+    organisationsCa: string;
+    /** root + intermediates, PEM */
+    caBundle: string;
+    /** CRL files (PEM) and their loopback URLs */
+    crls: { file: string; url: string }[];
+    /** servers certificates for localhost/127.0.0.1 */
+    server: PemSet;
+    revokedServer: PemSet;
+    expiredServer: PemSet;
+    notYetValidServer: PemSet;
+    noServerAuthServer: PemSet;
+    wrongHostServer: PemSet;
+    /** issued by an unrelated CA */
+    foreignServer: PemSet;
+    foreignCa: string;
+    /** an organisational (ORG) client certificate as PKCS#12, for software-key accounts */
+    orgClientP12: { file: string; password: string; address: string };
+  };
+  softhsm: { module: string; conf: string };
+  cards: TestbedCard[];
+  /** PLAIN-login users for test tooling only (the app never uses PLAIN) */
+  plainUsers: { user: string; password: string }[];
+  maildirRoot: string;
+}
+
+export function loadTestbed(): TestbedState {
+  let raw: string;
+  try {
+    raw = readFileSync(STATE_FILE, 'utf8');
+  } catch {
+    throw new Error(`Test bench is not up (${STATE_FILE} missing): run "npm run testbed -- up" or use "node test/run-all.mjs".`);
+  }
+  return JSON.parse(raw) as TestbedState;
+}
+
+export function card(state: TestbedState, name: string): TestbedCard {
+  const c = state.cards.find((x) => x.name === name);
+  if (!c) throw new Error(`test bench has no card named ${name}`);
+  return c;
+}
