@@ -44,6 +44,20 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   STORE_BAD_KEY: 'Clé de la base locale incorrecte.',
   STORE_FUTURE_VERSION: 'La base locale a été créée par une version plus récente de l’application.',
   STORE_CORRUPT: 'La base locale est endommagée.',
+  XDM_ZIP_INVALID: 'L’archive IHE_XDM.ZIP est endommagée ou n’est pas une archive ZIP.',
+  XDM_ZIP_UNSUPPORTED: 'L’archive IHE_XDM.ZIP utilise un format non pris en charge (chiffrement, ZIP64 ou compression inconnue).',
+  XDM_ZIP_UNSAFE_PATH: 'L’archive IHE_XDM.ZIP contient un nom de fichier dangereux (chemin absolu, « .. » ou lien) : elle a été refusée.',
+  XDM_ZIP_TOO_MANY_ENTRIES: 'L’archive IHE_XDM.ZIP contient trop de fichiers : elle a été refusée.',
+  XDM_ZIP_TOO_LARGE: 'L’archive IHE_XDM.ZIP est trop volumineuse une fois décompressée (possible bombe de décompression) : elle a été refusée.',
+  XDM_NO_METADATA: 'L’archive ne contient pas de fichier METADATA.XML : ce n’est pas un IHE_XDM.ZIP valide.',
+  XDM_METADATA_INVALID: 'Le fichier METADATA.XML de l’archive IHE_XDM.ZIP est invalide.',
+  XML_INVALID: 'Le document XML est mal formé.',
+  XML_DTD_FORBIDDEN: 'Le document XML contient une DTD ou des entités, refusées par sécurité.',
+  XML_TOO_LARGE: 'Le document XML est trop volumineux ou trop profondément imbriqué.',
+  CDA_INVALID: 'Ce document n’est pas un document CDA R2 lisible.',
+  MDN_INVALID: 'Cet accusé de lecture (MDN) est mal formé.',
+  MDN_NOT_REQUESTED: 'L’expéditeur n’a pas demandé d’accusé de lecture pour ce message.',
+  MDN_CONFIRMATION_REQUIRED: 'L’adresse de l’accusé de lecture diffère de l’adresse de retour : confirmez l’envoi explicitement.',
 };
 
 export function messageFr(code: ErrorCode): string {
