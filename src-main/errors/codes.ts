@@ -70,6 +70,13 @@ export const ERROR_CODES = [
   'MDN_INVALID',
   'MDN_NOT_REQUESTED',
   'MDN_CONFIRMATION_REQUIRED',
+  // application shell and IPC
+  'IPC_FORBIDDEN',
+  'SERVICE_UNAVAILABLE',
+  'SESSION_LOCKED',
+  'KEYSTORE_UNAVAILABLE',
+  'KEYSTORE_WEAK',
+  'APP_ALREADY_RUNNING',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

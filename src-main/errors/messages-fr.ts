@@ -64,6 +64,12 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   MDN_INVALID: 'Cet accusé de lecture (MDN) est mal formé.',
   MDN_NOT_REQUESTED: 'L’expéditeur n’a pas demandé d’accusé de lecture pour ce message.',
   MDN_CONFIRMATION_REQUIRED: 'L’adresse de l’accusé de lecture diffère de l’adresse de retour : confirmez l’envoi explicitement.',
+  IPC_FORBIDDEN: 'Requête refusée : elle ne provient pas de la fenêtre de l’application.',
+  SERVICE_UNAVAILABLE: 'Cette fonction n’est pas disponible pour le moment.',
+  SESSION_LOCKED: 'La session est verrouillée : insérez votre carte CPS et saisissez votre code PIN.',
+  KEYSTORE_UNAVAILABLE: 'Le coffre-fort de clés du système est indisponible : la base locale ne peut pas être protégée.',
+  KEYSTORE_WEAK: 'Le système ne propose pas de coffre-fort de clés chiffré (trousseau GNOME ou KWallet) : la clé de la base locale serait stockée sans protection.',
+  APP_ALREADY_RUNNING: 'La messagerie est déjà ouverte.',
 };
 
 export function messageFr(code: ErrorCode): string {
