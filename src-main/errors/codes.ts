@@ -77,6 +77,13 @@ export const ERROR_CODES = [
   'KEYSTORE_UNAVAILABLE',
   'KEYSTORE_WEAK',
   'APP_ALREADY_RUNNING',
+  // trust: annuaire, liste blanche
+  'ANNUAIRE_BAD_FILE',
+  'ANNUAIRE_NOT_IMPORTED',
+  'ANNUAIRE_IMPORT_FAILED',
+  'ANNUAIRE_DOWNLOAD_OFFLINE',
+  'ANNUAIRE_DOWNLOAD_FAILED',
+  'LISTE_BLANCHE_BAD_FILE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

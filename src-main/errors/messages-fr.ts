@@ -70,6 +70,12 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   KEYSTORE_UNAVAILABLE: 'Le coffre-fort de clés du système est indisponible : la base locale ne peut pas être protégée.',
   KEYSTORE_WEAK: 'Le système ne propose pas de coffre-fort de clés chiffré (trousseau GNOME ou KWallet) : la clé de la base locale serait stockée sans protection.',
   APP_ALREADY_RUNNING: 'La messagerie est déjà ouverte.',
+  ANNUAIRE_BAD_FILE: 'Ce fichier n’est pas une extraction de l’annuaire MSSanté (Extraction_Correspondance_MSSante) : en-tête ou archive non reconnus.',
+  ANNUAIRE_NOT_IMPORTED: 'L’annuaire MSSanté n’a pas encore été importé : lancez « mssante annuaire import FICHIER ».',
+  ANNUAIRE_IMPORT_FAILED: 'L’import de l’annuaire a échoué ; la version précédente reste utilisée.',
+  ANNUAIRE_DOWNLOAD_OFFLINE: 'Téléchargement impossible : pas de connexion Internet ou serveur de l’annuaire injoignable. Réessayez plus tard ou importez un fichier téléchargé ailleurs.',
+  ANNUAIRE_DOWNLOAD_FAILED: 'Le serveur a refusé le téléchargement ou a renvoyé un fichier invalide.',
+  LISTE_BLANCHE_BAD_FILE: 'Ce fichier n’est pas une liste blanche MSSanté lisible (aucun domaine trouvé ou contenu refusé).',
 };
 
 export function messageFr(code: ErrorCode): string {
