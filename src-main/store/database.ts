@@ -1,0 +1,83 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../errors/index.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the encrypted store: SQLCipher-compatible
+ * ChaCha20 cipher keyed with a raw 32-byte key, WAL, foreign keys, and every
+ * pending migration. A wrong key is STORE_BAD_KEY; a database written by a
+ * newer version is refused with STORE_FUTURE_VERSION (never downgraded).
+ */
+export function openDatabase(file: string, key: Buffer, opts: { migrations?: readonly Migration[]; readonly?: boolean } = {}): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: opts.readonly ?? false });
+  } catch (err) {
+    throw new AppError('IO_FAILED', 'cannot open the store file', { cause: err });
+  }
+  try {
+    db.pragma(`hexkey='${key.toString('hex')}'`);
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB') throw new AppError('STORE_BAD_KEY', 'the key does not decrypt the store', { cause: err });
+      if (code === 'SQLITE_CORRUPT') throw new AppError('STORE_CORRUPT', 'store file is corrupt', { cause: err });
+      throw err;
+    }
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) db.pragma('journal_mode = WAL');
+    // NORMAL in WAL keeps every committed transaction consistent after a crash;
+    // only the last commits before a power loss may roll back (never a torn one).
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('temp_store = MEMORY');
+    if (!opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
+    else checkVersion(db, opts.migrations ?? MIGRATIONS);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof AppError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_BUSY') throw new AppError('STORE_LOCKED', 'store is locked by another process', { cause: err });
+    throw new AppError('STORE_CORRUPT', `cannot open store: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function latest(migrations: readonly Migration[]): number {
+  return migrations.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
+function checkVersion(db: Db, migrations: readonly Migration[]): number {
+  const current = schemaVersion(db);
+  const known = latest(migrations);
+  if (current > known) {
+    throw new AppError('STORE_FUTURE_VERSION', `store schema ${current} is newer than this application (${known})`, { data: { current, known } });
+  }
+  return current;
+}
+
+/** Applies pending migrations, each in its own transaction with its version bump. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = checkVersion(db, migrations);
+  const pending = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  let version = current;
+  for (const m of pending) {
+    if (m.version !== version + 1) throw new AppError('INTERNAL', `migration ${version + 1} is missing before ${m.version}`);
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+    version = m.version;
+  }
+  return version;
+}

@@ -1,0 +1,10 @@
+import { migration001 } from './001-initial.js';
+import type { Migration } from './types.js';
+
+export type { Migration } from './types.js';
+
+/**
+ * Every schema step, in order. To add one: a new file NNN-what.ts exporting a
+ * Migration with the next version, and one line here. Never edit a released step.
+ */
+export const MIGRATIONS: readonly Migration[] = [migration001];

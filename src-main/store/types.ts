@@ -1,0 +1,163 @@
+import type { MailAddress, ParsedMessage } from './parse.js';
+
+export interface Account {
+  id: number;
+  address: string;
+  displayName: string | null;
+  imapHost: string | null;
+  imapPort: number | null;
+  settings: Record<string, unknown>;
+}
+
+export interface FolderInfo {
+  path: string;
+  name: string;
+  delimiter: string | null;
+  specialUse: string | null;
+  selectable: boolean;
+}
+
+export type FolderSyncState = 'new' | 'initial' | 'ready';
+
+export interface Folder extends FolderInfo {
+  id: number;
+  accountId: number;
+  uidvalidity: string | null;
+  uidnext: number | null;
+  highestmodseq: string | null;
+  syncState: FolderSyncState;
+  initialLowUid: number | null;
+  lastSyncAt: number | null;
+}
+
+/** The folder cursor, always committed in the same transaction as the data it describes. */
+export interface FolderCursorUpdate {
+  uidvalidity?: string;
+  uidnext?: number;
+  highestmodseq?: string | null;
+  syncState?: FolderSyncState;
+  initialLowUid?: number | null;
+  lastSyncAt?: number;
+}
+
+export interface IncomingMessage {
+  uid: number;
+  flags: readonly string[];
+  modseq?: string | null;
+  internalDate?: number | null;
+  raw: Buffer;
+}
+
+export interface FlagUpdate {
+  uid: number;
+  flags: readonly string[];
+  modseq?: string | null;
+}
+
+export interface SyncBatch {
+  folderId: number;
+  newMessages?: IncomingMessage[];
+  flagUpdates?: FlagUpdate[];
+  vanishedUids?: number[];
+  cursor?: FolderCursorUpdate;
+}
+
+export interface BatchResult {
+  inserted: number;
+  /** already present (same folder+uid, or rebound after a UIDVALIDITY change): flags refreshed */
+  updated: number;
+  vanished: number;
+}
+
+export interface Flags {
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  deleted: boolean;
+  draft: boolean;
+  keywords: string[];
+}
+
+export interface MessageSummary {
+  id: number;
+  folderId: number;
+  folderPath: string;
+  uid: number | null;
+  date: number | null;
+  from: MailAddress | null;
+  subject: string | null;
+  flags: Flags;
+  hasAttachments: boolean;
+  threadId: string | null;
+  size: number;
+  sha256: string;
+  trust: unknown;
+}
+
+export interface AttachmentInfo {
+  id: number;
+  index: number;
+  filename: string | null;
+  mimeType: string;
+  disposition: string | null;
+  contentId: string | null;
+  size: number;
+  sha256: string;
+}
+
+export interface MessageDetail extends MessageSummary {
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  to: MailAddress[];
+  cc: MailAddress[];
+  bcc: MailAddress[];
+  replyTo: MailAddress[];
+  sender: MailAddress | null;
+  receivedAt: number;
+  text: string | null;
+  html: string | null;
+  attachments: AttachmentInfo[];
+}
+
+export type FlagName = 'seen' | 'flagged' | 'answered' | 'deleted';
+export type FlagChange = Partial<Record<FlagName, boolean>>;
+
+export type PendingOp =
+  | { id: number; messageId: number; folderId: number; uid: number | null; kind: 'flags'; payload: FlagChange; attempts: number }
+  | { id: number; messageId: number; folderId: number; uid: number | null; kind: 'move'; payload: { target: string }; attempts: number }
+  | { id: number; messageId: number; folderId: number; uid: number | null; kind: 'delete'; payload: Record<string, never>; attempts: number };
+
+/** What the per-message write hook receives, inside the write transaction. */
+export interface StoredMessageEvent {
+  messageRowId: number;
+  folderId: number;
+  uid: number;
+  sha256: string;
+  messageId: string | null;
+  /** 'inserted' for a new message, 'rebound' when matched to its new UID after a UIDVALIDITY change */
+  kind: 'inserted' | 'rebound';
+}
+
+export interface RemovedMessageEvent {
+  messageRowId: number;
+  folderId: number;
+  uid: number | null;
+  sha256: string;
+  reason: 'vanished' | 'uidvalidity-orphan' | 'moved' | 'deleted';
+}
+
+/** A sender-trust decision provider (issue 7): returns a JSON-serialisable decision, or null. */
+export type TrustProvider = (message: ParsedMessage, context: { folderPath: string; raw: Buffer }) => unknown;
+
+/**
+ * Extension points of the write path. `trust` runs before the transaction
+ * (it may be slow-ish, never does SQL); `onMessagesStored`/`onMessagesRemoved`
+ * run INSIDE the write transaction, so a journal (issue 10) appended there
+ * commits or rolls back with the data.
+ */
+export interface StoreHooks {
+  trust?: TrustProvider;
+  onMessagesStored?: (db: import('./database.js').Db, events: readonly StoredMessageEvent[]) => void;
+  onMessagesRemoved?: (db: import('./database.js').Db, events: readonly RemovedMessageEvent[]) => void;
+}
