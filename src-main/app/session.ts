@@ -1,0 +1,70 @@
+// The session lock: content is hidden until the card holder proves presence
+// (PIN login), and again after card removal, idle timeout, the OS lock screen or
+// a user request. While locked, only card/session/status channels answer;
+// everything else fails with SESSION_LOCKED, whatever the renderer shows.
+import { AppError } from '../errors/index.js';
+import type { CoreChannel, SessionState } from '../ipc/contract.js';
+import type { EventSink } from '../ipc/dispatch.js';
+import type { CoreServices } from './services.js';
+
+export type LockReason = NonNullable<SessionState['reason']>;
+
+/** Channels that work while the session is locked: what the lock screen needs. */
+export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
+  'card.status',
+  'card.login',
+  'session.state',
+  'session.lock',
+  'session.unlock',
+  'sync.status',
+  'settings.get',
+]);
+
+export class SessionGate {
+  private current: SessionState = { locked: true, reason: 'startup' };
+
+  constructor(private readonly emit: EventSink) {}
+
+  get state(): SessionState {
+    return { ...this.current };
+  }
+
+  get locked(): boolean {
+    return this.current.locked;
+  }
+
+  lock(reason: LockReason): SessionState {
+    if (!this.current.locked) {
+      this.current = { locked: true, reason };
+      this.emit('session.changed', this.state);
+    }
+    return this.state;
+  }
+
+  /** Only after a successful card login. */
+  unlock(): SessionState {
+    if (this.current.locked) {
+      this.current = { locked: false };
+      this.emit('session.changed', this.state);
+    }
+    return this.state;
+  }
+
+  assertUnlocked(): void {
+    if (this.current.locked) throw new AppError('SESSION_LOCKED', 'the session is locked');
+  }
+}
+
+/** Wraps the facade so every method outside OPEN_WHEN_LOCKED refuses while locked. */
+export function guardLocked(services: CoreServices, gate: SessionGate): CoreServices {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(services) as [string, (req: unknown) => Promise<unknown>][]) {
+    guarded[name] = OPEN_WHEN_LOCKED.has(name as CoreChannel)
+      ? fn
+      : async (req: unknown) => {
+          gate.assertUnlocked();
+          return fn(req);
+        };
+  }
+  return guarded as unknown as CoreServices;
+}

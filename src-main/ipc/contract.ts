@@ -1,0 +1,446 @@
+// THE contract between the renderer and the main process: the only door.
+//
+// - `CHANNELS`: invoke request → response. Main validates every request (strict:
+//   unknown keys refused) and every response (unknown keys stripped, so nothing
+//   undeclared — a key, a PIN, a credential, SQL — can ever leave main).
+// - `EVENTS`: main → renderer notifications, validated before they are sent.
+// - Every answer is a `Result` envelope: `{ ok: true, value } | { ok: false, error }`
+//   with a code from src-main/errors/codes.ts.
+// - `owner`: 'core' channels are implemented by the Electron-free facade
+//   (src-main/app/), 'shell' channels need the OS (dialogs, views, opening files).
+//
+// Everything here is plain JSON (strings, numbers, booleans, arrays, objects), so
+// the same contract works over Electron IPC and over the test-only loopback
+// harness. Dates are ISO 8601 strings. Identifiers are opaque strings.
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors/codes.js';
+
+// ---------------------------------------------------------------- building blocks
+
+const Id = z.string().min(1).max(256);
+const IsoDate = z.iso.datetime({ offset: true });
+const Count = z.int().min(0);
+const EmailAddress = z.string().min(3).max(320);
+/** One-line text shown to the user (names, subjects, labels). */
+const Line = z.string().max(2000);
+const Empty = z.strictObject({});
+const Ids = z.array(Id).min(1).max(1000);
+
+export const Address = z.object({ address: EmailAddress, name: Line.optional() });
+const AddressIn = z.strictObject({ address: EmailAddress, name: Line.optional() });
+
+export const ErrorInfo = z.object({
+  code: z.enum(ERROR_CODES),
+  /** French, for the user. */
+  message: z.string().optional(),
+  /** Structured facts an edge may show (e.g. PIN state); primitives only. */
+  data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/** The trust space: verified professional, trust-space mailbox, outside, or not yet known. */
+export const TrustLevel = z.enum(['verified', 'trust-space', 'outside', 'unknown']);
+
+export const Identity = z.object({
+  kind: z.enum(['PER', 'ORG']),
+  name: Line,
+  profession: Line.optional(),
+  specialty: Line.optional(),
+  /** National id (RPPS, 11 digits) of a person. */
+  rpps: z.string().max(20).optional(),
+  structure: Line.optional(),
+});
+
+/** What the badge next to an address shows, and the French explanation on hover/click. */
+export const TrustBadge = z.object({
+  level: TrustLevel,
+  label: Line,
+  explanation: z.string().max(4000),
+  identity: Identity.optional(),
+});
+
+// ---------------------------------------------------------------- card and session
+
+/**
+ * PKCS#11 token PIN flags: 'count-low' after a wrong PIN, 'final-try' when one
+ * try is left (the dialog must say so), 'locked' when blocked.
+ */
+export const PinState = z.enum(['ok', 'count-low', 'final-try', 'locked']);
+
+export const CardStatus = z.object({
+  state: z.enum(['no-module', 'no-reader', 'absent', 'present', 'logged-in', 'unavailable']),
+  /** Read from the certificate, no PIN needed. */
+  holder: z.object({ name: Line, profession: Line.optional(), rpps: z.string().max(20).optional() }).optional(),
+  pin: PinState.optional(),
+  /** Reader with its own keypad: the PIN is typed on the reader, never in the app. */
+  pinpad: z.boolean(),
+});
+
+/** 4 to 8 digits; goes renderer → main only and is never sent back, logged or stored. */
+const Pin = z.string().regex(/^[0-9]{4,8}$/);
+const PinLogin = z.strictObject({ pin: Pin.optional() });
+
+export const SessionState = z.object({
+  locked: z.boolean(),
+  reason: z.enum(['startup', 'card-removed', 'idle', 'user', 'system']).optional(),
+});
+
+// ---------------------------------------------------------------- mail
+
+export const FolderRole = z.enum(['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive', 'other']);
+export const Folder = z.object({
+  id: Id,
+  parentId: Id.nullable(),
+  /** Display name (the server path decoded from modified UTF-7). */
+  name: Line,
+  role: FolderRole,
+  unread: Count,
+  total: Count,
+});
+
+export const MessageSummary = z.object({
+  id: Id,
+  folderId: Id,
+  /** Messages of one conversation share it; `threadSize` is 1 when not grouped. */
+  threadId: Id.optional(),
+  threadSize: z.int().min(1),
+  date: IsoDate,
+  from: Address,
+  fromTrust: TrustLevel,
+  subject: Line,
+  hasAttachments: z.boolean(),
+  seen: z.boolean(),
+  flagged: z.boolean(),
+  answered: z.boolean(),
+  size: Count,
+});
+
+export const MessagePage = z.object({ total: Count, offset: Count, items: z.array(MessageSummary) });
+
+const Paging = { offset: Count, limit: z.int().min(1).max(500) };
+export const SortOrder = z.strictObject({
+  by: z.enum(['date', 'from', 'subject', 'size']),
+  dir: z.enum(['asc', 'desc']),
+});
+
+export const AttachmentInfo = z.object({
+  partId: Id,
+  filename: Line,
+  contentType: z.string().max(255),
+  size: Count,
+  /** 'xdm' for an IHE_XDM.ZIP structured-document archive. */
+  kind: z.enum(['file', 'xdm']),
+});
+
+export const XdmSummary = z.object({
+  partId: Id,
+  patient: z.object({
+    name: Line.optional(),
+    birthDate: z.string().max(32).optional(),
+    sex: z.string().max(8).optional(),
+    /** INS qualified: matricule + OID + the 4 identity traits. */
+    insQualified: z.boolean(),
+  }).optional(),
+  documents: z.array(z.object({
+    title: Line,
+    author: Line.optional(),
+    date: z.string().max(64).optional(),
+    mediaType: z.string().max(255),
+    filename: Line,
+  })),
+});
+
+export const MessageView = z.object({
+  id: Id,
+  folderId: Id,
+  headers: z.object({
+    from: Address,
+    to: z.array(Address),
+    cc: z.array(Address),
+    replyTo: z.array(Address),
+    date: IsoDate,
+    subject: Line,
+    messageId: z.string().max(998).optional(),
+  }),
+  text: z.string().nullable(),
+  /**
+   * The HTML part as received: UNSANITISED. The renderer sanitises it (DOMPurify)
+   * before showing it in the isolated, script-less, network-less message view.
+   */
+  html: z.string().nullable(),
+  attachments: z.array(AttachmentInfo),
+  trust: TrustBadge,
+  xdm: XdmSummary.nullable(),
+  readReceipt: z.object({
+    requested: z.boolean(),
+    /** false when the receipt address differs from Return-Path: ask before sending. */
+    safeToSend: z.boolean(),
+  }),
+  seen: z.boolean(),
+  flagged: z.boolean(),
+});
+
+export const XdmDocument = z.object({
+  title: Line,
+  author: Line.optional(),
+  date: z.string().max(64).optional(),
+  /** CDA rendered to HTML (unsanitised, like MessageView.html) or plain text. */
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+});
+
+// ---------------------------------------------------------------- compose
+
+/** A file attached to a draft, held by main; the renderer only knows its id. */
+export const ComposeAttachment = z.object({
+  attachmentId: Id,
+  filename: Line,
+  contentType: z.string().max(255),
+  size: Count,
+});
+const ComposeAttachmentIn = z.strictObject({
+  attachmentId: Id,
+  filename: Line,
+  contentType: z.string().max(255),
+  size: Count,
+});
+
+const draftShape = {
+  draftId: Id.optional(),
+  to: z.array(AddressIn).max(500),
+  cc: z.array(AddressIn).max(500),
+  bcc: z.array(AddressIn).max(500),
+  subject: z.string().max(998),
+  text: z.string().max(10_000_000),
+  attachments: z.array(ComposeAttachmentIn).max(100),
+  inReplyTo: z.string().max(998).optional(),
+  references: z.array(z.string().max(998)).max(200).optional(),
+  readReceipt: z.boolean(),
+};
+export const DraftIn = z.strictObject(draftShape);
+export const Draft = z.object({
+  ...draftShape,
+  to: z.array(Address),
+  cc: z.array(Address),
+  bcc: z.array(Address),
+  attachments: z.array(ComposeAttachment),
+});
+
+export const OutboxItem = z.object({
+  id: Id,
+  createdAt: IsoDate,
+  subject: Line,
+  to: z.array(EmailAddress),
+  state: z.enum(['queued', 'sending', 'sent', 'failed', 'held']),
+  attempts: Count,
+  error: ErrorInfo.optional(),
+});
+
+export const DirectoryEntry = z.object({
+  address: EmailAddress,
+  identity: Identity,
+  /** The professional declared they want no paper copies (annuaire column 18). */
+  dematerialisation: z.boolean(),
+  trust: TrustLevel,
+});
+
+export const RecipientCheck = z.object({
+  address: EmailAddress,
+  /** false → the UI blocks sending until the user confirms. */
+  inTrustSpace: z.boolean(),
+  badge: TrustBadge,
+});
+
+// ---------------------------------------------------------------- sync and settings
+
+export const SyncProgress = z.object({ folderName: Line, done: Count, total: Count });
+export const SyncStatus = z.object({
+  online: z.boolean(),
+  state: z.enum(['idle', 'syncing', 'offline', 'error', 'stopped']),
+  lastSyncAt: IsoDate.nullable(),
+  progress: SyncProgress.optional(),
+  error: ErrorInfo.optional(),
+});
+
+export const Settings = z.object({
+  /** Lock after this many minutes without input. */
+  idleLockMinutes: z.int().min(1).max(240),
+  /** Remote images are never loaded automatically; 'ask' offers "afficher les images". */
+  remoteImages: z.enum(['ask', 'never']),
+  groupThreads: z.boolean(),
+  readReceipts: z.enum(['ask', 'never']),
+});
+const SettingsPatch = z.strictObject({
+  idleLockMinutes: z.int().min(1).max(240).optional(),
+  remoteImages: z.enum(['ask', 'never']).optional(),
+  groupThreads: z.boolean().optional(),
+  readReceipts: z.enum(['ask', 'never']).optional(),
+});
+
+const Bounds = z.strictObject({
+  x: z.int().min(0).max(100_000),
+  y: z.int().min(0).max(100_000),
+  width: z.int().min(0).max(100_000),
+  height: z.int().min(0).max(100_000),
+});
+const PartRef = z.strictObject({ messageId: Id, partId: Id });
+
+// ---------------------------------------------------------------- channels
+
+type Owner = 'core' | 'shell';
+function channel<O extends Owner, Req extends z.ZodType, Res extends z.ZodType>(owner: O, request: Req, response: Res) {
+  return { owner, request, response };
+}
+
+export const CHANNELS = {
+  // application
+  'app.info': channel('shell', Empty, z.object({
+    version: z.string(),
+    platform: z.enum(['linux', 'win32', 'darwin', 'other']),
+    /** true in Electron: show message HTML through messageView.*; false: the renderer's sandboxed iframe. */
+    isolatedMessageView: z.boolean(),
+  })),
+
+  // card and session
+  'card.status': channel('core', Empty, CardStatus),
+  /** `pin` omitted on a pinpad reader. Never retried automatically. */
+  'card.login': channel('core', PinLogin, CardStatus),
+  'session.state': channel('core', Empty, SessionState),
+  'session.lock': channel('core', z.strictObject({ reason: z.enum(['idle', 'user']) }), SessionState),
+  /** Unlocking proves the card again: a PIN login (no `pin` on a pinpad reader). */
+  'session.unlock': channel('core', PinLogin, SessionState),
+
+  // mail
+  'mail.folders': channel('core', Empty, z.object({ folders: z.array(Folder) })),
+  'mail.list': channel('core', z.strictObject({ folderId: Id, ...Paging, sort: SortOrder, threads: z.boolean() }), MessagePage),
+  'mail.read': channel('core', z.strictObject({ id: Id }), MessageView),
+  'mail.setFlags': channel('core', z.strictObject({ ids: Ids, seen: z.boolean().optional(), flagged: z.boolean().optional() }), z.object({ updated: Count })),
+  'mail.move': channel('core', z.strictObject({ ids: Ids, toFolderId: Id }), z.object({ moved: Count })),
+  /** To the trash; deleted for good when already in the trash. */
+  'mail.delete': channel('core', z.strictObject({ ids: Ids }), z.object({ deleted: Count })),
+  /** Full-text search, accent-insensitive; `folderId` omitted = every folder. */
+  'mail.search': channel('core', z.strictObject({ query: z.string().min(1).max(500), folderId: Id.optional(), ...Paging }), MessagePage),
+  'xdm.view': channel('core', PartRef, z.object({ summary: XdmSummary, documents: z.array(XdmDocument) })),
+
+  // attachments (need the OS)
+  'attachment.open': channel('shell', PartRef, z.object({ opened: z.boolean() })),
+  'attachment.save': channel('shell', PartRef, z.object({ saved: z.boolean() })),
+
+  // compose and outbox
+  'compose.template': channel('core', z.strictObject({ messageId: Id, mode: z.enum(['reply', 'reply-all', 'forward']) }), Draft),
+  /** Files chosen in the OS file dialog. */
+  'compose.pickFiles': channel('shell', Empty, z.object({ attachments: z.array(ComposeAttachment) })),
+  /** Files dropped on the compose pane, read by the renderer (base64, 25 MB at most). */
+  'compose.attachData': channel('core', z.strictObject({
+    filename: z.string().min(1).max(255),
+    contentType: z.string().max(255),
+    dataBase64: z.base64().max(35_000_000),
+  }), ComposeAttachment),
+  'compose.saveDraft': channel('core', z.strictObject({ draft: DraftIn }), z.object({ draftId: Id })),
+  'compose.discardDraft': channel('core', z.strictObject({ draftId: Id }), z.object({ discarded: z.boolean() })),
+  /** Saved in the outbox before any network; sent by the outbox. */
+  'compose.send': channel('core', z.strictObject({ draft: DraftIn }), z.object({ outboxId: Id })),
+  'outbox.list': channel('core', Empty, z.object({ items: z.array(OutboxItem) })),
+  'outbox.retry': channel('core', z.strictObject({ id: Id }), OutboxItem),
+  'outbox.cancel': channel('core', z.strictObject({ id: Id }), z.object({ cancelled: z.boolean() })),
+
+  // trust
+  'annuaire.search': channel('core', z.strictObject({ query: z.string().min(1).max(200), limit: z.int().min(1).max(50) }), z.object({ entries: z.array(DirectoryEntry) })),
+  'recipients.check': channel('core', z.strictObject({ addresses: z.array(EmailAddress).min(1).max(500) }), z.object({ results: z.array(RecipientCheck) })),
+
+  // sync
+  'sync.status': channel('core', Empty, SyncStatus),
+  /** Sync now (also the "réessayer" action after an error). */
+  'sync.now': channel('core', Empty, SyncStatus),
+
+  // settings
+  'settings.get': channel('core', Empty, Settings),
+  'settings.set': channel('core', SettingsPatch, Settings),
+
+  // OS integration
+  /** Asks the user (native dialog) then opens http(s)/mailto in the OS; anything else refused. */
+  'link.open': channel('shell', z.strictObject({ url: z.string().min(1).max(4096) }), z.object({ opened: z.boolean() })),
+  /** Shows sanitised message HTML in the isolated view (no script, no network) at `bounds`. */
+  'messageView.show': channel('shell', z.strictObject({ html: z.string().max(20_000_000), bounds: Bounds, remoteImages: z.boolean() }), z.object({ shown: z.boolean() })),
+  'messageView.setBounds': channel('shell', z.strictObject({ bounds: Bounds }), z.object({ shown: z.boolean() })),
+  'messageView.hide': channel('shell', Empty, z.object({ shown: z.boolean() })),
+} as const;
+
+// ---------------------------------------------------------------- events (main → renderer)
+
+export const EVENTS = {
+  'card.inserted': CardStatus,
+  'card.removed': z.object({}),
+  'card.changed': CardStatus,
+  'session.changed': SessionState,
+  'sync.status': SyncStatus,
+  'sync.progress': SyncProgress,
+  /** New, changed or removed messages: refresh these folders' lists and counts. */
+  'mail.changed': z.object({ folderIds: z.array(Id) }),
+  'outbox.changed': z.object({ items: z.array(OutboxItem) }),
+} as const;
+
+// ---------------------------------------------------------------- types
+
+export type Channels = typeof CHANNELS;
+export type ChannelName = keyof Channels;
+export type CoreChannel = { [C in ChannelName]: Channels[C]['owner'] extends 'core' ? C : never }[ChannelName];
+export type ShellChannel = Exclude<ChannelName, CoreChannel>;
+/** What the renderer sends (input of the schema). */
+export type RequestOf<C extends ChannelName> = z.input<Channels[C]['request']>;
+/** What a handler receives after validation. */
+export type ParsedRequestOf<C extends ChannelName> = z.output<Channels[C]['request']>;
+/** What a handler returns (validated, undeclared keys stripped, before leaving main). */
+export type ResponseOf<C extends ChannelName> = z.output<Channels[C]['response']>;
+
+export type Events = typeof EVENTS;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export type ErrorInfo = z.output<typeof ErrorInfo>;
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+export type CardStatus = z.output<typeof CardStatus>;
+export type SessionState = z.output<typeof SessionState>;
+export type Folder = z.output<typeof Folder>;
+export type MessageSummary = z.output<typeof MessageSummary>;
+export type MessagePage = z.output<typeof MessagePage>;
+export type MessageView = z.output<typeof MessageView>;
+export type TrustBadge = z.output<typeof TrustBadge>;
+export type Draft = z.output<typeof Draft>;
+export type OutboxItem = z.output<typeof OutboxItem>;
+export type DirectoryEntry = z.output<typeof DirectoryEntry>;
+export type SyncStatus = z.output<typeof SyncStatus>;
+export type Settings = z.output<typeof Settings>;
+
+export type ChannelHandler<C extends ChannelName> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+/** An implementation of every channel: what the dispatcher needs. */
+export type ChannelHandlers = { [C in ChannelName]: ChannelHandler<C> };
+
+// ---------------------------------------------------------------- the API the preload exposes
+
+type GroupOf<C> = C extends `${infer G}.${string}` ? G : never;
+type Invoker<C extends ChannelName> = Record<never, never> extends RequestOf<C>
+  ? (request?: RequestOf<C>) => Promise<Result<ResponseOf<C>>>
+  : (request: RequestOf<C>) => Promise<Result<ResponseOf<C>>>;
+
+/**
+ * `window.mssante`: one function per channel, grouped by prefix
+ * (`mssante.mail.list({...})`), plus `on(event, listener)` → unsubscribe.
+ */
+export type MssanteApi = {
+  [G in GroupOf<ChannelName>]: { [C in ChannelName as C extends `${G}.${infer M}` ? M : never]: Invoker<C> };
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+/** Electron IPC channel names: one per contract entry, nothing else is handled or exposed. */
+export const IPC_PREFIX = 'mssante:';
+export const IPC_EVENT_PREFIX = 'mssante-event:';
+export const CHANNEL_NAMES = Object.keys(CHANNELS) as ChannelName[];
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+/** 'mail.list' → ['mail', 'list']. */
+export function splitChannel(name: string): [group: string, method: string] {
+  const dot = name.indexOf('.');
+  return [name.slice(0, dot), name.slice(dot + 1)];
+}
