@@ -4,3 +4,4 @@ export { igcSanteTrustStore, loadTrustAnchorsFile, resolveTrustStore, trustStore
 export { DEFAULT_REVOCATION_POLICY, DEFAULT_CRL_GRACE_MS, decideRevocation, type RevocationPolicy, type RevocationDecision } from './revocation-policy.js';
 export { DiskCrlCache, MemoryCrlCache, crlCacheDir, type CrlCache } from './crl-cache.js';
 export { httpCrlFetcher, CrlUnreachable, type CrlFetcher } from './crl-fetcher.js';
+export { Pkcs12Signer } from './pkcs12-signer.js';
