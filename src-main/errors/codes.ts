@@ -89,6 +89,7 @@ export const ERROR_CODES = [
   'ANNUAIRE_DOWNLOAD_OFFLINE',
   'ANNUAIRE_DOWNLOAD_FAILED',
   'LISTE_BLANCHE_BAD_FILE',
+  'LISTE_BLANCHE_SIGNATURE_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

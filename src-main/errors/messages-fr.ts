@@ -81,6 +81,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   ANNUAIRE_DOWNLOAD_OFFLINE: 'Téléchargement impossible : pas de connexion Internet ou serveur de l’annuaire injoignable. Réessayez plus tard ou importez un fichier téléchargé ailleurs.',
   ANNUAIRE_DOWNLOAD_FAILED: 'Le serveur a refusé le téléchargement ou a renvoyé un fichier invalide.',
   LISTE_BLANCHE_BAD_FILE: 'Ce fichier n’est pas une liste blanche MSSanté lisible (aucun domaine trouvé ou contenu refusé).',
+  LISTE_BLANCHE_SIGNATURE_INVALID: 'La signature de la liste blanche est invalide (fichier modifié ou signataire non reconnu par l’IGC-Santé) : elle n’a pas été importée, la version précédente reste utilisée.',
 };
 
 export function messageFr(code: ErrorCode): string {
