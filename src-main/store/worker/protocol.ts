@@ -1,0 +1,59 @@
+import type { ErrorCode } from '../../errors/index.js';
+import type { MailStore } from '../mail-store.js';
+
+/**
+ * The store methods reachable through the worker (Signal-Desktop's SQL
+ * worker is the model): a closed list, plain data in and out.
+ */
+export const WORKER_METHODS = [
+  'ensureAccount',
+  'getAccount',
+  'upsertFolders',
+  'listFolders',
+  'getFolder',
+  'findFolder',
+  'countMessages',
+  'localUids',
+  'folderDigest',
+  'applyBatch',
+  'setCursor',
+  'beginUidValidityReset',
+  'finishInitialSync',
+  'listMessages',
+  'getMessage',
+  'getRaw',
+  'getAttachmentContent',
+  'search',
+  'changeFlags',
+  'queueMove',
+  'queueDelete',
+  'pendingOps',
+  'completeOp',
+  'failOp',
+  'dropOp',
+] as const satisfies readonly (keyof MailStore)[];
+
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+
+/** The async view of the store that the worker client offers. */
+export type AsyncStoreApi = {
+  [K in WorkerMethod]: MailStore[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+export interface WorkerInit {
+  file: string;
+  /** raw key, hex (structured-cloned once at start) */
+  keyHex: string;
+  /** module exporting `createStoreHooks(): StoreHooks` (trust provider, journal), loaded inside the worker */
+  hooksModule?: string;
+}
+
+export interface WorkerRequest {
+  id: number;
+  method: WorkerMethod;
+  args: unknown[];
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { code: ErrorCode; message: string; data: Record<string, unknown> } };

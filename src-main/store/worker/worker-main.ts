@@ -1,0 +1,50 @@
+// Worker thread owning one connection to the store: heavy SQL (the sync write
+// path with parsing and FTS, search) runs here, off the main event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { toAppError } from '../../errors/index.js';
+import { MailStore } from '../mail-store.js';
+import { staticKeyProvider } from '../key-provider.js';
+import type { StoreHooks } from '../types.js';
+import { WORKER_METHODS, type WorkerInit, type WorkerRequest, type WorkerResponse } from './protocol.js';
+
+const init = workerData as WorkerInit;
+const allowed = new Set<string>(WORKER_METHODS);
+
+async function start(): Promise<void> {
+  let hooks: StoreHooks = {};
+  if (init.hooksModule) {
+    const mod = (await import(init.hooksModule)) as { createStoreHooks?: () => StoreHooks | Promise<StoreHooks> };
+    if (typeof mod.createStoreHooks !== 'function') throw new Error('hooks module has no createStoreHooks()');
+    hooks = await mod.createStoreHooks();
+  }
+  const store = await MailStore.open({ file: init.file, keyProvider: staticKeyProvider(init.keyHex), hooks });
+  // Requests are handled one at a time, in order: the store is a single connection.
+  let queue: Promise<void> = Promise.resolve();
+  parentPort!.on('message', (req: WorkerRequest | 'close') => {
+    if (req === 'close') {
+      queue = queue.then(() => {
+        store.close();
+        parentPort!.close();
+      });
+      return;
+    }
+    queue = queue.then(async () => {
+      let res: WorkerResponse;
+      try {
+        if (!allowed.has(req.method)) throw new Error(`unknown store method ${req.method}`);
+        const fn = (store as unknown as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
+        res = { id: req.id, ok: true, value: await fn.apply(store, req.args) };
+      } catch (err) {
+        const e = toAppError(err);
+        res = { id: req.id, ok: false, error: { code: e.code, message: e.message, data: { ...e.data } } };
+      }
+      parentPort!.postMessage(res);
+    });
+  });
+  parentPort!.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerResponse);
+}
+
+start().catch((err: unknown) => {
+  const e = toAppError(err);
+  parentPort!.postMessage({ id: 0, ok: false, error: { code: e.code, message: e.message, data: { ...e.data } } } satisfies WorkerResponse);
+});
