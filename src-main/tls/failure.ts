@@ -28,8 +28,12 @@ export function alertForError(err: AppError): number {
       return Alert.unsupported_certificate;
     case 'CERT_HOSTNAME_MISMATCH':
     case 'CERT_REVOCATION_UNKNOWN':
+    case 'CERT_CRL_EXPIRED':
+    case 'CERT_CRL_INVALID':
       return Alert.certificate_unknown;
     case 'CERT_INVALID':
+    case 'CERT_BAD_SIGNATURE':
+    case 'CERT_ISSUER_NOT_CA':
       return Alert.bad_certificate;
     case 'TLS_TIMEOUT':
       return Alert.user_canceled;

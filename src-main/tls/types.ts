@@ -19,6 +19,8 @@ export interface VerifiedChain {
   revocationDetail?: string;
   /** The validated path as DER, leaf first (the leaf is what the TLS client verifies signatures with). */
   pathDer?: Buffer[];
+  /** Which trust store validated it: 'igc-sante' (bundled default) or 'file:<path>' (--trust-anchors). */
+  trustSource?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface VerifiedChain {
  * Certificate message) for `hostname` (a DNS name or an IP literal).
  * Failure throws AppError with a CERT_* code (CERT_UNKNOWN_CA, CERT_HOSTNAME_MISMATCH,
  * CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_REVOKED, CERT_REVOCATION_UNKNOWN, CERT_BAD_USAGE,
- * CERT_INVALID). The TLS client aborts the handshake with the matching alert.
+ * CERT_INVALID, CERT_BAD_SIGNATURE, CERT_ISSUER_NOT_CA, CERT_CRL_EXPIRED, CERT_CRL_INVALID). The TLS client aborts the handshake with the matching alert.
  */
 export interface ServerCertificateVerifier {
   verify(chainDer: Buffer[], hostname: string): Promise<VerifiedChain>;

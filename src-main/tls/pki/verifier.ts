@@ -52,6 +52,7 @@ export class PkiServerCertificateVerifier implements ServerCertificateVerifier {
       revocation: summarise(revocations),
       revocationDetail: describe(revocations),
       pathDer: path.map(derOf),
+      trustSource: this.trustStore.source,
     };
   }
 }
