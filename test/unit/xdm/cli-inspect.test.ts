@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMssante } from '../../support/cli.js';
+import { SHARED_REFERENCE } from '../../support/testbed.js';
+import { buildXdmZip } from '../../../src-main/xdm/build-xdm.js';
+import { ANS_TEST_PATIENT, CDA_BIO, cdaSample } from './fixtures.js';
+import { buildRawZip } from './zip-fixtures.js';
+
+const sample = join(SHARED_REFERENCE, 'xdm', 'direct-project', 'xdmail_samplexdm_backslash-paths.zip');
+
+test('xdm inspect prints documents, patient and checks in French', async () => {
+  const r = await runMssante(['xdm', 'inspect', sample]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Patient : Doe John, né\(e\) le 27\/05\/1956, sexe M$/m);
+  assert.match(r.stdout, /^Statut : INS non qualifiée : manque matricule INS/m);
+  assert.match(r.stdout, /1\. Physical — Outpatient Evaluation And Management/);
+  assert.match(r.stdout, /Fichier : SUBSET01\/DOCUMENT\.xml \(68226 octets, text\/xml\)/);
+  assert.match(r.stdout, /non vérifiable/);
+});
+
+test('xdm inspect --json on a built XDM: qualified patient, verified hashes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xdm-cli-'));
+  try {
+    const file = join(dir, 'IHE_XDM.ZIP');
+    writeFileSync(file, buildXdmZip({ documents: [{ cdaXml: cdaSample(CDA_BIO) }], patient: ANS_TEST_PATIENT, author: { lastName: 'Test', firstName: 'Anne' } }));
+    const r = await runMssante(['--json', 'xdm', 'inspect', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true);
+    assert.deepEqual(out.patient.traits, ANS_TEST_PATIENT.traits);
+    assert.equal(out.patient.ins, ANS_TEST_PATIENT.ins);
+    assert.equal(out.patient.oid, ANS_TEST_PATIENT.oid);
+    assert.equal(out.patient.qualified, true);
+    assert.equal(out.documents[0].title, "Compte rendu d'examens biologiques");
+    assert.deepEqual(out.documents[0].checks, { found: true, size: 'ok', hash: 'ok' });
+    assert.equal(out.documents[0].integrity, 'ok');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('xdm inspect refuses a hostile archive with a French message and a JSON error code', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xdm-cli-'));
+  try {
+    const file = join(dir, 'evil.zip');
+    writeFileSync(file, buildRawZip([{ name: '../../etc/passwd', data: 'x' }]));
+    const r = await runMssante(['--json', 'xdm', 'inspect', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Erreur : L’archive IHE_XDM\.ZIP contient un nom de fichier dangereux/);
+    assert.equal(JSON.parse(r.stdout).error.code, 'XDM_ZIP_UNSAFE_PATH');
+    const missing = await runMssante(['xdm', 'inspect', join(dir, 'absent.zip')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Lecture ou écriture de fichier impossible/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
