@@ -21,7 +21,8 @@ export function plainImapClient(state: TestbedState, o: PlainImapOptions = {}): 
   if (!u) throw new Error(`no plain user ${o.user ?? ''} in the bench state`);
   return new ImapFlow({
     host: state.host,
-    port: state.ports.imaps,
+    // the bench's tooling Dovecot (PLAIN, same Maildirs) when it has one
+    port: (state.ports as { toolingImaps?: number }).toolingImaps ?? state.ports.imaps,
     secure: true,
     servername: 'localhost',
     tls: {

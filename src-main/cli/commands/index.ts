@@ -1,7 +1,15 @@
 import type { CommandRegistrar } from '../program.js';
+import { registerCard } from './card.js';
 import { registerXdm } from './xdm.js';
+import { registerSync } from './sync.js';
+import { registerMessages } from './messages.js';
+import { registerSearch } from './search.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
+  registerCard,
   registerXdm,
+  registerSync,
+  registerMessages,
+  registerSearch,
 ];

@@ -1,0 +1,154 @@
+import { Option } from 'commander';
+import { AppError } from '../../errors/index.js';
+import { flagList } from '../../store/flags.js';
+import { openHomeStore } from '../../store/home.js';
+import type { MailStore } from '../../store/mail-store.js';
+import type { FlagChange, MessageDetail, MessageSummary } from '../../store/types.js';
+import type { CliContext } from '../context.js';
+import type { CommandRegistrar } from '../program.js';
+
+/** Runs `fn` on the store of --home and always closes it. */
+export async function withStore<T>(c: CliContext, fn: (store: MailStore) => T | Promise<T>): Promise<T> {
+  const store = await openHomeStore(c.home);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** JSON shape of a message in lists (`messages list`, `search`). */
+export function summaryJson(m: MessageSummary): Record<string, unknown> {
+  return {
+    id: m.id,
+    folder: m.folderPath,
+    uid: m.uid,
+    date: iso(m.date),
+    from: m.from,
+    subject: m.subject,
+    flags: flagList(m.flags),
+    hasAttachments: m.hasAttachments,
+    trust: m.trust,
+  };
+}
+
+/** One line per message, for people: id, date, mark, sender, subject. */
+export function summaryTextFr(list: readonly MessageSummary[]): string {
+  if (!list.length) return 'Aucun message.';
+  return list
+    .map((m) => {
+      const date = m.date === null ? '—' : new Date(m.date).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
+      const mark = `${m.flags.seen ? ' ' : '●'}${m.flags.flagged ? '★' : ' '}${m.hasAttachments ? '📎' : '  '}`;
+      const from = m.from ? m.from.name || m.from.address : '(expéditeur inconnu)';
+      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject ?? '(sans objet)'}`;
+    })
+    .join('\n');
+}
+
+function parseId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('INVALID_ARGUMENT', `not a message id: ${raw}`, { data: { id: raw } });
+  return id;
+}
+
+function parseLimit(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 100_000) throw new AppError('INVALID_ARGUMENT', `bad --limit ${raw}`);
+  return n;
+}
+
+const addr = (a: { name: string; address: string }): string => (a.name ? `${a.name} <${a.address}>` : a.address);
+
+function detailJson(d: MessageDetail): Record<string, unknown> {
+  return {
+    ...summaryJson(d),
+    messageId: d.messageId,
+    inReplyTo: d.inReplyTo,
+    to: d.to,
+    cc: d.cc,
+    replyTo: d.replyTo,
+    receivedAt: iso(d.receivedAt),
+    sha256: d.sha256,
+    size: d.size,
+    text: d.text,
+    hasHtml: d.html !== null,
+    attachments: d.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256 })),
+  };
+}
+
+function detailTextFr(d: MessageDetail): string {
+  const lines = [
+    `De : ${d.from ? addr(d.from) : '(inconnu)'}`,
+    `À : ${d.to.map(addr).join(', ') || '—'}`,
+    ...(d.cc.length ? [`Cc : ${d.cc.map(addr).join(', ')}`] : []),
+    `Date : ${d.date === null ? '—' : new Date(d.date).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}`,
+    `Objet : ${d.subject ?? '(sans objet)'}`,
+    `Empreinte SHA-256 : ${d.sha256}`,
+    '',
+    d.text ?? (d.html !== null ? '(message au format HTML uniquement)' : ''),
+  ];
+  if (d.attachments.length) {
+    lines.push('', 'Pièces jointes :');
+    for (const a of d.attachments) lines.push(`  - ${a.filename ?? '(sans nom)'} (${a.mimeType}, ${a.size} octets)`);
+  }
+  return lines.join('\n');
+}
+
+/** `mssante messages list|show|flag`: reading and marking messages from the local store (works offline). */
+export const registerMessages: CommandRegistrar = (program, ctx) => {
+  const messages = program.command('messages').description('lire et marquer les messages de la base locale (hors ligne)');
+
+  messages
+    .command('list')
+    .description('lister les messages d’un dossier, du plus récent au plus ancien')
+    .option('--folder <dossier>', 'dossier IMAP', 'INBOX')
+    .option('--limit <n>', 'nombre maximal de messages', '50')
+    .action(async (o: { folder: string; limit: string }) => {
+      const c = ctx();
+      const limit = parseLimit(o.limit);
+      const list = await withStore(c, (s) => s.listMessages({ folderPath: o.folder, limit }));
+      c.result({ ok: true, folder: o.folder, messages: list.map(summaryJson) }, () => summaryTextFr(list));
+    });
+
+  messages
+    .command('show')
+    .description('afficher un message (en-têtes, texte, pièces jointes)')
+    .argument('<id>', 'identifiant du message (voir messages list)')
+    .option('--raw', 'écrire la source exacte du message (RFC 822), octet pour octet')
+    .action(async (rawId: string, o: { raw?: boolean }) => {
+      const c = ctx();
+      const id = parseId(rawId);
+      if (o.raw) {
+        const { raw } = await withStore(c, (s) => s.getRaw(id));
+        await new Promise<void>((resolve, reject) => process.stdout.write(raw, (err) => (err ? reject(err) : resolve())));
+        return;
+      }
+      const d = await withStore(c, (s) => s.getMessage(id));
+      c.result({ ok: true, message: detailJson(d) }, () => detailTextFr(d));
+    });
+
+  messages
+    .command('flag')
+    .description('marquer un message (appliqué tout de suite ici, envoyé au serveur à la prochaine synchronisation)')
+    .argument('<id>', 'identifiant du message')
+    .addOption(new Option('--seen', 'marquer comme lu').conflicts('unseen'))
+    .addOption(new Option('--unseen', 'marquer comme non lu'))
+    .addOption(new Option('--flagged', 'marquer comme important').conflicts('unflagged'))
+    .addOption(new Option('--unflagged', 'retirer la marque « important »'))
+    .addOption(new Option('--answered', 'marquer comme répondu'))
+    .action(async (rawId: string, o: { seen?: boolean; unseen?: boolean; flagged?: boolean; unflagged?: boolean; answered?: boolean }) => {
+      const c = ctx();
+      const id = parseId(rawId);
+      const change: FlagChange = {};
+      if (o.seen) change.seen = true;
+      if (o.unseen) change.seen = false;
+      if (o.flagged) change.flagged = true;
+      if (o.unflagged) change.flagged = false;
+      if (o.answered) change.answered = true;
+      if (!Object.keys(change).length) throw new AppError('INVALID_ARGUMENT', 'no flag option given (--seen, --unseen, --flagged, --unflagged, --answered)');
+      const m = await withStore(c, (s) => s.changeFlags(id, change));
+      c.result({ ok: true, message: summaryJson(m), pendingSync: true }, `Message ${m.id} : ${flagList(m.flags).join(' ') || 'aucune marque'} (sera appliqué sur le serveur à la prochaine synchronisation).`);
+    });
+};
