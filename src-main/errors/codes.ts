@@ -48,6 +48,10 @@ export const ERROR_CODES = [
   'CERT_CRL_INVALID',
   'PKCS12_BAD_PASSWORD',
   'PKCS12_INVALID',
+  // accounts
+  'ACCOUNT_NOT_FOUND',
+  'ACCOUNT_AMBIGUOUS',
+  'ACCOUNT_EXISTS',
   // network / protocols
   'NETWORK_UNREACHABLE',
   'IMAP_AUTH_FAILED',
