@@ -22,8 +22,20 @@ export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
 
 export class SessionGate {
   private current: SessionState = { locked: true, reason: 'startup' };
+  private readonly listeners = new Set<(state: SessionState) => void>();
 
   constructor(private readonly emit: EventSink) {}
+
+  /** Called on every change (the shell hides message content on lock). */
+  onChange(listener: (state: SessionState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.emit('session.changed', this.state);
+    for (const listener of this.listeners) listener(this.state);
+  }
 
   get state(): SessionState {
     return { ...this.current };
@@ -36,7 +48,7 @@ export class SessionGate {
   lock(reason: LockReason): SessionState {
     if (!this.current.locked) {
       this.current = { locked: true, reason };
-      this.emit('session.changed', this.state);
+      this.changed();
     }
     return this.state;
   }
@@ -45,7 +57,7 @@ export class SessionGate {
   unlock(): SessionState {
     if (this.current.locked) {
       this.current = { locked: false };
-      this.emit('session.changed', this.state);
+      this.changed();
     }
     return this.state;
   }

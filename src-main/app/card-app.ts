@@ -1,0 +1,130 @@
+// Card and session channels of the facade over the card module's CardService:
+// status for the lock screen, ONE login attempt per user action (never
+// retried), lock on card removal or when the card session ends.
+import { AppError, isAppError } from '../errors/index.js';
+import type { CardService, CardSession, CardToken } from '../card/index.js';
+import type { PinState as CardPinState } from '../card/pkcs11-facts.js';
+import type { CardStatus } from '../ipc/contract.js';
+import type { EventSink } from '../ipc/dispatch.js';
+import type { SessionGate } from './session.js';
+import type { CoreChannelHandlers } from './services.js';
+
+type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'card.login' | 'session.state' | 'session.lock' | 'session.unlock'>;
+
+export function pinLabel(pin: CardPinState | null | undefined): CardStatus['pin'] {
+  if (!pin) return undefined;
+  if (pin.locked) return 'locked';
+  if (pin.finalTry) return 'final-try';
+  if (pin.countLow) return 'count-low';
+  return 'ok';
+}
+
+/** What the lock screen shows for a token (no PIN needed: read from the certificate). */
+export function statusOfToken(token: CardToken | undefined, loggedIn: boolean): CardStatus {
+  if (!token) return { state: 'absent', pinpad: false };
+  const holder = token.holder
+    ? { name: `${token.holder.firstName} ${token.holder.lastName}`.trim(), profession: token.holder.profession || undefined, rpps: token.holder.rpps ?? undefined }
+    : undefined;
+  return {
+    state: loggedIn ? 'logged-in' : 'present',
+    ...(holder ? { holder } : {}),
+    pin: pinLabel(token.pin),
+    pinpad: token.pin?.protectedPath ?? false,
+  };
+}
+
+export interface CardApp {
+  channels: CardChannels;
+  /** The logged-in card session (the TLS signer of sync and sending), if any. */
+  currentSession(): CardSession | undefined;
+  dispose(): void;
+}
+
+export interface CardAppOptions {
+  /** Label or serial of the card to use when several are present. */
+  tokenRef?: string;
+}
+
+export function createCardApp(card: CardService, gate: SessionGate, emit: EventSink, options: CardAppOptions = {}): CardApp {
+  let session: CardSession | undefined;
+
+  const status = async (): Promise<CardStatus> => {
+    let tokens: CardToken[];
+    try {
+      tokens = await card.tokens();
+    } catch (err) {
+      const code = isAppError(err) ? err.code : 'CARD_UNAVAILABLE';
+      if (code === 'CARD_MODULE_NOT_FOUND' || code === 'CARD_MODULE_LOAD_FAILED') return { state: 'no-module', pinpad: false };
+      return { state: 'unavailable', pinpad: false };
+    }
+    if (tokens.length === 0) return { state: 'no-reader', pinpad: false };
+    const live = session && !session.ended ? session : undefined;
+    if (live) return statusOfToken(tokens.find((t) => t.serial === live.token.serial) ?? live.token, true);
+    let token: CardToken | undefined;
+    try {
+      token = await card.selectToken(options.tokenRef);
+    } catch {
+      token = undefined;
+    }
+    return statusOfToken(token, false);
+  };
+
+  /** One attempt; the PIN buffer is wiped by the card service once handed over. */
+  const login = async (pin: string | undefined): Promise<CardStatus> => {
+    const token = await card.selectToken(options.tokenRef);
+    const pinpad = token.pin?.protectedPath ?? false;
+    if (!pinpad && pin === undefined) throw new AppError('CARD_PIN_REQUIRED', 'no PIN given for a reader without keypad');
+    try {
+      session = await card.login(token, pinpad ? null : Buffer.from(pin ?? '', 'utf8'));
+    } catch (err) {
+      if (isAppError(err) && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
+        const after = await status().catch(() => undefined);
+        throw new AppError(err.code, err.message, { cause: err, data: { pin: after?.pin ?? (err.code === 'CARD_PIN_LOCKED' ? 'locked' : null) } });
+      }
+      throw err;
+    }
+    gate.unlock();
+    const now = statusOfToken(token, true);
+    emit('card.changed', now);
+    return now;
+  };
+
+  const onInserted = () => {
+    void status().then((s) => emit('card.inserted', s), () => undefined);
+  };
+  const onRemoved = (event: { serial: string }) => {
+    if (!session || session.token.serial === event.serial) {
+      session = undefined;
+      gate.lock('card-removed');
+    }
+    emit('card.removed', {});
+  };
+  const onSessionEnded = (event: { sessionId: string }) => {
+    if (session?.id === event.sessionId) {
+      session = undefined;
+      gate.lock('card-removed');
+    }
+  };
+  card.on('inserted', onInserted);
+  card.on('removed', onRemoved);
+  card.on('sessionEnded', onSessionEnded);
+
+  return {
+    channels: {
+      'card.status': () => status(),
+      'card.login': ({ pin }) => login(pin),
+      'session.state': async () => gate.state,
+      'session.lock': async ({ reason }) => gate.lock(reason),
+      'session.unlock': async ({ pin }) => {
+        await login(pin);
+        return gate.state;
+      },
+    },
+    currentSession: () => (session && !session.ended ? session : undefined),
+    dispose() {
+      card.off('inserted', onInserted);
+      card.off('removed', onRemoved);
+      card.off('sessionEnded', onSessionEnded);
+    },
+  };
+}

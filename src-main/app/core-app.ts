@@ -1,0 +1,61 @@
+// Builds the application facade from whatever core pieces the caller has:
+// settings and the session lock always; card, mail, sync… when given. Missing
+// pieces answer SERVICE_UNAVAILABLE. The result is guarded by the session lock.
+// Used by the Electron shell and by the test-only loopback harness alike.
+import type { CardService } from '../card/index.js';
+import type { SyncStatus } from '../ipc/contract.js';
+import type { EventSink } from '../ipc/dispatch.js';
+import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js';
+import { guardLocked, SessionGate } from './session.js';
+import type { CoreChannelHandlers, CoreServices } from './services.js';
+import { SettingsFile } from './settings.js';
+import { unavailableServices } from './unavailable.js';
+
+/** The sync engine as the facade needs it (adapter in the shell's wiring). */
+export interface SyncPort {
+  status(): SyncStatus;
+  /** Sync now / retry after an error. */
+  syncNow(): Promise<SyncStatus>;
+}
+
+export interface CoreAppDeps {
+  emit: EventSink;
+  settingsFile: string;
+  card?: CardService;
+  cardOptions?: CardAppOptions;
+  sync?: SyncPort;
+  /** Further channel implementations (mail, compose, trust, xdm…), added as the core provides them. */
+  extra?: Partial<CoreServices>;
+}
+
+export interface CoreApp {
+  services: CoreServices;
+  gate: SessionGate;
+  card: CardApp | undefined;
+  dispose(): void;
+}
+
+const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null };
+
+export function createCoreApp(deps: CoreAppDeps): CoreApp {
+  const gate = new SessionGate(deps.emit);
+  const settings = new SettingsFile(deps.settingsFile);
+  const card = deps.card ? createCardApp(deps.card, gate, deps.emit, deps.cardOptions) : undefined;
+
+  const always: Partial<CoreChannelHandlers> = {
+    'settings.get': async () => settings.read(),
+    'settings.set': async (patch) => settings.update(patch),
+    'session.state': async () => gate.state,
+    'session.lock': async ({ reason }) => gate.lock(reason),
+    'sync.status': async () => deps.sync?.status() ?? STOPPED,
+    ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
+  };
+
+  const services = { ...unavailableServices(), ...always, ...card?.channels, ...deps.extra } as CoreServices;
+  return {
+    services: guardLocked(services, gate),
+    gate,
+    card,
+    dispose: () => card?.dispose(),
+  };
+}

@@ -1,0 +1,215 @@
+// Electron main process: lifecycle, windows, IPC, OS integration. Thin: the
+// application itself is the Electron-free core behind src-main/app/.
+//
+// Order: single-instance lock → privileged scheme → (ready) data folder, session
+// hardening, UI protocol → key protection check → store → card host → sync →
+// window. Quit stops them in reverse (sync before the store it writes to).
+import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor, protocol, safeStorage, session, shell, utilityProcess, WebContentsView } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CardService } from '../card/index.js';
+import { messageFr, toAppError } from '../errors/index.js';
+import { MailStore } from '../store/mail-store.js';
+import { createCoreApp } from '../app/core-app.js';
+import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
+import type { Startable } from '../app/services.js';
+import { serveAppRequest } from './app-protocol.js';
+import { utilityProcessCardHost } from './card-host.js';
+import { registerIpcHandlers, windowEventSink, type IpcRegistration } from './ipc-handlers.js';
+import { MessageViewController } from './message-view.js';
+import { watchReconnect } from './reconnect.js';
+import { confirmingOpener, hardenSession, hardenWebContents } from './security.js';
+import { shellChannels } from './shell-channels.js';
+import { keyProtection, readWeakKeystoreAcceptance, recordWeakKeystoreAcceptance, sealedKeyProvider } from './store-key.js';
+import { APP_SCHEME } from './url-policy.js';
+import { prepareUserData, userDataLayout, wipeOpenedAttachments, type UserDataLayout } from './user-data.js';
+import { MESSAGE_PARTITION } from './web-preferences.js';
+import { createMainWindow, createMessageView } from './windows.js';
+
+const log = (line: string) => console.log(`[shell] ${line}`);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const moduleExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+// Must happen before `ready`: our UI scheme behaves like https (secure, standard, fetch).
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+app.enableSandbox();
+process.env.MSSANTE_PACKAGED = app.isPackaged ? '1' : '0';
+
+let mainWindow: BrowserWindow | undefined;
+let lifecycle: Lifecycle | undefined;
+let quitting = false;
+const currentWindow = () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow : undefined);
+const openExternal = confirmingOpener(dialog, shell, currentWindow);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const win = currentWindow();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, openExternal));
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (event) => {
+    if (quitting || !lifecycle) return;
+    event.preventDefault();
+    quitting = true;
+    void lifecycle.stop().finally(() => app.quit());
+  });
+  app.whenReady().then(start).catch((err: unknown) => fatal(err));
+}
+
+async function start(): Promise<void> {
+  const layout = userDataLayout(app.getPath('userData'));
+  prepareUserData(layout);
+  app.on('will-quit', () => wipeOpenedAttachments(layout));
+
+  hardenSession(session.defaultSession);
+  const rendererRoot = join(app.getAppPath(), 'dist', 'renderer');
+  session.defaultSession.protocol.handle(APP_SCHEME, (request) => serveAppRequest(request.url, rendererRoot));
+
+  if (!(await ensureKeyProtection(layout))) {
+    app.quit();
+    return;
+  }
+
+  let ipc: IpcRegistration | undefined;
+  let store: MailStore | undefined;
+  let stopCardWatch: (() => void) | undefined;
+  let stopReconnect: (() => void) | undefined;
+  const emit = windowEventSink(() => (currentWindow() ? [currentWindow()!.webContents] : []), log);
+  const card = new CardService({
+    launcher: utilityProcessCardHost(utilityProcess.fork, join(here, `card-host-entry${moduleExt}`)),
+    modulePath: process.env.MSSANTE_PKCS11_MODULE,
+  });
+  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card });
+  const messageView = new MessageViewController(
+    () => createMessageView(WebContentsView),
+    session.fromPartition(MESSAGE_PARTITION),
+    currentWindow,
+  );
+  // Whatever locks the session also takes message content off the screen.
+  core.gate.onChange((state) => {
+    if (state.locked) messageView.hide();
+  });
+  powerMonitor.on('lock-screen', () => core.gate.lock('system'));
+
+  const services: Startable[] = [
+    {
+      name: 'store',
+      start: async () => {
+        const keyProvider = sealedKeyProvider(layout.sealedKeyFile, safeStorage, () =>
+          keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
+        );
+        store = await MailStore.open({ file: layout.storeFile, keyProvider });
+      },
+      stop: async () => store?.close(),
+    },
+    {
+      name: 'card host',
+      start: async () => {
+        // Watching keeps the host up for insertion/removal events; a missing card module is not fatal.
+        stopCardWatch = await card.watch().catch((err: unknown) => {
+          log(`card host not ready: ${toAppError(err).code}`);
+          return undefined;
+        });
+      },
+      stop: async () => {
+        stopCardWatch?.();
+        core.dispose();
+        card.close();
+      },
+    },
+    {
+      name: 'sync',
+      start: async () => {
+        stopReconnect = watchReconnect(
+          { onPower: (event, listener) => onPowerEvent(event, listener), isOnline: () => net.isOnline() },
+          (why) => {
+            log(`reconnect after ${why}`);
+            void core.services['sync.now']({}).catch(() => undefined);
+          },
+        );
+      },
+      stop: async () => stopReconnect?.(),
+    },
+    {
+      name: 'window',
+      start: async () => {
+        const handlers = {
+          ...core.services,
+          ...shellChannels({
+            version: app.getVersion(),
+            core: core.services,
+            dialog,
+            shell,
+            window: currentWindow,
+            openExternal,
+            messageView,
+            openedAttachmentsDir: layout.openedAttachmentsDir,
+          }),
+        };
+        ipc = registerIpcHandlers(ipcMain, handlers, log);
+        const win = createMainWindow(BrowserWindow, join(app.getAppPath(), 'dist', 'preload', 'preload.cjs'));
+        mainWindow = win;
+        ipc.trusted.add(win.webContents.id);
+        win.on('closed', () => {
+          if (mainWindow === win) mainWindow = undefined;
+        });
+      },
+      stop: async () => {
+        messageView.hide();
+        ipc?.dispose();
+      },
+    },
+  ];
+
+  lifecycle = await startInOrder(services, { log });
+}
+
+/** The store key must be sealed by a real OS keystore; a plaintext one only with the user's explicit consent. */
+async function ensureKeyProtection(layout: UserDataLayout): Promise<boolean> {
+  const verdict = keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile));
+  if (verdict.ok) return true;
+  if (verdict.code === 'KEYSTORE_UNAVAILABLE') {
+    dialog.showErrorBox('Messagerie MSSanté', messageFr('KEYSTORE_UNAVAILABLE'));
+    return false;
+  }
+  const { response } = await dialog.showMessageBox({
+    type: 'warning',
+    title: 'Messagerie MSSanté',
+    message: messageFr('KEYSTORE_WEAK'),
+    detail:
+      'Toute personne ayant accès à ce poste et à votre session pourrait lire la base locale des messages. ' +
+      'Installez et déverrouillez le trousseau de votre bureau (GNOME Keyring ou KWallet) puis relancez l’application, ' +
+      'ou continuez en acceptant ce risque.',
+    buttons: ['Quitter', 'Continuer sans protection'],
+    defaultId: 0,
+    cancelId: 0,
+    noLink: true,
+  });
+  if (response !== 1) return false;
+  recordWeakKeystoreAcceptance(layout.keyProtectionFile);
+  return true;
+}
+
+function onPowerEvent(event: 'resume' | 'unlock-screen', listener: () => void): () => void {
+  if (event === 'resume') {
+    powerMonitor.on('resume', listener);
+    return () => powerMonitor.off('resume', listener);
+  }
+  powerMonitor.on('unlock-screen', listener);
+  return () => powerMonitor.off('unlock-screen', listener);
+}
+
+function fatal(err: unknown): void {
+  const code = toAppError(err).code;
+  log(`startup failed: ${code}`);
+  dialog.showErrorBox('Messagerie MSSanté', `Le démarrage a échoué. ${messageFr(code)}`);
+  app.exit(1);
+}

@@ -1,0 +1,59 @@
+// Layout of the application's data folder (Electron's userData). Everything
+// sensitive is inside the encrypted store; the rest holds no patient data.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface UserDataLayout {
+  root: string;
+  /** Encrypted SQLite store (mail.db + WAL files). */
+  storeDir: string;
+  storeFile: string;
+  /** Store key sealed by the OS keystore (safeStorage). */
+  sealedKeyFile: string;
+  /** The user's explicit acceptance of a plaintext keystore (Linux basic_text). */
+  keyProtectionFile: string;
+  /** Preferences (settings.json): no patient data. */
+  settingsFile: string;
+  /** Attachments opened with the OS, wiped at start and at quit. */
+  openedAttachmentsDir: string;
+  /** CRL cache of the TLS client. */
+  crlCacheDir: string;
+  /** Annuaire and liste blanche imports. */
+  trustDir: string;
+  logsDir: string;
+}
+
+export function userDataLayout(root: string): UserDataLayout {
+  const storeDir = join(root, 'store');
+  return {
+    root,
+    storeDir,
+    storeFile: join(storeDir, 'mail.db'),
+    sealedKeyFile: join(storeDir, 'store-key.sealed'),
+    keyProtectionFile: join(root, 'key-protection.json'),
+    settingsFile: join(root, 'settings.json'),
+    openedAttachmentsDir: join(root, 'opened-attachments'),
+    crlCacheDir: join(root, 'crl-cache'),
+    trustDir: join(root, 'trust'),
+    logsDir: join(root, 'logs'),
+  };
+}
+
+/** Creates the folders (owner-only) and empties the opened-attachments folder. */
+export function prepareUserData(layout: UserDataLayout): void {
+  for (const dir of [layout.root, layout.storeDir, layout.openedAttachmentsDir, layout.crlCacheDir, layout.trustDir, layout.logsDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  wipeOpenedAttachments(layout);
+}
+
+/** Attachments handed to the OS are copies in clear: never leave them behind. */
+export function wipeOpenedAttachments(layout: UserDataLayout): void {
+  let names: string[];
+  try {
+    names = readdirSync(layout.openedAttachmentsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) rmSync(join(layout.openedAttachmentsDir, name), { recursive: true, force: true });
+}
