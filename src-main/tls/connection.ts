@@ -40,10 +40,12 @@ const RECORD_HEADER = 5;
 const MAX_WARNINGS = 4;
 
 /** Maps an alert the server sent to the error the user sees. */
-function receivedAlertError(description: number, phase: 'before-server-hello' | 'client-auth' | 'handshake' | 'open'): AppError {
+function receivedAlertError(description: number, phase: 'before-server-hello' | 'client-auth' | 'handshake' | 'open', recordVersion: number): AppError {
   const name = alertName(description);
   let code: ErrorCode = 'TLS_ALERT_RECEIVED';
-  if (description === Alert.protocol_version) code = 'TLS_PROTOCOL_VERSION';
+  // A server limited to TLS 1.0/1.1 finds none of our (TLS 1.2-only) suites and says
+  // handshake_failure, but it writes that alert with its own, older, record version.
+  if (description === Alert.protocol_version || (phase === 'before-server-hello' && recordVersion < 0x0303)) code = 'TLS_PROTOCOL_VERSION';
   else if (phase === 'before-server-hello' && (description === Alert.handshake_failure || description === Alert.insufficient_security)) {
     code = 'TLS_NO_SHARED_CIPHER';
   } else if (
@@ -73,6 +75,8 @@ export class TlsClientConnection implements HandshakeChannel {
   private serverFinishedSeen = false;
   private readonly earlyData: Buffer[] = [];
   private warnings = 0;
+  /** version field of the record being handled (tells a TLS 1.0/1.1-only server's alert apart) */
+  private recordVersion = 0x0303;
   private closeNotifySent = false;
   private closeNotifyReceived = false;
   private failure: AppError | undefined;
@@ -122,6 +126,7 @@ export class TlsClientConnection implements HandshakeChannel {
         const version = this.incoming.readUInt16BE(1);
         const length = this.incoming.readUInt16BE(3);
         this.checkRecordHeader(type, version, length);
+        this.recordVersion = version;
         if (this.incoming.length < RECORD_HEADER + length) break;
         const fragment = this.incoming.subarray(RECORD_HEADER, RECORD_HEADER + length);
         this.incoming = this.incoming.subarray(RECORD_HEADER + length);
@@ -294,7 +299,7 @@ export class TlsClientConnection implements HandshakeChannel {
         continue;
       }
       const phase = !this.sawServerHello ? 'before-server-hello' : this.state === 'open' ? 'open' : this.sentClientCertificate ? 'client-auth' : 'handshake';
-      this.fail(receivedAlertError(description, phase), false);
+      this.fail(receivedAlertError(description, phase, this.recordVersion), false);
       return;
     }
   }

@@ -72,27 +72,20 @@ export interface SchemeParams {
   kind: 'rsa-pkcs1' | 'rsa-pss' | 'ecdsa';
 }
 
+const SCHEME_PARAMS = new Map<number, SchemeParams>([
+  [SignatureScheme.rsa_pkcs1_sha256, { hash: 'sha256', kind: 'rsa-pkcs1' }],
+  [SignatureScheme.rsa_pkcs1_sha384, { hash: 'sha384', kind: 'rsa-pkcs1' }],
+  [SignatureScheme.rsa_pkcs1_sha512, { hash: 'sha512', kind: 'rsa-pkcs1' }],
+  [SignatureScheme.rsa_pss_rsae_sha256, { hash: 'sha256', kind: 'rsa-pss' }],
+  [SignatureScheme.rsa_pss_rsae_sha384, { hash: 'sha384', kind: 'rsa-pss' }],
+  [SignatureScheme.rsa_pss_rsae_sha512, { hash: 'sha512', kind: 'rsa-pss' }],
+  [SignatureScheme.ecdsa_secp256r1_sha256, { hash: 'sha256', kind: 'ecdsa' }],
+  [SignatureScheme.ecdsa_secp384r1_sha384, { hash: 'sha384', kind: 'ecdsa' }],
+]);
+
+/** Hash and padding of a SignatureScheme, for verifying (server) or producing (software signers) signatures. */
 export function schemeParams(scheme: number): SchemeParams | undefined {
-  switch (scheme) {
-    case SignatureScheme.rsa_pkcs1_sha256:
-      return { hash: 'sha256', kind: 'rsa-pkcs1' };
-    case SignatureScheme.rsa_pkcs1_sha384:
-      return { hash: 'sha384', kind: 'rsa-pkcs1' };
-    case SignatureScheme.rsa_pkcs1_sha512:
-      return { hash: 'sha512', kind: 'rsa-pkcs1' };
-    case SignatureScheme.rsa_pss_rsae_sha256:
-      return { hash: 'sha256', kind: 'rsa-pss' };
-    case SignatureScheme.rsa_pss_rsae_sha384:
-      return { hash: 'sha384', kind: 'rsa-pss' };
-    case SignatureScheme.rsa_pss_rsae_sha512:
-      return { hash: 'sha512', kind: 'rsa-pss' };
-    case SignatureScheme.ecdsa_secp256r1_sha256:
-      return { hash: 'sha256', kind: 'ecdsa' };
-    case SignatureScheme.ecdsa_secp384r1_sha384:
-      return { hash: 'sha384', kind: 'ecdsa' };
-    default:
-      return undefined;
-  }
+  return SCHEME_PARAMS.get(scheme);
 }
 
 /** Default timeouts. The handshake clock runs only while we wait for the server. */

@@ -45,6 +45,7 @@ export class TlsSocket extends Duplex {
   private connectTimer: NodeJS.Timeout | undefined;
   private transportPausedByUs = false;
   private phase: 'connect' | 'session' = 'session';
+  private readonly rejectSecured: (err: unknown) => void;
 
   constructor(private readonly transport: SocketLike, options: TlsClientOptions) {
     super({ allowHalfOpen: false });
@@ -68,6 +69,7 @@ export class TlsSocket extends Duplex {
     });
     let settle!: { resolve: (r: HandshakeResult) => void; reject: (e: unknown) => void };
     this.secured = new Promise<HandshakeResult>((resolve, reject) => (settle = { resolve, reject }));
+    this.rejectSecured = (err) => settle.reject(err);
     this.secured.catch(() => undefined);
 
     transport.on('data', (chunk: Buffer) => {
@@ -190,6 +192,9 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     clearTimeout(this.idleTimer);
     clearTimeout(this.connectTimer);
+    // a no-op once the handshake settled; otherwise (TCP refused, caller gave up) it ends `secured`
+    this.rejectSecured(err ?? new AppError('TLS_HANDSHAKE_FAILED', 'socket closed before the TLS handshake completed'));
+    for (const w of this.pendingWrites.splice(0)) w.callback(err ?? new AppError('TLS_HANDSHAKE_FAILED', 'socket closed before the TLS handshake completed'));
     if (err && !this.conn.error) this.conn.abort(err instanceof AppError ? err : new AppError('INTERNAL', err.message, { cause: err }));
     if (!this.transport.destroyed) {
       // leave a moment for a final alert to go out, without keeping the process alive

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { AppError } from '../../src-main/errors/index.js';
+import { schemeParams } from '../../src-main/tls/policy.js';
 import { SignatureScheme, type Signer } from '../../src-main/tls/signer.js';
 import type { ServerCertificateVerifier, VerifiedChain } from '../../src-main/tls/types.js';
 
@@ -77,9 +78,9 @@ export class SoftwareSigner implements Signer {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     this.signatures++;
     this.lastScheme = scheme;
-    const hash = { 0x0401: 'sha256', 0x0501: 'sha384', 0x0601: 'sha512', 0x0804: 'sha256', 0x0805: 'sha384', 0x0806: 'sha512' }[scheme] ?? 'sha256';
-    const pss = scheme >= 0x0804 && scheme <= 0x0806;
-    return cryptoSign(hash, data, pss ? { key: this.key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: cryptoConstants.RSA_PSS_SALTLEN_DIGEST } : this.key);
+    const params = schemeParams(scheme);
+    if (!params) throw new AppError('CARD_SIGN_FAILED', `unknown scheme ${scheme}`);
+    return cryptoSign(params.hash, data, params.kind === 'rsa-pss' ? { key: this.key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: cryptoConstants.RSA_PSS_SALTLEN_DIGEST } : this.key);
   }
 }
 
