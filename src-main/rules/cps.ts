@@ -1,0 +1,59 @@
+// CPS card facts (ANS "Cryptolib CPS", IGC-Santé certificate profiles). The
+// card service imports these; nothing else restates them.
+
+/** Where the ANS Cryptolib CPS PKCS#11 library is installed, per OS (tried first). */
+export const CRYPTOLIB_MODULE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  linux: ['/opt/santesocial/CPS/lib/libcps3_pkcs11_lux.so'],
+  win32: ['C:\\Windows\\System32\\cps3_pkcs11_w64.dll', 'C:\\Windows\\SysWOW64\\cps3_pkcs11_w32.dll'],
+  darwin: ['/usr/local/lib/libcps3_pkcs11_osx.dylib', '/usr/lib/libcps3_pkcs11_osx.dylib'],
+};
+
+/** OpenSC (its IAS-ECC driver reads CPS3 cards): the fallback when Cryptolib is absent. */
+export const OPENSC_MODULE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  linux: [
+    '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so',
+    '/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so',
+    '/usr/lib64/opensc-pkcs11.so',
+    '/usr/lib/opensc-pkcs11.so',
+    '/usr/local/lib/opensc-pkcs11.so',
+  ],
+  win32: ['C:\\Windows\\System32\\opensc-pkcs11.dll', 'C:\\Program Files\\OpenSC Project\\OpenSC\\pkcs11\\opensc-pkcs11.dll'],
+  darwin: ['/Library/OpenSC/lib/opensc-pkcs11.so', '/opt/homebrew/lib/opensc-pkcs11.so', '/usr/local/lib/opensc-pkcs11.so'],
+};
+
+/** Environment variable naming the PKCS#11 module explicitly (wins over discovery). */
+export const PKCS11_MODULE_ENV = 'MSSANTE_PKCS11_MODULE';
+
+/**
+ * First character of the national identifier (CN of the authentication
+ * certificate): its type. 8 + RPPS (11 digits), 0 + ADELI (9 characters);
+ * staff cards (CPE/CPA) use a structure identifier + "/" + internal number.
+ */
+export const NATIONAL_ID_PREFIXES = {
+  '8': 'RPPS',
+  '0': 'ADELI',
+  '3': 'FINESS_STAFF',
+  '4': 'SIREN_STAFF',
+  '5': 'SIRET_STAFF',
+  '6': 'RPPS_OFFICE_STAFF',
+} as const;
+
+export type NationalIdType = (typeof NATIONAL_ID_PREFIXES)[keyof typeof NATIONAL_ID_PREFIXES] | 'UNKNOWN';
+
+/** Health professionals (CPS) carry an RPPS or ADELI identifier; the rest are staff cards. */
+export const PROFESSIONAL_ID_TYPES: readonly NationalIdType[] = ['RPPS', 'ADELI'];
+
+/** Test cards live in the 8997… range of RPPS identifiers. */
+export const TEST_RPPS_PREFIX = '8997';
+
+/**
+ * Card / certificate kinds we recognise from the issuing CA:
+ *   CPS  health professional card (RPPS/ADELI) — "AC IGC-SANTE … PERSONNES"
+ *   CPE  staff card (établissement, cabinet) — same CAs, structure-based id
+ *   ORG  organisation (server, software) certificate — "AC IGC-SANTE … ORGANISATIONS"
+ *   OTHER anything else (other PKIs, former GIP-CPS classes)
+ */
+export type CardType = 'CPS' | 'CPE' | 'ORG' | 'OTHER';
+
+export const PERSON_ISSUER_PATTERN = /\bIGC-SANTE\b.*\bPERSONNES\b/i;
+export const ORGANISATION_ISSUER_PATTERN = /\bIGC-SANTE\b.*\bORGANISATIONS\b/i;
