@@ -51,7 +51,12 @@ export interface TestbedState {
     submissions: number; // implicit TLS
     postfixSmtp: number; // loopback relay, internal
     crlHttp: number;
+    lmtp: number; // Dovecot LMTP, Postfix delivers there (internal)
+    /** test tooling only: implicit-TLS IMAP on the same mailboxes, PLAIN (plainUsers), no client certificate */
+    toolingImaps: number;
   };
+  /** MSSANTE_TESTBED_PORT_BASE (default 19100): ports are base+0..7 */
+  portBase: number;
   pki: {
     /** TEST AC RACINE IGC-SANTE … (the trust anchor for the bench) */
     rootCa: string;
@@ -59,8 +64,8 @@ export interface TestbedState {
     organisationsCa: string;
     /** root + intermediates, PEM */
     caBundle: string;
-    /** CRL files (PEM) and their loopback URLs */
-    crls: { file: string; url: string }[];
+    /** CRL files (PEM) and their loopback URLs; `der` is the file served at `url`; issuer: root|personnes|organisations|foreign */
+    crls: { file: string; url: string; der: string; issuer: string }[];
     /** servers certificates for localhost/127.0.0.1 */
     server: PemSet;
     revokedServer: PemSet;
@@ -73,12 +78,34 @@ export interface TestbedState {
     foreignCa: string;
     /** an organisational (ORG) client certificate as PKCS#12, for software-key accounts */
     orgClientP12: { file: string; password: string; address: string };
+    /** the same ORG client certificate as PEM files */
+    orgClient: PemSet;
+    /** a valid client certificate without a CN (for tests of certificate handling; no mailbox) */
+    toolingClient: PemSet;
   };
-  softhsm: { module: string; conf: string };
+  /**
+   * conf = SOFTHSM2_CONF; opensslConf = an OPENSSL_CONF that loads the pkcs11 engine on these tokens
+   * (`openssl s_client -engine pkcs11 -keyform engine -key 'pkcs11:token=…;id=%cb%01;type=private;pin-value=…'`).
+   */
+  softhsm: { module: string; conf: string; tokenDir: string; opensslConf: string };
   cards: TestbedCard[];
-  /** PLAIN-login users for test tooling only (the app never uses PLAIN) */
+  /**
+   * PLAIN-login users for test tooling only (the app never uses PLAIN): one per mailbox, user = the
+   * MSSanté address. Log in on ports.toolingImaps (implicit TLS, server cert from pki.caBundle, no
+   * client certificate). The operator-like ports refuse every login without a valid card/ORG
+   * certificate, PLAIN included (and take the username from the certificate when there is one).
+   */
   plainUsers: { user: string; password: string }[];
+  /** every mailbox of the bench (cards' addresses and the ORG mailbox) */
+  mailboxes: string[];
+  /** Maildirs: <maildirRoot>/<domain>/<local part>/Maildir (owned by the mssante-vmail user) */
   maildirRoot: string;
+  /** doveadm needs `-c <dovecot.conf>` to reach the bench's Dovecot (main = operator-like instance) */
+  dovecot: { conf: string; log: string; baseDir: string; toolingConf: string; toolingLog: string };
+  postfix: { configDir: string; log: string };
+  /** what `down` stops (pid checked against `match` in /proc before any signal) */
+  processes: { name: string; pid: number; match: string }[];
+  startedAt: string;
 }
 
 export function loadTestbed(): TestbedState {

@@ -1,0 +1,131 @@
+// Virtual CPS cards: one SoftHSM2 token per card, an RSA-2048 key generated ON
+// the token (sensitive, never extractable), a CSR signed by that key through
+// the OpenSSL pkcs11 engine, the CPS-style authentication certificate issued by
+// the PERSONNES CA and written back to the token under the same CKA_ID.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, pool } from './exec.js';
+import { CARD_PROFESSION, CARD_SPECS, PKCS11_ENGINE, SOFTHSM_MODULE, SO_PIN, USER_PIN, cardAddress, cardCommonName, type CardSpec } from './config.js';
+import { cardExtSection, issue, type Pki } from './pki.js';
+import type { TestbedCard } from '../support/testbed.js';
+
+export interface SoftHsmEnv {
+  /** SOFTHSM2_CONF for every process that opens the tokens */
+  conf: string;
+  tokenDir: string;
+  /** OPENSSL_CONF that makes `-engine pkcs11` open the tokens (openssl req, s_client, Node with --openssl-shared-config) */
+  opensslConf: string;
+}
+
+/**
+ * The PKCS#11 module a card is used through. Today SoftHSM itself; the CPS
+ * simulator (native/cps-sim/, PIN counters like a real CPS) will wrap it:
+ * switch here only.
+ */
+export function cardModule(_spec: CardSpec): string {
+  return SOFTHSM_MODULE;
+}
+
+export async function prepareSoftHsm(runDir: string): Promise<SoftHsmEnv> {
+  const dir = join(runDir, 'softhsm');
+  const tokenDir = join(dir, 'tokens');
+  await mkdir(tokenDir, { recursive: true });
+  const conf = join(dir, 'softhsm2.conf');
+  await writeFile(conf, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
+  const opensslConf = join(dir, 'openssl-pkcs11.cnf');
+  await writeFile(opensslConf, `# OpenSSL with the pkcs11 engine on the bench's SoftHSM tokens
+openssl_conf = openssl_init
+[ openssl_init ]
+engines = engine_section
+[ engine_section ]
+pkcs11 = pkcs11_section
+[ pkcs11_section ]
+engine_id = pkcs11
+dynamic_path = ${PKCS11_ENGINE}
+MODULE_PATH = ${SOFTHSM_MODULE}
+init = 0
+[ req ]
+distinguished_name = req_dn
+string_mask = utf8only
+utf8 = yes
+[ req_dn ]
+`);
+  return { conf, tokenDir, opensslConf };
+}
+
+export function tokenLabel(spec: CardSpec): string {
+  return `CPS ${spec.name}`;
+}
+
+function keyIdHex(index: number): string {
+  return `cb${(index + 1).toString(16).padStart(2, '0')}`;
+}
+
+function pkcs11Uri(spec: CardSpec, idHex: string): string {
+  const id = idHex.replace(/(..)/g, '%$1');
+  return `pkcs11:token=${encodeURIComponent(tokenLabel(spec))};id=${id};type=private;pin-value=${USER_PIN}`;
+}
+
+/** Initialises the card's token and generates its key pair on it (this is the slow part: RSA keygen). */
+export async function createCardToken(hsm: SoftHsmEnv, spec: CardSpec, idHex: string): Promise<void> {
+  const env = { ...process.env, SOFTHSM2_CONF: hsm.conf };
+  const label = tokenLabel(spec);
+  await run('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', USER_PIN, '--so-pin', SO_PIN], { env });
+  await run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', label, '--login', '--pin', USER_PIN,
+    '--keypairgen', '--key-type', 'rsa:2048', '--id', idHex, '--label', 'CPS_AUTH', '--sensitive', '--usage-sign'], { env });
+}
+
+/** CSR from the token key, certificate from the PERSONNES CA, certificate written back to the token. */
+async function certifyCard(hsm: SoftHsmEnv, pki: Pki, spec: CardSpec, idHex: string, outDir: string): Promise<string> {
+  const env = { ...process.env, SOFTHSM2_CONF: hsm.conf, OPENSSL_CONF: hsm.opensslConf };
+  const csr = join(outDir, `${spec.name}.csr`);
+  const cert = join(outDir, `${spec.name}.pem`);
+  const subject = `/C=FR/title=${CARD_PROFESSION}/CN=${cardCommonName(spec)}+SN=${spec.lastName}+GN=${spec.firstName}`;
+  await run('openssl', ['req', '-new', '-engine', 'pkcs11', '-keyform', 'engine', '-key', pkcs11Uri(spec, idHex),
+    '-subj', subject, '-utf8', '-multivalue-rdn', '-sha256', '-out', csr], { env });
+  await issue({ ca: pki.personnes, csr, extSection: cardExtSection(spec), extFile: pki.extConf, out: cert });
+  const der = join(outDir, `${spec.name}.der`);
+  await run('openssl', ['x509', '-in', cert, '-outform', 'DER', '-out', der]);
+  await run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', tokenLabel(spec), '--login', '--pin', USER_PIN,
+    '--write-object', der, '--type', 'cert', '--id', idHex, '--label', 'CPS_AUTH'], { env });
+  if (spec.revoked) await run('openssl', ['ca', '-batch', '-config', pki.personnes.conf, '-revoke', cert, '-crl_reason', 'keyCompromise']);
+  return cert;
+}
+
+async function tokenSerials(hsm: SoftHsmEnv): Promise<Map<string, string>> {
+  const { stdout } = await run('softhsm2-util', ['--show-slots'], { env: { ...process.env, SOFTHSM2_CONF: hsm.conf } });
+  const serials = new Map<string, string>();
+  let serial = '';
+  for (const line of stdout.split('\n')) {
+    const s = /^\s*Serial number:\s*(\S+)/.exec(line);
+    if (s) serial = s[1]!;
+    const l = /^\s*Label:\s*(.*?)\s*$/.exec(line);
+    if (l && serial) serials.set(l[1]!, serial);
+  }
+  return serials;
+}
+
+/** Stage 1 (parallel with the PKI): tokens and on-token keys. */
+export async function createCardTokens(hsm: SoftHsmEnv): Promise<void> {
+  await pool(2, CARD_SPECS.map((spec, i) => () => createCardToken(hsm, spec, keyIdHex(i))));
+}
+
+/** Stage 2 (needs the PERSONNES CA): certificates. Sequential: `openssl ca` rewrites the CA database. */
+export async function certifyCards(hsm: SoftHsmEnv, pki: Pki): Promise<TestbedCard[]> {
+  const outDir = join(pki.dir, 'cards');
+  await mkdir(outDir, { recursive: true });
+  const cards: TestbedCard[] = [];
+  const serials = await tokenSerials(hsm);
+  for (const [i, spec] of CARD_SPECS.entries()) {
+    const idHex = keyIdHex(i);
+    const cert = await certifyCard(hsm, pki, spec, idHex, outDir);
+    cards.push({
+      name: spec.name, tokenLabel: tokenLabel(spec), tokenSerial: serials.get(tokenLabel(spec)) ?? '',
+      userPin: USER_PIN, soPin: SO_PIN, keyIdHex: idHex, address: cardAddress(spec), rpps: spec.rpps,
+      lastName: spec.lastName, firstName: spec.firstName, profession: CARD_PROFESSION, cert,
+      pkcs11Module: cardModule(spec), revoked: spec.revoked, pinBlocked: spec.pinBlocked,
+    });
+  }
+  return cards;
+}
+

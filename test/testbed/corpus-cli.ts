@@ -1,0 +1,1 @@
+export async function corpusCommand(_o: unknown): Promise<number> { return 2; }
