@@ -1,7 +1,7 @@
 // `mssante card status|login|watch`: the CPS card from the command line.
 import type { Command } from 'commander';
 import { AppError } from '../../errors/index.js';
-import { CardService, type CardToken } from '../../card/index.js';
+import { CardService, type CardSession, type CardToken } from '../../card/index.js';
 import type { ModuleAttempt, PinState } from '../../card/index.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
@@ -143,7 +143,7 @@ function reportModuleAttempts(c: CliContext, err: unknown): void {
   c.progress('Indiquez la bonne bibliothèque avec --pkcs11-module ou la variable MSSANTE_PKCS11_MODULE.');
 }
 
-async function withService<T>(c: CliContext, fn: (svc: CardService) => Promise<T>): Promise<T> {
+export async function withService<T>(c: CliContext, fn: (svc: CardService) => Promise<T>): Promise<T> {
   const svc = new CardService({ modulePath: c.pkcs11Module });
   try {
     return await fn(svc);
@@ -167,28 +167,36 @@ async function status(c: CliContext): Promise<void> {
   });
 }
 
+/**
+ * Selects the card, asks the PIN (terminal, --pin-stdin or the reader's pinpad) ONCE and logs in.
+ * Never retries. Also used by `account test` to get a card session for TLS client authentication.
+ */
+export async function openCardSession(c: CliContext, svc: CardService): Promise<{ token: CardToken; session: CardSession }> {
+  const token = await svc.selectToken(c.token);
+  const pin = token.pin;
+  if (!pin) throw new AppError('CARD_NOT_PRESENT', 'no card');
+  if (pin.locked) throw new AppError('CARD_PIN_LOCKED', 'token reports the PIN locked', { data: { ...pin } });
+  if (pin.finalTry) c.progress('Attention : dernier essai avant blocage de la carte.');
+  else if (pin.countLow) c.progress('Attention : un code PIN erroné a déjà été saisi sur cette carte.');
+  let secret: Buffer | null = null;
+  if (pin.protectedPath) c.progress('Saisissez votre code PIN sur le clavier du lecteur.');
+  else secret = c.pinStdin ? await readPinFromStdin() : await promptPin(`Code PIN de la carte « ${token.label} » : `);
+  try {
+    return { token, session: await svc.login(token, secret) };
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
+      c.progress(triesFr(err.data as Partial<PinState>));
+    }
+    throw err;
+  } finally {
+    secret?.fill(0);
+  }
+}
+
 async function login(c: CliContext): Promise<void> {
   await withService(c, async (svc) => {
-    const token = await svc.selectToken(c.token);
-    const pin = token.pin;
-    if (!pin) throw new AppError('CARD_NOT_PRESENT', 'no card');
-    if (pin.locked) throw new AppError('CARD_PIN_LOCKED', 'token reports the PIN locked', { data: { ...pin } });
-    if (pin.finalTry) c.progress('Attention : dernier essai avant blocage de la carte.');
-    else if (pin.countLow) c.progress('Attention : un code PIN erroné a déjà été saisi sur cette carte.');
-    let secret: Buffer | null = null;
-    if (pin.protectedPath) c.progress('Saisissez votre code PIN sur le clavier du lecteur.');
-    else secret = c.pinStdin ? await readPinFromStdin() : await promptPin(`Code PIN de la carte « ${token.label} » : `);
-    try {
-      const session = await svc.login(token, secret);
-      await session.logout();
-    } catch (err) {
-      if (err instanceof AppError && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
-        c.progress(triesFr(err.data as Partial<PinState>));
-      }
-      throw err;
-    } finally {
-      secret?.fill(0);
-    }
+    const { token, session } = await openCardSession(c, svc);
+    await session.logout();
     c.result({ ok: true, token: { label: token.label, serial: token.serial }, holder: token.holder }, `Code PIN correct : carte « ${token.label} »${token.holder ? ` de ${token.holder.firstName} ${token.holder.lastName}` : ''}.`);
   });
 }
