@@ -69,7 +69,7 @@ function tokenText(t: CardToken): string {
 }
 
 /** The PIN from standard input (first line), as bytes we can wipe. */
-async function readPinFromStdin(): Promise<Buffer> {
+export async function readPinFromStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const all = Buffer.concat(chunks);
@@ -83,7 +83,7 @@ async function readPinFromStdin(): Promise<Buffer> {
 }
 
 /** Prompts on the terminal without echo; the PIN never goes through a string. */
-function promptPin(prompt: string): Promise<Buffer> {
+export function promptPin(prompt: string): Promise<Buffer> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     return Promise.reject(new AppError('CARD_PIN_REQUIRED', 'no terminal to ask the PIN on: use --pin-stdin'));
