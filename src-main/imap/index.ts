@@ -1,0 +1,3 @@
+export { ExternalImapFlow, type ExternalImapFlowOptions } from './external-auth.js';
+export { tlsImapTransport, type TlsChannelOptions } from './transport.js';
+export { createImapClient, openImapSession, type ImapEndpoint, type ImapSessionOptions } from './session.js';

@@ -1,0 +1,71 @@
+// Card- (or PKCS#12-) authenticated IMAP sessions: imapflow over our TLS client, SASL EXTERNAL.
+import { AppError, isAppError } from '../errors/index.js';
+import type { ImapFlowOptions } from 'imapflow';
+import type { Signer } from '../tls/signer.js';
+import type { ServerCertificateVerifier } from '../tls/types.js';
+import { ExternalImapFlow } from './external-auth.js';
+import { tlsImapTransport } from './transport.js';
+
+export interface ImapEndpoint {
+  host: string;
+  port: number;
+  /** 'tls': implicit TLS (993); 'starttls': plaintext then STARTTLS (143) */
+  security: 'tls' | 'starttls';
+}
+
+export interface ImapSessionOptions {
+  /** authorisation identity for a delegated mailbox; default: the certificate's own identity */
+  authorizationId?: string;
+  /** name checked against the server certificate; default: endpoint.host */
+  serverName?: string;
+  handshakeTimeoutMs?: number;
+  signTimeoutMs?: number;
+  /** extra imapflow options (qresync, logger, socketTimeout…); transport and auth are ours */
+  imap?: Omit<ImapFlowOptions, 'host' | 'port' | 'secure' | 'doSTARTTLS' | 'auth' | 'transport' | 'tls'>;
+}
+
+/** An unconnected imapflow client over the TLS channel, authenticating with EXTERNAL. */
+export function createImapClient(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): ExternalImapFlow {
+  return new ExternalImapFlow({
+    logger: false,
+    ...options.imap,
+    host: endpoint.host,
+    port: endpoint.port,
+    secure: endpoint.security === 'tls',
+    doSTARTTLS: endpoint.security === 'starttls', // STARTTLS is mandatory, never optional
+    ...(options.authorizationId ? { authorizationId: options.authorizationId } : {}),
+    transport: tlsImapTransport({
+      verifier,
+      signer,
+      ...(options.serverName ? { serverName: options.serverName } : {}),
+      ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+      ...(options.signTimeoutMs ? { signTimeoutMs: options.signTimeoutMs } : {}),
+    }),
+  });
+}
+
+/** Connects, secures and authenticates. Errors are AppErrors (TLS_*, CERT_*, IMAP_AUTH_FAILED, IMAP_FAILED, NETWORK_UNREACHABLE). */
+export async function openImapSession(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): Promise<ExternalImapFlow> {
+  const client = createImapClient(endpoint, signer, verifier, options);
+  client.on('error', () => undefined); // connect() rejects with the same error; later errors end in 'close'
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    client.close();
+    throw asImapError(err);
+  }
+}
+
+function asImapError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  const e = err as { code?: string; message?: string; tlsFailed?: boolean; authenticationFailed?: boolean; responseText?: string };
+  if (e.authenticationFailed) return new AppError('IMAP_AUTH_FAILED', e.responseText ?? e.message ?? 'authentication failed', { cause: err });
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
+    return new AppError('NETWORK_UNREACHABLE', `${e.code}: ${e.message ?? ''}`, { cause: err });
+  }
+  // imapflow wraps a socket error during STARTTLS; keep our own TLS error when it is inside
+  const inner = (err as { cause?: unknown }).cause;
+  if (isAppError(inner)) return inner;
+  return new AppError('IMAP_FAILED', e.message ?? String(err), { cause: err });
+}
