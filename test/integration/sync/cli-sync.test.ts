@@ -1,0 +1,60 @@
+// `mssante sync` through the real binary against the bench, then the offline
+// verbs on what it stored.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMssante } from '../../support/cli.js';
+import { admin, appendMessages, newFolder, serverFlags, USER } from './helpers.js';
+
+const CONNECTOR = fileURLToPath(new URL('../../support/cli-imap-connector.ts', import.meta.url));
+const env = { MSSANTE_TEST: '1', MSSANTE_TEST_IMAP_CONNECTOR: CONNECTOR, MSSANTE_STORE_KEY: '' };
+const created: string[] = [];
+after(async () => {
+  const c = await admin();
+  for (const f of created) await c.mailboxDelete(f).catch(() => undefined);
+  await c.logout();
+});
+
+test('mssante sync --json fills the store (key file 0600 created on first use); flags set offline reach the server on the next sync', async () => {
+  const c = await admin();
+  const folder = await newFolder(c, 'synctest-cli');
+  created.push(folder);
+  await appendMessages(c, folder, 4, { subject: (i) => `Échographie ${i}` });
+  const home = mkdtempSync(join(tmpdir(), 'mssante-cli-sync-'));
+  try {
+    const r = await runMssante(['--home', home, 'sync', '--account', USER, '--folder', folder, '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.ok, true);
+    assert.equal(summary.folders, 1);
+    assert.equal(summary.new, 4);
+    assert.equal(typeof summary.durationSeconds, 'number');
+    assert.match(r.stderr, new RegExp(`${folder} : téléchargement 4/4`), 'progress on stderr');
+    assert.equal(statSync(join(home, 'store.key')).mode & 0o777, 0o600);
+
+    const list = await runMssante(['--home', home, 'messages', 'list', '--folder', folder, '--json'], { env });
+    const msgs = JSON.parse(list.stdout).messages as { id: number; uid: number; subject: string }[];
+    assert.equal(msgs.length, 4);
+    const target = msgs.find((m) => m.subject === 'Échographie 2')!;
+    const flag = await runMssante(['--home', home, 'messages', 'flag', String(target.id), '--flagged'], { env });
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.deepEqual((await serverFlags(folder)).get(target.uid), [], 'not on the server before a sync');
+    const r2 = await runMssante(['--home', home, 'sync', '--folder', folder, '--json'], { env });
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(JSON.parse(r2.stdout).replayed, 1);
+    assert.deepEqual((await serverFlags(folder)).get(target.uid), ['\\Flagged']);
+
+    const search = await runMssante(['--home', home, 'search', 'echographie', '2', '--json'], { env });
+    assert.deepEqual(JSON.parse(search.stdout).messages.map((m: { id: number }) => m.id), [target.id]);
+
+    const unknown = await runMssante(['--home', home, 'sync', '--folder', 'Dossier-inexistant', '--json'], { env });
+    assert.equal(unknown.code, 1);
+    assert.equal(JSON.parse(unknown.stdout).error.code, 'NOT_FOUND');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    await c.logout();
+  }
+});
