@@ -4,6 +4,8 @@ import { registerXdm } from './xdm.js';
 import { registerSync } from './sync.js';
 import { registerMessages } from './messages.js';
 import { registerSearch } from './search.js';
+import { registerAnnuaire } from './annuaire.js';
+import { registerListeBlanche } from './listeblanche.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -12,4 +14,6 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerSync,
   registerMessages,
   registerSearch,
+  registerAnnuaire,
+  registerListeBlanche,
 ];

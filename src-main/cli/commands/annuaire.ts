@@ -1,0 +1,134 @@
+import { Option } from 'commander';
+import { AppError } from '../../errors/index.js';
+import { AnnuaireReader, downloadAnnuaire, importAnnuaire, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
+import type { CliContext } from '../context.js';
+import type { CommandRegistrar } from '../program.js';
+
+/** JSON row of `annuaire search` (shape fixed by issue 7). */
+function entryJson(e: AnnuaireEntry): Record<string, unknown> {
+  return {
+    address: e.address,
+    type: e.type,
+    nationalId: e.nationalId,
+    lastName: e.lastName,
+    firstName: e.firstName,
+    profession: e.profession,
+    specialty: e.specialty,
+    structure: e.structureName ?? e.tradeName,
+    city: e.city,
+    postalCode: e.postalCode,
+    dematerialisation: e.dematerialisation,
+  };
+}
+
+function entryTextFr(e: AnnuaireEntry): string {
+  const who = [e.civility, e.firstName, e.lastName].filter(Boolean).join(' ') || e.structureName || '';
+  const what = [e.profession, e.specialty].filter(Boolean).join(', ');
+  const where = [e.structureName && e.lastName ? e.structureName : null, [e.postalCode, e.city].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  const flags = [e.type === 'ORG' ? 'boîte organisationnelle' : null, e.dematerialisation ? 'dématérialisation' : null].filter(Boolean);
+  return `${e.address}  ${who}${what ? ' — ' + what : ''}${where ? ' — ' + where : ''}${flags.length ? ` [${flags.join(', ')}]` : ''}`;
+}
+
+function reportJson(r: AnnuaireImportReport): Record<string, unknown> {
+  return {
+    ok: true,
+    rows: r.rows,
+    imported: r.imported,
+    duplicates: r.duplicates,
+    malformed: r.malformed,
+    malformedByReason: r.malformedByReason,
+    malformedSamples: r.malformedSamples,
+    seconds: r.seconds,
+    version: r.version,
+    unknownColumns: r.unknownColumns,
+    missingColumns: r.missingColumns,
+  };
+}
+
+const REASON_FR: Record<string, string> = {
+  field_count: 'nombre de colonnes incorrect',
+  missing_type: 'type de boîte absent',
+  invalid_address: 'adresse invalide',
+};
+
+function reportTextFr(r: AnnuaireImportReport): string {
+  const lines = [
+    `Annuaire importé : ${r.imported} adresses (${r.rows} lignes lues, ${r.duplicates} doublons ignorés, ${r.malformed} lignes invalides) en ${r.seconds} s.`,
+    `Version : ${r.version.sourceName}${r.version.extractionDate ? ` (extraction du ${r.version.extractionDate.slice(0, 10)})` : ''}.`,
+  ];
+  if (r.malformed > 0) {
+    const detail = Object.entries(r.malformedByReason)
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => `${n} × ${REASON_FR[reason] ?? reason}`)
+      .join(', ');
+    lines.push(`Lignes invalides non importées : ${detail} (premières : lignes ${r.malformedSamples.map((s) => s.line).join(', ')}).`);
+  }
+  if (r.missingColumns.length) lines.push(`Colonnes absentes du fichier : ${r.missingColumns.join(', ')}.`);
+  return lines.join('\n');
+}
+
+function progressReporter(c: CliContext): (fraction: number, rows: number) => void {
+  let last = -1;
+  return (fraction, rows) => {
+    const pct = Math.floor(fraction * 10) * 10;
+    if (pct !== last) {
+      last = pct;
+      c.progress(`Import de l’annuaire : ${pct} % (${rows} lignes)`);
+    }
+  };
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new AppError('INVALID_ARGUMENT', `--limit must be 1..1000, got ${value}`);
+  return n;
+}
+
+/** `mssante annuaire import|search|download`: the national MSSanté directory, offline. */
+export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
+  const annuaire = program.command('annuaire').description('annuaire MSSanté hors ligne (import de l’extraction publique, recherche)');
+
+  annuaire
+    .command('import')
+    .description('importer l’extraction Extraction_Correspondance_MSSante (.txt ou .zip) ; remplace l’annuaire actuel une fois l’import réussi')
+    .argument('<fichier>', 'fichier Extraction_Correspondance_MSSante_*.txt ou archive .zip')
+    .action(async (file: string) => {
+      const c = ctx();
+      const report = await importAnnuaire(file, {
+        home: c.home,
+        onProgress: progressReporter(c),
+        onIndexing: () => c.progress('Construction de l’index de recherche…'),
+      });
+      c.result(reportJson(report), () => reportTextFr(report));
+    });
+
+  annuaire
+    .command('download')
+    .description('télécharger l’extraction officielle (service de l’Annuaire Santé ou miroir data.gouv.fr) puis l’importer')
+    .addOption(new Option('--source <source>', 'source du fichier').choices(['webservice', 'datagouv']).default('webservice'))
+    .option('--url <url>', 'adresse de téléchargement (remplace celle de la source)')
+    .action(async (o: { source: 'webservice' | 'datagouv'; url?: string }) => {
+      const c = ctx();
+      const report = await downloadAnnuaire({ home: c.home, source: o.source, ...(o.url ? { url: o.url } : {}), onProgress: (l) => c.progress(l) });
+      c.result(reportJson(report), () => reportTextFr(report));
+    });
+
+  annuaire
+    .command('search')
+    .description('rechercher un professionnel ou une structure (nom, prénom, profession, spécialité, ville, code postal, structure, adresse)')
+    .argument('<recherche>', 'mots recherchés (début de mot suffisant, accents facultatifs)')
+    .option('--limit <n>', 'nombre maximal de résultats', '20')
+    .action((query: string, o: { limit: string }) => {
+      const c = ctx();
+      const limit = parseLimit(o.limit);
+      const reader = AnnuaireReader.require(c.home);
+      try {
+        const found = reader.search(query, limit);
+        c.result({ ok: true, version: reader.version, results: found.map(entryJson) }, () =>
+          found.length ? found.map(entryTextFr).join('\n') : 'Aucun résultat dans l’annuaire.',
+        );
+      } finally {
+        reader.close();
+      }
+    });
+};

@@ -1,0 +1,193 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../errors/index.js';
+import { matchHeader, type HeaderMatch } from './columns.js';
+import { parseLine, type AnnuaireEntry } from './entry.js';
+import { ANNUAIRE_POST_LOAD, ANNUAIRE_SCHEMA, ANNUAIRE_SCHEMA_VERSION, BUILD_PREFIX, annuaireDbPath } from './schema.js';
+import { readExtraction, type ExtractionSource } from './source.js';
+
+export type MalformedReason = 'field_count' | 'missing_type' | 'invalid_address';
+
+export interface AnnuaireImportReport {
+  /** data lines read (header and blank lines excluded) */
+  rows: number;
+  /** distinct mailboxes now in the annuaire */
+  imported: number;
+  /** lines whose address was already imported (the first occurrence is kept) */
+  duplicates: number;
+  /** lines refused, with their reason */
+  malformed: number;
+  malformedByReason: Record<MalformedReason, number>;
+  /** the first refused lines (line number and reason; no content) */
+  malformedSamples: { line: number; reason: MalformedReason }[];
+  seconds: number;
+  version: AnnuaireVersion;
+  /** header fields we did not recognise and known columns the header lacks */
+  unknownColumns: string[];
+  missingColumns: string[];
+}
+
+/** What identifies the imported annuaire (kept in its meta table). */
+export interface AnnuaireVersion {
+  sourceName: string;
+  extractionDate: string | null;
+  sha256: string;
+  importedAt: string;
+  entries: number;
+}
+
+export interface AnnuaireImportOptions {
+  home: string;
+  /** progress callback: fraction of the file read, 0..1 */
+  onProgress?: (fraction: number, rows: number) => void;
+  /** called once the lines are loaded, before the (few seconds of) search index build */
+  onIndexing?: () => void;
+  /** for tests of interruption: called after each data line */
+  afterLine?: (rows: number) => void;
+}
+
+const SAMPLE_LIMIT = 20;
+
+/** Removes build files left by imports that were killed (their process is gone). */
+function removeStaleBuilds(home: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(home);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(BUILD_PREFIX)) continue;
+    const pid = Number(name.slice(BUILD_PREFIX.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+    rmSync(join(home, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Imports an extraction (.txt or .zip) into a NEW database file, then renames it over the
+ * current one. Until that rename the previous annuaire stays in place and readable, so a
+ * failed, refused or killed import leaves the previous version in service.
+ */
+export async function importAnnuaire(file: string, opts: AnnuaireImportOptions): Promise<AnnuaireImportReport> {
+  const started = performance.now();
+  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  removeStaleBuilds(opts.home);
+  const target = annuaireDbPath(opts.home);
+  const buildPath = join(opts.home, `${BUILD_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const db = new Database(buildPath);
+  let closed = false;
+  try {
+    // The build file is private until the rename: durability comes from the fsync before the
+    // rename, so the journal and per-transaction syncs would only cost time.
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -16384'); // 16 MiB: bounds memory (the address index fits)
+    db.pragma('temp_store = FILE');
+    db.exec(ANNUAIRE_SCHEMA);
+    const insert = db.prepare(`INSERT OR IGNORE INTO entry (
+      address, type, national_id, national_id_type, civility, last_name, first_name, profession, profession_code,
+      profession_category, specialty, specialty_code, service, structure_id, structure_name, trade_name, street,
+      postal_code, city, department, country, dematerialisation)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insertEntry = (e: AnnuaireEntry): boolean =>
+      insert.run(
+        e.address, e.type, e.nationalId, e.nationalIdType, e.civility, e.lastName, e.firstName, e.profession, e.professionCode,
+        e.professionCategory, e.specialty, e.specialtyCode, e.service, e.structureId, e.structureName, e.tradeName, e.street,
+        e.postalCode, e.city, e.department, e.country, e.dematerialisation ? 1 : 0,
+      ).changes === 1;
+
+    let header: HeaderMatch | null = null;
+    let rows = 0;
+    let imported = 0;
+    let duplicates = 0;
+    const malformedByReason: Record<MalformedReason, number> = { field_count: 0, missing_type: 0, invalid_address: 0 };
+    const malformedSamples: { line: number; reason: MalformedReason }[] = [];
+
+    db.exec('BEGIN');
+    const source: ExtractionSource = await readExtraction(file, {
+      line(text, lineNumber) {
+        if (header === null) {
+          header = matchHeader(text);
+          if (!header) throw new AppError('ANNUAIRE_BAD_FILE', 'header line has no "Type de BAL" / "Adresse BAL" columns');
+          return;
+        }
+        if (text.trim() === '') return;
+        rows += 1;
+        const parsed = parseLine(text, header.columns, header.width);
+        if (!parsed.ok) {
+          malformedByReason[parsed.reason] += 1;
+          if (malformedSamples.length < SAMPLE_LIMIT) malformedSamples.push({ line: lineNumber, reason: parsed.reason });
+        } else if (insertEntry(parsed.entry)) imported += 1;
+        else duplicates += 1;
+        opts.afterLine?.(rows);
+      },
+      progress(read, total) {
+        opts.onProgress?.(total === 0 ? 1 : read / total, rows);
+      },
+    });
+    if (header === null) throw new AppError('ANNUAIRE_BAD_FILE', 'empty file');
+    const matched = header as HeaderMatch;
+    // Never replace a working annuaire with an empty one.
+    if (imported === 0) throw new AppError('ANNUAIRE_BAD_FILE', `no usable line (${rows} data lines)`);
+
+    const version: AnnuaireVersion = {
+      sourceName: source.name,
+      extractionDate: source.extractionDate,
+      sha256: source.sha256,
+      importedAt: new Date().toISOString(),
+      entries: imported,
+    };
+    const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    setMeta.run('schema_version', String(ANNUAIRE_SCHEMA_VERSION));
+    setMeta.run('version', JSON.stringify(version));
+    db.exec('COMMIT');
+    opts.onIndexing?.();
+    db.exec(ANNUAIRE_POST_LOAD);
+    db.close();
+    closed = true;
+
+    fsyncPath(buildPath);
+    renameSync(buildPath, target);
+    if (process.platform !== 'win32') fsyncPath(opts.home);
+
+    const malformed = Object.values(malformedByReason).reduce((a, b) => a + b, 0);
+    return {
+      rows,
+      imported,
+      duplicates,
+      malformed,
+      malformedByReason,
+      malformedSamples,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+      version,
+      unknownColumns: matched.unknown,
+      missingColumns: matched.missing,
+    };
+  } catch (err) {
+    if (!closed) db.close();
+    rmSync(buildPath, { force: true });
+    if (err instanceof AppError) throw err;
+    throw new AppError('ANNUAIRE_IMPORT_FAILED', `annuaire import failed: ${(err as Error).message}`, { cause: err });
+  }
+}

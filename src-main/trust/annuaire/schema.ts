@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+
+// The annuaire lives in its own SQLite file, beside (not inside) the encrypted mail store.
+// It is NOT encrypted on purpose: it is a copy of a public, freely downloadable directory
+// (no patient data, nothing personal beyond what the ANS publishes), and a separate plain
+// file can be rebuilt and swapped atomically by a rename without touching the mail store.
+
+export const ANNUAIRE_DB_FILE = 'annuaire.sqlite';
+/** Bumped when the layout changes: an older file is then treated as "not imported". */
+export const ANNUAIRE_SCHEMA_VERSION = 1;
+
+export function annuaireDbPath(home: string): string {
+  return join(home, ANNUAIRE_DB_FILE);
+}
+
+/** Prefix of the files being built; leftovers of an interrupted import are removed later. */
+export const BUILD_PREFIX = `${ANNUAIRE_DB_FILE}.build-`;
+
+export const ANNUAIRE_SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entry (
+  id INTEGER PRIMARY KEY,
+  address TEXT NOT NULL,
+  type TEXT NOT NULL,
+  national_id TEXT,
+  national_id_type TEXT,
+  civility TEXT,
+  last_name TEXT,
+  first_name TEXT,
+  profession TEXT,
+  profession_code TEXT,
+  profession_category TEXT,
+  specialty TEXT,
+  specialty_code TEXT,
+  service TEXT,
+  structure_id TEXT,
+  structure_name TEXT,
+  trade_name TEXT,
+  street TEXT,
+  postal_code TEXT,
+  city TEXT,
+  department TEXT,
+  country TEXT,
+  dematerialisation INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX entry_address ON entry(address);
+-- What the full-text index sees: one "structure" column for the names a user may type.
+CREATE VIEW entry_search AS
+  SELECT id, last_name, first_name, profession, specialty, city, postal_code,
+         concat_ws(' ', structure_name, trade_name, service) AS structure, address
+  FROM entry;
+CREATE VIRTUAL TABLE entry_fts USING fts5(
+  last_name, first_name, profession, specialty, city, postal_code, structure, address,
+  content='entry_search', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 2', prefix='2 3',
+  -- detail=column keeps column filters (used for names) and halves the index build time;
+  -- phrase queries, which need token positions, are never used.
+  detail=column
+);
+`;
+
+/** Index built after the bulk load (cheaper than maintaining it row by row). */
+export const ANNUAIRE_POST_LOAD = `
+INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
+CREATE INDEX entry_national_id ON entry(national_id) WHERE national_id IS NOT NULL;
+`;

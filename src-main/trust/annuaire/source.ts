@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
+import { AppError } from '../../errors/index.js';
+import { ANNUAIRE_EXTRACTION_FILE_PATTERN } from '../../rules/mssante.js';
+
+// Streams the lines of an extraction, from the .txt itself or from the ZIP that wraps it,
+// with bounded memory: the file is read in 64 KiB chunks, inflated chunk by chunk, and each
+// line is handed to a synchronous consumer before the next chunk is read.
+
+export interface ExtractionSource {
+  /** name of the .txt (inside the ZIP when zipped) */
+  name: string;
+  /** AAAAMMJJhhmm of the file name, as an ISO date, or null when the name carries none */
+  extractionDate: string | null;
+  /** SHA-256 of the file as given (the ZIP when zipped) */
+  sha256: string;
+  bytes: number;
+}
+
+export interface LineConsumer {
+  /** called for every line, without its end of line; `lineNumber` starts at 1 (the header) */
+  line(text: string, lineNumber: number): void;
+  /** bytes of the given file read so far */
+  progress?(bytesRead: number, totalBytes: number): void;
+}
+
+// 64 KiB: the decoded text of a chunk stays below V8's large-object size, so it dies young
+// instead of piling up in the large-object space until a full GC (that doubled peak RSS).
+const CHUNK = 1 << 16;
+
+export function extractionDateFromName(name: string): string | null {
+  const m = ANNUAIRE_EXTRACTION_FILE_PATTERN.exec(name);
+  const stamp = m?.[1];
+  if (!stamp) return null;
+  return `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(8, 10)}:${stamp.slice(10, 12)}:00`;
+}
+
+class LineSplitter {
+  private readonly decoder = new TextDecoder('utf-8');
+  private rest = '';
+  private lineNumber = 0;
+  constructor(private readonly consumer: LineConsumer) {}
+
+  push(bytes: Uint8Array): void {
+    // Inflated ZIP data comes in larger pieces: cut them to the same size as file chunks.
+    for (let offset = 0; offset < bytes.length; offset += CHUNK) this.pushSmall(bytes.subarray(offset, offset + CHUNK));
+  }
+
+  private pushSmall(bytes: Uint8Array): void {
+    const text = this.rest + this.decoder.decode(bytes, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.emit(text.slice(start, nl));
+      start = nl + 1;
+    }
+    this.rest = text.slice(start);
+  }
+
+  end(): void {
+    const text = this.rest + this.decoder.decode();
+    this.rest = '';
+    if (text !== '') this.emit(text);
+  }
+
+  private emit(line: string): void {
+    this.lineNumber += 1;
+    this.consumer.line(line.endsWith('\r') ? line.slice(0, -1) : line, this.lineNumber);
+  }
+}
+
+async function isZip(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads the extraction at `path` (.txt or .zip) line by line. */
+export async function readExtraction(path: string, consumer: LineConsumer): Promise<ExtractionSource> {
+  let total: number;
+  try {
+    total = (await stat(path)).size;
+  } catch (err) {
+    throw new AppError('IO_FAILED', `cannot read ${basename(path)}`, { cause: err });
+  }
+  const zipped = await isZip(path);
+  const hash = createHash('sha256');
+  const splitter = new LineSplitter(consumer);
+  let name = basename(path);
+  let found = !zipped;
+  let complete = !zipped;
+  let failure: unknown = null;
+
+  const unzip = zipped ? new Unzip() : null;
+  if (unzip) {
+    unzip.register(UnzipInflate);
+    unzip.onfile = (file: UnzipFile) => {
+      if (found || !ANNUAIRE_EXTRACTION_FILE_PATTERN.test(file.name)) return;
+      found = true;
+      name = basename(file.name.replace(/\\/g, '/'));
+      file.ondata = (err, data, final) => {
+        if (err) {
+          failure ??= err;
+          return;
+        }
+        try {
+          splitter.push(data);
+          if (final) {
+            splitter.end();
+            complete = true;
+          }
+        } catch (e) {
+          failure ??= e;
+        }
+      };
+      file.start();
+    };
+  }
+
+  let read = 0;
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      read += chunk.length;
+      if (unzip) unzip.push(chunk, false);
+      else splitter.push(chunk);
+      if (failure) throw failure;
+      consumer.progress?.(read, total);
+    }
+    if (unzip) unzip.push(new Uint8Array(0), true);
+    else splitter.end();
+  } catch (err) {
+    stream.destroy();
+    if (err instanceof AppError) throw err;
+    throw new AppError(zipped ? 'ANNUAIRE_BAD_FILE' : 'IO_FAILED', `reading ${basename(path)} failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (failure) {
+    if (failure instanceof AppError) throw failure;
+    throw new AppError('ANNUAIRE_BAD_FILE', `corrupt archive ${basename(path)}: ${(failure as Error).message}`, { cause: failure });
+  }
+  if (!found) throw new AppError('ANNUAIRE_BAD_FILE', `no Extraction_Correspondance_MSSante_*.txt in ${basename(path)}`);
+  if (!complete) throw new AppError('ANNUAIRE_BAD_FILE', `truncated archive ${basename(path)}`);
+  return { name, extractionDate: extractionDateFromName(name), sha256: hash.digest('hex'), bytes: total };
+}

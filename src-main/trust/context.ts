@@ -1,0 +1,181 @@
+import { addressParser, decodeWords } from 'postal-mime';
+import { normaliseAddress } from './address.js';
+import type { AnnuaireEntry } from './annuaire/entry.js';
+import type { AnnuaireVersion } from './annuaire/import.js';
+import { AnnuaireReader } from './annuaire/reader.js';
+import { decideSenderTrust } from './decision.js';
+import { ListeBlancheIndex, type ListeBlancheVersion } from './listeblanche/store.js';
+import { displayNameQueryWords } from './names.js';
+import type { MailboxFact, MessageSenderFacts, TrustDecision, TrustInput, TrustLevel } from './types.js';
+
+// The lookups behind the trust decision (annuaire + liste blanche of one --home), kept open for
+// the life of a sync or of the app: a decision is then two indexed SQLite reads and a Set
+// lookup. Open it once per sync, not per message.
+
+/** Result of the compose-window check of a recipient. */
+export interface RecipientCheck {
+  address: string;
+  /** canonical form, when the syntax is valid */
+  normalised: string | null;
+  syntaxValid: boolean;
+  domainInListeBlanche: boolean;
+  /** both: the address may receive MSSanté mail */
+  inTrustSpace: boolean;
+}
+
+/** One autocomplete proposal: the annuaire entry with its badge. */
+export interface AutocompleteEntry {
+  address: string;
+  type: string;
+  name: string;
+  profession: string | null;
+  specialty: string | null;
+  structure: string | null;
+  city: string | null;
+  nationalId: string | null;
+  dematerialisation: boolean;
+  /** what a message from this address would show (before looking at the message itself) */
+  badge: TrustLevel;
+}
+
+function versionTag(date: string | null | undefined, sha256: string | undefined): string | null {
+  return sha256 ? `${date ?? 'undated'}#${sha256.slice(0, 12)}` : null;
+}
+
+export class TrustContext {
+  private constructor(
+    private readonly home: string | null,
+    private annuaire: AnnuaireReader | null,
+    private listeBlanche: ListeBlancheIndex,
+  ) {}
+
+  /** Opens the annuaire and liste blanche of `home` (either may not be imported yet). */
+  static open(home: string): TrustContext {
+    return new TrustContext(home, AnnuaireReader.open(home), ListeBlancheIndex.load(home));
+  }
+
+  /** For tests and embedding: explicit sources. */
+  static from(annuaire: AnnuaireReader | null, listeBlanche: ListeBlancheIndex): TrustContext {
+    return new TrustContext(null, annuaire, listeBlanche);
+  }
+
+  get versions(): { annuaire: AnnuaireVersion | null; listeBlanche: ListeBlancheVersion | null } {
+    return { annuaire: this.annuaire?.version ?? null, listeBlanche: this.listeBlanche.version };
+  }
+
+  /** Tags stored with each decision: when they change, stored decisions should be recomputed. */
+  get basis(): TrustInput['basis'] {
+    const a = this.annuaire?.version;
+    const lb = this.listeBlanche.version;
+    return { annuaire: versionTag(a?.extractionDate, a?.sha256), listeBlanche: versionTag(lb?.generatedAt, lb?.sha256) };
+  }
+
+  /** Picks up a newer annuaire / liste blanche imported since opening. Returns true if any changed. */
+  refresh(): boolean {
+    if (!this.home) return false;
+    let changed: boolean;
+    if (this.annuaire) changed = this.annuaire.reopenIfReplaced();
+    else {
+      this.annuaire = AnnuaireReader.open(this.home);
+      changed = this.annuaire !== null;
+    }
+    const lb = this.listeBlanche.reloadIfChanged(this.home);
+    if (lb !== this.listeBlanche) {
+      this.listeBlanche = lb;
+      changed = true;
+    }
+    return changed;
+  }
+
+  isDomainTrusted(domain: string): boolean {
+    return this.listeBlanche.has(domain);
+  }
+
+  lookupAddress(address: string): AnnuaireEntry | null {
+    return this.annuaire?.byAddress(address) ?? null;
+  }
+
+  /** Gathers what decideSenderTrust needs for these message facts. */
+  resolve(message: MessageSenderFacts): TrustInput {
+    const domains = new Set<string>();
+    const from = message.from.length === 1 ? normaliseAddress(message.from[0]!.address) : null;
+    for (const a of [message.from[0]?.address, message.sender?.address, message.envelopeFrom]) {
+      const n = a ? normaliseAddress(a) : null;
+      if (n && this.listeBlanche.has(n.domain)) domains.add(n.domain);
+    }
+    const displayName = message.from[0]?.displayName ?? '';
+    const words = displayName ? displayNameQueryWords(displayName) : [];
+    return {
+      message,
+      fromEntry: from ? this.lookupAddress(from.address) : null,
+      namesakes: this.annuaire && words.length >= 2 && words.length <= 5 ? this.annuaire.byNameWords(words) : [],
+      trustedDomains: [...domains],
+      basis: this.basis,
+    };
+  }
+
+  /** The trust decision for a message's sender. */
+  decide(message: MessageSenderFacts): TrustDecision {
+    return decideSenderTrust(this.resolve(message));
+  }
+
+  /** Compose check: valid syntax and a domain of the liste blanche. */
+  isAddressInTrustSpace(address: string): RecipientCheck {
+    const n = normaliseAddress(address);
+    const inListe = n !== null && this.listeBlanche.has(n.domain);
+    return { address, normalised: n?.address ?? null, syntaxValid: n !== null, domainInListeBlanche: inListe, inTrustSpace: inListe };
+  }
+
+  /**
+   * Compose-window suggestions from the annuaire, with the badge each address would get and the
+   * dématérialisation flag. Needs at least 2 characters (1 would match a third of France).
+   */
+  autocomplete(query: string, limit = 10): AutocompleteEntry[] {
+    if (!this.annuaire || query.trim().length < 2) return [];
+    return this.annuaire.autocomplete(query, limit).map((e) => {
+      const structure = [e.structureName, e.tradeName].filter(Boolean).join(' — ') || null;
+      const name = [e.firstName, e.lastName].filter(Boolean).join(' ') || structure || e.address;
+      const inListe = this.listeBlanche.has(e.address.slice(e.address.lastIndexOf('@') + 1));
+      return {
+        address: e.address,
+        type: e.type,
+        name,
+        profession: e.profession,
+        specialty: e.specialty,
+        structure,
+        city: e.city,
+        nationalId: e.nationalId,
+        dematerialisation: e.dematerialisation,
+        badge: !inListe ? 'outside_trust_space' : e.type === 'PER' ? 'verified_professional' : 'verified_organization',
+      };
+    });
+  }
+
+  close(): void {
+    this.annuaire?.close();
+    this.annuaire = null;
+  }
+}
+
+function mailboxes(headerValue: string | undefined): MailboxFact[] {
+  if (!headerValue) return [];
+  const out: MailboxFact[] = [];
+  for (const item of addressParser(headerValue, { flatten: true })) {
+    if ('address' in item && item.address) {
+      const name = item.name ? decodeWords(item.name).trim() : '';
+      out.push({ address: item.address, displayName: name || null });
+    }
+  }
+  return out;
+}
+
+/**
+ * Message facts from header values as they appear in the message (unfolded, encoded words
+ * allowed). `returnPath` is the Return-Path header added at delivery (the SMTP envelope sender).
+ */
+export function senderFactsFromHeaders(headers: { from?: string; sender?: string; returnPath?: string }): MessageSenderFacts {
+  const sender = mailboxes(headers.sender)[0] ?? null;
+  const rp = headers.returnPath?.trim();
+  const envelope = rp === undefined ? undefined : rp === '<>' ? '' : (mailboxes(rp)[0]?.address ?? rp.replace(/^<|>$/g, ''));
+  return { from: mailboxes(headers.from), sender, ...(envelope === undefined ? {} : { envelopeFrom: envelope }) };
+}

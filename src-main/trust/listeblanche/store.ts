@@ -1,0 +1,179 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { AppError } from '../../errors/index.js';
+import { normaliseDomain } from '../address.js';
+import { parseListeBlanche } from './parse.js';
+import { verifyListeBlancheSignature, type SignatureReport } from './signature.js';
+import { igcSanteSignerCheck, type SignerChainCheck } from './signer-chain.js';
+
+// The imported liste blanche is a small JSON file in --home (≈5,000 domains, public data),
+// replaced atomically (write to a temporary file, fsync, rename) like the annuaire.
+
+export const LISTE_BLANCHE_FILE = 'listeblanche.json';
+
+export interface ListeBlancheVersion {
+  sourceName: string;
+  sha256: string;
+  /** DateDeGeneration of the file */
+  generatedAt: string | null;
+  importedAt: string;
+  signature: SignatureReport['status'];
+}
+
+interface StoredListeBlanche {
+  format: 1;
+  version: ListeBlancheVersion;
+  signature: SignatureReport;
+  domains: string[];
+}
+
+export interface ListeBlancheImportReport {
+  /** distinct domains now in the trust space */
+  domains: number;
+  /** <Domaine> entries in the file (a domain is listed once per operator) */
+  entries: number;
+  /** <Nom> values that are not domain names (not imported) */
+  invalidNames: string[];
+  wellFormed: boolean;
+  signature: SignatureReport;
+  version: ListeBlancheVersion;
+  seconds: number;
+}
+
+export interface ListeBlancheImportOptions {
+  home: string;
+  checkChain?: SignerChainCheck;
+  now?: Date;
+}
+
+export function listeBlanchePath(home: string): string {
+  return join(home, LISTE_BLANCHE_FILE);
+}
+
+function writeAtomically(path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new AppError('IO_FAILED', `cannot write ${basename(path)}`, { cause: err });
+  }
+}
+
+/**
+ * Imports a liste blanche file. An invalid signature (altered file, signer outside IGC-Santé)
+ * is refused and the previous list stays; an absent signature is accepted and recorded (the
+ * ANS repository publishes an unsigned copy), so the UI can say the list is unsigned.
+ */
+export async function importListeBlanche(file: string, opts: ListeBlancheImportOptions): Promise<ListeBlancheImportReport> {
+  const started = performance.now();
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new AppError('IO_FAILED', `cannot read ${basename(file)}`, { cause: err });
+  }
+  const xml = bytes.toString('utf8');
+  const parsed = parseListeBlanche(xml);
+  const signedAt = parsed.generatedAt && !Number.isNaN(Date.parse(parsed.generatedAt)) ? new Date(parsed.generatedAt) : null;
+  const signature = await verifyListeBlancheSignature(xml, parsed.document, {
+    checkChain: opts.checkChain ?? igcSanteSignerCheck(),
+    signedAt,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  if (signature.status === 'invalid') {
+    throw new AppError('LISTE_BLANCHE_SIGNATURE_INVALID', `liste blanche signature invalid: ${signature.reason}`, {
+      data: { reason: signature.reason ?? 'unknown' },
+    });
+  }
+  const version: ListeBlancheVersion = {
+    sourceName: basename(file),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    generatedAt: parsed.generatedAt,
+    importedAt: new Date().toISOString(),
+    signature: signature.status,
+  };
+  const stored: StoredListeBlanche = { format: 1, version, signature, domains: parsed.domains };
+  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  writeAtomically(listeBlanchePath(opts.home), JSON.stringify(stored));
+  return {
+    domains: parsed.domains.length,
+    entries: parsed.entries.length,
+    invalidNames: parsed.invalidNames,
+    wellFormed: parsed.wellFormed,
+    signature,
+    version,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+  };
+}
+
+/** The imported liste blanche as a set of canonical domains, for O(1) membership tests. */
+export class ListeBlancheIndex {
+  private constructor(
+    private readonly domains: ReadonlySet<string>,
+    readonly version: ListeBlancheVersion | null,
+    private readonly mtimeMs: number,
+  ) {}
+
+  /** An empty list (nothing imported): every domain is outside the trust space. */
+  static empty(): ListeBlancheIndex {
+    return new ListeBlancheIndex(new Set(), null, 0);
+  }
+
+  static fromDomains(domains: Iterable<string>, version: ListeBlancheVersion | null = null): ListeBlancheIndex {
+    const set = new Set<string>();
+    for (const d of domains) {
+      const n = normaliseDomain(d);
+      if (n) set.add(n);
+    }
+    return new ListeBlancheIndex(set, version, 0);
+  }
+
+  /** Loads the imported list of `home`; an empty index when none was imported. */
+  static load(home: string): ListeBlancheIndex {
+    const path = listeBlanchePath(home);
+    let text: string;
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return ListeBlancheIndex.empty();
+    }
+    try {
+      const stored = JSON.parse(text) as StoredListeBlanche;
+      if (stored.format !== 1 || !Array.isArray(stored.domains)) throw new Error('unknown format');
+      return new ListeBlancheIndex(new Set(stored.domains), stored.version, mtimeMs);
+    } catch (err) {
+      throw new AppError('IO_FAILED', `${LISTE_BLANCHE_FILE} is unreadable: import the liste blanche again`, { cause: err });
+    }
+  }
+
+  get size(): number {
+    return this.domains.size;
+  }
+
+  /** Is this domain (any case, Unicode or punycode) in the trust space? */
+  has(domain: string): boolean {
+    const n = normaliseDomain(domain);
+    return n !== null && this.domains.has(n);
+  }
+
+  /** Reloads when the file was replaced by an import; returns the current index. */
+  reloadIfChanged(home: string): ListeBlancheIndex {
+    try {
+      if (statSync(listeBlanchePath(home)).mtimeMs === this.mtimeMs) return this;
+    } catch {
+      return this;
+    }
+    return ListeBlancheIndex.load(home);
+  }
+}

@@ -1,0 +1,82 @@
+// Name comparison for look-alike detection: a display name that claims to be a professional
+// ("Dr Jean Dupont" <someone-else@…>) is compared with annuaire names after folding case,
+// accents, titles and the characters commonly used to imitate Latin letters.
+
+const TITLES = new Set(['dr', 'docteur', 'doctor', 'pr', 'professeur', 'prof', 'mme', 'madame', 'mlle', 'mademoiselle', 'm', 'mr', 'monsieur', 'me', 'maitre']);
+
+// Cyrillic and Greek letters that render like Latin ones, and digits used as letters.
+const CONFUSABLES: Record<string, string> = {
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ӏ: 'l', һ: 'h', ԛ: 'q', ԝ: 'w',
+  α: 'a', ο: 'o', ρ: 'p', ν: 'v', τ: 't', ι: 'i', κ: 'k', χ: 'x', υ: 'u', ε: 'e',
+  '0': 'o', '1': 'l', '3': 'e', '5': 's', '@': 'a', '$': 's',
+};
+
+/** Folds a string to its "skeleton": lower case, no accents, confusables mapped to Latin. */
+export function skeleton(text: string): string {
+  const lower = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  let out = '';
+  for (const ch of lower) out += CONFUSABLES[ch] ?? ch;
+  return out;
+}
+
+/** Words of a person's name, folded, without titles: "Dr. Jean-Marc DUPONT" → [jean, marc, dupont]. */
+export function nameWords(name: string): string[] {
+  return skeleton(name)
+    .split(/[^a-z]+/)
+    .filter((w) => w.length > 0 && !TITLES.has(w));
+}
+
+/** Raw words of a display name, for the annuaire query (accents kept: the tokenizer folds them). */
+export function displayNameQueryWords(displayName: string): string[] {
+  return displayName
+    .normalize('NFKC')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 1 && !TITLES.has(skeleton(w)));
+}
+
+/** Do two names consist of the same words (any order, folded)? */
+export function sameName(a: string, b: string): boolean {
+  const wa = nameWords(a).sort();
+  const wb = nameWords(b).sort();
+  return wa.length > 0 && wa.length === wb.length && wa.every((w, i) => w === wb[i]);
+}
+
+/** Levenshtein distance, bounded: returns max+1 as soon as it is exceeded. */
+export function editDistance(a: string, b: string, max = 2): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Does `displayName` imitate `realName` without being it? Same words after folding confusables
+ * (e.g. Cyrillic "а" for "a"), or the same words up to one typo in the whole name, while the
+ * plain (unfolded) text differs or the address is not that person's.
+ */
+export function looksLike(displayName: string, realName: string): boolean {
+  const shown = nameWords(displayName).sort();
+  const real = nameWords(realName).sort();
+  if (shown.length < 2 || shown.length !== real.length) return false;
+  return editDistance(shown.join(' '), real.join(' '), 1) <= 1;
+}
+
+/** Full display name of an annuaire person: "Jean DUPONT". */
+export function personName(firstName: string | null, lastName: string | null): string {
+  return [firstName, lastName].filter(Boolean).join(' ');
+}
+
+/** Addresses written inside a display name ("jean.dupont@chu.fr" <other@x.fr>). */
+export function addressesInDisplayName(displayName: string): string[] {
+  return displayName.match(/[^\s<>"'()@,;]+@[^\s<>"'()@,;]+\.[^\s<>"'()@,;]+/g) ?? [];
+}
