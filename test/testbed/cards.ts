@@ -8,6 +8,7 @@ import { run, pool } from './exec.js';
 import { CARD_PROFESSION, CARD_SPECS, PKCS11_ENGINE, SOFTHSM_MODULE, SO_PIN, USER_PIN, cardAddress, cardCommonName, type CardSpec } from './config.js';
 import { cardExtSection, issue, type Pki } from './pki.js';
 import type { TestbedCard } from '../support/testbed.js';
+import { buildCpsSim, defaultSimConfigPath, writeSimConfig, writeSimPinState } from '../support/cps-sim.js';
 
 export interface SoftHsmEnv {
   /** SOFTHSM2_CONF for every process that opens the tokens */
@@ -18,12 +19,11 @@ export interface SoftHsmEnv {
 }
 
 /**
- * The PKCS#11 module a card is used through. Today SoftHSM itself; the CPS
- * simulator (native/cps-sim/, PIN counters like a real CPS) will wrap it:
- * switch here only.
+ * The PKCS#11 module a card is used through: the CPS simulator
+ * (native/cps-sim/: PIN counter, lockout, like a real CPS) wrapping SoftHSM.
  */
 export function cardModule(_spec: CardSpec): string {
-  return SOFTHSM_MODULE;
+  return buildCpsSim();
 }
 
 export async function prepareSoftHsm(runDir: string): Promise<SoftHsmEnv> {
@@ -32,6 +32,10 @@ export async function prepareSoftHsm(runDir: string): Promise<SoftHsmEnv> {
   await mkdir(tokenDir, { recursive: true });
   const conf = join(dir, 'softhsm2.conf');
   await writeFile(conf, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
+  // cps-sim reads cps-sim.ini beside SOFTHSM2_CONF; the blocked card starts with its tries exhausted.
+  const simConfig = defaultSimConfigPath(conf);
+  writeSimConfig(simConfig, { module: SOFTHSM_MODULE, tokens: {} });
+  for (const spec of CARD_SPECS.filter((c) => c.pinBlocked)) writeSimPinState(simConfig, tokenLabel(spec), { triesLeft: 0, loginCalls: 0 });
   const opensslConf = join(dir, 'openssl-pkcs11.cnf');
   await writeFile(opensslConf, `# OpenSSL with the pkcs11 engine on the bench's SoftHSM tokens
 openssl_conf = openssl_init
