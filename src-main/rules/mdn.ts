@@ -1,0 +1,14 @@
+// Read receipts (MDN, RFC 8098) as the ANS guide "transmission de documents
+// CDA par messagerie MSSanté" shapes them.
+
+/** Subject of an MDN reporting an integration error: "[KO Intégration système !][902] <subject>". */
+export const MDN_ERROR_SUBJECT_PREFIX = '[KO Intégration système !]';
+
+/** Subjects of messages carrying documents: "XDM/1.0/DDM+<libellé> <NOM> <prénom> <date de naissance>". */
+export const XDM_SUBJECT_PATTERN = /^XDM\/1\.0\/DDM\+/;
+
+/** Subject of a plain read receipt for an ordinary message. */
+export const MDN_READ_SUBJECT_PREFIX = 'Accusé de lecture : ';
+
+export const MDN_DISPOSITION_TYPES = ['displayed', 'deleted', 'dispatched', 'processed'] as const;
+export type MdnDispositionType = (typeof MDN_DISPOSITION_TYPES)[number];
