@@ -3,7 +3,7 @@
 // `customAuth` (the identity is the client certificate).
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { AppError, isAppError } from '../errors/index.js';
+import { AppError, isAppError, isErrorCode } from '../errors/index.js';
 import { connectTls, type Signer, type ServerCertificateVerifier, type TlsSocket } from '../tls/index.js';
 import { smtpStartTls } from './starttls.js';
 
@@ -40,7 +40,8 @@ export function externalAuthHandler(authorizationId = ''): (ctx: CustomAuthConte
     const initial = authorizationId ? Buffer.from(authorizationId, 'utf8').toString('base64') : '=';
     const reply = await ctx.sendCommand(`AUTH EXTERNAL ${initial}`);
     if (reply.status === 235) return ctx.resolve();
-    ctx.reject(new AppError('SMTP_AUTH_FAILED', `AUTH EXTERNAL refused: ${reply.response}`, { data: { serverText: reply.response } }));
+    // a plain Error: nodemailer rewrites the code of what it is given to EAUTH (see asSmtpError)
+    ctx.reject(new Error(`AUTH EXTERNAL refused: ${reply.response}`));
   };
 }
 
@@ -93,7 +94,8 @@ export function createSmtpTransport(endpoint: SmtpEndpoint, signer: Signer, veri
 
 /** Maps nodemailer's errors to our codes (keeps AppErrors as they are). */
 export function asSmtpError(err: unknown): AppError {
-  if (isAppError(err)) return err;
+  // nodemailer may overwrite `code` on errors that pass through it: trust only known codes
+  if (isAppError(err) && isErrorCode(err.code)) return err;
   const e = err as { code?: string; responseCode?: number; response?: string; message?: string; cause?: unknown };
   if (isAppError(e.cause)) return e.cause;
   const detail = e.response ?? e.message ?? String(err);
