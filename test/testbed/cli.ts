@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     }
     case 'corpus': {
       const { corpusCommand } = await import('./corpus-cli.js');
-      return corpusCommand({ mailbox: option('--mailbox'), count: option('--count'), seed: option('--seed'), json });
+      return corpusCommand({ mailbox: option('--mailbox'), count: option('--count'), seed: option('--seed'), folder: option('--folder'), json });
     }
     default:
       console.error('usage: npm run testbed -- up [--json] | down | status [--json] | corpus --mailbox <address> --count <n> [--seed <s>]');
