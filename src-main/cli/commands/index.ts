@@ -1,6 +1,7 @@
 import type { CommandRegistrar } from '../program.js';
 import { registerCard } from './card.js';
 import { registerXdm } from './xdm.js';
+import { registerAccount } from './account.js';
 import { registerSync } from './sync.js';
 import { registerMessages } from './messages.js';
 import { registerSearch } from './search.js';
@@ -11,6 +12,7 @@ import { registerListeBlanche } from './listeblanche.js';
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerCard,
   registerXdm,
+  registerAccount,
   registerSync,
   registerMessages,
   registerSearch,
