@@ -237,6 +237,26 @@ function utf8ToLatin1(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
 }
 
+/**
+ * What `mdn send` does before handing the receipt to SMTP: checks the policy
+ * (a receipt was asked for, not already sent; explicit confirmation when the
+ * requester is not the envelope sender) and builds the MDN with its envelope.
+ */
+export function prepareMdnSend(
+  original: RawMessage,
+  opts: BuildMdnOptions & { confirmed?: boolean; alreadySent?: boolean },
+): BuiltMdn & { envelope: { from: string; to: string[] }; policy: MdnPolicy } {
+  const policy = mdnPolicy(original, { alreadySent: opts.alreadySent ?? false });
+  if (!policy.offer) throw new AppError('MDN_NOT_REQUESTED', `no receipt to send: ${policy.reason}`, { data: { reason: policy.reason } });
+  if (!policy.automaticAllowed && !opts.confirmed) {
+    throw new AppError('MDN_CONFIRMATION_REQUIRED', `receipt needs confirmation: ${policy.reason}`, {
+      data: { reason: policy.reason, ...(policy.notificationTo ? { notificationTo: policy.notificationTo } : {}) },
+    });
+  }
+  const built = buildMdn(original, opts);
+  return { ...built, envelope: { from: built.from, to: [built.to] }, policy };
+}
+
 // ---------------------------------------------------------------- parse
 
 export interface ParsedMdn {

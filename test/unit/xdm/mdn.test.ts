@@ -158,3 +158,23 @@ test('no receipt can be built when none was asked; header injection through name
   const head = splitEntity(Buffer.from(built.raw).toString('latin1')).headers;
   assert.equal(header(head, 'Bcc'), undefined);
 });
+
+test('prepareMdnSend: refuses without request, asks confirmation on a Return-Path mismatch, then builds with its envelope', async () => {
+  const { prepareMdnSend } = await import('../../../src-main/xdm/mdn.js');
+  const reporter = { address: 'b.bernard@cabinet-b.mssante.fr' };
+  assert.throws(
+    () => prepareMdnSend(withHeaders({ 'Disposition-Notification-To': undefined }), { disposition: { type: 'displayed' }, reporter }),
+    (e: unknown) => isAppError(e) && e.code === 'MDN_NOT_REQUESTED',
+  );
+  const mismatch = withHeaders({ 'Return-Path': '<bounces@relay.example>' });
+  assert.throws(
+    () => prepareMdnSend(mismatch, { disposition: { type: 'displayed' }, reporter }),
+    (e: unknown) => isAppError(e) && e.code === 'MDN_CONFIRMATION_REQUIRED' && e.data.notificationTo === 'a.martin@hopital-a.mssante.fr',
+  );
+  const confirmed = prepareMdnSend(mismatch, { disposition: { type: 'displayed' }, reporter, confirmed: true });
+  assert.deepEqual(confirmed.envelope, { from: 'b.bernard@cabinet-b.mssante.fr', to: ['a.martin@hopital-a.mssante.fr'] });
+  assert.throws(
+    () => prepareMdnSend(ORIGINAL, { disposition: { type: 'displayed' }, reporter, alreadySent: true, confirmed: true }),
+    (e: unknown) => isAppError(e) && e.code === 'MDN_NOT_REQUESTED',
+  );
+});
