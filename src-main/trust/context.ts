@@ -5,7 +5,7 @@ import type { AnnuaireVersion } from './annuaire/import.js';
 import { AnnuaireReader } from './annuaire/reader.js';
 import { decideSenderTrust } from './decision.js';
 import { ListeBlancheIndex, type ListeBlancheVersion } from './listeblanche/store.js';
-import { displayNameQueryWords } from './names.js';
+import { nameWords } from './names.js';
 import type { MailboxFact, MessageSenderFacts, TrustDecision, TrustInput, TrustLevel } from './types.js';
 
 // The lookups behind the trust decision (annuaire + liste blanche of one --home), kept open for
@@ -104,14 +104,27 @@ export class TrustContext {
       if (n && this.listeBlanche.has(n.domain)) domains.add(n.domain);
     }
     const displayName = message.from[0]?.displayName ?? '';
-    const words = displayName ? displayNameQueryWords(displayName) : [];
     return {
       message,
       fromEntry: from ? this.lookupAddress(from.address) : null,
-      namesakes: this.annuaire && words.length >= 2 && words.length <= 5 ? this.annuaire.byNameWords(words) : [],
+      namesakes: displayName ? this.namesakes(displayName) : [],
       trustedDomains: [...domains],
       basis: this.basis,
     };
+  }
+
+  /**
+   * Annuaire people a display name may designate: its words folded to Latin letters (so that
+   * Cyrillic look-alikes find the real name), then the same words minus their last letter as
+   * prefixes (so that a one-letter change at the end, "Dupond" for "Dupont", finds it too).
+   */
+  private namesakes(displayName: string): AnnuaireEntry[] {
+    const words = nameWords(displayName).filter((w) => w.length > 1);
+    if (!this.annuaire || words.length < 2 || words.length > 5) return [];
+    const exact = this.annuaire.byNameWords(words);
+    const near = this.annuaire.byNameWords(words.map((w) => (w.length > 3 ? w.slice(0, -1) : w)), 20, true);
+    const seen = new Set(exact.map((e) => e.address));
+    return [...exact, ...near.filter((e) => !seen.has(e.address))];
   }
 
   /** The trust decision for a message's sender. */

@@ -19,7 +19,10 @@ export async function verifyDkim(raw: Buffer | string, opts: { resolver?: DnsRes
     return result.results
       .filter((r) => r.signingDomain)
       .map((r) => {
-        const value = String(r.status?.result ?? 'none') as DkimEvidence['result'];
+        let value = String(r.status?.result ?? 'none') as DkimEvidence['result'];
+        // mailauth reports a body hash mismatch as "neutral"; for RFC 6376 it is a failed
+        // signature (the body was altered after signing), and that is what the user must see.
+        if (value === 'neutral' && r.status?.comment === 'body hash did not verify') value = 'fail';
         return {
           domain: r.signingDomain.toLowerCase(),
           ...(r.selector ? { selector: r.selector } : {}),

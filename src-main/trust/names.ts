@@ -26,18 +26,20 @@ export function nameWords(name: string): string[] {
     .filter((w) => w.length > 0 && !TITLES.has(w));
 }
 
-/** Raw words of a display name, for the annuaire query (accents kept: the tokenizer folds them). */
-export function displayNameQueryWords(displayName: string): string[] {
-  return displayName
-    .normalize('NFKC')
+/** Name words folded for case and accents only (confusables kept: they are what differs). */
+function plainWords(name: string): string[] {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 1 && !TITLES.has(skeleton(w)));
+    .filter((w) => w.length > 0 && !TITLES.has(w));
 }
 
-/** Do two names consist of the same words (any order, folded)? */
+/** Do two names consist of the same words (any order, ignoring case and accents)? */
 export function sameName(a: string, b: string): boolean {
-  const wa = nameWords(a).sort();
-  const wb = nameWords(b).sort();
+  const wa = plainWords(a).sort();
+  const wb = plainWords(b).sort();
   return wa.length > 0 && wa.length === wb.length && wa.every((w, i) => w === wb[i]);
 }
 

@@ -166,13 +166,13 @@ export class AnnuaireReader {
   }
 
   /**
-   * People whose first and last names are made of exactly these words (any order): used to
-   * find whom a display name claims to be.
+   * People whose first and last names contain these words (any order; as prefixes when asked):
+   * used to find whom a display name claims to be.
    */
-  byNameWords(words: readonly string[], limit = 20): AnnuaireEntry[] {
+  byNameWords(words: readonly string[], limit = 20, asPrefixes = false): AnnuaireEntry[] {
     const clean = words.map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')).filter((w) => w.length > 1);
     if (clean.length < 2) return [];
-    const match = clean.map((w) => `{last_name first_name}: "${w}"`).join(' AND ');
+    const match = clean.map((w) => `{last_name first_name}: "${w}"${asPrefixes ? '*' : ''}`).join(' AND ');
     return (this.statements.ftsFirst.all(match, limit) as EntryRow[]).map(toEntry);
   }
 

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { isAppError } from '../../../src-main/errors/index.js';
+import { trustStoreFromPem } from '../../../src-main/tls/pki/trust-store.js';
+import { igcSanteSignerCheck, importListeBlanche, ListeBlancheIndex, type ListeBlancheImportReport } from '../../../src-main/trust/index.js';
+import { parseListeBlanche } from '../../../src-main/trust/listeblanche/parse.js';
+import { REFERENCE_DIR } from './support/extraction.js';
+
+const LB = join(REFERENCE_DIR, 'listeblanche');
+const SIGNED = join(LB, 'listeblanchemssante_signed_2025-02-28.xml');
+const BROKEN = join(LB, 'listeblanchemssante.xml');
+const TRUNCATED = join(LB, 'listeblanchemssante_signed_truncated_sample.xml');
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'trust-lb-'));
+  dirs.push(d);
+  return d;
+}
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+let signedHome: string;
+let signed: ListeBlancheImportReport;
+before(async () => {
+  signedHome = tempDir();
+  signed = await importListeBlanche(SIGNED, { home: signedHome });
+});
+
+test('the real signed liste blanche: signature valid against the IGC-Santé chain, 4,944 distinct domains, version kept', () => {
+  assert.equal(signed.signature.status, 'valid');
+  assert.match(signed.signature.signer?.subject ?? '', /CN=alb\.mssante\.fr/);
+  assert.deepEqual(signed.signature.path?.map((s) => /CN=([^,]+)$/.exec(s)?.[1]), ['alb.mssante.fr', 'AC IGC-SANTE ELEMENTAIRE ORGANISATIONS', 'AC RACINE IGC-SANTE ELEMENTAIRE']);
+  assert.equal(signed.signature.checkedAt, '2025-02-28T15:42:07.000Z', 'chain checked at the signed generation date');
+  assert.equal(signed.entries, 6494);
+  assert.equal(signed.domains, 4944);
+  assert.equal(signed.wellFormed, true);
+  assert.equal(signed.version.generatedAt, '2025-02-28T15:42:07Z');
+  assert.equal(signed.version.sha256, 'c14b71352b39cddce9b78b2eb1ce6cacb7e87b605ade40d95fae858797ad4761');
+  const index = ListeBlancheIndex.load(signedHome);
+  assert.equal(index.size, 4944);
+  assert.equal(index.has('zenidoc.mssante.fr'), true);
+  assert.equal(index.has('ZENIDOC.MSSANTE.FR.'), true);
+  assert.equal(index.has('gmail.com'), false);
+  assert.equal(index.version?.signature, 'valid');
+});
+
+test('the real not-well-formed liste blanche (ANS repository) is read tolerantly: unsigned, 516 domains', async () => {
+  const home = tempDir();
+  const r = await importListeBlanche(BROKEN, { home });
+  assert.equal(r.wellFormed, false);
+  assert.equal(r.signature.status, 'absent');
+  assert.equal(r.entries, 619);
+  assert.equal(r.domains, 516);
+  assert.equal(r.version.generatedAt, '2025-03-13T14:54:10Z');
+  const index = ListeBlancheIndex.load(home);
+  assert.equal(index.has('uc-cmp.mssante.fr'), true, 'mixed-case <Nom> normalised');
+  assert.equal(index.has('apta78.mssante.fr'), true, 'last domain before the missing end tag');
+});
+
+test('a signature that does not match the content (cut-down sample, tampered domain) is refused; the previous list stays', async () => {
+  const home = tempDir();
+  await importListeBlanche(BROKEN, { home });
+  await assert.rejects(importListeBlanche(TRUNCATED, { home }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_SIGNATURE_INVALID' && err.data.reason === 'signature_mismatch');
+  const tampered = join(home, 'tampered.xml');
+  writeFileSync(tampered, readFileSync(SIGNED, 'utf8').replace('<Nom>zenidoc.mssante.fr</Nom>', '<Nom>zenid0c.mssante.fr</Nom>'));
+  await assert.rejects(importListeBlanche(tampered, { home }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_SIGNATURE_INVALID');
+  const index = ListeBlancheIndex.load(home);
+  assert.equal(index.size, 516);
+  assert.equal(index.version?.signature, 'absent');
+});
+
+test('a signer that does not chain to the trusted roots is refused (test IGC-Santé root only)', async () => {
+  const testRoot = readFileSync(join(REFERENCE_DIR, 'certs', 'igc-sante-test', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), 'utf8');
+  const checkChain = igcSanteSignerCheck(trustStoreFromPem(testRoot, 'test'));
+  await assert.rejects(importListeBlanche(TRUNCATED, { home: tempDir(), checkChain }), (err) => isAppError(err) && /^untrusted_signer:CERT_UNKNOWN_CA/.test(String(err.data.reason)));
+});
+
+test('DTDs and entities are refused (no XXE, no entity expansion)', () => {
+  const xxe = `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines><Domaine><Nom>&x;</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>`;
+  assert.throws(() => parseListeBlanche(xxe), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_BAD_FILE');
+});
+
+test('Unicode domains are normalised to punycode, and both forms match', () => {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-01-01T00:00:00Z</DateDeGeneration><ListeDomaines>
+    <Domaine><Nom>Hôpital-Sud.mssante.fr</Nom></Domaine><Domaine><Nom>pas un domaine</Nom></Domaine><Domaine><Nom>xn--hpital-nord-2eb.mssante.fr</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>`;
+  const p = parseListeBlanche(xml);
+  assert.deepEqual(p.domains, ['xn--hpital-nord-2eb.mssante.fr', 'xn--hpital-sud-rbb.mssante.fr']);
+  assert.deepEqual(p.invalidNames, ['pas un domaine']);
+  const index = ListeBlancheIndex.fromDomains(p.domains);
+  assert.equal(index.has('hôpital-sud.mssante.fr'), true);
+  assert.equal(index.has('HÔPITAL-NORD.mssante.fr'), true);
+});
+
+test('a file without any domain, or not a liste blanche, is refused', () => {
+  for (const xml of ['<a/>', 'bonjour', '<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines/></ListeBlancheMSSante>']) {
+    assert.throws(() => parseListeBlanche(xml), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_BAD_FILE', xml);
+  }
+});
