@@ -27,7 +27,7 @@ export interface TlsSink {
   write(bytes: Buffer): void;
   /** decrypted application data */
   data(plaintext: Buffer): void;
-  /** the server sent close_notify: no more data will come (we already answered with ours) */
+  /** the server sent close_notify (we answered with ours), or closed after ours: no more data will come */
   closeNotify(): void;
   /** fatal failure; the alert (if any) was already written */
   failure(err: AppError): void;
@@ -140,6 +140,12 @@ export class TlsClientConnection implements HandshakeChannel {
   /** The transport reached EOF (or closed). Without close_notify first, that is a truncation. */
   transportEnded(): void {
     if (this.state === 'failed' || this.state === 'closed' || this.closeNotifyReceived) return;
+    if (this.state === 'open' && this.closeNotifySent) {
+      // We closed first: RFC 5246 §7.2.1 lets the peer close without answering, nothing was lost.
+      this.state = 'closed';
+      this.sink.closeNotify();
+      return;
+    }
     if (this.state === 'handshaking' || this.state === 'idle') {
       this.fail(new AppError('TLS_HANDSHAKE_FAILED', 'server closed the connection during the TLS handshake'), false);
     } else {
