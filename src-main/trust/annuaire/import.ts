@@ -99,8 +99,9 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
   let closed = false;
   try {
     // The build file is private until the rename: durability comes from the fsync before the
-    // rename, so the journal and per-transaction syncs would only cost time.
-    db.pragma('journal_mode = OFF');
+    // rename, so a journal file and per-transaction syncs would only cost time. (OFF is refused
+    // by better-sqlite3's defensive mode; MEMORY is tiny here since every page is new.)
+    db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -16384'); // 16 MiB: bounds memory (the address index fits)
     db.pragma('temp_store = FILE');

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { zipSync, strToU8 } from 'fflate';
+import { runMssante } from '../../support/cli.js';
+import { AnnuaireReader } from '../../../src-main/trust/index.js';
+import { extractionLine, headerWithoutSuffix, REFERENCE_DIR, referenceHeader, writeExtraction } from '../../unit/trust/support/extraction.js';
+
+// Ports of this file (trust range 21300-21399): 21301 is never listened on (offline case),
+// 21302 serves a ZIP over loopback HTTP.
+const CLOSED_PORT = 21301;
+const SERVER_PORT = 21302;
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'trust-cli-'));
+  dirs.push(d);
+  return d;
+}
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const DUPONT = extractionLine({
+  type: 'PER', address: 'jean.kerdraon@medecin.mssante.fr', nationalId: '810001234567', lastName: 'KERDRAON', firstName: 'Jean',
+  profession: 'Médecin', specialty: 'Cardiologie', structureName: 'CHU DE BREST', postalCode: '29200', city: 'BREST', department: '29', dematerialisation: '1',
+});
+
+test('annuaire import --json reports rows, imported, duplicates, malformed, seconds; search --json returns the issue\'s fields', async () => {
+  const home = tempDir();
+  const file = join(home, 'Extraction_Correspondance_MSSante_202611260300.txt');
+  writeFileSync(file, [referenceHeader(), DUPONT, DUPONT, 'PER|coupé'].join('\n') + '\n');
+  const imp = await runMssante(['--home', home, 'annuaire', 'import', file, '--json']);
+  assert.equal(imp.code, 0, imp.stderr);
+  const report = JSON.parse(imp.stdout);
+  assert.deepEqual([report.ok, report.rows, report.imported, report.duplicates, report.malformed], [true, 3, 1, 1, 1]);
+  assert.equal(typeof report.seconds, 'number');
+  assert.equal(report.version.extractionDate, '2026-11-26T03:00:00');
+  assert.match(imp.stderr, /Import de l’annuaire : 100 %/, 'progress on stderr');
+
+  const search = await runMssante(['--home', home, 'annuaire', 'search', 'kerdraon brest', '--limit', '5', '--json']);
+  assert.equal(search.code, 0, search.stderr);
+  assert.deepEqual(JSON.parse(search.stdout).results, [{
+    address: 'jean.kerdraon@medecin.mssante.fr', type: 'PER', nationalId: '810001234567', lastName: 'KERDRAON', firstName: 'Jean',
+    profession: 'Médecin', specialty: 'Cardiologie', structure: 'CHU DE BREST', city: 'BREST', postalCode: '29200', dematerialisation: true,
+  }]);
+  const text = await runMssante(['--home', home, 'annuaire', 'search', 'Kerdraon']);
+  assert.match(text.stdout, /jean\.kerdraon@medecin\.mssante\.fr {2}Jean KERDRAON — Médecin, Cardiologie — CHU DE BREST, 29200 BREST \[dématérialisation\]/);
+});
+
+test('annuaire import in French: the malformed lines are named; a bad file is a French error and exit code 1', async () => {
+  const home = tempDir();
+  const zip = join(home, 'extraction.zip');
+  writeFileSync(zip, zipSync({ 'Extraction_Correspondance_MSSante_202611260300.txt': strToU8([headerWithoutSuffix(), DUPONT, 'PER|coupé'].join('\r\n')) }));
+  const ok = await runMssante(['--home', home, 'annuaire', 'import', zip]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /Annuaire importé : 1 adresses \(2 lignes lues, 0 doublons ignorés, 1 lignes invalides\)/);
+  assert.match(ok.stdout, /1 × nombre de colonnes incorrect \(premières : lignes 3\)/);
+
+  const bad = join(home, 'pas-une-extraction.txt');
+  writeFileSync(bad, 'Nom|Prénom\nA|B\n');
+  const ko = await runMssante(['--home', home, 'annuaire', 'import', bad, '--json']);
+  assert.equal(ko.code, 1);
+  assert.equal(JSON.parse(ko.stdout).error.code, 'ANNUAIRE_BAD_FILE');
+  assert.match(ko.stderr, /n’est pas une extraction de l’annuaire MSSanté/);
+  const still = await runMssante(['--home', home, 'annuaire', 'search', 'kerdraon', '--json']);
+  assert.equal(JSON.parse(still.stdout).results.length, 1, 'previous annuaire still served');
+
+  const none = await runMssante(['--home', tempDir(), 'annuaire', 'search', 'x']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /n’a pas encore été importé/);
+});
+
+test('an import killed mid-way (SIGKILL) leaves the previous annuaire served; the next import cleans up', async () => {
+  const home = tempDir();
+  const first = join(home, 'Extraction_Correspondance_MSSante_202611250300.txt');
+  writeFileSync(first, [referenceHeader(), DUPONT].join('\n'));
+  assert.equal((await runMssante(['--home', home, 'annuaire', 'import', first])).code, 0);
+
+  const big = join(home, 'Extraction_Correspondance_MSSante_202611260300.txt');
+  await writeExtraction(big, { rows: 20_000 });
+  const child = fileURLToPath(new URL('./support/import-child.ts', import.meta.url));
+  const signal = await new Promise<NodeJS.Signals | null>((resolve, reject) => {
+    const p = spawn(process.execPath, [...process.execArgv, child, big, home, '10000'], { stdio: 'ignore' });
+    p.on('error', reject);
+    p.on('exit', (_code, sig) => resolve(sig));
+  });
+  assert.equal(signal, 'SIGKILL');
+  assert.equal(readdirSync(home).filter((n) => n.includes('.build-')).length, 1, 'the half-built file is left by the killed process');
+
+  const reader = AnnuaireReader.require(home);
+  assert.equal(reader.version.extractionDate, '2026-11-25T03:00:00');
+  assert.equal(reader.byAddress('jean.kerdraon@medecin.mssante.fr')?.lastName, 'KERDRAON');
+  reader.close();
+  const search = await runMssante(['--home', home, 'annuaire', 'search', 'kerdraon', '--json']);
+  assert.equal(JSON.parse(search.stdout).version.extractionDate, '2026-11-25T03:00:00');
+
+  const again = await runMssante(['--home', home, 'annuaire', 'import', big, '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).imported, 20_000);
+  assert.deepEqual(readdirSync(home).filter((n) => n.includes('.build-')), [], 'stale build removed');
+});
+
+test('annuaire download without network: clear French offline error, nothing replaced', async () => {
+  const home = tempDir();
+  const r = await runMssante(['--home', home, 'annuaire', 'download', '--url', `http://127.0.0.1:${CLOSED_PORT}/Extraction.zip`, '--json']);
+  assert.equal(r.code, 1);
+  assert.equal(JSON.parse(r.stdout).error.code, 'ANNUAIRE_DOWNLOAD_OFFLINE');
+  assert.match(r.stderr, /Téléchargement impossible : pas de connexion Internet ou serveur de l’annuaire injoignable/);
+  assert.equal(AnnuaireReader.open(home), null);
+  const plain = await runMssante(['--home', home, 'annuaire', 'download', '--url', 'http://example.invalid/x.zip']);
+  assert.equal(plain.code, 1, 'plain HTTP to a non-loopback host is refused before any connection');
+  assert.match(plain.stderr, /Paramètre invalide/);
+});
+
+test('annuaire download from a (loopback) mirror: follows the redirect, imports the ZIP', async () => {
+  const home = tempDir();
+  const zip = zipSync({ 'Extraction_Correspondance_MSSante_202611260300.txt': strToU8([referenceHeader(), DUPONT].join('\n')) });
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/r/latest') {
+      res.writeHead(302, { location: '/files/Extraction_Correspondance_MSSante.zip' }).end();
+    } else if (req.url === '/files/Extraction_Correspondance_MSSante.zip') {
+      res.writeHead(200, { 'content-type': 'application/zip' }).end(Buffer.from(zip));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(SERVER_PORT, '127.0.0.1', resolve));
+  try {
+    const r = await runMssante(['--home', home, 'annuaire', 'download', '--source', 'datagouv', '--url', `http://127.0.0.1:${SERVER_PORT}/r/latest`, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).imported, 1);
+    const missing = await runMssante(['--home', home, 'annuaire', 'download', '--url', `http://127.0.0.1:${SERVER_PORT}/absent`, '--json']);
+    assert.equal(JSON.parse(missing.stdout).error.code, 'ANNUAIRE_DOWNLOAD_FAILED');
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('listeblanche import --json: domains and signature status (real broken file: absent; truncated signed sample: refused)', async () => {
+  const home = tempDir();
+  const broken = await runMssante(['--home', home, 'listeblanche', 'import', join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante.xml'), '--json']);
+  assert.equal(broken.code, 0, broken.stderr);
+  const r = JSON.parse(broken.stdout);
+  assert.deepEqual([r.domains, r.entries, r.wellFormed, r.signature.status], [516, 619, false, 'absent']);
+  const text = await runMssante(['--home', home, 'listeblanche', 'import', join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante.xml')]);
+  assert.match(text.stdout, /Liste blanche importée : 516 domaines \(619 entrées\), fichier non signé\./);
+  assert.match(text.stdout, /mal formé/);
+  const sample = await runMssante(['--home', home, 'listeblanche', 'import', join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante_signed_truncated_sample.xml'), '--json']);
+  assert.equal(sample.code, 1);
+  assert.equal(JSON.parse(sample.stdout).error.code, 'LISTE_BLANCHE_SIGNATURE_INVALID');
+  assert.match(sample.stderr, /signature de la liste blanche est invalide/);
+  assert.equal(JSON.parse(readFileSync(join(home, 'listeblanche.json'), 'utf8')).domains.length, 516, 'previous list kept');
+});
