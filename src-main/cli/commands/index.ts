@@ -1,21 +1,25 @@
 import type { CommandRegistrar } from '../program.js';
 import { registerCard } from './card.js';
 import { registerXdm } from './xdm.js';
+import { registerMdn } from './mdn.js';
 import { registerAccount } from './account.js';
 import { registerSync } from './sync.js';
 import { registerMessages } from './messages.js';
 import { registerSearch } from './search.js';
 import { registerAnnuaire } from './annuaire.js';
 import { registerListeBlanche } from './listeblanche.js';
+import { registerCheckServer } from './check-server.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerCard,
   registerXdm,
+  registerMdn,
   registerAccount,
   registerSync,
   registerMessages,
   registerSearch,
   registerAnnuaire,
   registerListeBlanche,
+  registerCheckServer,
 ];

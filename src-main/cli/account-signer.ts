@@ -1,0 +1,48 @@
+// What every command that connects as an account needs: the server-certificate
+// verifier for that account, and its client signer (the CPS card, PIN asked
+// once; or the PKCS#12 file, password asked once), closed after use.
+import type { AccountConfig } from '../accounts/account.js';
+import { CardSigner } from '../card/index.js';
+import { Pkcs12Signer } from '../tls/pki/pkcs12-signer.js';
+import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
+import type { ServerCertificateVerifier } from '../tls/index.js';
+import type { Signer } from '../tls/signer.js';
+import type { CliContext } from './context.js';
+import { openCardSession, promptPin, readPinFromStdin, withService } from './commands/card.js';
+
+export interface ConnectOptions {
+  trustAnchors?: string;
+  crlSoftFail?: boolean;
+  passwordStdin?: boolean;
+}
+
+export function accountVerifier(c: CliContext, account: AccountConfig, o: ConnectOptions): ServerCertificateVerifier {
+  const anchors = o.trustAnchors ?? account.trustAnchorsFile;
+  return createServerCertificateVerifier({
+    home: c.home,
+    ...(anchors ? { trustAnchorsFile: anchors } : {}),
+    crlSoftFail: Boolean(o.crlSoftFail),
+    log: (line) => c.progress(line),
+  });
+}
+
+export async function withAccountSigner<T>(c: CliContext, account: AccountConfig, o: ConnectOptions, fn: (signer: Signer) => Promise<T>): Promise<T> {
+  if (account.auth.kind === 'pkcs12') {
+    const password = o.passwordStdin ? await readPinFromStdin() : await promptPin(`Mot de passe du certificat logiciel ${account.auth.file} : `);
+    let signer: Pkcs12Signer;
+    try {
+      signer = await Pkcs12Signer.fromFile(account.auth.file, password.toString('utf8'));
+    } finally {
+      password.fill(0);
+    }
+    return fn(signer);
+  }
+  return withService(c, async (svc) => {
+    const { session } = await openCardSession(c, svc);
+    try {
+      return await fn(new CardSigner(session));
+    } finally {
+      await session.logout().catch(() => undefined);
+    }
+  });
+}
