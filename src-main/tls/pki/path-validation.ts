@@ -21,6 +21,8 @@ import { derOf, sameCertificate, x509 } from './x509.js';
 
 /** Longest path we try to build (leaf + intermediates + anchor); IGC-Santé paths have 3. */
 export const MAX_PATH_LENGTH = 6;
+/** More certificates than any real server sends: refused before any signature work (DoS bound). */
+export const MAX_CHAIN_CERTIFICATES = 10;
 
 const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const OID_ANY_EKU = '2.5.29.37.0';
@@ -41,6 +43,7 @@ const SUPPORTED_CRITICAL = new Set([
 export async function buildPath(chain: readonly x509.X509Certificate[], store: TrustStore): Promise<x509.X509Certificate[]> {
   const leaf = chain[0];
   if (!leaf) throw new AppError('CERT_INVALID', 'the server sent no certificate');
+  if (chain.length > MAX_CHAIN_CERTIFICATES) throw new AppError('CERT_INVALID', `the server sent ${chain.length} certificates (at most ${MAX_CHAIN_CERTIFICATES})`);
   const pool = [...chain.slice(1), ...store.intermediates];
   let badSignatureOf: x509.X509Certificate | undefined;
 

@@ -35,7 +35,7 @@ export class PkiServerCertificateVerifier implements ServerCertificateVerifier {
   constructor(opts: PkiVerifierOptions = {}) {
     this.trustStore = opts.trustStore ?? igcSanteTrustStore();
     this.crlCache = opts.crlCache ?? new MemoryCrlCache();
-    this.fetchCrl = opts.fetchCrl ?? httpCrlFetcher();
+    this.fetchCrl = singleFlight(opts.fetchCrl ?? httpCrlFetcher());
     this.policy = { ...DEFAULT_REVOCATION_POLICY, ...opts.revocation };
     this.now = opts.now ?? (() => new Date());
     this.log = opts.log ?? (() => undefined);
@@ -55,6 +55,19 @@ export class PkiServerCertificateVerifier implements ServerCertificateVerifier {
       trustSource: this.trustStore.source,
     };
   }
+}
+
+/** Concurrent handshakes (IMAP and SMTP at once) share one download of the same CRL. */
+function singleFlight(fetch: CrlFetcher): CrlFetcher {
+  const inFlight = new Map<string, Promise<Buffer>>();
+  return (url) => {
+    let p = inFlight.get(url);
+    if (!p) {
+      p = fetch(url).finally(() => inFlight.delete(url));
+      inFlight.set(url, p);
+    }
+    return p;
+  };
 }
 
 /** The weakest status of the path: unknown (soft-fail) < good-cached < good. */

@@ -197,3 +197,9 @@ test('an unsupported critical extension is refused rather than ignored', async (
   const leaf = await makeServer('imap.operateur.test', constrainedCa);
   await refused([leaf, constrainedCa], 'imap.operateur.test', 'CERT_INVALID');
 });
+
+test('a chain longer than any real server sends is refused before any signature work', async () => {
+  const srv = await makeServer('imap.operateur.test', ca, { crlUrl: CA_CRL });
+  const err = await verifier().verify([srv.der, ...Array.from({ length: 10 }, () => ca.der)], 'imap.operateur.test').then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof AppError && err.code === 'CERT_INVALID');
+});

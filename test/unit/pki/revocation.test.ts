@@ -228,3 +228,14 @@ test('the memory cache avoids a second download within nextUpdate', async () => 
   await v.verify([srv.der, ca.der], 'imap.operateur.test');
   assert.equal(server.requests, n);
 });
+
+test('concurrent verifications share one download of the same CRL', async () => {
+  const srv = await makeServer('imap.operateur.test', ca, { crlUrl: server.url('shared.crl') });
+  server.files.set('shared.crl', await makeCrl(ca));
+  let downloads = 0;
+  const fetcher = httpCrlFetcher();
+  const v = verifier({ fetchCrl: (url) => ((downloads += url.endsWith('shared.crl') ? 1 : 0), fetcher(url)) });
+  const results = await Promise.all([1, 2, 3].map(() => v.verify([srv.der, ca.der], 'imap.operateur.test')));
+  assert.equal(results.length, 3);
+  assert.equal(downloads, 1);
+});
