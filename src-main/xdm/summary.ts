@@ -114,6 +114,11 @@ const WARNING_FR: Record<XdmWarning['code'], string> = {
   'unsafe-uri': 'chemin de document dangereux dans les métadonnées (ignoré)',
 };
 
+/** One warning in French, for the UI and the terminal. */
+export function xdmWarningFr(w: XdmWarning): string {
+  return `${WARNING_FR[w.code]}${'path' in w ? ` (${w.path})` : ''}`;
+}
+
 /** French text for the terminal. */
 export function xdmSummaryTextFr(s: XdmSummary): string {
   const p = s.patient;
@@ -133,6 +138,6 @@ export function xdmSummaryTextFr(s: XdmSummary): string {
     lines.push(`     Fichier : ${d.path ?? 'introuvable'}${d.size !== undefined ? ` (${d.size} octets, ${d.mimeType ?? 'type inconnu'})` : ''}`);
     lines.push(`     Taille : ${CHECK_FR[d.checks.size]} ; empreinte SHA-1 : ${CHECK_FR[d.checks.hash]} → ${INTEGRITY_FR[d.integrity]}`);
   });
-  for (const w of s.warnings) lines.push(`Attention : ${WARNING_FR[w.code]}${'path' in w ? ` (${w.path})` : ''}`);
+  for (const w of s.warnings) lines.push(`Attention : ${xdmWarningFr(w)}`);
   return lines.join('\n');
 }
