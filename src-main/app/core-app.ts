@@ -3,9 +3,12 @@
 // pieces answer SERVICE_UNAVAILABLE. The result is guarded by the session lock.
 // Used by the Electron shell and by the test-only loopback harness alike.
 import type { CardService } from '../card/index.js';
+import type { TrustContext } from '../trust/index.js';
 import type { SyncStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js';
+import { createMailApp, type MailStorePort } from './mail-app.js';
+import { trustChannels } from './trust-app.js';
 import { guardLocked, SessionGate } from './session.js';
 import type { CoreChannelHandlers, CoreServices } from './services.js';
 import { SettingsFile } from './settings.js';
@@ -24,6 +27,10 @@ export interface CoreAppDeps {
   card?: CardService;
   cardOptions?: CardAppOptions;
   sync?: SyncPort;
+  /** The store (worker client API), once open; throws SERVICE_UNAVAILABLE before. */
+  mail?: () => MailStorePort;
+  /** Annuaire + liste blanche, or null when not imported yet. */
+  trust?: () => TrustContext | null;
   /** Further channel implementations (mail, compose, trust, xdm…), added as the core provides them. */
   extra?: Partial<CoreServices>;
 }
@@ -51,7 +58,11 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
   };
 
-  const services = { ...unavailableServices(), ...always, ...card?.channels, ...deps.extra } as CoreServices;
+  const mail = deps.mail ? createMailApp(deps.mail) : undefined;
+  const mailParts: Partial<CoreServices> = mail ? { ...mail.channels, attachmentContent: (ref) => mail.attachmentContent(ref) } : {};
+  const trustParts = deps.trust ? trustChannels(deps.trust) : {};
+
+  const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...deps.extra } as CoreServices;
   return {
     services: guardLocked(services, gate),
     gate,

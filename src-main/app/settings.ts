@@ -9,7 +9,7 @@ import { AppError } from '../errors/index.js';
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   idleLockMinutes: 10,
   remoteImages: 'ask',
-  groupThreads: true,
+  groupThreads: false,
   readReceipts: 'ask',
 });
 

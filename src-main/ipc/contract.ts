@@ -14,6 +14,7 @@
 // harness. Dates are ISO 8601 strings. Identifiers are opaque strings.
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors/codes.js';
+import { TRUST_LEVELS } from '../trust/types.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -23,10 +24,12 @@ const Count = z.int().min(0);
 const EmailAddress = z.string().min(3).max(320);
 /** One-line text shown to the user (names, subjects, labels). */
 const Line = z.string().max(2000);
+/** Text that comes from mail or the directory: never length-limited on the way out (a long subject must not break a page). */
+const Text = z.string();
 const Empty = z.strictObject({});
 const Ids = z.array(Id).min(1).max(1000);
 
-export const Address = z.object({ address: EmailAddress, name: Line.optional() });
+export const Address = z.object({ address: Text, name: Text.optional() });
 const AddressIn = z.strictObject({ address: EmailAddress, name: Line.optional() });
 
 export const ErrorInfo = z.object({
@@ -37,25 +40,40 @@ export const ErrorInfo = z.object({
   data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
-/** The trust space: verified professional, trust-space mailbox, outside, or not yet known. */
-export const TrustLevel = z.enum(['verified', 'trust-space', 'outside', 'unknown']);
+/**
+ * The sender trust levels of the trust module (src-main/trust/types.ts, one source
+ * of truth), plus 'unknown' when no decision exists yet (annuaire not imported).
+ */
+export const TrustLevel = z.enum([...TRUST_LEVELS, 'unknown']);
 
+/** Who an address belongs to, according to the annuaire. */
 export const Identity = z.object({
-  kind: z.enum(['PER', 'ORG']),
-  name: Line,
-  profession: Line.optional(),
-  specialty: Line.optional(),
-  /** National id (RPPS, 11 digits) of a person. */
-  rpps: z.string().max(20).optional(),
-  structure: Line.optional(),
+  /** 'PER' (a person), 'ORG' (an organisation mailbox), or another annuaire type. */
+  kind: z.string().max(16),
+  name: Text,
+  profession: Text.optional(),
+  specialty: Text.optional(),
+  /** National identifier as printed: RPPS (11 digits) or ADELI. */
+  nationalId: z.string().max(20).optional(),
+  nationalIdType: z.enum(['RPPS', 'ADELI']).optional(),
+  structure: Text.optional(),
+  city: Text.optional(),
 });
 
-/** What the badge next to an address shows, and the French explanation on hover/click. */
+/** What the badge next to an address shows, and its French explanation on hover/click. */
 export const TrustBadge = z.object({
   level: TrustLevel,
-  label: Line,
+  /** e.g. "Professionnel vérifié", "Hors espace de confiance". */
+  label: Text,
+  /** How to colour it. */
+  tone: z.enum(['ok', 'info', 'warning', 'danger']),
+  /** One French sentence on what the level means. */
   explanation: z.string().max(4000),
+  /** The checks behind the decision, in French ("Domaine présent dans la liste blanche MSSanté"…). */
+  reasons: z.array(z.string().max(1000)),
   identity: Identity.optional(),
+  /** The professional a look-alike display name imitates ('suspicious'). */
+  imitated: Identity.optional(),
 });
 
 // ---------------------------------------------------------------- card and session
@@ -69,7 +87,7 @@ export const PinState = z.enum(['ok', 'count-low', 'final-try', 'locked']);
 export const CardStatus = z.object({
   state: z.enum(['no-module', 'no-reader', 'absent', 'present', 'logged-in', 'unavailable']),
   /** Read from the certificate, no PIN needed. */
-  holder: z.object({ name: Line, profession: Line.optional(), rpps: z.string().max(20).optional() }).optional(),
+  holder: z.object({ name: Text, profession: Text.optional(), rpps: z.string().max(20).optional() }).optional(),
   pin: PinState.optional(),
   /** Reader with its own keypad: the PIN is typed on the reader, never in the app. */
   pinpad: z.boolean(),
@@ -91,7 +109,7 @@ export const Folder = z.object({
   id: Id,
   parentId: Id.nullable(),
   /** Display name (the server path decoded from modified UTF-7). */
-  name: Line,
+  name: Text,
   role: FolderRole,
   unread: Count,
   total: Count,
@@ -106,7 +124,7 @@ export const MessageSummary = z.object({
   date: IsoDate,
   from: Address,
   fromTrust: TrustLevel,
-  subject: Line,
+  subject: Text,
   hasAttachments: z.boolean(),
   seen: z.boolean(),
   flagged: z.boolean(),
@@ -124,29 +142,42 @@ export const SortOrder = z.strictObject({
 
 export const AttachmentInfo = z.object({
   partId: Id,
-  filename: Line,
-  contentType: z.string().max(255),
+  filename: Text,
+  contentType: Text,
   size: Count,
   /** 'xdm' for an IHE_XDM.ZIP structured-document archive. */
   kind: z.enum(['file', 'xdm']),
 });
 
+/** An IHE_XDM.ZIP as the xdm module summarises it (src-main/xdm/summary.ts), for the reading pane. */
 export const XdmSummary = z.object({
   partId: Id,
   patient: z.object({
-    name: Line.optional(),
-    birthDate: z.string().max(32).optional(),
-    sex: z.string().max(8).optional(),
+    birthName: z.string().optional(),
+    firstGivenName: z.string().optional(),
+    /** YYYY-MM-DD */
+    birthDate: z.string().optional(),
+    sex: z.enum(['M', 'F']).optional(),
+    ins: z.string().optional(),
     /** INS qualified: matricule + OID + the 4 identity traits. */
-    insQualified: z.boolean(),
-  }).optional(),
+    qualified: z.boolean(),
+    /** French, e.g. "INS non qualifiée : manque date de naissance". */
+    statusText: z.string(),
+  }),
   documents: z.array(z.object({
-    title: Line,
-    author: Line.optional(),
-    date: z.string().max(64).optional(),
-    mediaType: z.string().max(255),
-    filename: Line,
+    title: z.string().optional(),
+    /** Document type as displayed (typeCode). */
+    type: z.string().optional(),
+    creationTime: z.string().optional(),
+    authors: z.array(z.string()),
+    mimeType: z.string().optional(),
+    /** Bytes checked against the metadata (size / SHA-1). */
+    integrity: z.enum(['ok', 'mismatch', 'unverified', 'missing']),
   })),
+  /** French warnings (patient mismatch, unlisted files…). */
+  warnings: z.array(z.string()),
+  /** Set when the archive could not be read (French message of its error code). */
+  error: ErrorInfo.optional(),
 });
 
 export const MessageView = z.object({
@@ -158,8 +189,8 @@ export const MessageView = z.object({
     cc: z.array(Address),
     replyTo: z.array(Address),
     date: IsoDate,
-    subject: Line,
-    messageId: z.string().max(998).optional(),
+    subject: Text,
+    messageId: Text.optional(),
   }),
   text: z.string().nullable(),
   /**
@@ -180,12 +211,11 @@ export const MessageView = z.object({
 });
 
 export const XdmDocument = z.object({
-  title: Line,
-  author: Line.optional(),
-  date: z.string().max(64).optional(),
-  /** CDA rendered to HTML (unsanitised, like MessageView.html) or plain text. */
+  title: z.string().optional(),
+  /** A CDA document rendered to HTML by the xdm module (sanitise like MessageView.html), or null. */
   html: z.string().nullable(),
-  text: z.string().nullable(),
+  /** Other documents (PDF…) are opened with attachment.open on the XDM part. */
+  mimeType: z.string().optional(),
 });
 
 // ---------------------------------------------------------------- compose
@@ -193,7 +223,7 @@ export const XdmDocument = z.object({
 /** A file attached to a draft, held by main; the renderer only knows its id. */
 export const ComposeAttachment = z.object({
   attachmentId: Id,
-  filename: Line,
+  filename: Text,
   contentType: z.string().max(255),
   size: Count,
 });
@@ -228,31 +258,35 @@ export const Draft = z.object({
 export const OutboxItem = z.object({
   id: Id,
   createdAt: IsoDate,
-  subject: Line,
-  to: z.array(EmailAddress),
+  subject: Text,
+  to: z.array(Text),
   state: z.enum(['queued', 'sending', 'sent', 'failed', 'held']),
   attempts: Count,
   error: ErrorInfo.optional(),
 });
 
 export const DirectoryEntry = z.object({
-  address: EmailAddress,
+  address: Text,
   identity: Identity,
   /** The professional declared they want no paper copies (annuaire column 18). */
   dematerialisation: z.boolean(),
+  /** The badge a message from this address would get. */
   trust: TrustLevel,
 });
 
 export const RecipientCheck = z.object({
-  address: EmailAddress,
-  /** false → the UI blocks sending until the user confirms. */
+  address: Text,
+  syntaxValid: z.boolean(),
+  /** false → the UI blocks sending until the user confirms ("hors espace de confiance"). */
   inTrustSpace: z.boolean(),
-  badge: TrustBadge,
+  /** The annuaire entry of the address, when it has one. */
+  identity: Identity.optional(),
+  dematerialisation: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------- sync and settings
 
-export const SyncProgress = z.object({ folderName: Line, done: Count, total: Count });
+export const SyncProgress = z.object({ folderName: Text, done: Count, total: Count });
 export const SyncStatus = z.object({
   online: z.boolean(),
   state: z.enum(['idle', 'syncing', 'offline', 'error', 'stopped']),

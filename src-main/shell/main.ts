@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CardService } from '../card/index.js';
 import { messageFr, toAppError } from '../errors/index.js';
-import { MailStore } from '../store/mail-store.js';
+import { StoreWorkerClient } from '../store/worker/client.js';
+import { TrustContext } from '../trust/index.js';
+import { AppError } from '../errors/index.js';
 import { createCoreApp } from '../app/core-app.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
 import type { Startable } from '../app/services.js';
@@ -79,7 +81,8 @@ async function start(): Promise<void> {
   }
 
   let ipc: IpcRegistration | undefined;
-  let store: MailStore | undefined;
+  let store: StoreWorkerClient | undefined;
+  let trust: TrustContext | null = null;
   let stopCardWatch: (() => void) | undefined;
   let stopReconnect: (() => void) | undefined;
   const emit = windowEventSink(() => (currentWindow() ? [currentWindow()!.webContents] : []), log);
@@ -87,7 +90,16 @@ async function start(): Promise<void> {
     launcher: utilityProcessCardHost(utilityProcess.fork, join(here, `card-host-entry${moduleExt}`)),
     modulePath: process.env.MSSANTE_PKCS11_MODULE,
   });
-  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card });
+  const core = createCoreApp({
+    emit,
+    settingsFile: layout.settingsFile,
+    card,
+    mail: () => {
+      if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+      return store.api;
+    },
+    trust: () => trust,
+  });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),
     session.fromPartition(MESSAGE_PARTITION),
@@ -106,9 +118,14 @@ async function start(): Promise<void> {
         const keyProvider = sealedKeyProvider(layout.sealedKeyFile, safeStorage, () =>
           keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
         );
-        store = await MailStore.open({ file: layout.storeFile, keyProvider });
+        // SQL runs in a worker thread: a long query never freezes the window.
+        store = await StoreWorkerClient.start({ file: layout.storeFile, keyProvider });
+        trust = openTrust(layout.trustDir);
       },
-      stop: async () => store?.close(),
+      stop: async () => {
+        trust?.close();
+        await store?.close();
+      },
     },
     {
       name: 'card host',
@@ -196,6 +213,16 @@ async function ensureKeyProtection(layout: UserDataLayout): Promise<boolean> {
   if (response !== 1) return false;
   recordWeakKeystoreAcceptance(layout.keyProtectionFile);
   return true;
+}
+
+/** Annuaire and liste blanche imported into the data folder (`mssante annuaire import --home <userData>/trust`). */
+function openTrust(home: string): TrustContext | null {
+  try {
+    return TrustContext.open(home);
+  } catch (err) {
+    log(`trust data unavailable: ${toAppError(err).code}`);
+    return null;
+  }
 }
 
 function onPowerEvent(event: 'resume' | 'unlock-screen', listener: () => void): () => void {

@@ -1,0 +1,273 @@
+// Mail channels of the facade over the store (the store worker's async API in
+// the app; a MailStore wrapped in promises in tests): folders with counts,
+// message pages, reading (badge, XDM summary, read-receipt policy), flags,
+// move/delete (local at once, replayed to the server by sync), search,
+// attachments. Ids cross the contract as decimal strings.
+import { AppError } from '../errors/index.js';
+import type { Folder, MessageSummary, MessageView } from '../ipc/contract.js';
+import type { AsyncStoreApi } from '../store/worker/protocol.js';
+import type { Folder as StoreFolder, MessageSummary as StoreSummary } from '../store/types.js';
+import type { MailAddress } from '../store/parse.js';
+import { isXdmAttachment, mdnPolicy, readXdm, renderCdaBytes, summarizeXdm, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
+import { messageFr, isAppError } from '../errors/index.js';
+import { badgeFromDecision, levelFromDecision } from './trust-app.js';
+import type { AttachmentContent, CoreChannelHandlers } from './services.js';
+
+/** What the facade needs from the store. */
+export type MailStorePort = Pick<
+  AsyncStoreApi,
+  'listFolders' | 'getFolder' | 'countMessages' | 'listMessages' | 'getMessage' | 'getRaw' | 'getAttachmentContent' | 'search' | 'changeFlags' | 'queueMove' | 'queueDelete'
+> & {
+  /** Total and unread per folder in one query, when the store offers it (else counted from the pages). */
+  folderCounts?: () => Promise<{ folderId: number; total: number; unread: number }[]>;
+};
+
+type MailChannels = Pick<
+  CoreChannelHandlers,
+  'mail.folders' | 'mail.list' | 'mail.read' | 'mail.setFlags' | 'mail.move' | 'mail.delete' | 'mail.search' | 'xdm.view'
+>;
+
+export function parseId(id: string, what: 'message' | 'folder' | 'attachment'): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new AppError('NOT_FOUND', `no ${what} with this id`);
+  return Number(id);
+}
+
+const ROLE_BY_SPECIAL_USE: Record<string, Folder['role']> = {
+  '\\Sent': 'sent',
+  '\\Drafts': 'drafts',
+  '\\Trash': 'trash',
+  '\\Junk': 'junk',
+  '\\Archive': 'archive',
+};
+
+export function folderRole(f: Pick<StoreFolder, 'path' | 'specialUse'>): Folder['role'] {
+  if (f.path.toUpperCase() === 'INBOX') return 'inbox';
+  return (f.specialUse && ROLE_BY_SPECIAL_USE[f.specialUse]) || 'other';
+}
+
+function parentOf(f: StoreFolder, byPath: Map<string, StoreFolder>): string | null {
+  if (!f.delimiter) return null;
+  const cut = f.path.lastIndexOf(f.delimiter);
+  if (cut <= 0) return null;
+  const parent = byPath.get(f.path.slice(0, cut));
+  return parent ? String(parent.id) : null;
+}
+
+const address = (a: MailAddress | null | undefined) => (a ? { address: a.address ?? '', ...(a.name ? { name: a.name } : {}) } : { address: '' });
+const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
+
+export function summaryOut(s: StoreSummary): MessageSummary {
+  return {
+    id: String(s.id),
+    folderId: String(s.folderId),
+    ...(s.threadId ? { threadId: s.threadId } : {}),
+    threadSize: 1,
+    date: iso(s.date),
+    from: address(s.from),
+    fromTrust: levelFromDecision(s.trust),
+    subject: s.subject ?? '',
+    hasAttachments: s.hasAttachments,
+    seen: s.flags.seen,
+    flagged: s.flags.flagged,
+    answered: s.flags.answered,
+    size: s.size,
+  };
+}
+
+const INTEGRITY = new Set(['ok', 'mismatch', 'unverified', 'missing']);
+const WARNINGS_FR: Record<string, string> = {
+  'patient-mismatch': 'Les documents ne concernent pas tous le même patient.',
+  'unlisted-file': 'Un fichier de l’archive n’est pas décrit par les métadonnées.',
+  'unsafe-uri': 'Un chemin de document dangereux a été ignoré.',
+};
+
+export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<MessageView['xdm']> {
+  const t = s.patient.traits;
+  return {
+    partId,
+    patient: {
+      ...(t.birthName ? { birthName: t.birthName } : {}),
+      ...(t.firstGivenName ? { firstGivenName: t.firstGivenName } : {}),
+      ...(t.birthDate ? { birthDate: t.birthDate } : {}),
+      ...(t.sex ? { sex: t.sex } : {}),
+      ...(s.patient.ins ? { ins: s.patient.ins } : {}),
+      qualified: s.patient.qualified,
+      statusText: s.patient.statusText,
+    },
+    documents: s.documents.map((d) => ({
+      ...(d.title ? { title: d.title } : {}),
+      ...(d.typeCode ? { type: d.typeCode.display ?? d.typeCode.code } : {}),
+      ...(d.creationTime ? { creationTime: d.creationTime } : {}),
+      authors: d.authors,
+      ...(d.mimeType ? { mimeType: d.mimeType } : {}),
+      integrity: INTEGRITY.has(d.integrity) ? d.integrity : 'unverified',
+    })),
+    warnings: s.warnings.map((w) => WARNINGS_FR[w.code] ?? 'Avertissement sur l’archive.'),
+  };
+}
+
+function unreadableXdm(partId: string, err: unknown): NonNullable<MessageView['xdm']> {
+  if (!isAppError(err)) throw err;
+  return {
+    partId,
+    patient: { qualified: false, statusText: 'Archive illisible' },
+    documents: [],
+    warnings: [],
+    error: { code: err.code, message: messageFr(err.code) },
+  };
+}
+
+export interface MailApp {
+  channels: MailChannels;
+  attachmentContent(ref: { messageId: string; partId: string }): Promise<AttachmentContent>;
+}
+
+export function createMailApp(port: () => MailStorePort): MailApp {
+  const store = () => port();
+
+  const attachment = async (messageId: string, partId: string) => {
+    const detail = await store().getMessage(parseId(messageId, 'message'));
+    const info = detail.attachments.find((a) => String(a.id) === partId);
+    if (!info) throw new AppError('NOT_FOUND', 'no such attachment in this message');
+    return { info, data: await store().getAttachmentContent(info.id) };
+  };
+
+  const unreadOf = async (folderId: number, total: number): Promise<number> => {
+    let unread = 0;
+    for (let offset = 0; offset < total; offset += 2000) {
+      for (const m of await store().listMessages({ folderId, limit: 2000, offset })) if (!m.flags.seen) unread++;
+    }
+    return unread;
+  };
+
+  return {
+    channels: {
+      'mail.folders': async () => {
+        const folders = (await store().listFolders()).filter((f) => f.selectable !== false);
+        const byPath = new Map(folders.map((f) => [f.path, f]));
+        const counts = store().folderCounts ? new Map((await store().folderCounts!()).map((c) => [c.folderId, c])) : undefined;
+        const out: Folder[] = [];
+        for (const f of folders) {
+          const total = counts?.get(f.id)?.total ?? (await store().countMessages(f.id));
+          const unread = counts?.get(f.id)?.unread ?? (await unreadOf(f.id, total));
+          const role = folderRole(f);
+          out.push({ id: String(f.id), parentId: parentOf(f, byPath), name: role === 'inbox' ? 'Boîte de réception' : f.name, role, unread, total });
+        }
+        return { folders: out };
+      },
+
+      'mail.list': async ({ folderId, offset, limit, sort, threads }) => {
+        if (sort.by !== 'date' || sort.dir !== 'desc' || threads) {
+          throw new AppError('SERVICE_UNAVAILABLE', 'the store lists by date, newest first, without thread grouping');
+        }
+        const id = parseId(folderId, 'folder');
+        if (!(await store().getFolder(id))) throw new AppError('NOT_FOUND', 'no such folder');
+        const [total, rows] = await Promise.all([store().countMessages(id), store().listMessages({ folderId: id, limit, offset })]);
+        return { total, offset, items: rows.map(summaryOut) };
+      },
+
+      'mail.read': async ({ id }) => {
+        const d = await store().getMessage(parseId(id, 'message'));
+        const xdmPart = d.attachments.find((a) => isXdmAttachment(a.filename ?? undefined));
+        let xdm: MessageView['xdm'] = null;
+        if (xdmPart) {
+          const partId = String(xdmPart.id);
+          try {
+            xdm = xdmOut(partId, summarizeXdm(readXdm(await store().getAttachmentContent(xdmPart.id))));
+          } catch (err) {
+            xdm = unreadableXdm(partId, err);
+          }
+        }
+        const policy = mdnPolicy((await store().getRaw(d.id)).raw);
+        return {
+          id: String(d.id),
+          folderId: String(d.folderId),
+          headers: {
+            from: address(d.from),
+            to: d.to.map(address),
+            cc: d.cc.map(address),
+            replyTo: d.replyTo.map(address),
+            date: iso(d.date),
+            subject: d.subject ?? '',
+            ...(d.messageId ? { messageId: d.messageId } : {}),
+          },
+          text: d.text,
+          html: d.html,
+          attachments: d.attachments.map((a) => ({
+            partId: String(a.id),
+            filename: a.filename ?? 'piece-jointe',
+            contentType: a.mimeType,
+            size: a.size,
+            kind: isXdmAttachment(a.filename ?? undefined) ? ('xdm' as const) : ('file' as const),
+          })),
+          trust: badgeFromDecision(d.trust),
+          xdm,
+          readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
+          seen: d.flags.seen,
+          flagged: d.flags.flagged,
+        };
+      },
+
+      'mail.setFlags': async ({ ids, seen, flagged }) => {
+        const change = { ...(seen === undefined ? {} : { seen }), ...(flagged === undefined ? {} : { flagged }) };
+        if (Object.keys(change).length === 0) throw new AppError('INVALID_ARGUMENT', 'no flag to change');
+        for (const id of ids) await store().changeFlags(parseId(id, 'message'), change);
+        return { updated: ids.length };
+      },
+
+      'mail.move': async ({ ids, toFolderId }) => {
+        const target = await store().getFolder(parseId(toFolderId, 'folder'));
+        if (!target) throw new AppError('NOT_FOUND', 'no such folder');
+        for (const id of ids) await store().queueMove(parseId(id, 'message'), target.path);
+        return { moved: ids.length };
+      },
+
+      'mail.delete': async ({ ids }) => {
+        const folders = await store().listFolders();
+        const trash = folders.find((f) => folderRole(f) === 'trash');
+        let deleted = 0;
+        for (const id of ids) {
+          const messageId = parseId(id, 'message');
+          const m = await store().getMessage(messageId);
+          if (trash && m.folderId !== trash.id) await store().queueMove(messageId, trash.path);
+          else await store().queueDelete(messageId);
+          deleted++;
+        }
+        return { deleted };
+      },
+
+      'mail.search': async ({ query, folderId, offset, limit }) => {
+        const id = folderId === undefined ? undefined : parseId(folderId, 'folder');
+        // The store returns the newest matches up to a limit. Asking one more than the page needs
+        // tells whether more exist: `total` is exact at the end and grows by pages before.
+        const rows = await store().search(query, { limit: offset + limit + 1, ...(id === undefined ? {} : { folderId: id }) });
+        return { total: rows.length, offset, items: rows.slice(offset, offset + limit).map(summaryOut) };
+      },
+
+      'xdm.view': async ({ messageId, partId }) => {
+        const { info, data } = await attachment(messageId, partId);
+        if (!isXdmAttachment(info.filename ?? undefined)) throw new AppError('INVALID_ARGUMENT', 'this attachment is not an IHE_XDM.ZIP');
+        const pkg = readXdm(data);
+        const summary = xdmOut(partId, summarizeXdm(pkg));
+        const documents = pkg.documents.map((d) => {
+          const isCda = d.bytes && /xml/i.test(d.entry.mimeType ?? '');
+          let html: string | null = null;
+          if (isCda) {
+            try {
+              html = renderCdaBytes(d.bytes!).html;
+            } catch {
+              html = null;
+            }
+          }
+          return { ...(d.entry.title ? { title: d.entry.title } : {}), html, ...(d.entry.mimeType ? { mimeType: d.entry.mimeType } : {}) };
+        });
+        return { summary, documents };
+      },
+    },
+
+    async attachmentContent({ messageId, partId }) {
+      const { info, data } = await attachment(messageId, partId);
+      return { filename: info.filename ?? 'piece-jointe', contentType: info.mimeType, data: Buffer.from(data) };
+    },
+  };
+}
