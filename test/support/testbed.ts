@@ -27,6 +27,8 @@ export interface TestbedCard {
   soPin: string;
   /** CKA_ID of the key pair and certificate on the token, hex */
   keyIdHex: string;
+  /** RFC 7512 URI of the private key, PIN included (for the OpenSSL pkcs11 engine: softhsm.opensslConf) */
+  pkcs11Uri: string;
   /** MSSanté address (rfc822Name in the certificate); also the IMAP username */
   address: string;
   rpps: string;

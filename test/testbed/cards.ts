@@ -125,7 +125,7 @@ export async function certifyCards(hsm: SoftHsmEnv, pki: Pki): Promise<TestbedCa
     const cert = await certifyCard(hsm, pki, spec, idHex, outDir);
     cards.push({
       name: spec.name, tokenLabel: tokenLabel(spec), tokenSerial: serials.get(tokenLabel(spec)) ?? '',
-      userPin: USER_PIN, soPin: SO_PIN, keyIdHex: idHex, address: cardAddress(spec), rpps: spec.rpps,
+      userPin: USER_PIN, soPin: SO_PIN, keyIdHex: idHex, pkcs11Uri: pkcs11Uri(spec, idHex), address: cardAddress(spec), rpps: spec.rpps,
       lastName: spec.lastName, firstName: spec.firstName, profession: CARD_PROFESSION, cert,
       pkcs11Module: cardModule(spec), revoked: spec.revoked, pinBlocked: spec.pinBlocked,
     });

@@ -1,0 +1,124 @@
+// Submission: Dovecot's submission service requires the card certificate and
+// AUTH EXTERNAL, relays to the bench's Postfix, which accepts a MAIL FROM only
+// from the card holder and delivers into the Dovecot mailboxes over LMTP.
+import { test, describe, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { loadTestbed, card, type TestbedState, type TestbedCard } from '../../support/testbed.js';
+import { OpensslClient } from './openssl-client.js';
+import { searchHeader as doveadmSearch, toolingImap } from '../../testbed/tooling.js';
+
+let state: TestbedState;
+before(() => {
+  state = loadTestbed();
+});
+
+interface Submission {
+  port: number;
+  starttls: boolean;
+  card?: TestbedCard;
+  mailFrom: string;
+  to: string;
+}
+
+/** Runs one SMTP dialogue; returns every reply line and the Message-ID used. */
+async function submit(s: Submission): Promise<{ replies: string[]; messageId: string }> {
+  const client = OpensslClient.start(state, { port: s.port, ...(s.card ? { card: s.card } : {}), ...(s.starttls ? { starttls: 'smtp' as const } : {}) });
+  await client.ready('smtp', s.starttls);
+  const replies: string[] = [];
+  const step = async (line: string, re: RegExp) => {
+    const before = client.stdout.length;
+    client.send(line);
+    for (;;) {
+      const fresh = client.stdout.slice(before).split(/\r?\n/).filter((l) => /^\d{3} /.test(l));
+      const match = fresh.find((l) => re.test(l) || /^[45]\d\d /.test(l));
+      if (match) {
+        replies.push(match);
+        return match;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const messageId = `<bench-${randomUUID()}@medecin.mssante.test>`;
+  try {
+    await step('EHLO bench.localhost', /^250 /);
+    if ((await step('AUTH EXTERNAL =', /^235 /)).startsWith('235')) {
+      if ((await step(`MAIL FROM:<${s.mailFrom}>`, /^250 /)).startsWith('250')
+        && (await step(`RCPT TO:<${s.to}>`, /^250 /)).startsWith('250')
+        && (await step('DATA', /^354 /)).startsWith('354')) {
+        const body = [`From: <${s.mailFrom}>`, `To: <${s.to}>`, 'Subject: =?UTF-8?Q?Compte_rendu_de_consultation?=', `Message-ID: ${messageId}`,
+          'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'Chère consœur, voici le compte rendu.', '.'].join('\r\n');
+        await step(body, /^250 /);
+      }
+    }
+    client.send('QUIT');
+  } finally {
+    await client.close();
+  }
+  return { replies, messageId };
+}
+
+async function delivered(user: string, messageId: string, timeoutMs = 15_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if ((await doveadmSearch(state, user, 'Message-ID', messageId)).length > 0) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+describe('submission with a virtual CPS card', () => {
+  test('a message sent with doctor A\'s card (implicit TLS) lands in doctor B\'s INBOX', async () => {
+    const a = card(state, 'doctorA');
+    const b = card(state, 'doctorB');
+    const r = await submit({ port: state.ports.submissions, starttls: false, card: a, mailFrom: a.address, to: b.address });
+    assert.match(r.replies.at(-1)!, /^250 .*queued|^250 /, r.replies.join(' | '));
+    assert.ok(await delivered(b.address, r.messageId), 'delivered to doctor B');
+    assert.ok(!(await delivered(a.address, r.messageId, 100)), 'not in doctor A\'s INBOX');
+  });
+
+  test('the STARTTLS submission port does the same', async () => {
+    const a = card(state, 'doctorA');
+    const b = card(state, 'doctorB');
+    const r = await submit({ port: state.ports.submission, starttls: true, card: a, mailFrom: a.address, to: b.address });
+    assert.deepEqual(r.replies.map((l) => l.slice(0, 3)), ['250', '235', '250', '250', '354', '250'], r.replies.join(' | '));
+    assert.ok(await delivered(b.address, r.messageId));
+  });
+
+  test('a sender address that is not the card holder\'s is refused and nothing is delivered', async () => {
+    const a = card(state, 'doctorA');
+    const b = card(state, 'doctorB');
+    const r = await submit({ port: state.ports.submissions, starttls: false, card: a, mailFrom: b.address, to: b.address });
+    const refusal = r.replies.find((l) => /^5\d\d /.test(l));
+    assert.ok(refusal, r.replies.join(' | '));
+    assert.match(refusal, /not owned by user/);
+    assert.ok(!(await delivered(b.address, r.messageId, 1500)));
+  });
+
+  test('without a client certificate AUTH EXTERNAL is refused', async () => {
+    const b = card(state, 'doctorB');
+    const r = await submit({ port: state.ports.submissions, starttls: false, mailFrom: b.address, to: b.address });
+    assert.match(r.replies[1] ?? '', /^5\d\d /, r.replies.join(' | '));
+  });
+
+  test('the revoked card cannot authenticate', async () => {
+    const revoked = card(state, 'revoked');
+    const r = await submit({ port: state.ports.submissions, starttls: false, card: revoked, mailFrom: revoked.address, to: card(state, 'doctorB').address });
+    assert.match(r.replies[1] ?? '', /^5\d\d /, r.replies.join(' | '));
+  });
+
+  test('test tooling reads the delivered message over PLAIN IMAP on the tooling port', async () => {
+    const a = card(state, 'doctorA');
+    const b = card(state, 'doctorB');
+    const r = await submit({ port: state.ports.submissions, starttls: false, card: a, mailFrom: a.address, to: b.address });
+    assert.ok(await delivered(b.address, r.messageId));
+    const imap = await toolingImap(state, b.address);
+    try {
+      await imap.mailboxOpen('INBOX');
+      const uids = await imap.search({ header: { 'message-id': r.messageId } }, { uid: true });
+      assert.equal(Array.isArray(uids) ? uids.length : 0, 1);
+    } finally {
+      await imap.logout();
+    }
+  });
+});
