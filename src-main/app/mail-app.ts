@@ -3,13 +3,12 @@
 // message pages, reading (badge, XDM summary, read-receipt policy), flags,
 // move/delete (local at once, replayed to the server by sync), search,
 // attachments. Ids cross the contract as decimal strings.
-import { AppError } from '../errors/index.js';
+import { AppError, isAppError, messageFr } from '../errors/index.js';
 import type { Folder, MessageSummary, MessageView } from '../ipc/contract.js';
 import type { AsyncStoreApi } from '../store/worker/protocol.js';
 import type { Folder as StoreFolder, MessageSummary as StoreSummary } from '../store/types.js';
 import type { MailAddress } from '../store/parse.js';
-import { isXdmAttachment, mdnPolicy, readXdm, renderCdaBytes, summarizeXdm, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
-import { messageFr, isAppError } from '../errors/index.js';
+import { isXdmAttachment, mdnPolicy, readXdm, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 
@@ -75,11 +74,6 @@ export function summaryOut(s: StoreSummary): MessageSummary {
 }
 
 const INTEGRITY = new Set(['ok', 'mismatch', 'unverified', 'missing']);
-const WARNINGS_FR: Record<string, string> = {
-  'patient-mismatch': 'Les documents ne concernent pas tous le même patient.',
-  'unlisted-file': 'Un fichier de l’archive n’est pas décrit par les métadonnées.',
-  'unsafe-uri': 'Un chemin de document dangereux a été ignoré.',
-};
 
 export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<MessageView['xdm']> {
   const t = s.patient.traits;
@@ -102,7 +96,7 @@ export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<Message
       ...(d.mimeType ? { mimeType: d.mimeType } : {}),
       integrity: INTEGRITY.has(d.integrity) ? d.integrity : 'unverified',
     })),
-    warnings: s.warnings.map((w) => WARNINGS_FR[w.code] ?? 'Avertissement sur l’archive.'),
+    warnings: s.warnings.map(xdmWarningFr),
   };
 }
 
