@@ -66,12 +66,13 @@ export interface CdaDocument {
   attachments: CdaAttachment[];
 }
 
-export function parseCdaBytes(bytes: Uint8Array): CdaDocument {
+export function parseCdaBytes(bytes: Uint8Array, opts: { headerOnly?: boolean } = {}): CdaDocument {
   const doc = parseXmlBytesSafely(bytes, CDA_XML_LIMITS);
-  return parseCda(doc.documentElement!);
+  return parseCda(doc.documentElement!, opts);
 }
 
-export function parseCda(root: Element): CdaDocument {
+/** `headerOnly`: skip decoding embedded files (patient checks on every listing). */
+export function parseCda(root: Element, opts: { headerOnly?: boolean } = {}): CdaDocument {
   if (root.localName !== 'ClinicalDocument' || root.namespaceURI !== HL7_V3_NS) {
     throw new AppError('CDA_INVALID', `root element is ${root.localName} in ${root.namespaceURI ?? 'no namespace'}`);
   }
@@ -93,10 +94,12 @@ export function parseCda(root: Element): CdaDocument {
     const t = firstChild(nonXml, 'text');
     const ref = attr(firstChild(t, 'reference'), 'value');
     if (ref) nonXmlReference = ref;
-    else if (t && attr(t, 'representation') === 'B64') attachments.push(decodeAttachment('document', t, title));
+    else if (t && attr(t, 'representation') === 'B64') {
+      if (!opts.headerOnly) attachments.push(decodeAttachment('document', t, title));
+    }
     else if (t) nonXmlText = t.textContent ?? '';
   }
-  if (structuredBody) {
+  if (structuredBody && !opts.headerOnly) {
     for (const media of descendants(structuredBody, 'observationMedia')) {
       const value = firstChild(media, 'value');
       if (value && attr(value, 'representation') === 'B64') {

@@ -3,7 +3,8 @@
 // backslash names), matches each document entry to its file, checks size and
 // SHA-1 against the metadata, and evaluates the patient's INS status.
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors/index.js';
+import { AppError, isAppError } from '../errors/index.js';
+import { parseCdaBytes, type CdaDocument } from './cda.js';
 import { evaluateIns, type PatientIdentity } from './ins-status.js';
 import type { Cx } from './hl7v2.js';
 import { DEFAULT_ZIP_LIMITS, type ZipLimits } from './limits.js';
@@ -42,6 +43,8 @@ export interface XdmPackage {
 
 export type XdmWarning =
   | { code: 'patient-mismatch'; detail: string }
+  | { code: 'cda-patient-mismatch'; documentId: string }
+  | { code: 'cda-unreadable'; documentId: string }
   | { code: 'unlisted-file'; path: string }
   | { code: 'unsafe-uri'; documentId: string };
 
@@ -78,6 +81,7 @@ export function readXdm(zipBytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LI
 
   const patient = documents[0]?.patient ?? evaluateIns({ ids: submissionSet?.patientId ? [submissionSet.patientId] : [] });
   checkSamePatient(documents, submissionSet, warnings);
+  for (const d of documents) checkCdaPatient(d, warnings);
   return {
     files: files.map((f) => ({ path: f.path, size: f.bytes.length })),
     ...(submissionSet ? { submissionSet } : {}),
@@ -174,6 +178,28 @@ function checkSamePatient(documents: XdmDocument[], ss: XdsSubmissionSet | undef
   if (ss?.patientId && first && (ss.patientId.id !== first.id || (ss.patientId.oid ?? '') !== (first.oid ?? ''))) {
     warnings.push({ code: 'patient-mismatch', detail: 'submission set and document patient ids differ' });
   }
+}
+
+// The patient in the CDA header must be the patient of the metadata: a mix-up
+// here files a result in the wrong record.
+function checkCdaPatient(d: XdmDocument, warnings: XdmWarning[]): void {
+  if (!d.bytes || d.integrity === 'mismatch' || !/xml/i.test(d.entry.mimeType ?? d.path ?? '')) return;
+  let cda: CdaDocument;
+  try {
+    cda = parseCdaBytes(d.bytes, { headerOnly: true });
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    warnings.push({ code: 'cda-unreadable', documentId: d.entry.id });
+    return;
+  }
+  const m = d.patient;
+  const c = cda.patient;
+  const sameIns = m.ins && c.ins ? m.ins === c.ins && m.oid === c.oid : undefined;
+  const sameTraits =
+    m.traits.birthName && c.traits.birthName && m.traits.birthDate && c.traits.birthDate
+      ? m.traits.birthName.toUpperCase() === c.traits.birthName.toUpperCase() && m.traits.birthDate === c.traits.birthDate
+      : undefined;
+  if (sameIns === false || (sameIns === undefined && sameTraits === false)) warnings.push({ code: 'cda-patient-mismatch', documentId: d.entry.id });
 }
 
 /** XDS DTM "YYYYMMDDhhmmss" (UTC, truncatable) → ISO 8601; undefined when malformed. */

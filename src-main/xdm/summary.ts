@@ -112,6 +112,8 @@ const WARNING_FR: Record<XdmWarning['code'], string> = {
   'patient-mismatch': 'les documents ne concernent pas tous le même patient',
   'unlisted-file': 'fichier présent dans l’archive mais absent des métadonnées',
   'unsafe-uri': 'chemin de document dangereux dans les métadonnées (ignoré)',
+  'cda-patient-mismatch': 'le patient du document CDA n’est pas celui des métadonnées de l’archive (risque d’erreur de dossier)',
+  'cda-unreadable': 'un document XML de l’archive n’est pas un CDA lisible',
 };
 
 /** One warning in French, for the UI and the terminal. */

@@ -103,3 +103,16 @@ test('a CDA about another patient, a fake PDF, or no document at all are refused
   refusedArg(() => buildXdmZip({ ...input(), documents: [{ pdf: new TextEncoder().encode('<html>') }] }), /not a PDF/);
   refusedArg(() => buildXdmZip({ ...input(), documents: [] }), /no document/);
 });
+
+test('metadata naming another patient than the CDA header is flagged (wrong-record risk)', async () => {
+  const { zipSync } = await import('fflate');
+  const { xdmSummaryTextFr } = await import('../../../src-main/xdm/summary.js');
+  const files = unzipSync(buildXdmZip({ ...input(), documents: [{ cdaXml: cdaSample(CDA_BIO) }] }));
+  const key = String(97 - Number(1850519004123n % 97n)).padStart(2, '0');
+  const meta = new TextDecoder().decode(files['IHE_XDM/SUBSET01/METADATA.XML']).replaceAll(ANS_TEST_PATIENT.ins, `185052A004123${key}`);
+  files['IHE_XDM/SUBSET01/METADATA.XML'] = new TextEncoder().encode(meta);
+  const pkg = readXdm(zipSync(files));
+  assert.equal(pkg.documents[0]!.integrity, 'ok', 'the document itself is intact');
+  assert.deepEqual(pkg.warnings.map((w) => w.code), ['cda-patient-mismatch']);
+  assert.match(xdmSummaryTextFr(summarizeXdm(pkg)), /Attention : le patient du document CDA n’est pas celui des métadonnées de l’archive \(risque d’erreur de dossier\)/);
+});
