@@ -50,7 +50,7 @@ function receivedAlertError(description: number, phase: 'before-server-hello' | 
     code = 'TLS_NO_SHARED_CIPHER';
   } else if (
     phase === 'client-auth' &&
-    [Alert.bad_certificate, Alert.unsupported_certificate, Alert.certificate_revoked, Alert.certificate_expired, Alert.certificate_unknown, Alert.unknown_ca, Alert.access_denied, Alert.decrypt_error].includes(
+    [Alert.handshake_failure, Alert.bad_certificate, Alert.unsupported_certificate, Alert.certificate_revoked, Alert.certificate_expired, Alert.certificate_unknown, Alert.unknown_ca, Alert.access_denied, Alert.decrypt_error, Alert.certificate_required].includes(
       description as never,
     )
   ) {
@@ -101,7 +101,7 @@ export class TlsClientConnection implements HandshakeChannel {
       serverName: this.options.serverName,
       verifier: this.options.verifier,
       signTimeoutMs: this.options.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS,
-      ...(this.options.signer ? { signer: wrapSigner(this.options.signer, () => (this.sentClientCertificate = true)) } : {}),
+      ...(this.options.signer ? { signer: this.options.signer } : {}),
     };
     try {
       const result = await runClientHandshake(this, params);
@@ -194,6 +194,8 @@ export class TlsClientConnection implements HandshakeChannel {
   }
 
   sendHandshake(message: Buffer): void {
+    // After our Certificate (even an empty one), a certificate alert is about the client's.
+    if (message[0] === HandshakeType.certificate) this.sentClientCertificate = true;
     // Our handshake messages are small: one record each, protected once the write keys are on.
     if (this.sealer) this.sink.write(this.sealer.seal(ContentType.handshake, message));
     else this.sink.write(plainRecord(ContentType.handshake, message));
@@ -379,17 +381,4 @@ function plainRecord(type: number, body: Buffer): Buffer {
   header.writeUInt16BE(0x0303, 1);
   header.writeUInt16BE(body.length, 3);
   return Buffer.concat([header, body]);
-}
-
-/** Notes when our certificate went out, so a later certificate alert reads as "client certificate rejected". */
-function wrapSigner(signer: Signer, onCertificate: () => void): Signer {
-  return {
-    supportedSchemes: () => signer.supportedSchemes(),
-    certificateChain: async () => {
-      const chain = await signer.certificateChain();
-      onCertificate();
-      return chain;
-    },
-    sign: (scheme, data) => signer.sign(scheme, data),
-  };
 }

@@ -60,6 +60,8 @@ export const Alert = {
   no_renegotiation: 100,
   unsupported_extension: 110,
   unrecognized_name: 112,
+  /** TLS 1.3 name, some servers send it in 1.2 too */
+  certificate_required: 116,
 } as const;
 
 const ALERT_NAMES = new Map<number, string>(Object.entries(Alert).map(([name, code]) => [code, name]));
