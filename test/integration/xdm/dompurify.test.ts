@@ -10,6 +10,14 @@ import { renderCdaBytes } from '../../../src-main/xdm/cda-render.js';
 import { CDA_BIO, CDA_N1, cdaSample } from '../../unit/xdm/fixtures.js';
 
 const PURIFY = createRequire(import.meta.url).resolve('dompurify/dist/purify.js');
+const IN_PAGE = `(fragment) => {
+  const clean = window.DOMPurify.sanitize(fragment);
+  const a = document.createElement('template');
+  a.innerHTML = fragment;
+  const b = document.createElement('template');
+  b.innerHTML = clean;
+  return { removed: window.DOMPurify.removed.length, equal: a.content.isEqualNode(b.content), text: b.content.textContent || '' };
+}`;
 let browser: Browser;
 before(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
@@ -23,15 +31,8 @@ async function purifyReport(html: string): Promise<{ removed: number; equal: boo
   try {
     await page.setContent('<!DOCTYPE html><html><head></head><body></body></html>');
     await page.addScriptTag({ path: PURIFY });
-    return await page.evaluate((fragment) => {
-      const w = window as unknown as { DOMPurify: { sanitize(s: string): string; removed: unknown[] } };
-      const clean = w.DOMPurify.sanitize(fragment);
-      const a = document.createElement('template');
-      a.innerHTML = fragment;
-      const b = document.createElement('template');
-      b.innerHTML = clean;
-      return { removed: w.DOMPurify.removed.length, equal: a.content.isEqualNode(b.content), text: b.content.textContent ?? '' };
-    }, html);
+    // Runs in the page (browser globals): given as source so Node's typecheck needs no DOM types.
+    return (await page.evaluate(`(${IN_PAGE})(${JSON.stringify(html)})`)) as { removed: number; equal: boolean; text: string };
   } finally {
     await page.close();
   }
