@@ -42,7 +42,11 @@ function versionTag(date: string | null | undefined, sha256: string | undefined)
   return sha256 ? `${date ?? 'undated'}#${sha256.slice(0, 12)}` : null;
 }
 
+const NAMESAKE_CACHE_SIZE = 5000;
+
 export class TrustContext {
+  private readonly namesakeCache = new Map<string, AnnuaireEntry[]>();
+
   private constructor(
     private readonly home: string | null,
     private annuaire: AnnuaireReader | null,
@@ -79,6 +83,7 @@ export class TrustContext {
       this.annuaire = AnnuaireReader.open(this.home);
       changed = this.annuaire !== null;
     }
+    if (changed) this.namesakeCache.clear();
     const lb = this.listeBlanche.reloadIfChanged(this.home);
     if (lb !== this.listeBlanche) {
       this.listeBlanche = lb;
@@ -114,17 +119,20 @@ export class TrustContext {
   }
 
   /**
-   * Annuaire people a display name may designate: its words folded to Latin letters (so that
-   * Cyrillic look-alikes find the real name), then the same words minus their last letter as
-   * prefixes (so that a one-letter change at the end, "Dupond" for "Dupont", finds it too).
+   * Annuaire people a display name may designate (see AnnuaireReader.byNameWords), cached: the
+   * same senders come back in every mailbox, and this runs once per synced message.
    */
   private namesakes(displayName: string): AnnuaireEntry[] {
     const words = nameWords(displayName).filter((w) => w.length > 1);
-    if (!this.annuaire || words.length < 2 || words.length > 5) return [];
-    const exact = this.annuaire.byNameWords(words);
-    const near = this.annuaire.byNameWords(words.map((w) => (w.length > 3 ? w.slice(0, -1) : w)), 20, true);
-    const seen = new Set(exact.map((e) => e.address));
-    return [...exact, ...near.filter((e) => !seen.has(e.address))];
+    if (!this.annuaire || words.length < 2 || words.length > 4) return [];
+    const key = words.join(' ');
+    let found = this.namesakeCache.get(key);
+    if (!found) {
+      found = this.annuaire.byNameWords(words);
+      if (this.namesakeCache.size >= NAMESAKE_CACHE_SIZE) this.namesakeCache.clear();
+      this.namesakeCache.set(key, found);
+    }
+    return found;
   }
 
   /** The trust decision for a message's sender. */
@@ -162,6 +170,11 @@ export class TrustContext {
         badge: !inListe ? 'outside_trust_space' : e.type === 'PER' ? 'verified_professional' : 'verified_organization',
       };
     });
+  }
+
+  /** Full-text annuaire search (directory window, CLI): best matches first. */
+  search(query: string, limit = 20): AnnuaireEntry[] {
+    return this.annuaire?.search(query, limit) ?? [];
   }
 
   close(): void {

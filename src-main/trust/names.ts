@@ -19,6 +19,14 @@ export function skeleton(text: string): string {
   return out;
 }
 
+/** Folded key of an annuaire name (no title removal): "Lefèvre-Dupont" → "lefevre dupont". */
+export function nameKey(name: string): string {
+  return skeleton(name)
+    .split(/[^a-z]+/)
+    .filter((w) => w.length > 0)
+    .join(' ');
+}
+
 /** Words of a person's name, folded, without titles: "Dr. Jean-Marc DUPONT" → [jean, marc, dupont]. */
 export function nameWords(name: string): string[] {
   return skeleton(name)

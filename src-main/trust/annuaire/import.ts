@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { join } from 'node:path';
 import { AppError } from '../../errors/index.js';
 import { matchHeader, type HeaderMatch } from './columns.js';
+import { nameKey } from '../names.js';
 import { parseLine, type AnnuaireEntry } from './entry.js';
 import { ANNUAIRE_POST_LOAD, ANNUAIRE_SCHEMA, ANNUAIRE_SCHEMA_VERSION, BUILD_PREFIX, annuaireDbPath } from './schema.js';
 import { readExtraction, type ExtractionSource } from './source.js';
@@ -109,13 +110,14 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
     const insert = db.prepare(`INSERT OR IGNORE INTO entry (
       address, type, national_id, national_id_type, civility, last_name, first_name, profession, profession_code,
       profession_category, specialty, specialty_code, service, structure_id, structure_name, trade_name, street,
-      postal_code, city, department, country, dematerialisation)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      postal_code, city, department, country, dematerialisation, first_key, last_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const insertEntry = (e: AnnuaireEntry): boolean =>
       insert.run(
         e.address, e.type, e.nationalId, e.nationalIdType, e.civility, e.lastName, e.firstName, e.profession, e.professionCode,
         e.professionCategory, e.specialty, e.specialtyCode, e.service, e.structureId, e.structureName, e.tradeName, e.street,
         e.postalCode, e.city, e.department, e.country, e.dematerialisation ? 1 : 0,
+        e.firstName ? nameKey(e.firstName) : null, e.lastName ? nameKey(e.lastName) : null,
       ).changes === 1;
 
     let header: HeaderMatch | null = null;

@@ -4,6 +4,7 @@ import { AppError } from '../../errors/index.js';
 import { normaliseAddress } from '../address.js';
 import type { AnnuaireEntry } from './entry.js';
 import type { AnnuaireVersion } from './import.js';
+import { foldedWords, indexedMatch, matchScore } from './matching.js';
 import { ANNUAIRE_SCHEMA_VERSION, annuaireDbPath } from './schema.js';
 
 interface EntryRow {
@@ -29,6 +30,11 @@ interface EntryRow {
   department: string | null;
   country: string | null;
   dematerialisation: number;
+}
+
+const collator = new Intl.Collator('fr', { sensitivity: 'base' });
+function compareNames(a: AnnuaireEntry, b: AnnuaireEntry): number {
+  return collator.compare(a.lastName ?? '', b.lastName ?? '') || collator.compare(a.firstName ?? '', b.firstName ?? '') || (a.address < b.address ? -1 : 1);
 }
 
 function toEntry(r: EntryRow): AnnuaireEntry {
@@ -58,18 +64,12 @@ function toEntry(r: EntryRow): AnnuaireEntry {
   };
 }
 
-/**
- * Words of a user query as FTS5 prefix terms, quoted so that FTS5 syntax in the input is inert.
- * Accents and case are handled by the tokenizer (remove_diacritics 2) on both sides.
- */
-export function ftsPrefixTerms(input: string): string[] {
-  const words = input.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.slice(0, 8).map((w) => `"${w}"*`);
-}
-
-// Column weights for bm25 (order of the FTS columns): names first, then address and structure.
-const RANK = 'bm25(entry_fts, 10, 6, 2, 2, 1, 1, 3, 6)';
-const SEARCH_SCAN_LIMIT = 2000;
+// Candidates read per batch, and at most, when checking long words against the index's 3-letter
+// prefixes (see matching.ts). Past the cap the slower exact-prefix query answers.
+const BATCH = 200;
+const SCAN_CAP = 4000;
+/** Search ranks at most this many matching entries (then keeps the best `limit`). */
+const SEARCH_POOL = 2000;
 
 /**
  * Read-only access to the imported annuaire. It keeps the file open; after an import in this
@@ -132,11 +132,16 @@ export class AnnuaireReader {
     return {
       byAddress: db.prepare('SELECT * FROM entry WHERE address = ?'),
       addressPrefix: db.prepare('SELECT * FROM entry WHERE address >= ? AND address < ? ORDER BY address LIMIT ?'),
-      ftsRanked: db.prepare(
-        `SELECT e.* FROM (SELECT rowid AS id, ${RANK} AS score FROM entry_fts WHERE entry_fts MATCH ? LIMIT ${SEARCH_SCAN_LIMIT}) m
-         JOIN entry e ON e.id = m.id ORDER BY m.score, e.last_name, e.first_name, e.address LIMIT ?`,
+      byLastFirstPrefix: db.prepare(
+        "SELECT * FROM entry WHERE type = 'PER' AND last_key = ? AND first_key >= ? AND first_key < ? ORDER BY first_key LIMIT ?",
+      ),
+      byFirstLastPrefix: db.prepare(
+        "SELECT * FROM entry WHERE type = 'PER' AND first_key = ? AND last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ?",
       ),
       ftsFirst: db.prepare('SELECT e.* FROM entry_fts f JOIN entry e ON e.id = f.rowid WHERE entry_fts MATCH ? LIMIT ?'),
+      ftsAfter: db.prepare(
+        'SELECT e.* FROM entry_fts f JOIN entry e ON e.id = f.rowid WHERE entry_fts MATCH ? AND f.rowid > ? ORDER BY f.rowid LIMIT ?',
+      ),
     };
   }
 
@@ -166,36 +171,83 @@ export class AnnuaireReader {
   }
 
   /**
-   * People whose first and last names contain these words (any order; as prefixes when asked):
-   * used to find whom a display name claims to be.
+   * People a display name may designate. `words` are the folded words of the display name
+   * (names.ts nameWords); every split into first name / last name, in both orders, is looked
+   * up with one part exact and the other by its first 3 letters, so that the same name, a name
+   * written with look-alike characters (folded away) or with one letter changed is found.
    */
-  byNameWords(words: readonly string[], limit = 20, asPrefixes = false): AnnuaireEntry[] {
-    const clean = words.map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')).filter((w) => w.length > 1);
-    if (clean.length < 2) return [];
-    const match = clean.map((w) => `{last_name first_name}: "${w}"${asPrefixes ? '*' : ''}`).join(' AND ');
-    return (this.statements.ftsFirst.all(match, limit) as EntryRow[]).map(toEntry);
+  byNameWords(words: readonly string[], perQuery = 20): AnnuaireEntry[] {
+    if (words.length < 2 || words.length > 4) return [];
+    const out = new Map<string, AnnuaireEntry>();
+    const add = (rows: unknown[]): void => {
+      for (const r of rows as EntryRow[]) if (!out.has(r.address)) out.set(r.address, toEntry(r));
+    };
+    for (let k = 1; k < words.length; k++) {
+      const a = words.slice(0, k).join(' ');
+      const b = words.slice(k).join(' ');
+      for (const [first, last] of [[a, b], [b, a]] as const) {
+        add(this.statements.byLastFirstPrefix.all(last, first.slice(0, 3), first.slice(0, 3) + '\uffff', perQuery));
+        add(this.statements.byFirstLastPrefix.all(first, last.slice(0, 3), last.slice(0, 3) + '\uffff', perQuery));
+      }
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Entries where every word of `query` begins a word of an indexed field (accents and case
+   * ignored), in index order, until `enough` are found. Uses the 3-letter prefix index and checks
+   * longer words here; falls back to FTS5's own prefix matching past SCAN_CAP candidates.
+   */
+  private matching(query: string, enough: number): { entry: AnnuaireEntry; score: number }[] {
+    const words = foldedWords(query).slice(0, 8);
+    if (words.length === 0) return [];
+    const found: { entry: AnnuaireEntry; score: number }[] = [];
+    const match = indexedMatch(words);
+    let after = -1;
+    // Start small (a short query usually matches densely), then read larger batches.
+    for (let scanned = 0, batch = Math.min(BATCH, enough * 2); scanned < SCAN_CAP && found.length < enough; batch = BATCH) {
+      const rows = this.statements.ftsAfter.all(match, after, batch) as (EntryRow & { id: number })[];
+      for (const row of rows) {
+        const entry = toEntry(row);
+        const score = matchScore(entry, words);
+        if (score > 0 && found.length < enough) found.push({ entry, score });
+      }
+      if (rows.length < batch) return found;
+      scanned += rows.length;
+      after = rows[rows.length - 1]!.id;
+    }
+    if (found.length >= enough) return found;
+    // Rare: a common 3-letter prefix whose long word is rare. Let FTS5 match whole prefixes.
+    const exact = words.map((w) => `"${w}"*`).join(' ');
+    return (this.statements.ftsFirst.all(exact, enough) as EntryRow[]).map((r) => {
+      const entry = toEntry(r);
+      return { entry, score: matchScore(entry, words) };
+    });
   }
 
   /** Full-text search (all words, as prefixes, in any indexed field), best matches first. */
   search(query: string, limit = 20): AnnuaireEntry[] {
-    const terms = ftsPrefixTerms(query);
-    if (terms.length === 0) return [];
-    return (this.statements.ftsRanked.all(terms.join(' '), limit) as EntryRow[]).map(toEntry);
+    return this.matching(query, SEARCH_POOL)
+      .sort((a, b) => b.score - a.score || compareNames(a.entry, b.entry))
+      .slice(0, limit)
+      .map((m) => m.entry);
   }
 
   /**
    * Fast lookup for the address field of the compose window: an address prefix when the input
-   * contains "@", otherwise names/structure/city words as prefixes. Results are not ranked
-   * beyond that, which keeps every keystroke in a few milliseconds.
+   * contains "@", otherwise the first entries matching every word (names, structure, city…),
+   * best first among them. Each keystroke costs a few milliseconds at most.
    */
   autocomplete(query: string, limit = 10): AnnuaireEntry[] {
     const q = query.trim().toLowerCase();
     if (q.includes('@')) {
       return (this.statements.addressPrefix.all(q, q + '\uffff', limit) as EntryRow[]).map(toEntry);
     }
-    const terms = ftsPrefixTerms(q);
-    if (terms.length === 0) return [];
-    return (this.statements.ftsFirst.all(terms.join(' '), limit) as EntryRow[]).map(toEntry);
+    // A few more candidates than shown, so that the best of them come first.
+    return this.matching(q, limit * 2)
+      .sort((a, b) => b.score - a.score || compareNames(a.entry, b.entry))
+      .slice(0, limit)
+      .map((m) => m.entry);
   }
 
   close(): void {

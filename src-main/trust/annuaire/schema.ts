@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 export const ANNUAIRE_DB_FILE = 'annuaire.sqlite';
 /** Bumped when the layout changes: an older file is then treated as "not imported". */
-export const ANNUAIRE_SCHEMA_VERSION = 1;
+export const ANNUAIRE_SCHEMA_VERSION = 2;
 
 export function annuaireDbPath(home: string): string {
   return join(home, ANNUAIRE_DB_FILE);
@@ -41,7 +41,10 @@ CREATE TABLE entry (
   city TEXT,
   department TEXT,
   country TEXT,
-  dematerialisation INTEGER NOT NULL
+  dematerialisation INTEGER NOT NULL,
+  -- folded names (names.ts nameKey): whom a display name designates, found through a B-tree
+  first_key TEXT,
+  last_key TEXT
 );
 CREATE UNIQUE INDEX entry_address ON entry(address);
 -- What the full-text index sees: one "structure" column for the names a user may type.
@@ -63,4 +66,6 @@ CREATE VIRTUAL TABLE entry_fts USING fts5(
 export const ANNUAIRE_POST_LOAD = `
 INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
 CREATE INDEX entry_national_id ON entry(national_id) WHERE national_id IS NOT NULL;
+CREATE INDEX entry_last_first ON entry(last_key, first_key) WHERE type = 'PER';
+CREATE INDEX entry_first_last ON entry(first_key, last_key) WHERE type = 'PER';
 `;

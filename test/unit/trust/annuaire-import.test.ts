@@ -22,7 +22,7 @@ const KERDRAON: GeneratedPerson = {
   structureName: 'CENTRE HOSPITALIER DE BREST', postalCode: '29200', city: 'BREST', department: '29', dematerialisation: 'True',
 };
 const LEFEVRE: GeneratedPerson = {
-  type: 'PER', address: 'helene.lefevre@infirmier.mssante.fr', nationalId: '0291234567', lastName: 'LEFÈVRE', firstName: 'Hélène',
+  type: 'PER', address: 'helene.leveque@infirmier.mssante.fr', nationalId: '0291234567', lastName: 'LÉVÊQUE', firstName: 'Hélène',
   profession: 'Infirmier', structureName: 'CABINET INFIRMIER', postalCode: '69003', city: 'LYON', department: '69', dematerialisation: 'false',
 };
 const SECRETARIAT: GeneratedPerson = {
@@ -51,7 +51,7 @@ test('imports both header variants with the same result, keeps the version and t
     assert.equal(e.structureName, 'CENTRE HOSPITALIER DE BREST');
     assert.equal(e.city, 'BREST');
     assert.equal(e.dematerialisation, true);
-    assert.equal(reader.byAddress('helene.lefevre@infirmier.mssante.fr')?.dematerialisation, false);
+    assert.equal(reader.byAddress('helene.leveque@infirmier.mssante.fr')?.dematerialisation, false);
     assert.equal(reader.version.sourceName, 'Extraction_Correspondance_MSSante_202611250312.txt');
     reader.close();
   }
@@ -88,13 +88,13 @@ test('imports the ZIP that wraps the extraction (CRLF lines), and finds entries 
   assert.equal(r.imported, 3003 - counts.duplicates - counts.malformed);
   assert.equal(r.version.sourceName, 'Extraction_Correspondance_MSSante_202611250312.txt');
   const reader = AnnuaireReader.require(home);
-  assert.equal(reader.search('helene lefevre')[0]?.address, 'helene.lefevre@infirmier.mssante.fr');
-  assert.equal(reader.search('Hélène LEFÈVRE lyon')[0]?.address, 'helene.lefevre@infirmier.mssante.fr');
+  assert.equal(reader.search('helene leveque')[0]?.address, 'helene.leveque@infirmier.mssante.fr');
+  assert.equal(reader.search('Hélène LÉVÊQUE lyon')[0]?.address, 'helene.leveque@infirmier.mssante.fr');
   assert.equal(reader.search('kerdraon cardio brest')[0]?.address, 'jean.kerdraon@medecin.mssante.fr');
   assert.equal(reader.search('29200 kerdra')[0]?.address, 'jean.kerdraon@medecin.mssante.fr');
   assert.ok(reader.search('chu brest').some((e) => e.address === 'secretariat.cardio@ch-brest.mssante.fr'), 'structure name');
   assert.equal(reader.autocomplete('jean.kerdraon@')[0]?.address, 'jean.kerdraon@medecin.mssante.fr');
-  assert.ok(reader.autocomplete('hel lefev').some((e) => e.address === 'helene.lefevre@infirmier.mssante.fr'));
+  assert.ok(reader.autocomplete('hel levequ').some((e) => e.address === 'helene.leveque@infirmier.mssante.fr'));
   assert.deepEqual(reader.search('"); DROP TABLE entry; --'), [], 'FTS syntax in the query is inert');
   reader.close();
 });
@@ -138,7 +138,7 @@ test('a reader keeps serving during an import and switches to the new version wh
   assert.equal(reader.reopenIfReplaced(), true);
   assert.equal(reader.version.extractionDate, '2026-11-26T03:12:00');
   assert.equal(reader.byAddress('jean.kerdraon@medecin.mssante.fr')?.lastName, 'KERDRAON-MARTIN');
-  assert.equal(reader.byAddress('helene.lefevre@infirmier.mssante.fr'), null);
+  assert.equal(reader.byAddress('helene.leveque@infirmier.mssante.fr'), null);
   assert.equal(reader.reopenIfReplaced(), false);
   reader.close();
 });

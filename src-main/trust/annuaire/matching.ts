@@ -1,0 +1,67 @@
+import type { AnnuaireEntry } from './entry.js';
+
+// Query side of the annuaire search. FTS5 answers a prefix query quickly only when a prefix
+// index of that exact length exists (we build 2 and 3); a longer prefix ("cardio*") makes it
+// merge every matching doclist first (tens of ms on common words). So the index is asked for
+// the first 3 letters of each word, and candidates are checked here against the whole words.
+
+/** Longest prefix length the FTS index has a prefix index for (schema: prefix='2 3'). */
+export const INDEXED_PREFIX = 3;
+
+/** Case- and accent-folded words, split like the unicode61 tokenizer (letters and digits). */
+export function foldedWords(text: string): string[] {
+  // Fast path: most fields are plain ASCII, which needs no Unicode normalisation.
+  if (/^[ -~]*$/.test(text)) return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return (
+    text
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
+}
+
+/** The FTS5 MATCH expression for query words: each word's indexed prefix, quoted (inert syntax). */
+export function indexedMatch(words: readonly string[]): string {
+  return words.map((w) => `"${w.slice(0, INDEXED_PREFIX)}"*`).join(' ');
+}
+
+// Fields a user may type, with the weight of a match in each (names and address first).
+const FIELDS: [weight: number, get: (e: AnnuaireEntry) => string | null][] = [
+  [10, (e) => e.lastName],
+  [6, (e) => e.firstName],
+  [6, (e) => e.address],
+  [3, (e) => [e.structureName, e.tradeName, e.service].filter(Boolean).join(' ')],
+  [2, (e) => e.profession],
+  [2, (e) => e.specialty],
+  [1, (e) => e.city],
+  [1, (e) => e.postalCode],
+];
+
+/** Folds a text for prefix tests: " word word …" (leading space, single spaces). */
+function foldedLine(text: string): string {
+  return ' ' + foldedWords(text).join(' ');
+}
+
+/**
+ * Score of an entry for query words: 0 when some word is not the beginning of a word of the
+ * entry, otherwise the sum of the best field weight per word (doubled for a whole-word match).
+ * The all-fields test comes first and is one fold of one string: most candidates stop there.
+ */
+export function matchScore(entry: AnnuaireEntry, words: readonly string[]): number {
+  const texts = FIELDS.map(([, get]) => get(entry) ?? '');
+  const all = foldedLine(texts.join(' '));
+  if (!words.every((w) => all.includes(' ' + w))) return 0;
+  let score = 0;
+  const lines = texts.map((t) => foldedLine(t) + ' ');
+  for (const w of words) {
+    let best = 0;
+    lines.forEach((line, i) => {
+      const weight = FIELDS[i]![0];
+      if (line.includes(' ' + w + ' ')) best = Math.max(best, weight * 2);
+      else if (line.includes(' ' + w)) best = Math.max(best, weight);
+    });
+    score += best;
+  }
+  return score;
+}
