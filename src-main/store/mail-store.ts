@@ -4,6 +4,7 @@ import { classifyFlags } from './flags.js';
 import type { StoreKeyProvider } from './key-provider.js';
 import { htmlToText, parseMessage, type MailAddress, type ParsedMessage } from './parse.js';
 import { ftsQuery } from './search-query.js';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type {
   Account,
   AttachmentInfo,
@@ -87,6 +88,8 @@ export interface OpenStoreOptions {
  */
 export class MailStore {
   private hooks: StoreHooks;
+  private readonly statements = new Map<string, Statement>();
+  private writeChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly db: Db,
@@ -103,6 +106,16 @@ export class MailStore {
   /** Wraps an already opened database (the store worker, tests). */
   static fromDatabase(db: Db, hooks: StoreHooks = {}): MailStore {
     return new MailStore(db, hooks);
+  }
+
+  /** Prepared once per SQL text: the write path runs the same few statements thousands of times. */
+  private stmt(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   setHooks(hooks: StoreHooks): void {
@@ -130,8 +143,8 @@ export class MailStore {
   getAccount(address?: string): Account | undefined {
     const r = (
       address
-        ? this.db.prepare('SELECT * FROM accounts WHERE address = ?').get(address.toLowerCase())
-        : this.db.prepare('SELECT * FROM accounts ORDER BY id LIMIT 1').get()
+        ? this.stmt('SELECT * FROM accounts WHERE address = ?').get(address.toLowerCase())
+        : this.stmt('SELECT * FROM accounts ORDER BY id LIMIT 1').get()
     ) as Row | undefined;
     if (!r) return undefined;
     return {
@@ -148,7 +161,7 @@ export class MailStore {
 
   /** Records the server's folder list. Folders gone from the server are kept while they hold messages. */
   upsertFolders(accountId: number, folders: readonly FolderInfo[]): Folder[] {
-    const upsert = this.db.prepare(
+    const upsert = this.stmt(
       `INSERT INTO folders (account_id, path, name, delimiter, special_use, selectable) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (account_id, path) DO UPDATE SET name = excluded.name, delimiter = excluded.delimiter,
          special_use = excluded.special_use, selectable = excluded.selectable`,
@@ -158,7 +171,7 @@ export class MailStore {
       const keep = new Set(folders.map((f) => f.path));
       for (const f of this.listFolders(accountId)) {
         if (!keep.has(f.path) && this.countMessages(f.id, true) === 0) {
-          this.db.prepare('DELETE FROM folders WHERE id = ?').run(f.id);
+          this.stmt('DELETE FROM folders WHERE id = ?').run(f.id);
         }
       }
     }).immediate();
@@ -168,22 +181,22 @@ export class MailStore {
   listFolders(accountId?: number): Folder[] {
     const rows = (
       accountId === undefined
-        ? this.db.prepare('SELECT * FROM folders ORDER BY path').all()
-        : this.db.prepare('SELECT * FROM folders WHERE account_id = ? ORDER BY path').all(accountId)
+        ? this.stmt('SELECT * FROM folders ORDER BY path').all()
+        : this.stmt('SELECT * FROM folders WHERE account_id = ? ORDER BY path').all(accountId)
     ) as Row[];
     return rows.map(folderFromRow);
   }
 
   getFolder(id: number): Folder | undefined {
-    const r = this.db.prepare('SELECT * FROM folders WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM folders WHERE id = ?').get(id) as Row | undefined;
     return r ? folderFromRow(r) : undefined;
   }
 
   findFolder(path: string, accountId?: number): Folder | undefined {
     const r = (
       accountId === undefined
-        ? this.db.prepare('SELECT * FROM folders WHERE path = ? ORDER BY account_id LIMIT 1').get(path)
-        : this.db.prepare('SELECT * FROM folders WHERE account_id = ? AND path = ?').get(accountId, path)
+        ? this.stmt('SELECT * FROM folders WHERE path = ? ORDER BY account_id LIMIT 1').get(path)
+        : this.stmt('SELECT * FROM folders WHERE account_id = ? AND path = ?').get(accountId, path)
     ) as Row | undefined;
     return r ? folderFromRow(r) : undefined;
   }
@@ -193,35 +206,53 @@ export class MailStore {
     const sql = includeLocal
       ? 'SELECT count(*) AS n FROM messages WHERE folder_id = ?'
       : 'SELECT count(*) AS n FROM messages WHERE folder_id = ? AND uid IS NOT NULL';
-    return (this.db.prepare(sql).get(folderId) as { n: number }).n;
+    return (this.stmt(sql).get(folderId) as { n: number }).n;
   }
 
   localUids(folderId: number): number[] {
-    return (this.db.prepare('SELECT uid FROM messages WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid').pluck().all(folderId) as number[]);
+    return (this.stmt('SELECT uid FROM messages WHERE folder_id = ? AND uid IS NOT NULL ORDER BY uid').pluck().all(folderId) as number[]);
   }
 
   /** UID → SHA-256 of every stored message of a folder (crash tests, diagnostics). */
   folderDigest(folderId: number): Map<number, string> {
-    const rows = this.db.prepare('SELECT uid, sha256 FROM messages WHERE folder_id = ? AND uid IS NOT NULL').all(folderId) as { uid: number; sha256: string }[];
+    const rows = this.stmt('SELECT uid, sha256 FROM messages WHERE folder_id = ? AND uid IS NOT NULL').all(folderId) as { uid: number; sha256: string }[];
     return new Map(rows.map((r) => [r.uid, r.sha256]));
   }
 
   // ---- the sync write path ----
 
   /** Parses new messages (outside the transaction), asks the trust provider, then commits everything at once. */
-  async applyBatch(batch: SyncBatch): Promise<BatchResult> {
+  applyBatch(batch: SyncBatch): Promise<BatchResult> {
+    // batches commit strictly in call order (the cursor of one batch assumes the previous ones)
+    const run = this.writeChain.then(() => this.parseAndApply(batch));
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async parseAndApply(batch: SyncBatch): Promise<BatchResult> {
+    const parsed: ParsedMessage[] = [];
+    for (const msg of batch.newMessages ?? []) parsed.push(await parseMessage(msg.raw));
+    return this.applyParsedBatch(batch, parsed);
+  }
+
+  /**
+   * Same as applyBatch with the parsing already done (by a parser thread):
+   * `parsed[i]` belongs to `batch.newMessages[i]`.
+   */
+  applyParsedBatch(batch: SyncBatch, parsed: readonly ParsedMessage[]): BatchResult {
     const folder = this.getFolder(batch.folderId);
     if (!folder) throw new AppError('NOT_FOUND', `folder ${batch.folderId} does not exist`);
-    const prepared: { msg: IncomingMessage; parsed: ParsedMessage; trust: string | null }[] = [];
-    for (const msg of batch.newMessages ?? []) {
-      const parsed = await parseMessage(msg.raw);
+    const incoming = batch.newMessages ?? [];
+    if (parsed.length !== incoming.length) throw new AppError('INTERNAL', 'parsed messages do not match the batch');
+    const prepared = incoming.map((msg, i) => {
+      const p = parsed[i]!;
       let trust: string | null = null;
       if (this.hooks.trust) {
-        const decision = this.hooks.trust(parsed, { folderPath: folder.path, raw: msg.raw });
+        const decision = this.hooks.trust(p, { folderPath: folder.path, raw: msg.raw });
         trust = decision === null || decision === undefined ? null : json(decision);
       }
-      prepared.push({ msg, parsed, trust });
-    }
+      return { msg, parsed: p, trust };
+    });
     return this.db.transaction(() => this.commitBatch(batch, prepared)).immediate();
   }
 
@@ -229,9 +260,9 @@ export class MailStore {
     const result: BatchResult = { inserted: 0, updated: 0, vanished: 0 };
     const stored: StoredMessageEvent[] = [];
     const folderId = batch.folderId;
-    const existing = this.db.prepare('SELECT id FROM messages WHERE folder_id = ? AND uid = ?').pluck();
-    const orphan = this.db.prepare('SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL AND orphaned_at IS NOT NULL AND sha256 = ? LIMIT 1').pluck();
-    const rebind = this.db.prepare('UPDATE messages SET uid = ?, orphaned_at = NULL WHERE id = ?');
+    const existing = this.stmt('SELECT id FROM messages WHERE folder_id = ? AND uid = ?').pluck();
+    const orphan = this.stmt('SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL AND orphaned_at IS NOT NULL AND sha256 = ? LIMIT 1').pluck();
+    const rebind = this.stmt('UPDATE messages SET uid = ?, orphaned_at = NULL WHERE id = ?');
     for (const { msg, parsed, trust } of prepared) {
       const id = existing.get(folderId, msg.uid) as number | undefined;
       if (id !== undefined) {
@@ -277,9 +308,9 @@ export class MailStore {
         +f.seen, +f.flagged, +f.answered, +f.deleted, +f.draft, json(f.keywords), p.attachments.length > 0 ? 1 : 0, trust,
       );
     const id = Number(info.lastInsertRowid);
-    this.db.prepare('INSERT INTO message_sources (message_id, raw, sha256) VALUES (?, ?, ?)').run(id, msg.raw, p.sha256);
-    this.db.prepare('INSERT INTO message_bodies (message_id, text, html) VALUES (?, ?, ?)').run(id, p.text, p.html);
-    const att = this.db.prepare(
+    this.stmt('INSERT INTO message_sources (message_id, raw, sha256) VALUES (?, ?, ?)').run(id, msg.raw, p.sha256);
+    this.stmt('INSERT INTO message_bodies (message_id, text, html) VALUES (?, ?, ?)').run(id, p.text, p.html);
+    const att = this.stmt(
       'INSERT INTO attachments (message_id, part_index, filename, mime_type, disposition, content_id, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     p.attachments.forEach((a, i) => att.run(id, i, a.filename, a.mimeType, a.disposition, a.contentId, a.size, a.sha256, a.content));
@@ -298,7 +329,7 @@ export class MailStore {
 
   /** Server flags win unless a local flag change is still queued for this message. Returns true if changed. */
   private applyServerFlags(id: number, flags: readonly string[], modseq: string | null): boolean {
-    const pending = this.db.prepare("SELECT 1 FROM pending_ops WHERE message_id = ? AND kind = 'flags' LIMIT 1").get(id);
+    const pending = this.stmt("SELECT 1 FROM pending_ops WHERE message_id = ? AND kind = 'flags' LIMIT 1").get(id);
     if (pending) return false;
     const f = classifyFlags(flags);
     const info = this.db
@@ -311,8 +342,8 @@ export class MailStore {
   }
 
   private removeRows(rows: { id: number; folder_id: number; uid: number | null; sha256: string }[], reason: RemovedMessageEvent['reason']): number {
-    const delFts = this.db.prepare('DELETE FROM messages_fts WHERE rowid = ?');
-    const del = this.db.prepare('DELETE FROM messages WHERE id = ?');
+    const delFts = this.stmt('DELETE FROM messages_fts WHERE rowid = ?');
+    const del = this.stmt('DELETE FROM messages WHERE id = ?');
     for (const r of rows) {
       delFts.run(r.id);
       del.run(r.id);
@@ -327,7 +358,7 @@ export class MailStore {
   }
 
   private removeUids(folderId: number, uids: readonly number[], reason: RemovedMessageEvent['reason']): number {
-    const get = this.db.prepare('SELECT id, folder_id, uid, sha256 FROM messages WHERE folder_id = ? AND uid = ?');
+    const get = this.stmt('SELECT id, folder_id, uid, sha256 FROM messages WHERE folder_id = ? AND uid = ?');
     const rows = uids.map((u) => get.get(folderId, u) as { id: number; folder_id: number; uid: number; sha256: string } | undefined).filter((r) => r !== undefined);
     return this.removeRows(rows, reason);
   }
@@ -345,7 +376,7 @@ export class MailStore {
     if (c.syncState !== undefined) put('sync_state', c.syncState);
     if (c.initialLowUid !== undefined) put('initial_low_uid', c.initialLowUid);
     if (c.lastSyncAt !== undefined) put('last_sync_at', c.lastSyncAt);
-    if (sets.length) this.db.prepare(`UPDATE folders SET ${sets.join(', ')} WHERE id = ?`).run(...values, folderId);
+    if (sets.length) this.stmt(`UPDATE folders SET ${sets.join(', ')} WHERE id = ?`).run(...values, folderId);
   }
 
   /** Commits only a cursor (e.g. start of an initial sync). */
@@ -361,7 +392,7 @@ export class MailStore {
    */
   beginUidValidityReset(folderId: number, cursor: FolderCursorUpdate): void {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE messages SET uid = NULL, orphaned_at = ? WHERE folder_id = ? AND uid IS NOT NULL').run(Date.now(), folderId);
+      this.stmt('UPDATE messages SET uid = NULL, orphaned_at = ? WHERE folder_id = ? AND uid IS NOT NULL').run(Date.now(), folderId);
       this.updateCursor(folderId, { ...cursor, syncState: 'initial', initialLowUid: null });
     }).immediate();
   }
@@ -369,7 +400,7 @@ export class MailStore {
   /** End of an initial sync: commits the cursor and drops orphans the server no longer has. */
   finishInitialSync(folderId: number, cursor: FolderCursorUpdate): number {
     return this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT id, folder_id, uid, sha256 FROM messages WHERE folder_id = ? AND uid IS NULL AND orphaned_at IS NOT NULL').all(folderId) as {
+      const rows = this.stmt('SELECT id, folder_id, uid, sha256 FROM messages WHERE folder_id = ? AND uid IS NULL AND orphaned_at IS NOT NULL').all(folderId) as {
         id: number;
         folder_id: number;
         uid: number | null;
@@ -407,7 +438,7 @@ export class MailStore {
       .get(id) as Row | undefined;
     if (!r) throw new AppError('NOT_FOUND', `message ${id} not found`, { data: { id } });
     const attachments = (
-      this.db.prepare('SELECT id, part_index, filename, mime_type, disposition, content_id, size, sha256 FROM attachments WHERE message_id = ? ORDER BY part_index').all(id) as Row[]
+      this.stmt('SELECT id, part_index, filename, mime_type, disposition, content_id, size, sha256 FROM attachments WHERE message_id = ? ORDER BY part_index').all(id) as Row[]
     ).map(
       (a): AttachmentInfo => ({
         id: a.id as number,
@@ -439,13 +470,13 @@ export class MailStore {
 
   /** The exact bytes received from the server, and their SHA-256. */
   getRaw(id: number): { raw: Buffer; sha256: string } {
-    const r = this.db.prepare('SELECT raw, sha256 FROM message_sources WHERE message_id = ?').get(id) as { raw: Buffer; sha256: string } | undefined;
+    const r = this.stmt('SELECT raw, sha256 FROM message_sources WHERE message_id = ?').get(id) as { raw: Buffer; sha256: string } | undefined;
     if (!r) throw new AppError('NOT_FOUND', `message ${id} not found`, { data: { id } });
     return r;
   }
 
   getAttachmentContent(attachmentId: number): Buffer {
-    const r = this.db.prepare('SELECT content FROM attachments WHERE id = ?').pluck().get(attachmentId) as Buffer | undefined;
+    const r = this.stmt('SELECT content FROM attachments WHERE id = ?').pluck().get(attachmentId) as Buffer | undefined;
     if (!r) throw new AppError('NOT_FOUND', `attachment ${attachmentId} not found`);
     return r;
   }
@@ -473,7 +504,7 @@ export class MailStore {
     if (cols.length === 0) throw new AppError('INVALID_ARGUMENT', 'no flag change given');
     this.db.transaction(() => {
       this.requireMessage(messageId);
-      this.db.prepare(`UPDATE messages SET ${cols.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...cols.map(([, v]) => +v), messageId);
+      this.stmt(`UPDATE messages SET ${cols.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...cols.map(([, v]) => +v), messageId);
       this.queueOp(messageId, 'flags', Object.fromEntries(cols));
     }).immediate();
     return this.summary(messageId);
@@ -483,7 +514,7 @@ export class MailStore {
   queueMove(messageId: number, targetPath: string): void {
     this.db.transaction(() => {
       this.requireMessage(messageId);
-      this.db.prepare('UPDATE messages SET pending_removal = 1 WHERE id = ?').run(messageId);
+      this.stmt('UPDATE messages SET pending_removal = 1 WHERE id = ?').run(messageId);
       this.queueOp(messageId, 'move', { target: targetPath });
     }).immediate();
   }
@@ -492,21 +523,21 @@ export class MailStore {
   queueDelete(messageId: number): void {
     this.db.transaction(() => {
       this.requireMessage(messageId);
-      this.db.prepare('UPDATE messages SET pending_removal = 1, deleted = 1 WHERE id = ?').run(messageId);
+      this.stmt('UPDATE messages SET pending_removal = 1, deleted = 1 WHERE id = ?').run(messageId);
       this.queueOp(messageId, 'delete', {});
     }).immediate();
   }
 
   private requireMessage(id: number): void {
-    if (!this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id)) throw new AppError('NOT_FOUND', `message ${id} not found`, { data: { id } });
+    if (!this.stmt('SELECT 1 FROM messages WHERE id = ?').get(id)) throw new AppError('NOT_FOUND', `message ${id} not found`, { data: { id } });
   }
 
   private summary(id: number): MessageSummary {
-    return summaryFromRow(this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?`).get(id) as Row);
+    return summaryFromRow(this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?`).get(id) as Row);
   }
 
   private queueOp(messageId: number, kind: PendingOp['kind'], payload: unknown): void {
-    this.db.prepare('INSERT INTO pending_ops (message_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?)').run(messageId, kind, json(payload), Date.now());
+    this.stmt('INSERT INTO pending_ops (message_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?)').run(messageId, kind, json(payload), Date.now());
   }
 
   pendingOps(folderId?: number): PendingOp[] {
@@ -533,9 +564,9 @@ export class MailStore {
   /** The server applied the op: forget it; a move or delete also removes the local row. */
   completeOp(op: PendingOp): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM pending_ops WHERE id = ?').run(op.id);
+      this.stmt('DELETE FROM pending_ops WHERE id = ?').run(op.id);
       if (op.kind === 'move' || op.kind === 'delete') {
-        const r = this.db.prepare('SELECT id, folder_id, uid, sha256 FROM messages WHERE id = ?').get(op.messageId) as
+        const r = this.stmt('SELECT id, folder_id, uid, sha256 FROM messages WHERE id = ?').get(op.messageId) as
           | { id: number; folder_id: number; uid: number | null; sha256: string }
           | undefined;
         if (r) this.removeRows([r], op.kind === 'move' ? 'moved' : 'deleted');
@@ -544,14 +575,14 @@ export class MailStore {
   }
 
   failOp(op: PendingOp, error: string): void {
-    this.db.prepare('UPDATE pending_ops SET attempts = attempts + 1, last_error = ? WHERE id = ?').run(error.slice(0, 500), op.id);
+    this.stmt('UPDATE pending_ops SET attempts = attempts + 1, last_error = ? WHERE id = ?').run(error.slice(0, 500), op.id);
   }
 
   /** Drops an op that can no longer apply (its message vanished from the server); un-hides the row if it still exists. */
   dropOp(op: PendingOp): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM pending_ops WHERE id = ?').run(op.id);
-      this.db.prepare('UPDATE messages SET pending_removal = 0 WHERE id = ?').run(op.messageId);
+      this.stmt('DELETE FROM pending_ops WHERE id = ?').run(op.id);
+      this.stmt('UPDATE messages SET pending_removal = 0 WHERE id = ?').run(op.messageId);
     }).immediate();
   }
 }

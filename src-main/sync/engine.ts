@@ -214,19 +214,28 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const total = chunks.reduce((n, c) => n + c.length, 0);
     let done = 0;
     this.emit('progress', { folder: folder.path, phase: 'initial', done, total });
-    // Pipeline: download chunk i+1 while chunk i is parsed and committed.
+    // Pipeline: chunk i+1 downloads while chunk i is parsed and committed (on
+    // the store threads when the store is the worker); at most two batches in
+    // flight, committed in order by the store.
     let next = chunks.length ? this.fetchFull(client, chunks[0]!) : null;
+    const inflight: Promise<void>[] = [];
     for (let i = 0; i < chunks.length; i++) {
       const messages = await next!;
       next = i + 1 < chunks.length ? this.fetchFull(client, chunks[i + 1]!) : null;
+      next?.catch(() => undefined); // awaited at the next turn; never an unhandled rejection meanwhile
       const chunk = chunks[i]!;
       // Cursor = lowest UID of the chunk, committed with the chunk: a crash resumes below it.
-      const r = await this.store.applyBatch({ folderId: folder.id, newMessages: messages, cursor: { initialLowUid: Math.min(...chunk) } });
-      result.new += r.inserted;
-      result.updated += r.updated;
-      done += chunk.length;
-      this.emit('progress', { folder: folder.path, phase: 'initial', done, total });
+      const applying = this.store.applyBatch({ folderId: folder.id, newMessages: messages, cursor: { initialLowUid: Math.min(...chunk) } }).then((r) => {
+        result.new += r.inserted;
+        result.updated += r.updated;
+        done += chunk.length;
+        this.emit('progress', { folder: folder.path, phase: 'initial', done, total });
+      });
+      applying.catch(() => undefined);
+      inflight.push(applying);
+      if (inflight.length > 1) await inflight.shift();
     }
+    while (inflight.length) await inflight.shift();
     result.vanished += await this.store.finishInitialSync(folder.id, { lastSyncAt: Date.now() });
   }
 

@@ -1,27 +1,15 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { SyncBatch } from '../types.js';
+import { spawnWorker } from './spawn.js';
 import { AppError } from '../../errors/index.js';
 import type { StoreKeyProvider } from '../key-provider.js';
 import { WORKER_METHODS, type AsyncStoreApi, type WorkerInit, type WorkerMethod, type WorkerResponse } from './protocol.js';
-
-// Same extension as this module: .ts under tsx, .js once compiled.
-const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 export interface StoreWorkerOptions {
   file: string;
   keyProvider: StoreKeyProvider;
   /** see WorkerInit.hooksModule */
   hooksModule?: string;
-}
-
-/**
- * Under tsx (sources), `--import tsx` in a worker's execArgv does not reach
- * the worker's own entry module on Node 20: register tsx inside the worker
- * first, then import the entry. Compiled builds load the .js directly.
- */
-function spawnWorker(entry: URL, workerData: WorkerInit): Worker {
-  if (EXT === '.js') return new Worker(entry, { workerData, execArgv: process.execArgv });
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, execArgv: process.execArgv });
 }
 
 /**
@@ -35,7 +23,10 @@ export class StoreWorkerClient {
   private closed = false;
   readonly api: AsyncStoreApi;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly parser: Worker,
+  ) {
     worker.on('message', (res: WorkerResponse) => {
       const p = this.pending.get(res.id);
       if (!p) return;
@@ -47,38 +38,53 @@ export class StoreWorkerClient {
       for (const p of this.pending.values()) p.reject(err instanceof AppError ? err : new AppError('INTERNAL', `store worker stopped: ${String(err)}`));
       this.pending.clear();
     };
-    worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new AppError(this.closed ? 'INTERNAL' : 'STORE_CORRUPT', `store worker exited (${code})`)));
+    for (const w of [worker, parser]) {
+      w.on('error', failAll);
+      w.on('exit', (code) => failAll(new AppError(this.closed ? 'INTERNAL' : 'STORE_CORRUPT', `store worker exited (${code})`)));
+    }
     const api: Partial<Record<WorkerMethod, (...args: unknown[]) => Promise<unknown>>> = {};
     for (const m of WORKER_METHODS) api[m] = (...args: unknown[]) => this.call(m, args);
+    // sync batches take the pipeline: parser thread, then store thread (which answers)
+    api.applyBatch = (batch: unknown) => this.call('applyBatch', [batch], parser);
     this.api = api as AsyncStoreApi;
   }
 
   static async start(opts: StoreWorkerOptions): Promise<StoreWorkerClient> {
     const key = await opts.keyProvider.getKey();
     const init: WorkerInit = { file: opts.file, keyHex: key.toString('hex'), ...(opts.hooksModule ? { hooksModule: opts.hooksModule } : {}) };
-    const worker = spawnWorker(new URL(`./worker-main${EXT}`, import.meta.url), init);
-    const client = new StoreWorkerClient(worker);
-    await new Promise<void>((resolve, reject) => {
-      client.pending.set(0, { resolve: () => resolve(), reject });
-    });
+    const worker = spawnWorker('worker-main', { workerData: init });
+    const parser = spawnWorker('parse-worker', {});
+    const channel = new MessageChannel();
+    parser.postMessage({ port: channel.port1 }, [channel.port1]);
+    worker.postMessage({ port: channel.port2 }, [channel.port2]);
+    const client = new StoreWorkerClient(worker, parser);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.pending.set(0, { resolve: () => resolve(), reject });
+      });
+    } catch (err) {
+      client.closed = true;
+      await Promise.all([worker.terminate(), parser.terminate()]);
+      throw err;
+    }
     return client;
   }
 
-  private call(method: WorkerMethod, args: unknown[]): Promise<unknown> {
+  private call(method: WorkerMethod, args: unknown[], via: Worker = this.worker): Promise<unknown> {
     if (this.closed) return Promise.reject(new AppError('INTERNAL', 'store worker is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, method, args });
+      via.postMessage(via === this.parser ? { id, batch: args[0] as SyncBatch } : { id, method, args });
     });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const exited = [this.worker, this.parser].map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+    this.parser.postMessage('close');
     this.worker.postMessage('close');
-    await exited;
+    await Promise.all(exited);
   }
 }

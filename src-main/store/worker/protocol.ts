@@ -1,5 +1,7 @@
 import type { ErrorCode } from '../../errors/index.js';
 import type { MailStore } from '../mail-store.js';
+import type { ParsedMessage } from '../parse.js';
+import type { SyncBatch } from '../types.js';
 
 /**
  * The store methods reachable through the worker (Signal-Desktop's SQL
@@ -57,3 +59,17 @@ export interface WorkerRequest {
 export type WorkerResponse =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { code: ErrorCode; message: string; data: Record<string, unknown> } };
+
+/** client → parser thread: a batch to parse (then forwarded to the store thread) */
+export interface ParseJob {
+  id: number;
+  batch: SyncBatch;
+}
+
+/** parser thread → store thread: the batch with its parsed messages, in the same order */
+export interface ParsedJob {
+  id: number;
+  batch: SyncBatch;
+  parsed: ParsedMessage[];
+  error: string | null;
+}

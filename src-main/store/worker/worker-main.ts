@@ -1,11 +1,11 @@
 // Worker thread owning one connection to the store: heavy SQL (the sync write
 // path with parsing and FTS, search) runs here, off the main event loop.
-import { parentPort, workerData } from 'node:worker_threads';
-import { toAppError } from '../../errors/index.js';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { AppError, toAppError } from '../../errors/index.js';
 import { MailStore } from '../mail-store.js';
 import { staticKeyProvider } from '../key-provider.js';
 import type { StoreHooks } from '../types.js';
-import { WORKER_METHODS, type WorkerInit, type WorkerRequest, type WorkerResponse } from './protocol.js';
+import { WORKER_METHODS, type ParsedJob, type WorkerInit, type WorkerRequest, type WorkerResponse } from './protocol.js';
 
 const init = workerData as WorkerInit;
 const allowed = new Set<string>(WORKER_METHODS);
@@ -18,27 +18,45 @@ async function start(): Promise<void> {
     hooks = await mod.createStoreHooks();
   }
   const store = await MailStore.open({ file: init.file, keyProvider: staticKeyProvider(init.keyHex), hooks });
-  // Requests are handled one at a time, in order: the store is a single connection.
+  // Requests are handled one at a time, in arrival order: the store is a single connection.
   let queue: Promise<void> = Promise.resolve();
-  parentPort!.on('message', (req: WorkerRequest | 'close') => {
+  const reply = (id: number, run: () => unknown): void => {
+    queue = queue.then(async () => {
+      let res: WorkerResponse;
+      try {
+        res = { id, ok: true, value: await run() };
+      } catch (err) {
+        const e = toAppError(err);
+        res = { id, ok: false, error: { code: e.code, message: e.message, data: { ...e.data } } };
+      }
+      parentPort!.postMessage(res);
+    });
+  };
+  let parserPort: MessagePort | null = null;
+  parentPort!.on('message', (req: WorkerRequest | { port: MessagePort } | 'close') => {
     if (req === 'close') {
       queue = queue.then(() => {
         store.close();
+        parserPort?.close();
         parentPort!.close();
       });
       return;
     }
-    queue = queue.then(async () => {
-      let res: WorkerResponse;
-      try {
-        if (!allowed.has(req.method)) throw new Error(`unknown store method ${req.method}`);
-        const fn = (store as unknown as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
-        res = { id: req.id, ok: true, value: await fn.apply(store, req.args) };
-      } catch (err) {
-        const e = toAppError(err);
-        res = { id: req.id, ok: false, error: { code: e.code, message: e.message, data: { ...e.data } } };
-      }
-      parentPort!.postMessage(res);
+    if ('port' in req) {
+      // parsed sync batches arrive here from the parser thread
+      parserPort = req.port;
+      parserPort.on('message', (job: ParsedJob) =>
+        reply(job.id, () => {
+          if (job.error !== null) throw new AppError('INTERNAL', `parser thread failed: ${job.error}`);
+          return store.applyParsedBatch(job.batch, job.parsed);
+        }),
+      );
+      return;
+    }
+    reply(req.id, () => {
+      if (!allowed.has(req.method)) throw new Error(`unknown store method ${req.method}`);
+      const fn = (store as unknown as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
+      return fn.apply(store, req.args);
     });
   });
   parentPort!.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerResponse);

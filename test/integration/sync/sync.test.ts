@@ -189,3 +189,27 @@ test('run(): IDLE picks up new mail; a dropped connection is re-established with
   store.close();
   await c.logout();
 });
+
+test('the same sync through the store threads (parser + SQL workers) gives the same result', async () => {
+  const { StoreWorkerClient } = await import('../../../src-main/store/worker/client.js');
+  const { staticKeyProvider } = await import('../../../src-main/store/key-provider.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { randomBytes } = await import('node:crypto');
+  const c = await admin();
+  const { folder } = await folderWith(30, c);
+  const worker = await StoreWorkerClient.start({ file: join(mkdtempSync(join(tmpdir(), 'mssante-sync-')), 'mail.db'), keyProvider: staticKeyProvider(randomBytes(32)) });
+  try {
+    const engine = new SyncEngine({ store: worker.api, connector: connector(), account: { address: USER }, chunkSize: 7, firstChunkSize: 2 });
+    const s = await engine.syncOnce({ folders: [folder] });
+    assert.equal(s.new, 30);
+    const f = (await worker.api.findFolder(folder))!;
+    assert.deepEqual(sorted(await worker.api.folderDigest(f.id)), sorted(await serverDigest(folder)));
+    assert.equal((await worker.api.search('echographie', { limit: 100 })).length, 30);
+    assert.equal((await engine.syncOnce({ folders: [folder] })).perFolder[0]!.plan, 'noop');
+  } finally {
+    await worker.close();
+    await c.logout();
+  }
+});

@@ -1,0 +1,80 @@
+// Our side of the sync benchmark, in its own process so that its peak RSS is
+// its own: (c) full initial sync (parse + store + FTS), (d) no-change resync,
+// (e) search latency. Prints one JSON line.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { StoreWorkerClient } from '../../src-main/store/worker/client.js';
+import { MailStore } from '../../src-main/store/mail-store.js';
+import { staticKeyProvider } from '../../src-main/store/key-provider.js';
+import { SyncEngine } from '../../src-main/sync/engine.js';
+import { loadTestbed } from '../support/testbed.js';
+import { plainImapConnector } from '../support/imap-plain.js';
+import { BENCH_QUERIES } from './sync-corpus.js';
+
+const [user, folder, dir] = process.argv.slice(2) as [string, string, string];
+const state = loadTestbed();
+const connector = plainImapConnector(state, { user });
+// the Electron configuration: SQL, parsing and FTS on the store worker thread, IMAP on the main thread
+// MSSANTE_BENCH_STORE=inprocess: the CLI configuration (one thread), for comparison
+const file = join(dir, `ours-${Date.now()}.db`);
+const keyProvider = staticKeyProvider(randomBytes(32));
+const inProcess = process.env.MSSANTE_BENCH_STORE === 'inprocess';
+const worker = inProcess ? null : await StoreWorkerClient.start({ file, keyProvider });
+const local = inProcess ? await MailStore.open({ file, keyProvider }) : null;
+const store = worker ? worker.api : local!;
+const engine = new SyncEngine({ store, connector, account: { address: user } });
+let firstChunkAt = 0;
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+engine.on('progress', (p) => {
+  if (!firstChunkAt && p.phase === 'initial' && p.done > 0) firstChunkAt = performance.now() - t0;
+});
+const initial = await engine.syncOnce({ folders: [folder] });
+const initialS = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+// (d) no-change resync: full pass (connect + login + LIST-STATUS + plan) and on an open session
+const t1 = performance.now();
+const again = await engine.syncOnce({ folders: [folder] });
+const resyncConnectS = (performance.now() - t1) / 1000;
+const client = await connector.connect();
+const resync: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  await engine.syncOnce({ client, folders: [folder] });
+  resync.push((performance.now() - t) / 1000);
+}
+await client.logout();
+// (e) search latency over the fixed query set, 20 rounds
+const lat: number[] = [];
+let hits = 0;
+for (let round = 0; round < 20; round++) {
+  for (const q of BENCH_QUERIES) {
+    const t = performance.now();
+    hits += (await store.search(q, { limit: 50 })).length;
+    lat.push(performance.now() - t);
+  }
+}
+lat.sort((a, b) => a - b);
+const pct = (p: number): number => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
+const f = (await store.findFolder(folder))!;
+const stored = await store.countMessages(f.id);
+process.stdout.write(
+  JSON.stringify({
+    stored,
+    initialNew: initial.new,
+    initialS,
+    // CPU seconds of all threads: comparable even on a loaded machine
+    initialCpuS: (cpu.user + cpu.system) / 1e6,
+    firstChunkS: firstChunkAt / 1000,
+    resyncWithConnectS: resyncConnectS,
+    resyncS: resync.sort((a, b) => a - b)[2],
+    resyncPlan: again.perFolder[0]?.plan,
+    searchP50Ms: pct(50),
+    searchP95Ms: pct(95),
+    searchHits: hits,
+    // worker threads share the process: this is the whole client's peak
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  }) + '\n',
+);
+await worker?.close();
+local?.close();

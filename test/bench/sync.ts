@@ -1,0 +1,170 @@
+// Sync benchmark (issue 5), wired into `npm run bench` by test/bench/run.ts:
+// on the bench's Dovecot with a generated corpus (default 10,000 messages of
+// ~20 KB) whose Maildir and every local store live on tmpfs (/dev/shm):
+//   (a) raw imapflow fetch of all sources over Node's TLS with PLAIN
+//   (b) mbsync pull to a Maildir + `notmuch new`
+//   (c) our full initial sync (parse + store + FTS)   [PLAIN connector until the card channel lands]
+//   (d) our no-change resync
+//   (e) search p50/p95, ours vs `notmuch search`
+// plus peak RSS of our sync process and the ratios c/a and c/b.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { loadTestbed } from '../support/testbed.js';
+import { plainImapClient } from '../support/imap-plain.js';
+import { BENCH_QUERIES, loadCorpusFolder } from './sync-corpus.js';
+
+export interface BenchSyncOptions {
+  /** corpus size (default 10,000, or MSSANTE_BENCH_SYNC_MESSAGES) */
+  messages?: number;
+  seed?: number;
+  /** tmpfs work directory (default /dev/shm/mssante-bench-sync) */
+  workDir?: string;
+  log?: (line: string) => void;
+}
+
+const CHILD = fileURLToPath(new URL(`./sync-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return (performance.now() - t) / 1000;
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d;
+
+export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<string, number | string>> {
+  const n = opts.messages ?? Number(process.env.MSSANTE_BENCH_SYNC_MESSAGES ?? 10_000);
+  const seed = opts.seed ?? 7;
+  const work = opts.workDir ?? '/dev/shm/mssante-bench-sync';
+  const log = opts.log ?? ((l: string) => process.stderr.write(`[bench sync] ${l}\n`));
+  const state = loadTestbed();
+  const user = (state.plainUsers.find((u) => u.user.startsWith('jerome.')) ?? state.plainUsers.at(-1)!).user;
+  const password = state.plainUsers.find((u) => u.user === user)!.password;
+  const folder = `bench-sync-${n}-${seed}-${Date.now().toString(36)}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const out: Record<string, number | string> = { 'sync.messages': n };
+
+  // corpus: CREATE over IMAP (Dovecot lists it), then the Maildir on tmpfs
+  const admin = plainImapClient(state, { user });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  await admin.mailboxCreate(folder);
+  await admin.logout();
+  let t = performance.now();
+  const bytes = loadCorpusFolder(state, user, folder, n, seed, work);
+  out['sync.corpusMB'] = round(bytes / 1e6, 1);
+  out['sync.corpusAvgKB'] = round(bytes / n / 1000, 1);
+  log(`corpus: ${n} messages, ${out['sync.corpusMB']} MB in ${round((performance.now() - t) / 1000, 1)} s`);
+
+  try {
+    // (a) raw fetch
+    const client = plainImapClient(state, { user });
+    client.on('error', () => undefined);
+    t = performance.now();
+    await client.connect();
+    await client.mailboxOpen(folder, { readOnly: true });
+    let fetched = 0;
+    let fetchedBytes = 0;
+    for await (const m of client.fetch('1:*', { uid: true, source: true }, { uid: true })) {
+      fetched++;
+      fetchedBytes += m.source!.length;
+    }
+    const a = (performance.now() - t) / 1000;
+    await client.logout();
+    if (fetched !== n) throw new Error(`raw fetch got ${fetched} of ${n}`);
+    out['sync.a_rawFetchS'] = round(a);
+    out['sync.a_rawFetchMBps'] = round(fetchedBytes / 1e6 / a, 1);
+    log(`(a) raw imapflow fetch: ${round(a)} s`);
+
+    // (b) mbsync + notmuch new
+    const mb = join(work, 'mbsync');
+    const md = join(mb, 'mail');
+    mkdirSync(md, { recursive: true });
+    const port = (state.ports as { toolingImaps?: number }).toolingImaps ?? state.ports.imaps;
+    writeFileSync(
+      join(mb, 'mbsyncrc'),
+      `IMAPAccount bench\nHost localhost\nPort ${port}\nUser ${user}\nPass ${password}\nSSLType IMAPS\nSSLVersions TLSv1.2\nCertificateFile ${state.pki.caBundle}\n` +
+        `ClientCertificate ${state.pki.toolingClient.chain}\nClientKey ${state.pki.toolingClient.key}\nAuthMechs PLAIN\n\n` +
+        `IMAPStore remote\nAccount bench\n\nMaildirStore local\nPath ${md}/\nInbox ${md}/INBOX\nSubFolders Verbatim\n\n` +
+        `Channel bench\nFar :remote:${folder}\nNear :local:${folder}\nCreate Near\nSync Pull\nExpunge None\n`,
+      { mode: 0o600 },
+    );
+    writeFileSync(join(mb, 'notmuch-config'), `[database]\npath=${md}\n[new]\ntags=unread;inbox;\n[search]\nexclude_tags=\n[maildir]\nsynchronize_flags=true\n`);
+    const nmEnv = { NOTMUCH_CONFIG: join(mb, 'notmuch-config') };
+    const b1 = timed('mbsync', ['-q', '-c', join(mb, 'mbsyncrc'), 'bench']);
+    const b2 = timed('notmuch', ['new', '--quiet'], nmEnv);
+    const b = b1 + b2;
+    out['sync.b_mbsyncS'] = round(b1);
+    out['sync.b_notmuchNewS'] = round(b2);
+    out['sync.b_mbsyncNotmuchS'] = round(b);
+    log(`(b) mbsync ${round(b1)} s + notmuch new ${round(b2)} s`);
+
+    // (c) (d) (e-ours) in a child process (own peak RSS): the CLI configuration
+    // (store in process) and the Electron one (parser + store worker threads)
+    const runOurs = (store: 'inprocess' | 'worker'): Promise<Record<string, number | string>> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, CHILD, user, folder, work], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, MSSANTE_BENCH_STORE: store },
+        });
+        let buf = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (buf += d));
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(buf.trim().split('\n').pop()!)) : reject(new Error(`bench child exited ${code}`))));
+      });
+    const ours = await runOurs('inprocess');
+    if (ours.stored !== n) throw new Error(`our sync stored ${ours.stored} of ${n}`);
+    const c = ours.initialS as number;
+    out['sync.c_oursInitialS'] = round(c);
+    out['sync.c_oursInitialCpuS'] = round(ours.initialCpuS as number);
+    out['sync.c_firstChunkReadableS'] = round(ours.firstChunkS as number);
+    out['sync.c_connector'] = 'native TLS + PLAIN (card channel pending)';
+    out['sync.d_noChangeResyncS'] = round(ours.resyncS as number);
+    out['sync.d_noChangeResyncWithConnectS'] = round(ours.resyncWithConnectS as number);
+    out['sync.e_oursSearchP50Ms'] = round(ours.searchP50Ms as number, 2);
+    out['sync.e_oursSearchP95Ms'] = round(ours.searchP95Ms as number, 2);
+    out['sync.peakRssMB'] = round(ours.peakRssMB as number, 1);
+    log(`(c) ours ${round(c)} s (first chunk readable after ${round(ours.firstChunkS as number)} s), (d) resync ${round(ours.resyncS as number)} s`);
+    const threaded = await runOurs('worker');
+    if (threaded.stored !== n) throw new Error(`our threaded sync stored ${threaded.stored} of ${n}`);
+    out['sync.c_workerInitialS'] = round(threaded.initialS as number);
+    out['sync.c_workerInitialCpuS'] = round(threaded.initialCpuS as number);
+    out['sync.e_workerSearchP95Ms'] = round(threaded.searchP95Ms as number, 2);
+    out['sync.workerPeakRssMB'] = round(threaded.peakRssMB as number, 1);
+    log(`(c') ours with store threads ${out['sync.c_workerInitialS']} s`);
+    out['sync.loadAverage1m'] = round(loadavg()[0]!, 2);
+
+    // (e-notmuch): one `notmuch search` process per query, as a client would call it
+    const nm: number[] = [];
+    for (let r = 0; r < 3; r++) for (const q of BENCH_QUERIES) nm.push(timed('notmuch', ['search', '--output=threads', '--limit=50', q], nmEnv) * 1000);
+    out['sync.e_notmuchSearchP50Ms'] = round(percentile(nm, 50), 2);
+    out['sync.e_notmuchSearchP95Ms'] = round(percentile(nm, 95), 2);
+    out['sync.ratio_c_over_a'] = round(c / a, 2);
+    out['sync.ratio_c_over_b'] = round(c / b, 2);
+    log(`c/a = ${out['sync.ratio_c_over_a']}, c/b = ${out['sync.ratio_c_over_b']}`);
+  } finally {
+    const cleanup = plainImapClient(state, { user });
+    cleanup.on('error', () => undefined);
+    await cleanup.connect().then(() => cleanup.mailboxDelete(folder)).catch(() => undefined);
+    await cleanup.logout().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+  return out;
+}
+
+// `node --import tsx test/bench/sync.ts [N]`: run this part alone.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const n = process.argv[2] ? Number(process.argv[2]) : undefined;
+  const r = await benchSync(n ? { messages: n } : {});
+  for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(40)} ${v}`);
+}
