@@ -36,9 +36,11 @@ export interface CardServiceOptions {
   requestTimeoutMs?: number;
   /** login may wait for the user to type on a pinpad */
   loginTimeoutMs?: number;
+  /** a host process that is not ready by then is replaced (process start is not card time) */
+  startupTimeoutMs?: number;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout | undefined };
 
 export interface CardServiceEvents {
   inserted: [CardEvent & { type: 'inserted' }];
@@ -55,6 +57,9 @@ export class CardService extends EventEmitter<CardServiceEvents> {
   private nextId = 1;
   private closed = false;
   private watchers = 0;
+  /** request timers start once the host is ready: a slow process start is not a hung card */
+  private hostReady = false;
+  private readyWaiters: (() => void)[] = [];
   private readonly opts: Required<Omit<CardServiceOptions, 'modulePath'>> & { modulePath: string | undefined };
 
   constructor(options: CardServiceOptions = {}) {
@@ -65,6 +70,7 @@ export class CardService extends EventEmitter<CardServiceEvents> {
       pollIntervalMs: options.pollIntervalMs ?? 500,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       loginTimeoutMs: options.loginTimeoutMs ?? 120_000,
+      startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     };
   }
 
@@ -173,7 +179,20 @@ export class CardService extends EventEmitter<CardServiceEvents> {
   private startHost(): void {
     const host = this.opts.launcher();
     this.host = host;
-    host.port.onMessage((m) => this.onHostMessage(m));
+    this.hostReady = false;
+    this.readyWaiters = [];
+    const startup = setTimeout(() => {
+      if (this.host === host && !this.hostReady) this.stopHost(`card host not ready within ${this.opts.startupTimeoutMs} ms`);
+    }, this.opts.startupTimeoutMs);
+    startup.unref();
+    host.port.onMessage((m) => {
+      if (m.kind === 'ready' && this.host === host) {
+        clearTimeout(startup);
+        this.hostReady = true;
+        for (const arm of this.readyWaiters.splice(0)) arm();
+      }
+      this.onHostMessage(m);
+    });
     host.onExit((detail) => {
       if (this.host === host) this.hostLost(`card host ended (${detail})`);
     });
@@ -190,6 +209,8 @@ export class CardService extends EventEmitter<CardServiceEvents> {
   private hostLost(detail: string): void {
     this.host = null;
     this.opening = null;
+    this.hostReady = false;
+    this.readyWaiters = [];
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new AppError('CARD_UNAVAILABLE', detail));
@@ -235,12 +256,17 @@ export class CardService extends EventEmitter<CardServiceEvents> {
     const host = this.host;
     const id = this.nextId++;
     return new Promise<CardResults[K]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // A card that does not answer: restart the host rather than wait forever.
-        if (this.host === host) this.stopHost(`card did not answer ${request.op} within ${timeoutMs} ms`);
-      }, timeoutMs);
-      timer.unref();
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const pending: Pending = { resolve: resolve as (v: unknown) => void, reject, timer: undefined };
+      const arm = (): void => {
+        pending.timer = setTimeout(() => {
+          // A card that does not answer: restart the host rather than wait forever.
+          if (this.host === host) this.stopHost(`card did not answer ${request.op} within ${timeoutMs} ms`);
+        }, timeoutMs);
+        pending.timer.unref();
+      };
+      if (this.hostReady) arm();
+      else this.readyWaiters.push(arm);
+      this.pending.set(id, pending);
       this.updateKeepAlive();
       host.port.postMessage({ id, ...request });
     });

@@ -14,6 +14,7 @@ export function runCardHost(port: PortLike<HostRequest, HostMessage>): void {
       case 'open': {
         const info = backend.open(req.modulePath);
         poller = setInterval(() => backend.poll(), req.pollIntervalMs);
+        poller.unref(); // the transport keeps the host alive, not the poll timer
         return info;
       }
       case 'slots':

@@ -265,8 +265,20 @@ export class Pkcs11Backend {
         : { mechanism: plan.mechanism };
       try {
         call('C_SignInit', 'CARD_SIGN_FAILED', () => p11.C_SignInit(s.handle, mechanism, s.key));
-        if (s.alwaysAuthenticate) this.loginOnce(s.handle, pkcs11js.CKU_CONTEXT_SPECIFIC, pin ?? null, s.protectedPath, this.slotHandle(s.slot), s.serial);
         const out = Buffer.alloc(1024);
+        if (s.alwaysAuthenticate) {
+          try {
+            this.loginOnce(s.handle, pkcs11js.CKU_CONTEXT_SPECIFIC, pin ?? null, s.protectedPath, this.slotHandle(s.slot), s.serial);
+          } catch (err) {
+            // A failed C_Sign ends the pending operation (PKCS#11 §5.12), so the session can sign again later.
+            try {
+              p11.C_Sign(s.handle, Buffer.from(plan.input), out);
+            } catch {
+              // expected: CKR_USER_NOT_LOGGED_IN
+            }
+            throw err;
+          }
+        }
         return new Uint8Array(call('C_Sign', 'CARD_SIGN_FAILED', () => p11.C_Sign(s.handle, Buffer.from(plan.input), out)));
       } catch (err) {
         const e = toAppError(err, 'CARD_SIGN_FAILED');

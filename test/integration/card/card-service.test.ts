@@ -46,6 +46,7 @@ before(() => {
     { label: 'SIM norawrsa', pin: PIN, subject: subject('899700200045', 'FAURE', 'Anaïs'), sim: { hide_raw_rsa: 1 } },
     { label: 'SIM removable', pin: PIN, subject: subject('00B1234567', 'BLANC', 'Léa').replace('Médecin', 'Infirmier') },
     { label: 'SIM locked', pin: PIN, subject: subject('899700200052', 'GARNIER', 'Jérôme'), sim: { initial_tries: 0 } },
+    { label: 'SIM alwaysauth', pin: PIN, subject: subject('899700200060', 'CHEVALIER', 'Loïc'), alwaysAuthenticate: true },
   ]);
   Object.assign(process.env, bench.env); // the card host inherits the environment: this bench's SoftHSM and cps-sim config
 });
@@ -59,7 +60,7 @@ describe('card service over cps-sim', () => {
   test('status: identity, PIN state and mechanisms of every card', async () => {
     const svc = service();
     const tokens = (await svc.tokens()).filter((t) => t.present);
-    assert.equal(tokens.length, 6);
+    assert.equal(tokens.length, 7);
     const nurse = tokens.find((t) => t.label === 'SIM removable');
     assert.equal(nurse?.holder?.idType, 'ADELI');
     assert.equal(nurse?.holder?.profession, 'Infirmier');
@@ -176,6 +177,28 @@ describe('card service over cps-sim', () => {
     }
   });
 
+  test('CKA_ALWAYS_AUTHENTICATE: the PIN is asked for each signature, once, never retried', async () => {
+    const svc = service();
+    const token = await svc.selectToken('SIM alwaysauth');
+    const session = await svc.login(token, Buffer.from(PIN));
+    assert.equal(session.alwaysAuthenticate, true);
+    const data = Buffer.from('per-signature PIN');
+    const err = await rejectsWith(new CardSigner(session).sign(0x0401, data), 'CARD_PIN_REQUIRED');
+    assert.equal(err.data.alwaysAuthenticate, true);
+
+    let asked = 0;
+    const calls = bench.pinState('SIM alwaysauth').loginCalls;
+    const signer = new CardSigner(session, { pinForSignature: async () => (asked++, Buffer.from(PIN)) });
+    assert.ok(verify('sha256', data, publicKeyOf(token), await signer.sign(0x0401, data)));
+    assert.equal(asked, 1);
+    assert.equal(bench.pinState('SIM alwaysauth').loginCalls, calls + 1);
+
+    const wrong = new CardSigner(session, { pinForSignature: async () => Buffer.from('0000') });
+    await rejectsWith(wrong.sign(0x0401, data), 'CARD_PIN_INCORRECT');
+    assert.equal(bench.pinState('SIM alwaysauth').loginCalls, calls + 2, 'one attempt, no retry');
+    assert.ok(verify('sha256', data, publicKeyOf(token), await signer.sign(0x0401, data)), 'the session survives a wrong signature PIN');
+  });
+
   test('a slow card never blocks the caller: the event loop keeps ticking during a signature', async () => {
     const svc = service();
     const token = await svc.selectToken('SIM cps3');
@@ -221,10 +244,10 @@ describe('card service over cps-sim', () => {
   });
 
   test('a hung card times out as CARD_UNAVAILABLE and the host is replaced', async () => {
-    const svc = service({ requestTimeoutMs: 800 });
+    const svc = service({ requestTimeoutMs: 2000 });
     const token = await svc.selectToken('SIM norawrsa');
     const session = await svc.login(token, Buffer.from(PIN));
-    bench.setSim('SIM norawrsa', { hide_raw_rsa: 1, sign_delay_ms: 5000 });
+    bench.setSim('SIM norawrsa', { hide_raw_rsa: 1, sign_delay_ms: 10_000 });
     try {
       const pid = svc.hostPid;
       await rejectsWith(new CardSigner(session).sign(0x0401, Buffer.from('x')), 'CARD_UNAVAILABLE');

@@ -19,6 +19,8 @@ export interface SimCardSpec {
   subject: string;
   /** extra cps-sim keys for this token (pinpad, sign_delay_ms, cps3, …) */
   sim?: SimTokenConfig;
+  /** CKA_ALWAYS_AUTHENTICATE on the private key (PIN for every signature) */
+  alwaysAuthenticate?: boolean;
 }
 
 export interface SimCard extends SimCardSpec {
@@ -65,7 +67,7 @@ export function createSimBench(specs: SimCardSpec[]): SimBench {
     run('openssl', ['x509', '-in', cert, '-outform', 'DER', '-out', `${cert}.der`]);
     run('softhsm2-util', ['--init-token', '--free', '--label', spec.label, '--pin', spec.pin, '--so-pin', '87654321'], env);
     const p11 = ['--module', SOFTHSM_MODULE, '--token-label', spec.label, '--login', '--pin', spec.pin, '--id', keyIdHex];
-    run('pkcs11-tool', [...p11, '--write-object', `${key}.der`, '--type', 'privkey', '--label', 'auth'], env);
+    run('pkcs11-tool', [...p11, '--write-object', `${key}.der`, '--type', 'privkey', '--label', 'auth', ...(spec.alwaysAuthenticate ? ['--always-auth'] : [])], env);
     run('pkcs11-tool', [...p11, '--write-object', `${cert}.der`, '--type', 'cert', '--label', 'auth'], env);
     const serial = /serial num\s*:\s*(\S+)/.exec(run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--list-token-slots'], env)
       .split('Slot ').find((s) => s.includes(`token label        : ${spec.label}`)) ?? '')?.[1] ?? '';
