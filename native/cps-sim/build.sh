@@ -10,7 +10,7 @@ mkdir -p "$out"
 lib=$out/libcps-sim.so
 if [ ! -f "$lib" ] || [ "$here/cps_sim.c" -nt "$lib" ]; then
   gcc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -fPIC -shared \
-    -I"$repo/node_modules/pkcs11js/includes/pkcs11" -o "$lib.tmp" "$here/cps_sim.c" -ldl
-  mv "$lib.tmp" "$lib"
+    -I"$repo/node_modules/pkcs11js/includes/pkcs11" -o "$lib.$$.tmp" "$here/cps_sim.c" -ldl
+  mv "$lib.$$.tmp" "$lib" # atomic: parallel builds never expose a half-written module
 fi
 echo "$lib"

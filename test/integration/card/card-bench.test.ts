@@ -66,6 +66,7 @@ describe('bench cards', () => {
   test('the blocked card is reported as locked, and no PIN is sent to it', async () => {
     const c = card(state, 'blocked');
     assert.equal(c.pinBlocked, true);
+    assert.match(c.pkcs11Module, /cps-sim/, 'this bench was started before cards went through cps-sim: restart it (npm run testbed -- down; up)');
     const token = await svc.selectToken(c.tokenLabel);
     assert.equal(token.pin?.locked, true);
     await assert.rejects(svc.login(token, Buffer.from(c.userPin)), (err: unknown) => err instanceof AppError && err.code === 'CARD_PIN_LOCKED');
