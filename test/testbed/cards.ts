@@ -2,7 +2,7 @@
 // the token (sensitive, never extractable), a CSR signed by that key through
 // the OpenSSL pkcs11 engine, the CPS-style authentication certificate issued by
 // the PERSONNES CA and written back to the token under the same CKA_ID.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, pool } from './exec.js';
 import { CARD_PROFESSION, CARD_SPECS, PKCS11_ENGINE, SOFTHSM_MODULE, SO_PIN, USER_PIN, cardAddress, cardCommonName, type CardSpec } from './config.js';
@@ -70,30 +70,37 @@ function pkcs11Uri(spec: CardSpec, idHex: string): string {
   return `pkcs11:token=${encodeURIComponent(tokenLabel(spec))};id=${id};type=private;pin-value=${USER_PIN}`;
 }
 
-/** Initialises the card's token and generates its key pair on it (this is the slow part: RSA keygen). */
+/** Initialises the card's token (user PIN and SO PIN set). */
+async function initCardToken(hsm: SoftHsmEnv, spec: CardSpec): Promise<void> {
+  await run('softhsm2-util', ['--init-token', '--free', '--label', tokenLabel(spec), '--pin', USER_PIN, '--so-pin', SO_PIN],
+    { env: { ...process.env, SOFTHSM2_CONF: hsm.conf } });
+}
+
+/** Generates the card's RSA-2048 key pair ON the token: sensitive, never extractable (the slow part). */
 export async function createCardToken(hsm: SoftHsmEnv, spec: CardSpec, idHex: string): Promise<void> {
   const env = { ...process.env, SOFTHSM2_CONF: hsm.conf };
   const label = tokenLabel(spec);
-  await run('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', USER_PIN, '--so-pin', SO_PIN], { env });
   await run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', label, '--login', '--pin', USER_PIN,
     '--keypairgen', '--key-type', 'rsa:2048', '--id', idHex, '--label', 'CPS_AUTH', '--sensitive', '--usage-sign'], { env });
 }
 
-/** CSR from the token key, certificate from the PERSONNES CA, certificate written back to the token. */
-async function certifyCard(hsm: SoftHsmEnv, pki: Pki, spec: CardSpec, idHex: string, outDir: string): Promise<string> {
+/** CSR signed by the token key, through the OpenSSL pkcs11 engine. */
+async function cardCsr(hsm: SoftHsmEnv, spec: CardSpec, idHex: string, outDir: string): Promise<string> {
   const env = { ...process.env, SOFTHSM2_CONF: hsm.conf, OPENSSL_CONF: hsm.opensslConf };
   const csr = join(outDir, `${spec.name}.csr`);
-  const cert = join(outDir, `${spec.name}.pem`);
   const subject = `/C=FR/title=${CARD_PROFESSION}/CN=${cardCommonName(spec)}+SN=${spec.lastName}+GN=${spec.firstName}`;
   await run('openssl', ['req', '-new', '-engine', 'pkcs11', '-keyform', 'engine', '-key', pkcs11Uri(spec, idHex),
     '-subj', subject, '-utf8', '-multivalue-rdn', '-sha256', '-out', csr], { env });
-  await issue({ ca: pki.personnes, csr, extSection: cardExtSection(spec), extFile: pki.extConf, out: cert });
-  const der = join(outDir, `${spec.name}.der`);
-  await run('openssl', ['x509', '-in', cert, '-outform', 'DER', '-out', der]);
+  return csr;
+}
+
+/** Writes the certificate to the token under the key's CKA_ID, as on a real card. */
+async function storeCertOnToken(hsm: SoftHsmEnv, spec: CardSpec, idHex: string, certPem: string): Promise<void> {
+  const der = `${certPem.replace(/\.pem$/, '')}.der`;
+  const pem = await readFile(certPem, 'utf8');
+  await writeFile(der, Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
   await run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', tokenLabel(spec), '--login', '--pin', USER_PIN,
-    '--write-object', der, '--type', 'cert', '--id', idHex, '--label', 'CPS_AUTH'], { env });
-  if (spec.revoked) await run('openssl', ['ca', '-batch', '-config', pki.personnes.conf, '-revoke', cert, '-crl_reason', 'keyCompromise']);
-  return cert;
+    '--write-object', der, '--type', 'cert', '--id', idHex, '--label', 'CPS_AUTH'], { env: { ...process.env, SOFTHSM2_CONF: hsm.conf } });
 }
 
 async function tokenSerials(hsm: SoftHsmEnv): Promise<Map<string, string>> {
@@ -111,18 +118,28 @@ async function tokenSerials(hsm: SoftHsmEnv): Promise<Map<string, string>> {
 
 /** Stage 1 (parallel with the PKI): tokens and on-token keys. */
 export async function createCardTokens(hsm: SoftHsmEnv): Promise<void> {
+  // Token creation one by one: another process scanning the token directory must never see half a token.
+  for (const spec of CARD_SPECS) await initCardToken(hsm, spec);
   await pool(2, CARD_SPECS.map((spec, i) => () => createCardToken(hsm, spec, keyIdHex(i))));
 }
 
-/** Stage 2 (needs the PERSONNES CA): certificates. Sequential: `openssl ca` rewrites the CA database. */
+/**
+ * Stage 2 (needs the PERSONNES CA): certificates, one card after the other. Parallel engine
+ * sessions on the token directory crashed libp11 ("Failed to enumerate slots", SIGSEGV) while
+ * other tokens were written; and `openssl ca` rewrites its database anyway.
+ */
 export async function certifyCards(hsm: SoftHsmEnv, pki: Pki): Promise<TestbedCard[]> {
   const outDir = join(pki.dir, 'cards');
   await mkdir(outDir, { recursive: true });
-  const cards: TestbedCard[] = [];
   const serials = await tokenSerials(hsm);
+  const cards: TestbedCard[] = [];
   for (const [i, spec] of CARD_SPECS.entries()) {
     const idHex = keyIdHex(i);
-    const cert = await certifyCard(hsm, pki, spec, idHex, outDir);
+    const csr = await cardCsr(hsm, spec, idHex, outDir);
+    const cert = join(outDir, `${spec.name}.pem`);
+    await issue({ ca: pki.personnes, csr, extSection: cardExtSection(spec), extFile: pki.extConf, out: cert });
+    if (spec.revoked) await run('openssl', ['ca', '-batch', '-config', pki.personnes.conf, '-revoke', cert, '-crl_reason', 'keyCompromise']);
+    await storeCertOnToken(hsm, spec, idHex, cert);
     cards.push({
       name: spec.name, tokenLabel: tokenLabel(spec), tokenSerial: serials.get(tokenLabel(spec)) ?? '',
       userPin: USER_PIN, soPin: SO_PIN, keyIdHex: idHex, pkcs11Uri: pkcs11Uri(spec, idHex), address: cardAddress(spec), rpps: spec.rpps,
@@ -132,4 +149,3 @@ export async function certifyCards(hsm: SoftHsmEnv, pki: Pki): Promise<TestbedCa
   }
   return cards;
 }
-
