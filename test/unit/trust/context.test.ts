@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
-import { importAnnuaire, TrustContext, senderFactsFromHeaders, verifyDkim } from '../../../src-main/trust/index.js';
+import { parseMessage } from '../../../src-main/store/parse.js';
+import { importAnnuaire, TrustContext, senderFactsFromHeaders, trustProviderFor, verifyDkim, type TrustDecision } from '../../../src-main/trust/index.js';
 import { extractionLine, referenceHeader } from './support/extraction.js';
 
 const dirs: string[] = [];
@@ -122,4 +123,15 @@ test('DKIM through mailauth: pass with the signer key, fail when the body was al
   assert.equal((await verifyDkim(raw, { resolver: offline }))[0]?.result, 'temperror');
   const facts = { ...senderFactsFromHeaders({ from: 'Jean Dupont <jean.dupont@medecin.mssante.fr>' }), dkim: await verifyDkim(raw, { resolver }) };
   assert.equal(ctx.decide(facts).reasons.find((r) => r.check === 'dkim')?.status, 'passed');
+});
+
+test('store hook: the decision computed from a parsed message (encoded display name, Return-Path) is JSON the store can keep', async () => {
+  const provider = trustProviderFor(ctx);
+  const raw = Buffer.from('Return-Path: <jean.dupont@medecin.mssante.fr>\r\nFrom: =?UTF-8?B?RHIgSmVhbiBEdXBvbnQ=?= <jean.dupont@medecin.mssante.fr>\r\nTo: x@medecin.mssante.fr\r\nSubject: CR\r\n\r\nTexte\r\n');
+  const decision = provider(await parseMessage(raw), { folderPath: 'INBOX', raw }) as TrustDecision;
+  assert.equal(decision.level, 'verified_professional');
+  assert.equal(decision.reasons.find((r) => r.check === 'envelope_matches_from')?.detail, 'same_address');
+  assert.deepEqual(JSON.parse(JSON.stringify(decision)), decision);
+  const spoof = Buffer.from('Return-Path: <bulk@mailer.example>\r\nFrom: Jean Dupont <jean.dupont@medecin.mssante.fr>\r\nSubject: x\r\n\r\nx\r\n');
+  assert.equal((provider(await parseMessage(spoof), { folderPath: 'INBOX', raw: spoof }) as TrustDecision).level, 'suspicious');
 });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { SignedXml } from 'xml-crypto';
 import { isAppError } from '../../../src-main/errors/index.js';
 import { trustStoreFromPem } from '../../../src-main/tls/pki/trust-store.js';
 import { igcSanteSignerCheck, importListeBlanche, ListeBlancheIndex, type ListeBlancheImportReport } from '../../../src-main/trust/index.js';
@@ -60,16 +62,55 @@ test('the real not-well-formed liste blanche (ANS repository) is read tolerantly
   assert.equal(index.has('apta78.mssante.fr'), true, 'last domain before the missing end tag');
 });
 
-test('a signature that does not match the content (cut-down sample, tampered domain) is refused; the previous list stays', async () => {
+test('a signature that does not match the content (the cut-down real sample) is refused; the previous list stays', async () => {
   const home = tempDir();
   await importListeBlanche(BROKEN, { home });
   await assert.rejects(importListeBlanche(TRUNCATED, { home }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_SIGNATURE_INVALID' && err.data.reason === 'signature_mismatch');
-  const tampered = join(home, 'tampered.xml');
-  writeFileSync(tampered, readFileSync(SIGNED, 'utf8').replace('<Nom>zenidoc.mssante.fr</Nom>', '<Nom>zenid0c.mssante.fr</Nom>'));
-  await assert.rejects(importListeBlanche(tampered, { home }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_SIGNATURE_INVALID');
   const index = ListeBlancheIndex.load(home);
   assert.equal(index.size, 516);
   assert.equal(index.version?.signature, 'absent');
+});
+
+/** A small PKI of our own (openssl) and a liste blanche signed with it, like the official one. */
+function signedWithOwnPki(dir: string, domains: string[]): { xml: string; checkChain: ReturnType<typeof igcSanteSignerCheck> } {
+  const o = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Test Root',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=listeblanche.test']);
+  o(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '30']);
+  const body = `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>${new Date().toISOString()}</DateDeGeneration><ListeDomaines>${domains.map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join('')}</ListeDomaines></ListeBlancheMSSante>`;
+  const sig = new SignedXml({
+    privateKey: readFileSync(join(dir, 'leaf.key')), publicCert: readFileSync(join(dir, 'leaf.pem')),
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sig.addReference({
+    xpath: '/*', uri: '', isEmptyUri: true, digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+  });
+  sig.computeSignature(body, { location: { reference: '/*', action: 'append' } });
+  return { xml: sig.getSignedXml(), checkChain: igcSanteSignerCheck(trustStoreFromPem(readFileSync(join(dir, 'ca.pem'), 'utf8'), 'test')) };
+}
+
+test('signed with a trusted key: valid; any change to a domain, or a second signature, makes it invalid', async () => {
+  const dir = tempDir();
+  const { xml, checkChain } = signedWithOwnPki(dir, ['a.mssante.fr', 'b.mssante.fr']);
+  const file = join(dir, 'lb.xml');
+  writeFileSync(file, xml);
+  const ok = await importListeBlanche(file, { home: dir, checkChain });
+  assert.equal(ok.signature.status, 'valid');
+  assert.equal(ok.domains, 2);
+
+  const cases: [string, string, RegExp][] = [
+    ['tampered domain', xml.replace('<Nom>b.mssante.fr</Nom>', '<Nom>evil.example</Nom>'), /^signature_mismatch$/],
+    ['added domain', xml.replace('</ListeDomaines>', '<Domaine><Nom>evil.example</Nom></Domaine></ListeDomaines>'), /^signature_mismatch$/],
+    ['second signature', xml.replace('</ListeBlancheMSSante>', `${/<Signature[\s\S]*<\/Signature>/.exec(xml)![0]}</ListeBlancheMSSante>`), /^several_signatures$/],
+    ['partial reference', xml.replace('<Reference URI="">', '<Reference URI="#x">'), /^reference_not_whole_document$/],
+  ];
+  for (const [what, content, reason] of cases) {
+    writeFileSync(file, content);
+    await assert.rejects(importListeBlanche(file, { home: dir, checkChain }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_SIGNATURE_INVALID' && reason.test(String(err.data.reason)), what);
+  }
+  assert.equal(ListeBlancheIndex.load(dir).has('evil.example'), false);
 });
 
 test('a signer that does not chain to the trusted roots is refused (test IGC-Santé root only)', async () => {

@@ -1,0 +1,38 @@
+import type { TrustProvider } from '../store/types.js';
+import { senderFactsFromHeaders, TrustContext } from './context.js';
+import type { TrustDecision } from './types.js';
+
+// The store's trust hook (StoreHooks.trust): the sender trust decision computed for each new
+// message during sync and stored with it as JSON (trust_json). The decision carries `basis`
+// (annuaire and liste blanche versions): when TrustContext.basis differs, stored decisions are
+// stale and can be recomputed with decideFromHeaders() on the stored headers.
+//
+// DKIM is not part of the sync-time decision: it needs DNS (the signer's key), which would make
+// sync depend on the network and slow it down. Verify it when a message is opened
+// (verifyDkim(raw) then decide again with `dkim`), as extra evidence.
+
+/** Decision from a message's header list (lower-case keys, as the store parses them). */
+export function decideFromHeaders(ctx: TrustContext, headers: readonly { key: string; value: string }[]): TrustDecision {
+  const all = (key: string): string | undefined => {
+    const values = headers.filter((h) => h.key === key).map((h) => h.value);
+    return values.length ? values.join(', ') : undefined;
+  };
+  // The topmost Return-Path is the one our operator's delivery added.
+  const returnPath = headers.find((h) => h.key === 'return-path')?.value;
+  const facts = senderFactsFromHeaders({
+    ...(all('from') !== undefined ? { from: all('from')! } : {}),
+    ...(all('sender') !== undefined ? { sender: all('sender')! } : {}),
+    ...(returnPath !== undefined ? { returnPath } : {}),
+  });
+  return ctx.decide(facts);
+}
+
+/** A TrustProvider for StoreHooks over an open TrustContext (open it once per sync). */
+export function trustProviderFor(ctx: TrustContext): TrustProvider {
+  return (message) => decideFromHeaders(ctx, message.headers);
+}
+
+/** Convenience for a store worker's createStoreHooks(): the trust hook of a --home. */
+export function createTrustProvider(home: string): TrustProvider {
+  return trustProviderFor(TrustContext.open(home));
+}
