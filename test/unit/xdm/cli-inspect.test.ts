@@ -58,3 +58,23 @@ test('xdm inspect refuses a hostile archive with a French message and a JSON err
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('xdm render writes the CDA of an archive (or a bare CDA) as HTML on stdout', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xdm-cli-'));
+  try {
+    const file = join(dir, 'IHE_XDM.ZIP');
+    writeFileSync(file, buildXdmZip({ documents: [{ cdaXml: cdaSample(CDA_BIO) }], patient: ANS_TEST_PATIENT, author: { lastName: 'Test', firstName: 'Anne' } }));
+    const r = await runMssante(['xdm', 'render', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^<article class="cda-document"><header class="cda-header"><h1>Compte rendu d&#39;examens biologiques<\/h1>/);
+    assert.match(r.stdout, /<td>1\.950 mUI\/l<\/td>/);
+    const bare = await runMssante(['--json', 'xdm', 'render', join(SHARED_REFERENCE, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml')]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.deepEqual(JSON.parse(bare.stdout).attachments, [{ id: 'document', filename: "Compte rendu d'examens biologiques.pdf", mediaType: 'application/pdf', size: 326650, mediaTypeMismatch: false }]);
+    const none = await runMssante(['--json', 'xdm', 'render', file, '--document', '2']);
+    assert.equal(none.code, 1);
+    assert.equal(JSON.parse(none.stdout).error.code, 'INVALID_ARGUMENT');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
