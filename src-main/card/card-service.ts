@@ -84,8 +84,12 @@ export class CardService extends EventEmitter<CardServiceEvents> {
     if (this.closed) return Promise.reject(new AppError('CARD_UNAVAILABLE', 'card service closed'));
     if (!this.opening) {
       this.startHost();
+      const host = this.host;
       this.opening = this.send({ op: 'open', modulePath: this.opts.modulePath, pollIntervalMs: this.opts.pollIntervalMs }, this.opts.requestTimeoutMs);
-      this.opening.catch(() => this.stopHost('open failed'));
+      // No module (or a broken one): reported to the caller, not retried in a loop.
+      this.opening.catch(() => {
+        if (this.host === host) this.stopHost('open failed', false);
+      });
     }
     return this.opening;
   }
@@ -198,15 +202,15 @@ export class CardService extends EventEmitter<CardServiceEvents> {
     });
   }
 
-  private stopHost(reason: string): void {
+  private stopHost(reason: string, recover = true): void {
     const host = this.host;
     if (!host) return;
-    this.hostLost(reason);
+    this.hostLost(reason, recover);
     host.kill();
   }
 
   /** Everything in flight fails as CARD_UNAVAILABLE; every session ends; the next call starts a new host. */
-  private hostLost(detail: string): void {
+  private hostLost(detail: string, recover = true): void {
     this.host = null;
     this.opening = null;
     this.hostReady = false;
@@ -218,7 +222,7 @@ export class CardService extends EventEmitter<CardServiceEvents> {
     }
     for (const sessionId of this.liveSessions) this.emit('sessionEnded', { type: 'sessionEnded', sessionId, reason: 'unavailable' });
     this.liveSessions.clear();
-    if (this.closed) return;
+    if (this.closed || !recover) return;
     this.emit('unavailable', { detail });
     // Someone is watching: bring a new host up (never logging in again: that needs the user).
     if (this.watchers > 0) {

@@ -243,6 +243,28 @@ describe('card service over cps-sim', () => {
     }
   });
 
+  test('while someone watches, a crashed host comes back by itself and removal events keep coming', async () => {
+    const svc = service();
+    const unwatch = await svc.watch();
+    try {
+      const pid = svc.hostPid;
+      assert.ok(pid);
+      const unavailable = once(svc, 'unavailable');
+      process.kill(pid, 'SIGKILL');
+      await unavailable;
+      for (let i = 0; i < 100 && (svc.hostPid === undefined || svc.hostPid === pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(svc.hostPid && svc.hostPid !== pid, 'a new card host was started');
+      await svc.open();
+      const removed = once(svc, 'removed');
+      bench.setSim('SIM removable', { present: 0 });
+      const [e] = (await removed) as [{ label: string }];
+      assert.equal(e.label, 'SIM removable');
+    } finally {
+      bench.setSim('SIM removable', { present: 1 });
+      unwatch();
+    }
+  });
+
   test('a hung card times out as CARD_UNAVAILABLE and the host is replaced', async () => {
     const svc = service({ requestTimeoutMs: 2000 });
     const token = await svc.selectToken('SIM norawrsa');
