@@ -159,11 +159,11 @@ export class TlsClientConnection implements HandshakeChannel {
       throw this.failure ?? new AppError('TLS_HANDSHAKE_FAILED', 'write on a TLS connection that is not open');
     }
     const sealer = this.sealer;
-    const records: Buffer[] = [];
+    const parts: Buffer[] = [];
     for (let off = 0; off < plaintext.length; off += MAX_PLAINTEXT) {
-      records.push(sealer.seal(ContentType.application_data, plaintext.subarray(off, off + MAX_PLAINTEXT)));
+      parts.push(...sealer.sealParts(ContentType.application_data, plaintext.subarray(off, off + MAX_PLAINTEXT)));
     }
-    if (records.length) this.sink.write(records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records));
+    if (parts.length) this.sink.write(Buffer.concat(parts));
   }
 
   /** Sends close_notify (once). */

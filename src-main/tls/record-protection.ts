@@ -30,21 +30,24 @@ export class GcmSealer {
 
   /** Returns the full record (header + fragment). `plaintext` must be ≤ 2^14 bytes. */
   seal(type: number, plaintext: Buffer): Buffer {
+    return Buffer.concat(this.sealParts(type, plaintext));
+  }
+
+  /** The record as [header + explicit nonce, ciphertext, tag]: lets callers join many records with one copy. */
+  sealParts(type: number, plaintext: Buffer): Buffer[] {
     if (plaintext.length > MAX_PLAINTEXT) throw new RangeError('plaintext fragment too large');
     if (this.seq >= MAX_SEQ) throw new TlsFailure('TLS_HANDSHAKE_FAILED', Alert.internal_error, 'sequence number exhausted');
-    const explicit = Buffer.alloc(EXPLICIT_NONCE);
-    explicit.writeBigUInt64BE(this.seq);
-    const cipher = createCipheriv(algorithm(this.key), this.key, Buffer.concat([this.salt, explicit]));
+    const head = Buffer.allocUnsafe(5 + EXPLICIT_NONCE);
+    head.writeUInt8(type, 0);
+    head.writeUInt16BE(TLS12, 1);
+    head.writeUInt16BE(EXPLICIT_NONCE + plaintext.length + TAG, 3);
+    head.writeBigUInt64BE(this.seq, 5);
+    const cipher = createCipheriv(algorithm(this.key), this.key, Buffer.concat([this.salt, head.subarray(5)]));
     cipher.setAAD(additionalData(this.seq, type, plaintext.length));
     const body = cipher.update(plaintext);
     cipher.final();
-    const tag = cipher.getAuthTag();
     this.seq += 1n;
-    const header = Buffer.alloc(5);
-    header.writeUInt8(type, 0);
-    header.writeUInt16BE(TLS12, 1);
-    header.writeUInt16BE(EXPLICIT_NONCE + body.length + TAG, 3);
-    return Buffer.concat([header, explicit, body, tag]);
+    return [head, body, cipher.getAuthTag()];
   }
 }
 
