@@ -27,7 +27,18 @@ function round(n: number, digits = 2): number {
 }
 
 /** Runs the import in a child process; returns its report and its peak RSS. */
-function importInChild(file: string, home: string): Promise<{ seconds: number; rows: number; imported: number; duplicates: number; malformed: number; maxRssMb: number }> {
+interface ChildReport {
+  seconds: number;
+  cpuSeconds: number;
+  indexSeconds: number;
+  rows: number;
+  imported: number;
+  duplicates: number;
+  malformed: number;
+  maxRssMb: number;
+}
+
+function importInChild(file: string, home: string): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, SELF, '--child-import', file, home], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -36,6 +47,9 @@ function importInChild(file: string, home: string): Promise<{ seconds: number; r
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`import child exited with ${code}`))));
   });
 }
+
+const FIRST_NAMES = ['Jean', 'Marie', 'Sophie', 'Philippe', 'Hélène', 'Éric', 'Chloé', 'Benoît'];
+const LAST_NAMES = ['MARTIN', 'DUBOIS', 'LEFÈVRE', 'GUÉRIN', 'FOURNIER', 'DUPONT', 'KERDRAON', 'NGUYEN', 'MÜLLER'];
 
 const FIRST = ['je', 'mar', 'soph', 'phil', 'isab', 'nico', 'hél', 'fra', 'cél', 'éri', 'jér', 'val'];
 const LAST = ['mart', 'bern', 'dub', 'dur', 'lef', 'ler', 'rou', 'mor', 'four', 'gir', 'bonn', 'dupo', 'lamb', 'font', 'guér', 'garn'];
@@ -99,10 +113,20 @@ export async function benchTrust(opts: { log?: (line: string) => void; workDir?:
         ctx.decide(senders[i % senders.length]!);
         decide.push(performance.now() - t);
       }
+      // First message of each sender (no cached look-alike lookup): distinct display names.
+      const firstSeen: number[] = [];
+      for (let i = 0; i < 500; i++) {
+        const facts = senderFactsFromHeaders({ from: `"${FIRST_NAMES[i % FIRST_NAMES.length]} ${LAST_NAMES[(i * 7) % LAST_NAMES.length]} ${i}" <x${i}@medecin.mssante.fr>` });
+        const t = performance.now();
+        ctx.decide(facts);
+        firstSeen.push(performance.now() - t);
+      }
       return {
         trust_import_rows: imp.rows,
         trust_import_seconds: imp.seconds,
         trust_import_seconds_target: 10,
+        trust_import_cpu_seconds: imp.cpuSeconds,
+        trust_import_index_seconds: imp.indexSeconds,
         trust_import_peak_rss_mb: imp.maxRssMb,
         trust_import_peak_rss_mb_target: 250,
         trust_import_rows_per_second: Math.round(imp.rows / imp.seconds),
@@ -114,6 +138,8 @@ export async function benchTrust(opts: { log?: (line: string) => void; workDir?:
         trust_search_p95_ms: round(percentile(search, 95), 3),
         trust_decision_p50_us: round(percentile(decide, 50) * 1000, 1),
         trust_decision_p95_us: round(percentile(decide, 95) * 1000, 1),
+        trust_decision_first_seen_p50_us: round(percentile(firstSeen, 50) * 1000, 1),
+        trust_decision_first_seen_p95_us: round(percentile(firstSeen, 95) * 1000, 1),
       };
     } finally {
       ctx.close();
@@ -126,10 +152,21 @@ export async function benchTrust(opts: { log?: (line: string) => void; workDir?:
 // Child mode: `node --import tsx test/bench/trust.ts --child-import FILE HOME` prints the report as JSON.
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === '--child-import') {
   const [file, home] = process.argv.slice(3);
-  const r = await importAnnuaire(file!, { home: home! });
-  process.stdout.write(
-    JSON.stringify({ seconds: r.seconds, rows: r.rows, imported: r.imported, duplicates: r.duplicates, malformed: r.malformed, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }),
-  );
+  const cpu = process.cpuUsage();
+  let indexStart = 0;
+  const r = await importAnnuaire(file!, { home: home!, onIndexing: () => (indexStart = performance.now()) });
+  const used = process.cpuUsage(cpu);
+  const report: ChildReport = {
+    seconds: r.seconds,
+    cpuSeconds: round((used.user + used.system) / 1e6),
+    indexSeconds: round((performance.now() - indexStart) / 1000),
+    rows: r.rows,
+    imported: r.imported,
+    duplicates: r.duplicates,
+    malformed: r.malformed,
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  process.stdout.write(JSON.stringify(report));
 } else if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
   console.log(JSON.stringify(await benchTrust(), null, 2));
 }
