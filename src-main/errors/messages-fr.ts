@@ -65,6 +65,8 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   XDM_ZIP_TOO_LARGE: 'L’archive IHE_XDM.ZIP est trop volumineuse une fois décompressée (possible bombe de décompression) : elle a été refusée.',
   XDM_NO_METADATA: 'L’archive ne contient pas de fichier METADATA.XML : ce n’est pas un IHE_XDM.ZIP valide.',
   XDM_METADATA_INVALID: 'Le fichier METADATA.XML de l’archive IHE_XDM.ZIP est invalide.',
+  XDM_DOCUMENT_MISSING: 'Le document décrit dans les métadonnées est absent de l’archive IHE_XDM.ZIP.',
+  XDM_DOCUMENT_ALTERED: 'Le document ne correspond pas aux métadonnées de l’archive (taille ou empreinte) : il n’est pas affiché.',
   XML_INVALID: 'Le document XML est mal formé.',
   XML_DTD_FORBIDDEN: 'Le document XML contient une DTD ou des entités, refusées par sécurité.',
   XML_TOO_LARGE: 'Le document XML est trop volumineux ou trop profondément imbriqué.',

@@ -21,9 +21,9 @@ function cdaBytes(input: Uint8Array, documentNumber: number): Uint8Array {
   const pkg = readXdm(input);
   const doc = pkg.documents[documentNumber - 1];
   if (!doc) throw new AppError('INVALID_ARGUMENT', `no document ${documentNumber} (archive has ${pkg.documents.length})`, { data: { option: '--document' } });
-  if (!doc.bytes) throw new AppError('XDM_METADATA_INVALID', 'document listed in the metadata is missing from the archive');
+  if (!doc.bytes) throw new AppError('XDM_DOCUMENT_MISSING', 'document listed in the metadata is missing from the archive');
   // An altered document is not shown as if it were the one described.
-  if (doc.integrity === 'mismatch') throw new AppError('XDM_METADATA_INVALID', 'document does not match its metadata (size or SHA-1)');
+  if (doc.integrity === 'mismatch') throw new AppError('XDM_DOCUMENT_ALTERED', 'document does not match its metadata (size or SHA-1)');
   return doc.bytes;
 }
 

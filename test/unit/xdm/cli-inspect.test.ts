@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { unzipSync, zipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
@@ -71,6 +72,13 @@ test('xdm render writes the CDA of an archive (or a bare CDA) as HTML on stdout'
     const bare = await runMssante(['--json', 'xdm', 'render', join(SHARED_REFERENCE, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml')]);
     assert.equal(bare.code, 0, bare.stderr);
     assert.deepEqual(JSON.parse(bare.stdout).attachments, [{ id: 'document', filename: "Compte rendu d'examens biologiques.pdf", mediaType: 'application/pdf', size: 326650, mediaTypeMismatch: false }]);
+    const files = unzipSync(readFileSync(file));
+    files['IHE_XDM/SUBSET01/DOC0001.XML'] = new TextEncoder().encode(new TextDecoder().decode(files['IHE_XDM/SUBSET01/DOC0001.XML']).replace('1.950', '9.950'));
+    writeFileSync(join(dir, 'altered.zip'), zipSync(files));
+    const altered = await runMssante(['xdm', 'render', join(dir, 'altered.zip')]);
+    assert.equal(altered.code, 1);
+    assert.equal(altered.stdout, '', 'nothing of the altered document is shown');
+    assert.match(altered.stderr, /ne correspond pas aux métadonnées de l’archive/);
     const none = await runMssante(['--json', 'xdm', 'render', file, '--document', '2']);
     assert.equal(none.code, 1);
     assert.equal(JSON.parse(none.stdout).error.code, 'INVALID_ARGUMENT');
