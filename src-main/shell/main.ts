@@ -13,6 +13,12 @@ import { StoreWorkerClient } from '../store/worker/client.js';
 import { TrustContext } from '../trust/index.js';
 import { AppError } from '../errors/index.js';
 import { createCoreApp } from '../app/core-app.js';
+import { createSyncApp } from '../app/sync-app.js';
+import { JsonFileAccountRepository } from '../accounts/account-repository.js';
+import { CardSigner } from '../card/index.js';
+import { openImapSession } from '../imap/index.js';
+import { SyncEngine } from '../sync/engine.js';
+import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
 import type { Startable } from '../app/services.js';
 import { serveAppRequest } from './app-protocol.js';
@@ -90,24 +96,50 @@ async function start(): Promise<void> {
     launcher: utilityProcessCardHost(utilityProcess.fork, join(here, `card-host-entry${moduleExt}`)),
     modulePath: process.env.MSSANTE_PKCS11_MODULE,
   });
-  const core = createCoreApp({
+  const storeApi = () => {
+    if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+    return store.api;
+  };
+  const sync = createSyncApp({
     emit,
-    settingsFile: layout.settingsFile,
-    card,
-    mail: () => {
-      if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
-      return store.api;
+    store: storeApi,
+    target: async () => {
+      const account = (await JsonFileAccountRepository.inHome(layout.root).list()).find((a) => a.auth.kind === 'card');
+      if (!account) return undefined;
+      const verifier = createServerCertificateVerifier({ home: layout.root, ...(account.trustAnchorsFile ? { trustAnchorsFile: account.trustAnchorsFile } : {}), crlSoftFail: false, log });
+      return {
+        address: account.address,
+        connector: {
+          connect: () => {
+            const session = core.card?.currentSession();
+            if (!session) throw new AppError('CARD_PIN_REQUIRED', 'no logged-in card for the IMAP session');
+            return openImapSession(account.imap, new CardSigner(session), verifier, { imap: { qresync: true } });
+          },
+        },
+      };
     },
-    trust: () => trust,
+    createEngine: (options) => new SyncEngine(options),
+    folderIds: async (paths) => {
+      const folders = await storeApi().listFolders();
+      return folders.filter((f) => paths.includes(f.path)).map((f) => String(f.id));
+    },
+    isOnline: () => net.isOnline(),
   });
+  // (the sync connector above reads the card session from `core` only when it connects, after this line)
+  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card, sync, mail: storeApi, trust: () => trust });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),
     session.fromPartition(MESSAGE_PARTITION),
     currentWindow,
   );
-  // Whatever locks the session also takes message content off the screen.
+  // Locking takes message content off the screen and stops sync (it needs the card); unlocking restarts it.
   core.gate.onChange((state) => {
-    if (state.locked) messageView.hide();
+    if (state.locked) {
+      messageView.hide();
+      void sync.stop();
+    } else {
+      void sync.start().catch(() => undefined);
+    }
   });
   powerMonitor.on('lock-screen', () => core.gate.lock('system'));
 
@@ -153,7 +185,10 @@ async function start(): Promise<void> {
           },
         );
       },
-      stop: async () => stopReconnect?.(),
+      stop: async () => {
+        stopReconnect?.();
+        await sync.stop();
+      },
     },
     {
       name: 'window',

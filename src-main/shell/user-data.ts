@@ -16,10 +16,9 @@ export interface UserDataLayout {
   settingsFile: string;
   /** Attachments opened with the OS, wiped at start and at quit. */
   openedAttachmentsDir: string;
-  /** CRL cache of the TLS client. */
-  crlCacheDir: string;
-  /** Annuaire and liste blanche imports. */
+  /** Annuaire and liste blanche imports (`mssante annuaire import --home <trustDir>`). */
   trustDir: string;
+  /** Mailbox accounts (`mssante account add --home <root>`) and the TLS client's CRL cache live in `root`. */
   logsDir: string;
 }
 
@@ -33,7 +32,6 @@ export function userDataLayout(root: string): UserDataLayout {
     keyProtectionFile: join(root, 'key-protection.json'),
     settingsFile: join(root, 'settings.json'),
     openedAttachmentsDir: join(root, 'opened-attachments'),
-    crlCacheDir: join(root, 'crl-cache'),
     trustDir: join(root, 'trust'),
     logsDir: join(root, 'logs'),
   };
@@ -41,7 +39,7 @@ export function userDataLayout(root: string): UserDataLayout {
 
 /** Creates the folders (owner-only) and empties the opened-attachments folder. */
 export function prepareUserData(layout: UserDataLayout): void {
-  for (const dir of [layout.root, layout.storeDir, layout.openedAttachmentsDir, layout.crlCacheDir, layout.trustDir, layout.logsDir]) {
+  for (const dir of [layout.root, layout.storeDir, layout.openedAttachmentsDir, layout.trustDir, layout.logsDir]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   wipeOpenedAttachments(layout);

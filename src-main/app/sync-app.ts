@@ -1,0 +1,105 @@
+// Sync as the application runs it: the sync engine's run loop (IDLE, periodic
+// passes, reconnect with backoff) started once the card is logged in, stopped
+// when the session locks or the app quits, restarted on "réessayer" and after
+// sleep/network changes. Status and progress go to the renderer as events.
+import { AppError, messageFr, toAppError } from '../errors/index.js';
+import type { SyncStatus } from '../ipc/contract.js';
+import type { EventSink } from '../ipc/dispatch.js';
+import type { SyncEngineEvents, SyncEngineOptions } from '../sync/engine.js';
+import type { ImapConnector } from '../sync/connector.js';
+import type { SyncStorePort } from '../sync/store-port.js';
+import type { SyncPort } from './core-app.js';
+
+/** The part of the sync engine the app drives (SyncEngine; a double in unit tests). */
+export interface SyncEngineLike {
+  on<E extends keyof SyncEngineEvents>(event: E, listener: (...args: SyncEngineEvents[E]) => void): unknown;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export interface SyncAppDeps {
+  emit: EventSink;
+  store: () => SyncStorePort;
+  /** The mailbox to sync and how to connect to it (card-authenticated IMAP); undefined → nothing to sync. */
+  target: () => Promise<{ address: string; connector: ImapConnector } | undefined>;
+  createEngine: (options: SyncEngineOptions) => SyncEngineLike;
+  /** Folder ids of server paths, for `mail.changed`. */
+  folderIds: (paths: readonly string[]) => Promise<string[]>;
+  isOnline?: () => boolean;
+  now?: () => Date;
+}
+
+export interface SyncApp extends SyncPort {
+  /** Starts the run loop (after a successful card login). */
+  start(): Promise<SyncStatus>;
+  /** Stops it and waits for the current pass to end (lock, quit). */
+  stop(): Promise<void>;
+}
+
+export function createSyncApp(deps: SyncAppDeps): SyncApp {
+  let status: SyncStatus = { online: deps.isOnline?.() ?? true, state: 'stopped', lastSyncAt: null };
+  let abort: AbortController | undefined;
+  let running: Promise<void> | undefined;
+  const now = deps.now ?? (() => new Date());
+
+  const set = (next: Partial<SyncStatus>, clear: ('progress' | 'error')[] = []) => {
+    const merged: SyncStatus = { ...status, ...next };
+    for (const key of clear) delete merged[key];
+    status = merged;
+    deps.emit('sync.status', status);
+  };
+
+  const stop = async () => {
+    abort?.abort();
+    abort = undefined;
+    await running?.catch(() => undefined);
+    running = undefined;
+    set({ state: 'stopped' }, ['progress']);
+  };
+
+  const start = async (): Promise<SyncStatus> => {
+    await stop();
+    const target = await deps.target();
+    if (!target) {
+      set({ state: 'error', error: { code: 'SERVICE_UNAVAILABLE', message: 'Aucun compte de messagerie n’est configuré sur ce poste.' } });
+      return status;
+    }
+    const engine = deps.createEngine({ store: deps.store(), connector: target.connector, account: { address: target.address } });
+    engine.on('progress', (p) => {
+      deps.emit('sync.progress', { folderName: p.folder, done: p.done, total: p.total });
+      set({ state: 'syncing', online: true, progress: { folderName: p.folder, done: p.done, total: p.total } }, ['error']);
+    });
+    engine.on('synced', (summary) => {
+      set({ state: 'idle', online: true, lastSyncAt: now().toISOString() }, ['progress', 'error']);
+      const changed = summary.perFolder.filter((f) => f.new + f.updated + f.vanished > 0).map((f) => f.folder);
+      if (changed.length || summary.replayed) {
+        void deps.folderIds(changed).then((folderIds) => deps.emit('mail.changed', { folderIds }), () => undefined);
+      }
+    });
+    engine.on('error', (err) => {
+      const code = toAppError(err).code;
+      const offline = code === 'NETWORK_UNREACHABLE';
+      set({ state: offline ? 'offline' : 'error', online: !offline, error: { code, message: messageFr(code) } }, ['progress']);
+    });
+    const controller = new AbortController();
+    abort = controller;
+    set({ state: 'syncing' }, ['error']);
+    running = engine.run(controller.signal).catch((err: unknown) => {
+      const code = toAppError(err).code;
+      set({ state: 'error', error: { code, message: messageFr(code) } }, ['progress']);
+    });
+    return status;
+  };
+
+  return {
+    status: () => status,
+    syncNow: async () => {
+      if (deps.isOnline && !deps.isOnline()) {
+        set({ online: false, state: 'offline', error: { code: 'NETWORK_UNREACHABLE', message: messageFr('NETWORK_UNREACHABLE') } });
+        throw new AppError('NETWORK_UNREACHABLE', 'the computer is offline');
+      }
+      return start();
+    },
+    start,
+    stop,
+  };
+}

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { AppError } from '../../../src-main/errors/index.js';
+import { createSyncApp } from '../../../src-main/app/sync-app.js';
+
+/** The sync engine's run loop as the app sees it: events, and run() until aborted. */
+class FakeEngine extends EventEmitter {
+  runs = 0;
+  aborted = false;
+  async run(signal: AbortSignal) {
+    this.runs++;
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+    this.aborted = true;
+  }
+}
+
+function setup(opts: { account?: boolean; online?: boolean } = {}) {
+  const events: [string, unknown][] = [];
+  const engines: FakeEngine[] = [];
+  let online = opts.online ?? true;
+  const app = createSyncApp({
+    emit: (event, payload) => events.push([event, payload]),
+    store: () => ({}) as never,
+    target: async () => (opts.account === false ? undefined : { address: 'paul.durand@medecin.mssante.fr', connector: { connect: async () => { throw new Error('unused'); } } }),
+    createEngine: () => {
+      const e = new FakeEngine();
+      engines.push(e);
+      return e as never;
+    },
+    folderIds: async (paths) => paths.map((p) => (p === 'INBOX' ? '1' : '2')),
+    isOnline: () => online,
+    now: () => new Date('2026-11-26T09:30:00Z'),
+  });
+  return { app, events, engines, goOffline: () => (online = false) };
+}
+
+test('sync runs after start, reports progress, then idle with the last sync time and the changed folders', async () => {
+  const { app, events, engines } = setup();
+  assert.equal(app.status().state, 'stopped');
+  await app.start();
+  assert.equal(engines.length, 1);
+  assert.equal(app.status().state, 'syncing');
+  engines[0]!.emit('progress', { folder: 'INBOX', phase: 'initial', done: 20, total: 100 });
+  assert.deepEqual(app.status().progress, { folderName: 'INBOX', done: 20, total: 100 });
+  engines[0]!.emit('synced', { folders: 2, new: 3, updated: 0, vanished: 0, replayed: 0, durationMs: 10, perFolder: [{ folder: 'INBOX', plan: 'initial', new: 3, updated: 0, vanished: 0 }, { folder: 'Envoyés', plan: 'uid-diff', new: 0, updated: 0, vanished: 0 }] });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(app.status(), { online: true, state: 'idle', lastSyncAt: '2026-11-26T09:30:00.000Z' });
+  assert.deepEqual(events.filter(([e]) => e === 'sync.progress'), [['sync.progress', { folderName: 'INBOX', done: 20, total: 100 }]]);
+  assert.deepEqual(events.filter(([e]) => e === 'mail.changed'), [['mail.changed', { folderIds: ['1'] }]]);
+  await app.stop();
+  assert.equal(engines[0]!.aborted, true);
+  assert.equal(app.status().state, 'stopped');
+});
+
+test('a network failure shows offline with the French message; retry starts a fresh run', async () => {
+  const { app, engines } = setup();
+  await app.start();
+  engines[0]!.emit('error', new AppError('NETWORK_UNREACHABLE', 'ECONNREFUSED'));
+  assert.deepEqual(app.status(), { online: false, state: 'offline', lastSyncAt: null, error: { code: 'NETWORK_UNREACHABLE', message: 'Serveur injoignable : vérifiez la connexion réseau.' } });
+  engines[0]!.emit('error', new AppError('IMAP_AUTH_FAILED', 'NO'));
+  assert.equal(app.status().state, 'error');
+  await app.syncNow();
+  assert.equal(engines[0]!.aborted, true, 'the old run loop is stopped');
+  assert.equal(engines.length, 2);
+  assert.equal(app.status().error, undefined);
+  await app.stop();
+});
+
+test('no configured account or no network: a clear state, no engine', async () => {
+  const none = setup({ account: false });
+  await none.app.start();
+  assert.equal(none.engines.length, 0);
+  assert.equal(none.app.status().state, 'error');
+  assert.equal(none.app.status().error?.code, 'SERVICE_UNAVAILABLE');
+
+  const offline = setup({ online: false });
+  await assert.rejects(offline.app.syncNow(), (e: unknown) => e instanceof AppError && e.code === 'NETWORK_UNREACHABLE');
+  assert.equal(offline.engines.length, 0);
+  assert.equal(offline.app.status().state, 'offline');
+});
