@@ -5,6 +5,7 @@ export type { AnnuaireEntry } from './annuaire/entry.js';
 export { importAnnuaire, type AnnuaireImportReport, type AnnuaireImportOptions, type AnnuaireVersion } from './annuaire/import.js';
 export { AnnuaireReader } from './annuaire/reader.js';
 export { annuaireDbPath } from './annuaire/schema.js';
+export { trustDirOf } from './home.js';
 export { downloadAnnuaire, type AnnuaireDownloadOptions } from './annuaire/download.js';
 export { importListeBlanche, ListeBlancheIndex, listeBlanchePath, type ListeBlancheImportReport, type ListeBlancheVersion } from './listeblanche/store.js';
 export type { SignatureReport, SignatureStatus } from './listeblanche/signature.js';

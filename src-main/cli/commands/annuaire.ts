@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { AppError } from '../../errors/index.js';
-import { AnnuaireReader, downloadAnnuaire, importAnnuaire, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
+import { AnnuaireReader, downloadAnnuaire, importAnnuaire, trustDirOf, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 
@@ -95,7 +95,7 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .action(async (file: string) => {
       const c = ctx();
       const report = await importAnnuaire(file, {
-        home: c.home,
+        home: trustDirOf(c.home),
         onProgress: progressReporter(c),
         onIndexing: () => c.progress('Construction de l’index de recherche…'),
       });
@@ -109,7 +109,7 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .option('--url <url>', 'adresse de téléchargement (remplace celle de la source)')
     .action(async (o: { source: 'webservice' | 'datagouv'; url?: string }) => {
       const c = ctx();
-      const report = await downloadAnnuaire({ home: c.home, source: o.source, ...(o.url ? { url: o.url } : {}), onProgress: (l) => c.progress(l) });
+      const report = await downloadAnnuaire({ home: trustDirOf(c.home), source: o.source, ...(o.url ? { url: o.url } : {}), onProgress: (l) => c.progress(l) });
       c.result(reportJson(report), () => reportTextFr(report));
     });
 
@@ -121,7 +121,7 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .action((query: string, o: { limit: string }) => {
       const c = ctx();
       const limit = parseLimit(o.limit);
-      const reader = AnnuaireReader.require(c.home);
+      const reader = AnnuaireReader.require(trustDirOf(c.home));
       try {
         const found = reader.search(query, limit);
         c.result({ ok: true, version: reader.version, results: found.map(entryJson) }, () =>

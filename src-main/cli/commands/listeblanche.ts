@@ -1,4 +1,4 @@
-import { importListeBlanche, type ListeBlancheImportReport } from '../../trust/index.js';
+import { importListeBlanche, trustDirOf, type ListeBlancheImportReport } from '../../trust/index.js';
 import type { CommandRegistrar } from '../program.js';
 
 const SIGNATURE_FR = {
@@ -28,7 +28,7 @@ export const registerListeBlanche: CommandRegistrar = (program, ctx) => {
     .action(async (file: string) => {
       const c = ctx();
       c.progress('Import de la liste blanche et vérification de la signature…');
-      const r = await importListeBlanche(file, { home: c.home });
+      const r = await importListeBlanche(file, { home: trustDirOf(c.home) });
       c.result(
         {
           ok: true,

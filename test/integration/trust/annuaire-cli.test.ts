@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { zipSync, strToU8 } from 'fflate';
 import { runMssante } from '../../support/cli.js';
-import { AnnuaireReader } from '../../../src-main/trust/index.js';
+import { AnnuaireReader, trustDirOf } from '../../../src-main/trust/index.js';
 import { extractionLine, headerWithoutSuffix, REFERENCE_DIR, referenceHeader, writeExtraction } from '../../unit/trust/support/extraction.js';
 
 // Ports of this file (trust range 21300-21399): 21301 is never listened on (offline case),
@@ -84,14 +84,14 @@ test('an import killed mid-way (SIGKILL) leaves the previous annuaire served; th
   await writeExtraction(big, { rows: 20_000 });
   const child = fileURLToPath(new URL('./support/import-child.ts', import.meta.url));
   const signal = await new Promise<NodeJS.Signals | null>((resolve, reject) => {
-    const p = spawn(process.execPath, [...process.execArgv, child, big, home, '10000'], { stdio: 'ignore' });
+    const p = spawn(process.execPath, [...process.execArgv, child, big, trustDirOf(home), '10000'], { stdio: 'ignore' });
     p.on('error', reject);
     p.on('exit', (_code, sig) => resolve(sig));
   });
   assert.equal(signal, 'SIGKILL');
-  assert.equal(readdirSync(home).filter((n) => n.includes('.build-')).length, 1, 'the half-built file is left by the killed process');
+  assert.equal(readdirSync(trustDirOf(home)).filter((n) => n.includes('.build-')).length, 1, 'the half-built file is left by the killed process');
 
-  const reader = AnnuaireReader.require(home);
+  const reader = AnnuaireReader.require(trustDirOf(home));
   assert.equal(reader.version.extractionDate, '2026-11-25T03:00:00');
   assert.equal(reader.byAddress('jean.kerdraon@medecin.mssante.fr')?.lastName, 'KERDRAON');
   reader.close();
@@ -101,7 +101,7 @@ test('an import killed mid-way (SIGKILL) leaves the previous annuaire served; th
   const again = await runMssante(['--home', home, 'annuaire', 'import', big, '--json']);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).imported, 20_000);
-  assert.deepEqual(readdirSync(home).filter((n) => n.includes('.build-')), [], 'stale build removed');
+  assert.deepEqual(readdirSync(trustDirOf(home)).filter((n) => n.includes('.build-')), [], 'stale build removed');
 });
 
 test('annuaire download without network: clear French offline error, nothing replaced', async () => {
@@ -110,7 +110,7 @@ test('annuaire download without network: clear French offline error, nothing rep
   assert.equal(r.code, 1);
   assert.equal(JSON.parse(r.stdout).error.code, 'ANNUAIRE_DOWNLOAD_OFFLINE');
   assert.match(r.stderr, /Téléchargement impossible : pas de connexion Internet ou serveur de l’annuaire injoignable/);
-  assert.equal(AnnuaireReader.open(home), null);
+  assert.equal(AnnuaireReader.open(trustDirOf(home)), null);
   const plain = await runMssante(['--home', home, 'annuaire', 'download', '--url', 'http://example.invalid/x.zip']);
   assert.equal(plain.code, 1, 'plain HTTP to a non-loopback host is refused before any connection');
   assert.match(plain.stderr, /Paramètre invalide/);
@@ -151,5 +151,5 @@ test('listeblanche import --json: domains and signature status (real broken file
   assert.equal(sample.code, 1);
   assert.equal(JSON.parse(sample.stdout).error.code, 'LISTE_BLANCHE_SIGNATURE_INVALID');
   assert.match(sample.stderr, /signature de la liste blanche est invalide/);
-  assert.equal(JSON.parse(readFileSync(join(home, 'listeblanche.json'), 'utf8')).domains.length, 516, 'previous list kept');
+  assert.equal(JSON.parse(readFileSync(join(trustDirOf(home), 'listeblanche.json'), 'utf8')).domains.length, 516, 'previous list kept');
 });
