@@ -57,6 +57,16 @@ export async function openImapSession(endpoint: ImapEndpoint, signer: Signer, ve
   }
 }
 
+/**
+ * What the sync engine asks for (src-main/sync/connector.ts, `ImapConnector`): a fresh, connected,
+ * authenticated session per call, with QRESYNC enabled when the server offers it.
+ */
+export function imapConnector(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): { connect(): Promise<ExternalImapFlow> } {
+  return {
+    connect: () => openImapSession(endpoint, signer, verifier, { ...options, imap: { qresync: true, ...options.imap } }),
+  };
+}
+
 function asImapError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const e = err as { code?: string; message?: string; tlsFailed?: boolean; authenticationFailed?: boolean; responseText?: string };

@@ -278,7 +278,12 @@ export class TlsClientConnection implements HandshakeChannel {
     }
     // RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and not part of the transcript).
     if (msgType === HandshakeType.hello_request) return;
-    if (msgType === HandshakeType.server_hello) this.sawServerHello = true;
+    if (msgType === HandshakeType.server_hello) {
+      this.sawServerHello = true;
+      // Lock record versions now, not when the handshake coroutine gets to it: the records that
+      // follow in the same TCP segment are parsed before that.
+      if (raw.length >= 6 && raw.readUInt16BE(4) === 0x0303) this.versionLocked = true;
+    }
     if (this.opener && msgType === HandshakeType.finished) this.serverFinishedSeen = true;
     this.deliver({ kind: 'handshake', type: msgType, body: raw.subarray(4), raw });
   }

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../src-main/errors/index.js';
-import { openImapSession, type ImapEndpoint } from '../../../src-main/imap/index.js';
+import { imapConnector, openImapSession, type ImapEndpoint } from '../../../src-main/imap/index.js';
 import { CardService, CardSigner } from '../../../src-main/card/index.js';
 import { SignatureScheme, type Signer } from '../../../src-main/tls/index.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
@@ -33,6 +33,21 @@ describe('IMAP AUTHENTICATE EXTERNAL over our TLS client (Dovecot)', () => {
       } finally {
         await client.logout();
       }
+    }
+  });
+
+  it('the sync connector opens a fresh EXTERNAL session per call with QRESYNC enabled', async () => {
+    const signer = orgSigner(tb);
+    const connector = imapConnector({ host: 'localhost', port: tb.ports.imap, security: 'starttls' }, signer, benchVerifier(tb));
+    const first = await connector.connect();
+    const second = await connector.connect();
+    try {
+      assert.notEqual(first, second);
+      assert.ok(first.enabled.has('QRESYNC'), [...first.enabled].join(','));
+      assert.equal(signer.signatures, 2);
+    } finally {
+      await first.logout();
+      await second.logout();
     }
   });
 
