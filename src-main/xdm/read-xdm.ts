@@ -73,8 +73,10 @@ export function readXdm(zipBytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LI
       documents.push(checkDocument(entry, subset, match));
     }
   }
+  // A payload beside a METADATA.XML that no entry describes: shown, so nothing is silently dropped.
+  const subsetDirs = new Set(metadataFiles.map((m) => dirOf(m.path)));
   for (const f of files) {
-    if (!used.has(f.path) && f.path.toLowerCase().includes('subset') && !NOT_PAYLOAD.test(f.path)) {
+    if (!used.has(f.path) && subsetDirs.has(dirOf(f.path)) && !NOT_PAYLOAD.test(f.path)) {
       warnings.push({ code: 'unlisted-file', path: f.path });
     }
   }

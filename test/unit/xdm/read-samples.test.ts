@@ -74,3 +74,11 @@ test('a document whose bytes were altered after the metadata was written is repo
   assert.equal(pkg.documents[0]!.hashCheck, 'mismatch');
   assert.equal(pkg.documents[0]!.integrity, 'mismatch');
 });
+
+test('a payload no metadata entry describes is reported, not silently dropped', async () => {
+  const { zipSync, unzipSync } = await import('fflate');
+  const files = unzipSync(xdmSample('xd-common_samplexdm.zip'));
+  files['samplexdm/IHE_XDM/SUBSET01/EXTRA.PDF'] = new TextEncoder().encode('%PDF-1.4 extra');
+  const pkg = readXdm(zipSync(files));
+  assert.deepEqual(pkg.warnings, [{ code: 'unlisted-file', path: 'samplexdm/IHE_XDM/SUBSET01/EXTRA.PDF' }]);
+});
