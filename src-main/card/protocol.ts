@@ -29,7 +29,7 @@ export interface RawCertificate {
 
 /** A reader (slot) and the card in it, as PKCS#11 reports it. */
 export interface RawSlot {
-  /** slot id, hex (stable for the life of the module) */
+  /** PKCS#11 slot id, decimal (stable for the life of the module) */
   slot: string;
   reader: string;
   present: boolean;

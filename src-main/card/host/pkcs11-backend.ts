@@ -36,6 +36,8 @@ function call<T>(what: string, fallback: ErrorCode, fn: () => T, data?: Record<s
 }
 
 const trimmed = (s: string): string => s.replace(/[\s\0]+$/, '');
+/** PKCS#11 slot id (CK_ULONG, native byte order) as a decimal string, as the module's tools show it. */
+const slotId = (h: Buffer): string => (h.length === 8 ? h.readBigUInt64LE() : BigInt(h.readUInt32LE())).toString();
 const wipe = (b: Uint8Array | null | undefined): void => void b?.fill(0);
 
 export class Pkcs11Backend {
@@ -100,7 +102,7 @@ export class Pkcs11Backend {
 
   private readSlot(h: Buffer): RawSlot {
     const p11 = this.p11;
-    const slot = h.toString('hex');
+    const slot = slotId(h);
     const info = call('C_GetSlotInfo', 'CARD_UNAVAILABLE', () => p11.C_GetSlotInfo(h));
     const base = { slot, reader: trimmed(info.slotDescription), present: Boolean(info.flags & CKF.TOKEN_PRESENT) };
     if (!base.present) return { ...base, token: null };
@@ -169,7 +171,9 @@ export class Pkcs11Backend {
   }
 
   private slotHandle(slot: string): Buffer {
-    return Buffer.from(slot, 'hex');
+    const h = this.p11.C_GetSlotList(false).find((x) => slotId(x) === slot);
+    if (!h) throw new AppError('CARD_NOT_PRESENT', `no reader with slot id ${slot}`);
+    return h;
   }
 
   /**
@@ -321,7 +325,7 @@ export class Pkcs11Backend {
     for (const h of p11.C_GetSlotList(true)) {
       try {
         const t = p11.C_GetTokenInfo(h);
-        if (t.flags & CKF.TOKEN_INITIALIZED) now.set(h.toString('hex'), { label: trimmed(t.label), serial: trimmed(t.serialNumber) });
+        if (t.flags & CKF.TOKEN_INITIALIZED) now.set(slotId(h), { label: trimmed(t.label), serial: trimmed(t.serialNumber) });
       } catch {
         // not present after all
       }
