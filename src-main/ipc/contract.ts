@@ -9,6 +9,10 @@
 // - `owner`: 'core' channels are implemented by the Electron-free facade
 //   (src-main/app/), 'shell' channels need the OS (dialogs, views, opening files).
 //
+// The renderer types its global with:
+//   import type { MssanteApi } from '../../src-main/ipc/contract.js';
+//   declare global { interface Window { mssante: MssanteApi } }
+//
 // Everything here is plain JSON (strings, numbers, booleans, arrays, objects), so
 // the same contract works over Electron IPC and over the test-only loopback
 // harness. Dates are ISO 8601 strings. Identifiers are opaque strings.

@@ -2,6 +2,6 @@
 // vite.preload.config.ts, as sandboxed preloads require). It exposes the IPC
 // contract and nothing else as `window.mssante`.
 import { contextBridge, ipcRenderer } from 'electron';
-import { buildBridge } from './bridge.js';
+import { buildBridge } from '../ipc/bridge.js';
 
 contextBridge.exposeInMainWorld('mssante', buildBridge(ipcRenderer));

@@ -1,8 +1,10 @@
 // Builds `window.mssante` from the contract: one function per channel, grouped
 // by prefix, and `on(event, listener)`. Nothing else: no generic invoke, no
 // ipcRenderer, no Electron event object ever reaches the page. Electron-free
-// (takes the two ipcRenderer methods it uses), so the test enumerates it.
-import { CHANNEL_NAMES, EVENT_NAMES, IPC_EVENT_PREFIX, IPC_PREFIX, splitChannel, type EventName, type MssanteApi } from '../ipc/contract.js';
+// (takes the three ipcRenderer methods it uses): the preload passes Electron's
+// ipcRenderer; a test-only loopback harness can pass its own transport (strip
+// IPC_PREFIX / IPC_EVENT_PREFIX and call ipc/dispatch.ts on the other side).
+import { CHANNEL_NAMES, EVENT_NAMES, IPC_EVENT_PREFIX, IPC_PREFIX, splitChannel, type EventName, type MssanteApi } from './contract.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
