@@ -1,7 +1,7 @@
 // Orchestrates the test bench: `up` (idempotent), `down` (stops exactly what
 // `up` started, from the pids recorded in the run dir), `status`.
 import { mkdtemp, mkdir, writeFile, readFile, rm, rename, chmod, chown, stat } from 'node:fs/promises';
-import { existsSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
 import { createPki, publishCrls } from './pki.js';
 import { prepareSoftHsm, createCardTokens, certifyCards } from './cards.js';
-import { startDovecot, ensureVmailUser, mailboxHome, type Mailbox } from './dovecot.js';
+import { startDovecot, ensureVmailUser, mailboxHome, dovecotBaseDir, type Mailbox } from './dovecot.js';
 import { startPostfix, stopPostfix } from './postfix.js';
 import type { TestbedState } from '../support/testbed.js';
 
@@ -151,8 +151,18 @@ export interface UpResult {
   timings?: Record<string, number>;
 }
 
+/** The run dir of a start in progress: an `up` killed half-way leaves it for the next up/down to clean. */
+const STARTING_FILE = join(TESTBED_HOME, 'starting');
+
+async function cleanInterruptedStart(): Promise<void> {
+  const dir = await readFile(STARTING_FILE, 'utf8').catch(() => '');
+  if (dir) await stopRun(dir.trim(), []);
+  await rm(STARTING_FILE, { force: true });
+}
+
 export async function up(): Promise<UpResult> {
   return withLock(async () => {
+    await cleanInterruptedStart();
     const existing = readState();
     if (existing && (await isHealthy(existing))) return { started: false, state: existing };
     if (existing) await stopRun(existing.dir, existing.processes ?? []);
@@ -171,6 +181,7 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
   }
 
   const dir = await mkdtemp(join(tmpdir(), 'mssante-testbed-'));
+  await writeFile(STARTING_FILE, dir);
   // Dovecot's unprivileged processes must traverse it (keys inside stay 0600).
   await chmod(dir, 0o755);
   const procs: BenchProcess[] = [];
@@ -257,10 +268,12 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
     // Readers never see a half-written state: write aside, then rename.
     await writeFile(`${STATE_FILE}.tmp`, JSON.stringify(state, null, 2));
     await rename(`${STATE_FILE}.tmp`, STATE_FILE);
+    await rm(STARTING_FILE, { force: true });
     mark('total');
     return { state, timings };
   } catch (err) {
     await stopRun(dir, procs, { keepDir: true }).catch(() => undefined);
+    await rm(STARTING_FILE, { force: true });
     throw new Error(`test bench failed to start (run dir kept for its logs: ${dir}): ${(err as Error).message}`, { cause: err });
   }
 }
@@ -290,6 +303,46 @@ function startCrlServer(runDir: string, pubDir: string, port: number): BenchProc
 
 // --- down -------------------------------------------------------------------------
 
+/** Servers found through their own pid files in a run dir: covers an `up` killed before it recorded them. */
+async function discoverProcesses(dir: string): Promise<BenchProcess[]> {
+  const found: BenchProcess[] = [];
+  const candidates: [string, string, string][] = [
+    ['postfix', join(dir, 'postfix', 'queue', 'pid', 'master.pid'), join(dir, 'postfix', 'etc')],
+    ...(['main', 'tooling'] as const).map((role): [string, string, string] =>
+      [`dovecot-${role}`, join(dovecotBaseDir(dir, role), 'master.pid'), join(dir, 'dovecot', `dovecot-${role}.conf`)]),
+  ];
+  for (const [name, pidFile, match] of candidates) {
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    if (pid > 0) found.push({ name, pid, match });
+  }
+  return found;
+}
+
+/**
+ * Bench servers of this run dir that an interrupted `up` started but never recorded (e.g. a
+ * Postfix still starting). Matched narrowly — Postfix by its MAIL_CONFIG, Dovecot and the CRL
+ * server by their command line — so that a test process that merely has the run dir in its
+ * environment (SOFTHSM2_CONF, OPENSSL_CONF) is never touched.
+ */
+function unrecordedServers(dir: string): number[] {
+  const postfixEnv = `MAIL_CONFIG=${join(dir, 'postfix', 'etc')}\0`;
+  const dovecotArg = `-c\0${join(dir, 'dovecot')}/`;
+  const crlArg = `crl-server`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (environ.includes(postfixEnv) || cmdline.includes(dovecotArg) || (cmdline.includes(crlArg) && cmdline.includes(`${dir}/`))) found.push(pid);
+    } catch {
+      /* gone, or a kernel thread */
+    }
+  }
+  return found;
+}
+
 async function stopRun(dir: string, recorded: BenchProcess[], opts: { keepDir?: boolean } = {}): Promise<string[]> {
   let procs = recorded;
   try {
@@ -297,6 +350,7 @@ async function stopRun(dir: string, recorded: BenchProcess[], opts: { keepDir?: 
   } catch {
     /* use what the caller knows */
   }
+  for (const p of await discoverProcesses(dir)) if (!procs.some((q) => q.pid === p.pid)) procs.push(p);
   const stopped: string[] = [];
   const postfix = procs.find((p) => p.name === 'postfix');
   if (postfix && isOurs(postfix)) await stopPostfix(postfix.match).catch(() => undefined);
@@ -307,12 +361,18 @@ async function stopRun(dir: string, recorded: BenchProcess[], opts: { keepDir?: 
     if (isOurs(p)) process.kill(p.pid, 'SIGKILL');
     stopped.push(`${p.name} (pid ${p.pid})`);
   }
+  // Stragglers (unrecorded children of an interrupted start), twice: a starting Postfix forks late.
+  for (let round = 0; round < 2; round++) {
+    for (const pid of unrecordedServers(dir)) process.kill(pid, 'SIGKILL');
+    await sleep(200);
+  }
   if (!opts.keepDir && dir.startsWith(join(tmpdir(), 'mssante-testbed-'))) await rm(dir, { recursive: true, force: true });
   return stopped;
 }
 
 export async function down(): Promise<{ stopped: string[]; dir?: string }> {
   return withLock(async () => {
+    await cleanInterruptedStart();
     const state = readState();
     if (!state) return { stopped: [] };
     const stopped = await stopRun(state.dir, state.processes ?? []);
