@@ -1,7 +1,13 @@
-import { AppError } from '../../errors/index.js';
+import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { openHomeStore } from '../../store/home.js';
-import { SyncEngine, type SyncProgress } from '../../sync/engine.js';
-import { resolveConnector } from '../../sync/resolve-connector.js';
+import type { MailStore } from '../../store/mail-store.js';
+import type { ImapConnector } from '../../sync/connector.js';
+import { SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
+import { externalImapConnector } from '../../sync/imap-connector.js';
+import { testConnector, testConnectorConfigured } from '../../sync/resolve-connector.js';
+import { accountVerifier, withAccountSigner } from '../account-signer.js';
+import type { CliContext } from '../context.js';
+import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
 
 function progressPrinter(write: (line: string) => void): (p: SyncProgress) => void {
@@ -23,6 +29,20 @@ function progressPrinter(write: (line: string) => void): (p: SyncProgress) => vo
   };
 }
 
+interface SyncOptions {
+  folder?: string[];
+  account?: string;
+  trustAnchors?: string;
+  crlSoftFail?: boolean;
+  passwordStdin?: boolean;
+}
+
+async function runSync(c: CliContext, store: MailStore, address: string, connector: ImapConnector, folders: string[] | undefined): Promise<SyncSummary> {
+  const engine = new SyncEngine({ store, connector, account: { address } });
+  engine.on('progress', progressPrinter((l) => c.progress(l)));
+  return engine.syncOnce(folders ? { folders } : {});
+}
+
 /** `mssante sync [--folder F] [--account A]`: brings the local store up to date with the server. */
 export const registerSync: CommandRegistrar = (program, ctx) => {
   program
@@ -30,16 +50,28 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .description('synchroniser la base locale avec le serveur de messagerie (envoie aussi les modifications faites hors ligne)')
     .option('--folder <dossier>', 'ne synchroniser que ce dossier (répétable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--account <adresse>', 'adresse MSSanté du compte (par défaut : le seul compte configuré)')
-    .action(async (o: { folder?: string[]; account?: string }) => {
+    .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
+    .addOption(trustAnchorsOption())
+    .addOption(crlSoftFailOption())
+    .action(async (o: SyncOptions) => {
       const c = ctx();
       const store = await openHomeStore(c.home);
       try {
-        const account = o.account ? store.ensureAccount({ address: o.account }) : store.getAccount();
-        if (!account) throw new AppError('NOT_FOUND', 'no account configured: give --account or add one', { data: { what: 'account' } });
-        const engine = new SyncEngine({ store, connector: await resolveConnector(account), account: { address: account.address } });
-        engine.on('progress', progressPrinter((l) => c.progress(l)));
-        const s = await engine.syncOnce(o.folder ? { folders: o.folder } : {});
-        const summary = { ok: true, account: account.address, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationSeconds: s.durationMs / 1000, perFolder: s.perFolder };
+        let s: SyncSummary;
+        let address: string;
+        const testAccount = testConnectorConfigured() ? (o.account ? store.ensureAccount({ address: o.account }) : store.getAccount()) : undefined;
+        const test = testAccount ? await testConnector(testAccount) : undefined;
+        if (test) {
+          address = testAccount!.address;
+          s = await runSync(c, store, address, test, o.folder);
+        } else {
+          const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
+          address = account.address;
+          store.ensureAccount({ address, imapHost: account.imap.host, imapPort: account.imap.port });
+          const verifier = accountVerifier(c, account, o);
+          s = await withAccountSigner(c, account, o, (signer) => runSync(c, store, address, externalImapConnector(account.imap, signer, verifier), o.folder));
+        }
+        const summary = { ok: true, account: address, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationSeconds: s.durationMs / 1000, perFolder: s.perFolder };
         c.result(summary, `Synchronisation terminée en ${(s.durationMs / 1000).toFixed(1)} s : ${s.folders} dossier(s), ${s.new} nouveau(x), ${s.updated} mis à jour, ${s.vanished} supprimé(s) sur le serveur, ${s.replayed} modification(s) locale(s) envoyée(s).`);
       } finally {
         store.close();

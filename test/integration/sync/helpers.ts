@@ -22,8 +22,8 @@ export function connector(o: PlainImapOptions = {}) {
   return plainImapConnector(state, { user: USER, ...o });
 }
 
-export async function admin(): Promise<ImapFlow> {
-  const c = plainImapClient(state, { user: USER });
+export async function admin(user = USER): Promise<ImapFlow> {
+  const c = plainImapClient(state, { user });
   c.on('error', () => undefined);
   await c.connect();
   return c;
@@ -46,8 +46,8 @@ export async function appendMessages(client: ImapFlow, folder: string, n: number
 }
 
 /** UID → SHA-256 of the source, read on a fresh session (what the server has now). */
-export async function serverDigest(folder: string): Promise<Map<number, string>> {
-  const c = await admin();
+export async function serverDigest(folder: string, user = USER): Promise<Map<number, string>> {
+  const c = await admin(user);
   try {
     await c.mailboxOpen(folder, { readOnly: true });
     const out = new Map<number, string>();
