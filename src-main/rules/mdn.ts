@@ -12,3 +12,6 @@ export const MDN_READ_SUBJECT_PREFIX = 'Accusé de lecture : ';
 
 export const MDN_DISPOSITION_TYPES = ['displayed', 'deleted', 'dispatched', 'processed'] as const;
 export type MdnDispositionType = (typeof MDN_DISPOSITION_TYPES)[number];
+
+/** RFC 3503: IMAP keyword set on a message once its receipt was sent (by any client). */
+export const MDN_SENT_KEYWORD = '$MDNSent';

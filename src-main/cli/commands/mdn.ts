@@ -1,7 +1,9 @@
 // `mssante mdn status|send ID`: read receipts (MDN) for a stored message.
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { AppError } from '../../errors/index.js';
+import { openImapSession } from '../../imap/index.js';
 import { createSmtpTransport, asSmtpError } from '../../smtp/index.js';
+import { MDN_SENT_KEYWORD } from '../../rules/mdn.js';
 import { mdnPolicy, mdnStatusFr, parseMdn, prepareMdnSend, type MdnPolicy } from '../../xdm/mdn.js';
 import { accountVerifier, withAccountSigner, type ConnectOptions } from '../account-signer.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
@@ -65,19 +67,38 @@ export const registerMdn: CommandRegistrar = (program, ctx) => {
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
     .action(async (rawId: string, o: SendOptions) => {
       const c = ctx();
-      const { raw } = await withStore(c, (s) => s.getRaw(parseId(rawId)));
+      const id = parseId(rawId);
+      const { raw, message } = await withStore(c, (s) => ({ ...s.getRaw(id), message: s.getMessage(id) }));
       const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
       // Policy first: no PIN is asked for a receipt that may not be sent.
       const mdnMessage = prepareMdnSend(raw, { disposition: { type: 'displayed' }, reporter: { address: account.address }, confirmed: Boolean(o.confirm) });
       const verifier = accountVerifier(c, account, o);
       await withAccountSigner(c, account, o, async (signer) => {
-        const transport = createSmtpTransport(account.smtp, signer, verifier);
+        // RFC 3503: the $MDNSent keyword on the server says a receipt already went out (from any client).
+        const imap = message.uid === null ? undefined : await openImapSession(account.imap, signer, verifier);
         try {
-          await transport.sendMail({ envelope: mdnMessage.envelope, raw: Buffer.from(mdnMessage.raw) });
-        } catch (err) {
-          throw asSmtpError(err);
+          const lock = imap ? await imap.getMailboxLock(message.folderPath) : undefined;
+          try {
+            if (imap && message.uid !== null) {
+              const current = await imap.fetchOne(String(message.uid), { flags: true }, { uid: true });
+              if (current && current.flags?.has(MDN_SENT_KEYWORD)) {
+                throw new AppError('MDN_NOT_REQUESTED', 'receipt already sent ($MDNSent)', { data: { reason: 'already-sent' } });
+              }
+            }
+            const transport = createSmtpTransport(account.smtp, signer, verifier);
+            try {
+              await transport.sendMail({ envelope: mdnMessage.envelope, raw: Buffer.from(mdnMessage.raw) });
+            } catch (err) {
+              throw asSmtpError(err);
+            } finally {
+              transport.close();
+            }
+            if (imap && message.uid !== null) await imap.messageFlagsAdd(String(message.uid), [MDN_SENT_KEYWORD], { uid: true });
+          } finally {
+            lock?.release();
+          }
         } finally {
-          transport.close();
+          await imap?.logout().catch(() => undefined);
         }
       });
       c.result({ ok: true, to: mdnMessage.to, messageId: mdnMessage.messageId }, `Accusé de lecture envoyé à ${mdnMessage.to}.`);

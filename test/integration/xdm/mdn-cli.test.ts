@@ -63,6 +63,11 @@ describe('mssante mdn (doctor B answers doctor A)', () => {
     assert.equal(out.to, a.address);
     assert.ok(!sent.stdout.includes(b.userPin) && !sent.stderr.includes(b.userPin));
 
+    // The server now carries $MDNSent (RFC 3503): a second receipt is refused, whichever client asks.
+    const again = await runMssante(['--home', home, '--json', '--pkcs11-module', b.pkcs11Module, '--token', b.tokenLabel, '--pin-stdin', 'mdn', 'send', idOf('safe')], { env, stdin: `${b.userPin}\n` });
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal(JSON.parse(again.stdout).error.code, 'MDN_NOT_REQUESTED');
+
     await withCard(a, async (signer) => {
       const receipt = parseMdn(await fetchRaw(signer, { 'message-id': out.messageId }));
       assert.ok(receipt);
