@@ -38,6 +38,7 @@ export interface CoreAppDeps {
 export interface CoreApp {
   services: CoreServices;
   gate: SessionGate;
+  settings: SettingsFile;
   card: CardApp | undefined;
   dispose(): void;
 }
@@ -66,6 +67,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   return {
     services: guardLocked(services, gate),
     gate,
+    settings,
     card,
     dispose: () => card?.dispose(),
   };

@@ -26,6 +26,7 @@ import { utilityProcessCardHost } from './card-host.js';
 import { registerIpcHandlers, windowEventSink, type IpcRegistration } from './ipc-handlers.js';
 import { MessageViewController } from './message-view.js';
 import { watchReconnect } from './reconnect.js';
+import { watchIdle } from './idle-lock.js';
 import { confirmingOpener, hardenSession, hardenWebContents } from './security.js';
 import { shellChannels } from './shell-channels.js';
 import { keyProtection, readWeakKeystoreAcceptance, recordWeakKeystoreAcceptance, sealedKeyProvider } from './store-key.js';
@@ -142,6 +143,13 @@ async function start(): Promise<void> {
     }
   });
   powerMonitor.on('lock-screen', () => core.gate.lock('system'));
+  const stopIdle = watchIdle({
+    idleSeconds: () => powerMonitor.getSystemIdleTime(),
+    limitMinutes: () => core.settings.read().idleLockMinutes,
+    isLocked: () => core.gate.locked,
+    lock: () => core.gate.lock('idle'),
+  });
+  app.on('will-quit', stopIdle);
 
   const services: Startable[] = [
     {
