@@ -1,5 +1,7 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { openHomeStore } from '../../store/home.js';
+import { TrustContext } from '../../trust/context.js';
+import { trustProviderFor } from '../../trust/store-hook.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
 import { SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
@@ -56,6 +58,9 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .action(async (o: SyncOptions) => {
       const c = ctx();
       const store = await openHomeStore(c.home);
+      // sender trust decided for each new message, stored with it (annuaire + liste blanche of --home)
+      const trust = TrustContext.open(c.home);
+      store.setHooks({ trust: trustProviderFor(trust) });
       try {
         let s: SyncSummary;
         let address: string;
@@ -75,6 +80,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
         c.result(summary, `Synchronisation terminée en ${(s.durationMs / 1000).toFixed(1)} s : ${s.folders} dossier(s), ${s.new} nouveau(x), ${s.updated} mis à jour, ${s.vanished} supprimé(s) sur le serveur, ${s.replayed} modification(s) locale(s) envoyée(s).`);
       } finally {
         store.close();
+        trust.close();
       }
     });
 };

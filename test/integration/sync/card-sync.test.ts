@@ -42,8 +42,10 @@ test('mssante sync with the CPS card (EXTERNAL over our TLS client) stores exact
     assert.ok(!r.stdout.includes(doctor.userPin) && !r.stderr.includes(doctor.userPin), 'the PIN is never printed');
     // offline from here: the store alone
     const list = await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', folder], { env });
-    const messages = JSON.parse(list.stdout).messages as { id: number; uid: number }[];
+    const messages = JSON.parse(list.stdout).messages as { id: number; uid: number; trust: { level: string; reasons: unknown[] } | null }[];
     assert.equal(messages.length, 5);
+    // nothing imported in this home: the sender is outside the known trust space, and it says why
+    for (const m of messages) assert.ok(m.trust && typeof m.trust.level === 'string' && Array.isArray(m.trust.reasons), JSON.stringify(m.trust));
     const server = await serverDigest(folder, doctor.address);
     for (const m of messages) {
       const show = await runMssante(['--home', home, '--json', 'messages', 'show', String(m.id)], { env });
