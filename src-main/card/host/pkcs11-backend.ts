@@ -178,16 +178,24 @@ export class Pkcs11Backend {
 
   /**
    * One C_Login attempt, never more: the PIN is wiped whatever happens. A
-   * locked card is refused before any attempt (an attempt could not succeed).
+   * locked card, or a PIN of a length the card cannot accept, is refused
+   * before any attempt: it would only burn one of the card's tries.
    */
   login(slot: string, serial: string, keyIdHex: string, pin: Uint8Array | null): LoginResult {
     const p11 = this.p11;
     const h = this.slotHandle(slot);
     try {
-      const before = this.tokenFlags(h, serial);
-      const state = pinStateFromFlags(before);
+      const token = this.tokenInfo(h, serial);
+      const state = pinStateFromFlags(token.flags);
       if (state.locked) throw new AppError('CARD_PIN_LOCKED', 'token reports the user PIN locked', { data: { ...state } });
-      if (!pin && !state.protectedPath) throw new AppError('CARD_PIN_REQUIRED', 'no PIN given and the reader has no pinpad');
+      if (!state.protectedPath) {
+        if (!pin || pin.length === 0) throw new AppError('CARD_PIN_REQUIRED', 'no PIN given and the reader has no pinpad');
+        if (pin.length < token.minPinLen || pin.length > token.maxPinLen) {
+          throw new AppError('CARD_PIN_INCORRECT', `PIN length outside ${token.minPinLen}..${token.maxPinLen}: not sent to the card`, {
+            data: { ...state, attempted: false, minLength: token.minPinLen, maxLength: token.maxPinLen },
+          });
+        }
+      }
       const session = call('C_OpenSession', 'CARD_UNAVAILABLE', () => p11.C_OpenSession(h, pkcs11js.CKF_SERIAL_SESSION));
       try {
         this.loginOnce(session, pkcs11js.CKU_USER, pin, state.protectedPath, h, serial);
@@ -230,10 +238,14 @@ export class Pkcs11Backend {
     }
   }
 
-  private tokenFlags(h: Buffer, serial: string): number {
+  private tokenInfo(h: Buffer, serial: string): pkcs11js.TokenInfo {
     const info = call('C_GetTokenInfo', 'CARD_NOT_PRESENT', () => this.p11.C_GetTokenInfo(h));
     if (trimmed(info.serialNumber) !== serial) throw new AppError('CARD_REMOVED', 'another card is in the reader');
-    return info.flags;
+    return info;
+  }
+
+  private tokenFlags(h: Buffer, serial: string): number {
+    return this.tokenInfo(h, serial).flags;
   }
 
   private privateKey(session: Buffer, keyIdHex: string): Buffer {

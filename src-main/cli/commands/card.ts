@@ -121,7 +121,10 @@ export function promptPin(prompt: string): Promise<Buffer> {
   });
 }
 
-function triesFr(pin: Partial<PinState>): string {
+function triesFr(pin: Partial<PinState> & { attempted?: boolean; minLength?: number; maxLength?: number }): string {
+  if (pin.attempted === false) {
+    return `Le code PIN doit comporter de ${pin.minLength} à ${pin.maxLength} caractères ; il n’a pas été présenté à la carte (aucun essai consommé).`;
+  }
   if (pin.locked) return 'La carte est maintenant bloquée.';
   if (pin.finalTry) return 'Il reste 1 essai : au prochain code erroné la carte sera bloquée.';
   if (pin.countLow) return 'La carte ne donne pas le nombre d’essais restants, mais signale qu’il en reste peu.';
@@ -185,7 +188,7 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
     return { token, session: await svc.login(token, secret) };
   } catch (err) {
     if (err instanceof AppError && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
-      c.progress(triesFr(err.data as Partial<PinState>));
+      c.progress(triesFr(err.data));
     }
     throw err;
   } finally {
@@ -203,7 +206,10 @@ async function login(c: CliContext): Promise<void> {
 
 async function watch(c: CliContext): Promise<void> {
   const svc = new CardService({ modulePath: c.pkcs11Module });
-  const line = (json: Record<string, unknown>, text: string): void => c.result(json, text);
+  // One line per event (NDJSON with --json): a consumer reads events as they come.
+  const line = (json: Record<string, unknown>, text: string): void => {
+    process.stdout.write(`${c.json ? JSON.stringify(json) : text}\n`);
+  };
   svc.on('inserted', (e) => line({ event: 'inserted', slot: e.slot, label: e.label, serial: e.serial, at: new Date().toISOString() }, `Carte insérée : « ${e.label} » (n° ${e.serial})`));
   svc.on('removed', (e) => line({ event: 'removed', slot: e.slot, label: e.label, serial: e.serial, at: new Date().toISOString() }, `Carte retirée : « ${e.label} » (n° ${e.serial})`));
   svc.on('unavailable', () => c.progress('La carte ne répond plus ; nouvelle tentative…'));

@@ -91,6 +91,11 @@ describe('card service over cps-sim', () => {
     assert.equal(bench.pinState('SIM wrongpin').loginCalls, callsBefore + 1, 'no automatic second attempt');
     assert.equal(bench.pinState('SIM wrongpin').triesLeft, 2);
 
+    const tooShort = await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.from('12')), 'CARD_PIN_INCORRECT');
+    assert.equal(tooShort.data.attempted, false);
+    await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.alloc(0)), 'CARD_PIN_REQUIRED');
+    assert.equal(bench.pinState('SIM wrongpin').loginCalls, callsBefore + 1, 'a PIN the card cannot accept is not sent');
+
     const again = await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.from('9999')), 'CARD_PIN_INCORRECT');
     assert.equal(again.data.finalTry, true);
     assert.equal(again.data.triesLeft, 1);
