@@ -121,4 +121,12 @@ describe('submission with a virtual CPS card', () => {
       await imap.logout();
     }
   });
+
+  test('the submission ports apply the same TLS policy (TLS 1.3 and suites outside the four refused)', async () => {
+    for (const extra of [['-tls1_3'], ['-tls1_2', '-cipher', 'ECDHE-RSA-CHACHA20-POLY1305']]) {
+      const r = await OpensslClient.start(state, { port: state.ports.submissions, extra }).outcome();
+      assert.notEqual(r.code, 0);
+      assert.doesNotMatch(r.stdout, /^220 /m);
+    }
+  });
 });
