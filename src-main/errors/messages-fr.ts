@@ -31,6 +31,8 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   TLS_NO_SHARED_SIGNATURE_SCHEME: 'Le serveur n’accepte aucun algorithme de signature que votre carte ou certificat sait produire.',
   TLS_SIGN_TIMEOUT: 'La carte n’a pas signé à temps (code PIN non saisi ou carte trop lente).',
   TLS_CLIENT_CERT_REJECTED: 'Le serveur a refusé votre certificat d’authentification (carte CPS ou certificat logiciel).',
+  STARTTLS_NOT_OFFERED: 'Le serveur ne propose pas STARTTLS : connexion refusée (jamais de messagerie en clair).',
+  STARTTLS_INJECTION: 'Données inattendues reçues en clair avant la négociation TLS (possible attaque) : connexion refusée.',
   CERT_UNKNOWN_CA: 'Le certificat du serveur n’est pas émis par l’IGC-Santé.',
   CERT_HOSTNAME_MISMATCH: 'Le certificat du serveur ne correspond pas au nom du serveur.',
   CERT_EXPIRED: 'Le certificat du serveur a expiré.',

@@ -70,6 +70,8 @@ export function imapConnector(endpoint: ImapEndpoint, signer: Signer, verifier: 
 function asImapError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const e = err as { code?: string; message?: string; tlsFailed?: boolean; authenticationFailed?: boolean; responseText?: string };
+  if (e.code === 'STARTTLS_INJECTION') return new AppError('STARTTLS_INJECTION', e.message ?? 'plaintext after STARTTLS', { cause: err });
+  if (e.tlsFailed && /STARTTLS/.test(e.message ?? '')) return new AppError('STARTTLS_NOT_OFFERED', e.message ?? 'no STARTTLS', { cause: err });
   if (e.authenticationFailed) return new AppError('IMAP_AUTH_FAILED', e.responseText ?? e.message ?? 'authentication failed', { cause: err });
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
     return new AppError('NETWORK_UNREACHABLE', `${e.code}: ${e.message ?? ''}`, { cause: err });

@@ -17,9 +17,9 @@ export async function imapStartTls(host: string, port: number, tls: TlsClientOpt
       const line = await reader.nextLine();
       if (line.startsWith('* ')) continue;
       if (/^A1 OK\b/i.test(line)) break;
-      throw new AppError('IMAP_FAILED', `STARTTLS refused: ${line.slice(0, 120)}`, { data: { reason: 'no-starttls' } });
+      throw new AppError('STARTTLS_NOT_OFFERED', `IMAP STARTTLS refused: ${line.slice(0, 120)}`);
     }
-    if (reader.detach().length > 0) throw new AppError('IMAP_FAILED', 'plaintext data after the STARTTLS reply: possible injection', { data: { reason: 'starttls-injection' } });
+    if (reader.detach().length > 0) throw new AppError('STARTTLS_INJECTION', 'plaintext data after the IMAP STARTTLS reply');
     const socket = startTls(plain, tls);
     socket.on('error', () => undefined); // reported through `secured`
     await socket.secured;

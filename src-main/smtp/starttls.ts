@@ -44,13 +44,13 @@ export async function smtpStartTls(host: string, port: number, clientName: strin
     const ehlo = await readReply(reader);
     if (ehlo.code !== 250) throw new AppError('SMTP_FAILED', `EHLO refused: ${ehlo.lines[0] ?? ''}`);
     if (!ehlo.lines.some((l) => /^250[ -]STARTTLS\s*$/i.test(l))) {
-      throw new AppError('SMTP_FAILED', 'server does not offer STARTTLS: refusing to continue in clear', { data: { reason: 'no-starttls' } });
+      throw new AppError('STARTTLS_NOT_OFFERED', 'SMTP server does not offer STARTTLS: refusing to continue in clear');
     }
     plain.write('STARTTLS\r\n');
     const ready = await readReply(reader);
-    if (ready.code !== 220) throw new AppError('SMTP_FAILED', `STARTTLS refused: ${ready.lines[0] ?? ''}`);
+    if (ready.code !== 220) throw new AppError('STARTTLS_NOT_OFFERED', `STARTTLS refused: ${ready.lines[0] ?? ''}`);
     // Anything after the 220 and before the handshake was injected by a man in the middle.
-    if (reader.detach().length > 0) throw new AppError('SMTP_FAILED', 'plaintext data after the STARTTLS reply: possible injection', { data: { reason: 'starttls-injection' } });
+    if (reader.detach().length > 0) throw new AppError('STARTTLS_INJECTION', 'plaintext data after the SMTP STARTTLS reply');
     const socket = startTls(plain, tls);
     socket.on('error', () => undefined); // reported through `secured` and later by nodemailer
     await socket.secured;

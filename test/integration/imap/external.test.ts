@@ -2,6 +2,7 @@
 // AUTHENTICATE EXTERNAL (success, and a tagged NO), for a software (ORG) key and a CPS card.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { AppError } from '../../../src-main/errors/index.js';
 import { imapConnector, openImapSession, type ImapEndpoint } from '../../../src-main/imap/index.js';
 import { CardService, CardSigner } from '../../../src-main/card/index.js';
@@ -75,6 +76,29 @@ describe('IMAP AUTHENTICATE EXTERNAL over our TLS client (Dovecot)', () => {
       assert.equal(err.code, 'IMAP_AUTH_FAILED');
       return true;
     });
+  });
+
+  it('an IMAP server without STARTTLS on a STARTTLS account is refused before any login (STARTTLS_NOT_OFFERED)', async () => {
+    const server = net.createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] pas de TLS ici\r\n');
+      sock.on('data', (d: Buffer) => {
+        const tag = d.toString().split(' ')[0];
+        sock.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(21043, '127.0.0.1', r));
+    const signer = orgSigner(tb);
+    try {
+      await assert.rejects(openImapSession({ host: '127.0.0.1', port: 21043, security: 'starttls' }, signer, benchVerifier(tb)), (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.code, 'STARTTLS_NOT_OFFERED', err.message);
+        return true;
+      });
+      assert.equal(signer.signatures, 0);
+    } finally {
+      server.close();
+    }
   });
 
   it('an unknown server CA stops the connection before any signature (CERT_UNKNOWN_CA)', async () => {

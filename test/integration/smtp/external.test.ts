@@ -114,8 +114,7 @@ describe('STARTTLS negotiation by our code (hostile plaintext servers)', () => {
     try {
       await assert.rejects(smtpStartTls('127.0.0.1', 21030, 'localhost', tlsOptions), (err: unknown) => {
         assert.ok(err instanceof AppError);
-        assert.equal(err.code, 'SMTP_FAILED');
-        assert.equal(err.data.reason, 'no-starttls');
+        assert.equal(err.code, 'STARTTLS_NOT_OFFERED');
         return true;
       });
     } finally {
@@ -128,7 +127,7 @@ describe('STARTTLS negotiation by our code (hostile plaintext servers)', () => {
     try {
       await assert.rejects(smtpStartTls('127.0.0.1', 21031, 'localhost', tlsOptions), (err: unknown) => {
         assert.ok(err instanceof AppError);
-        assert.equal(err.data.reason, 'starttls-injection');
+        assert.equal(err.code, 'STARTTLS_INJECTION');
         return true;
       });
     } finally {

@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
@@ -70,6 +71,22 @@ describe('mssante check-server', () => {
       assert.match(r.stderr, /Erreur : Le serveur n’accepte pas TLS 1\.2/);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('refuses an SMTP server that does not offer STARTTLS, in French', async () => {
+    const server = net.createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.write('220 relais ESMTP\r\n');
+      sock.on('data', () => sock.write('250-relais\r\n250 SIZE 10240000\r\n'));
+    });
+    await new Promise<void>((r) => server.listen(21042, '127.0.0.1', r));
+    try {
+      const r = await check(['localhost:21042', '--starttls', 'smtp']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Erreur : Le serveur ne propose pas STARTTLS/);
+    } finally {
+      server.close();
     }
   });
 
