@@ -8,8 +8,8 @@ export type CrlFetcher = (url: string) => Promise<Buffer>;
 export class CrlUnreachable extends Error {}
 
 export const CRL_FETCH_TIMEOUT_MS = 10_000;
-/** IGC-Santé CRLs of the PERSONNES CAs are several MB; 64 MiB leaves ample room. */
-export const CRL_MAX_BYTES = 64 * 1024 * 1024;
+/** Server certificates are checked against the ORGANISATIONS CA and root CRLs (small); 32 MiB is ample. */
+export const CRL_MAX_BYTES = 32 * 1024 * 1024;
 
 export function httpCrlFetcher(opts: { timeoutMs?: number; maxBytes?: number } = {}): CrlFetcher {
   const timeoutMs = opts.timeoutMs ?? CRL_FETCH_TIMEOUT_MS;

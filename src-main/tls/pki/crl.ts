@@ -10,12 +10,19 @@ const OID_ISSUING_DISTRIBUTION_POINT = '2.5.29.28';
 
 export class CrlRejected extends Error {}
 
-/** DER or PEM ("X509 CRL") bytes → parsed CRL; throws CrlRejected when it is not a CRL. */
+/**
+ * DER or PEM ("X509 CRL") bytes → parsed CRL; throws CrlRejected when it is not a CRL.
+ * asn1js's default limit of 10,000 nodes would reject any CRL of more than ~2,000 entries: the
+ * node count is bounded by the byte length instead (every node takes at least 2 bytes), and the
+ * byte length itself by the fetcher (CRL_MAX_BYTES).
+ */
 export function parseCrl(bytes: Uint8Array): x509.X509Crl {
   try {
-    const text = Buffer.from(bytes.subarray(0, 40)).toString('latin1');
-    if (text.startsWith('-----BEGIN')) return new x509.X509Crl(Buffer.from(bytes).toString('latin1'));
-    return new x509.X509Crl(toArrayBuffer(bytes));
+    const head = Buffer.from(bytes.subarray(0, 40)).toString('latin1');
+    const der = head.startsWith('-----BEGIN')
+      ? Buffer.from(Buffer.from(bytes).toString('latin1').replace(/-----(BEGIN|END) X509 CRL-----|\s/g, ''), 'base64')
+      : bytes;
+    return new x509.X509Crl(toArrayBuffer(der), { berOptions: { maxNodes: Math.max(10_000, der.length), maxContentLength: der.length } });
   } catch (err) {
     throw new CrlRejected(`not a CRL (${err instanceof Error ? err.message : String(err)})`);
   }
@@ -23,10 +30,10 @@ export function parseCrl(bytes: Uint8Array): x509.X509Crl {
 
 /**
  * Checks that `crl` is a complete CRL issued and signed by `issuer`. Throws CrlRejected otherwise.
- * The issuingDistributionPoint extension (the only critical CRL extension we accept) narrows a
- * CRL's scope; a CRL limited to CA or attribute certificates is refused for a leaf.
+ * The issuingDistributionPoint extension is the only critical CRL extension we accept: it narrows
+ * the CRL's scope, which crlEvidence honours (a CA-only CRL is refused for a leaf).
  */
-export async function verifyCrl(crl: x509.X509Crl, issuer: x509.X509Certificate, forLeaf: boolean): Promise<void> {
+export async function verifyCrl(crl: x509.X509Crl, issuer: x509.X509Certificate): Promise<void> {
   if (crl.issuer !== issuer.subject) throw new CrlRejected(`CRL issuer "${crl.issuer}" is not "${issuer.subject}"`);
   const ku = issuer.getExtension(x509.KeyUsagesExtension);
   if (ku && !(ku.usages & x509.KeyUsageFlags.cRLSign)) throw new CrlRejected(`"${issuer.subject}" may not sign CRLs (keyUsage)`);
@@ -34,8 +41,6 @@ export async function verifyCrl(crl: x509.X509Crl, issuer: x509.X509Certificate,
     if (ext.type === OID_DELTA_CRL_INDICATOR) throw new CrlRejected('delta CRLs are not supported');
     if (ext.critical && ext.type !== OID_ISSUING_DISTRIBUTION_POINT) throw new CrlRejected(`unsupported critical CRL extension ${ext.type}`);
   }
-  const idp = crl.getExtension(OID_ISSUING_DISTRIBUTION_POINT);
-  if (idp && forLeaf && idpOnlyCa(idp)) throw new CrlRejected('CRL covers only CA certificates');
   const ok = await crl.verify({ publicKey: issuer.publicKey }).catch(() => false);
   if (!ok) throw new CrlRejected(`CRL signature does not verify with the key of "${issuer.subject}"`);
 }
@@ -55,14 +60,34 @@ function asnParseIdp(value: ArrayBuffer): IssuingDistributionPoint {
   return AsnConvert.parse(value, IssuingDistributionPoint);
 }
 
-/** The evidence a verified CRL gives about `cert`. */
-export function crlEvidence(crl: x509.X509Crl, cert: x509.X509Certificate, source: CrlEvidence['source'], url: string): CrlEvidence {
-  const entry = crl.findRevoked(cert.serialNumber);
-  return {
-    source,
-    url,
-    thisUpdate: crl.thisUpdate,
-    nextUpdate: crl.nextUpdate,
-    revoked: entry ? { date: entry.revocationDate, ...(entry.reason === undefined ? {} : { reason: entry.reason }) } : null,
-  };
+/** What a verified CRL says, reduced for fast lookups (a large CRL is parsed once: crl-indexer.ts). */
+export interface CrlIndex {
+  thisUpdate: Date;
+  nextUpdate: Date | undefined;
+  /** issuingDistributionPoint limits it to CA (or attribute) certificates */
+  onlyCaCertificates: boolean;
+  /** normalised serial (hex, upper case, no leading zeros) → revocation */
+  revoked: Map<string, { date: Date; reason?: number }>;
+}
+
+export function normaliseSerial(hex: string): string {
+  return hex.toUpperCase().replace(/^0+(?=.)/, '');
+}
+
+/** Parses `bytes`, checks it against `issuer` (verifyCrl) and indexes its entries. The costly step. */
+export async function indexCrl(bytes: Uint8Array, issuer: x509.X509Certificate): Promise<CrlIndex> {
+  const crl = parseCrl(bytes);
+  await verifyCrl(crl, issuer);
+  const idp = crl.getExtension(OID_ISSUING_DISTRIBUTION_POINT);
+  const revoked = new Map<string, { date: Date; reason?: number }>();
+  for (const entry of crl.entries) {
+    revoked.set(normaliseSerial(entry.serialNumber), { date: entry.revocationDate, ...(entry.reason === undefined ? {} : { reason: entry.reason }) });
+  }
+  return { thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, onlyCaCertificates: idp ? idpOnlyCa(idp) : false, revoked };
+}
+
+/** The evidence an indexed CRL gives about `cert`; a CA-only CRL says nothing about a leaf. */
+export function crlEvidence(index: CrlIndex, cert: x509.X509Certificate, isLeaf: boolean, source: CrlEvidence['source'], url: string): CrlEvidence {
+  if (isLeaf && index.onlyCaCertificates) throw new CrlRejected('CRL covers only CA certificates');
+  return { source, url, thisUpdate: index.thisUpdate, nextUpdate: index.nextUpdate, revoked: index.revoked.get(normaliseSerial(cert.serialNumber)) ?? null };
 }

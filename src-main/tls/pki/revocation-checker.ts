@@ -3,13 +3,16 @@
 import { AppError } from '../../errors/index.js';
 import type { CrlCache } from './crl-cache.js';
 import { CrlUnreachable, type CrlFetcher } from './crl-fetcher.js';
-import { CrlRejected, crlEvidence, parseCrl, verifyCrl } from './crl.js';
+import { CrlRejected, crlEvidence } from './crl.js';
+import type { CrlIndexer } from './crl-indexer.js';
 import { crlCurrent, decideRevocation, type CrlEvidence, type RevocationDecision, type RevocationPolicy } from './revocation-policy.js';
 import { crlDistributionUrls, type x509 } from './x509.js';
 
 export interface RevocationCheckOptions {
   cache: CrlCache;
   fetchCrl: CrlFetcher;
+  /** parses, verifies against the issuer and indexes a CRL (memoised: see crl-indexer.ts) */
+  indexCrl: CrlIndexer;
   policy: RevocationPolicy;
   now: Date;
   log: (line: string) => void;
@@ -55,9 +58,7 @@ async function decideFor(cert: x509.X509Certificate, issuer: x509.X509Certificat
 
   const admit = async (bytes: Buffer, source: CrlEvidence['source'], url: string): Promise<CrlEvidence | undefined> => {
     try {
-      const crl = parseCrl(bytes);
-      await verifyCrl(crl, issuer, isLeaf);
-      const evidence = crlEvidence(crl, cert, source, url);
+      const evidence = crlEvidence(await opts.indexCrl(bytes, issuer), cert, isLeaf, source, url);
       crls.push(evidence);
       return evidence;
     } catch (err) {

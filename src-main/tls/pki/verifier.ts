@@ -4,6 +4,7 @@
 import type { RevocationStatus, ServerCertificateVerifier, VerifiedChain } from '../types.js';
 import { DiskCrlCache, MemoryCrlCache, crlCacheDir, type CrlCache } from './crl-cache.js';
 import { httpCrlFetcher, type CrlFetcher } from './crl-fetcher.js';
+import { defaultCrlIndexer, type CrlIndexer } from './crl-indexer.js';
 import { buildPath, checkPath } from './path-validation.js';
 import { checkPathRevocation, type CertificateRevocation } from './revocation-checker.js';
 import { DEFAULT_REVOCATION_POLICY, type RevocationPolicy } from './revocation-policy.js';
@@ -17,6 +18,8 @@ export interface PkiVerifierOptions {
   crlCache?: CrlCache;
   /** default: HTTP GET with timeout and size limit */
   fetchCrl?: CrlFetcher;
+  /** default: the process-wide memoised indexer (large CRLs in a worker thread) */
+  indexCrl?: CrlIndexer;
   revocation?: Partial<RevocationPolicy>;
   /** clock, for tests of validity periods and CRL freshness */
   now?: () => Date;
@@ -28,6 +31,7 @@ export class PkiServerCertificateVerifier implements ServerCertificateVerifier {
   private readonly trustStore: TrustStore;
   private readonly crlCache: CrlCache;
   private readonly fetchCrl: CrlFetcher;
+  private readonly indexCrl: CrlIndexer;
   private readonly policy: RevocationPolicy;
   private readonly now: () => Date;
   private readonly log: (line: string) => void;
@@ -36,6 +40,7 @@ export class PkiServerCertificateVerifier implements ServerCertificateVerifier {
     this.trustStore = opts.trustStore ?? igcSanteTrustStore();
     this.crlCache = opts.crlCache ?? new MemoryCrlCache();
     this.fetchCrl = singleFlight(opts.fetchCrl ?? httpCrlFetcher());
+    this.indexCrl = opts.indexCrl ?? defaultCrlIndexer;
     this.policy = { ...DEFAULT_REVOCATION_POLICY, ...opts.revocation };
     this.now = opts.now ?? (() => new Date());
     this.log = opts.log ?? (() => undefined);
@@ -46,7 +51,7 @@ export class PkiServerCertificateVerifier implements ServerCertificateVerifier {
     const chain = chainDer.map((der, i) => parseCertificate(der, i === 0 ? 'server certificate' : `server chain certificate #${i + 1}`));
     const path = await buildPath(chain, this.trustStore);
     checkPath(path, hostname, now);
-    const revocations = await checkPathRevocation(path, { cache: this.crlCache, fetchCrl: this.fetchCrl, policy: this.policy, now, log: this.log });
+    const revocations = await checkPathRevocation(path, { cache: this.crlCache, fetchCrl: this.fetchCrl, indexCrl: this.indexCrl, policy: this.policy, now, log: this.log });
     return {
       subjects: path.map((c) => c.subject),
       revocation: summarise(revocations),
