@@ -6,7 +6,7 @@ import { AppError } from '../../errors/index.js';
 import { matchHeader, type HeaderMatch } from './columns.js';
 import { nameKey } from '../names.js';
 import { parseLine, type AnnuaireEntry } from './entry.js';
-import { ANNUAIRE_POST_LOAD, ANNUAIRE_SCHEMA, ANNUAIRE_SCHEMA_VERSION, BUILD_PREFIX, annuaireDbPath } from './schema.js';
+import { ANNUAIRE_DEDUPE, ANNUAIRE_POST_LOAD, ANNUAIRE_SCHEMA, ANNUAIRE_SCHEMA_VERSION, BUILD_PREFIX, annuaireDbPath } from './schema.js';
 import { readExtraction, type ExtractionSource } from './source.js';
 
 export type MalformedReason = 'field_count' | 'missing_type' | 'invalid_address';
@@ -107,23 +107,23 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
     db.pragma('cache_size = -16384'); // 16 MiB: bounds memory (the address index fits)
     db.pragma('temp_store = FILE');
     db.exec(ANNUAIRE_SCHEMA);
-    const insert = db.prepare(`INSERT OR IGNORE INTO entry (
+    const insert = db.prepare(`INSERT INTO entry (
       address, type, national_id, national_id_type, civility, last_name, first_name, profession, profession_code,
       profession_category, specialty, specialty_code, service, structure_id, structure_name, trade_name, street,
       postal_code, city, department, country, dematerialisation, first_key, last_key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insertEntry = (e: AnnuaireEntry): boolean =>
+    const insertEntry = (e: AnnuaireEntry): void => {
       insert.run(
         e.address, e.type, e.nationalId, e.nationalIdType, e.civility, e.lastName, e.firstName, e.profession, e.professionCode,
         e.professionCategory, e.specialty, e.specialtyCode, e.service, e.structureId, e.structureName, e.tradeName, e.street,
         e.postalCode, e.city, e.department, e.country, e.dematerialisation ? 1 : 0,
         e.firstName ? nameKey(e.firstName) : null, e.lastName ? nameKey(e.lastName) : null,
-      ).changes === 1;
+      );
+    };
 
     let header: HeaderMatch | null = null;
     let rows = 0;
-    let imported = 0;
-    let duplicates = 0;
+    let loaded = 0;
     const malformedByReason: Record<MalformedReason, number> = { field_count: 0, missing_type: 0, invalid_address: 0 };
     const malformedSamples: { line: number; reason: MalformedReason }[] = [];
 
@@ -141,8 +141,10 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
         if (!parsed.ok) {
           malformedByReason[parsed.reason] += 1;
           if (malformedSamples.length < SAMPLE_LIMIT) malformedSamples.push({ line: lineNumber, reason: parsed.reason });
-        } else if (insertEntry(parsed.entry)) imported += 1;
-        else duplicates += 1;
+        } else {
+          insertEntry(parsed.entry);
+          loaded += 1;
+        }
         opts.afterLine?.(rows);
       },
       progress(read, total) {
@@ -152,7 +154,10 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
     if (header === null) throw new AppError('ANNUAIRE_BAD_FILE', 'empty file');
     const matched = header as HeaderMatch;
     // Never replace a working annuaire with an empty one.
-    if (imported === 0) throw new AppError('ANNUAIRE_BAD_FILE', `no usable line (${rows} data lines)`);
+    if (loaded === 0) throw new AppError('ANNUAIRE_BAD_FILE', `no usable line (${rows} data lines)`);
+    db.exec(ANNUAIRE_DEDUPE);
+    const duplicates = (db.prepare('SELECT count(*) AS n FROM temp.duplicate').get() as { n: number }).n;
+    const imported = loaded - duplicates;
 
     const version: AnnuaireVersion = {
       sourceName: source.name,

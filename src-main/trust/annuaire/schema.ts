@@ -46,11 +46,13 @@ CREATE TABLE entry (
   first_key TEXT,
   last_key TEXT
 );
-CREATE UNIQUE INDEX entry_address ON entry(address);
--- What the full-text index sees: one "structure" column for the names a user may type.
+-- What the full-text index sees: one "structure" column for the names a user may type, and
+-- the local part of the address only (domain words like "mssante", "fr" are in every row:
+-- indexing them cost a quarter of the build; an address prefix uses the B-tree instead).
 CREATE VIEW entry_search AS
   SELECT id, last_name, first_name, profession, specialty, city, postal_code,
-         concat_ws(' ', structure_name, trade_name, service) AS structure, address
+         concat_ws(' ', structure_name, trade_name, service) AS structure,
+         substr(address, 1, instr(address, '@') - 1) AS address
   FROM entry;
 CREATE VIRTUAL TABLE entry_fts USING fts5(
   last_name, first_name, profession, specialty, city, postal_code, structure, address,
@@ -62,7 +64,18 @@ CREATE VIRTUAL TABLE entry_fts USING fts5(
 );
 `;
 
-/** Index built after the bulk load (cheaper than maintaining it row by row). */
+/**
+ * Duplicate addresses, found after the bulk load: one sorted index build is much cheaper than
+ * keeping a unique index up to date row by row. The first line of an address is kept.
+ */
+export const ANNUAIRE_DEDUPE = `
+CREATE INDEX entry_address ON entry(address, id);
+CREATE TEMP TABLE duplicate AS
+  SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY address ORDER BY id) AS n FROM entry) WHERE n > 1;
+DELETE FROM entry WHERE id IN (SELECT id FROM temp.duplicate);
+`;
+
+/** Indexes built after the bulk load (cheaper than maintaining them row by row). */
 export const ANNUAIRE_POST_LOAD = `
 INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
 CREATE INDEX entry_last_first ON entry(last_key, first_key) WHERE type = 'PER';
