@@ -102,9 +102,10 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
     // The build file is private until the rename: durability comes from the fsync before the
     // rename, so a journal file and per-transaction syncs would only cost time. (OFF is refused
     // by better-sqlite3's defensive mode; MEMORY is tiny here since every page is new.)
+    db.pragma('page_size = 8192');
     db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -16384'); // 16 MiB: bounds memory (the address index fits)
+    db.pragma('cache_size = -16384'); // 16 MiB: bounds memory; the indexes are built by sorting
     db.pragma('temp_store = FILE');
     db.exec(ANNUAIRE_SCHEMA);
     const insert = db.prepare(`INSERT INTO entry (
