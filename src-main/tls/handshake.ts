@@ -217,6 +217,7 @@ export async function runClientHandshake(ch: HandshakeChannel, p: HandshakeParam
         });
       }
       certs = await p.signer.certificateChain();
+      if (certs.length === 0) throw new AppError('CARD_NO_CERTIFICATE', 'the client key has no certificate to present');
     }
     const certificateMessage = encodeCertificateList(certs);
     transcript.add(certificateMessage);
@@ -233,7 +234,10 @@ export async function runClientHandshake(ch: HandshakeChannel, p: HandshakeParam
   if (p.signer && clientScheme !== undefined) {
     const scheme = clientScheme;
     const signer = p.signer;
-    const signature = await withTimeout(signer.sign(scheme, transcript.bytes()), p.signTimeoutMs, () =>
+    const signing = signer.sign(scheme, transcript.bytes()).catch((err: unknown) =>
+      Promise.reject(isAppError(err) ? err : new AppError('CARD_SIGN_FAILED', `client signature failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+    );
+    const signature = await withTimeout(signing, p.signTimeoutMs, () =>
       fail('TLS_SIGN_TIMEOUT', Alert.user_canceled, `the client key did not sign within ${p.signTimeoutMs} ms`),
     );
     const certificateVerify = encodeCertificateVerify(scheme, signature);

@@ -85,6 +85,21 @@ describe('TLS client over an in-memory stream against Node TLS (no sockets)', ()
     assert.equal(Buffer.concat(chunks).toString(), 'bienvenue');
   });
 
+  it('a signer failure ends the handshake with the signer\'s code (a card error) or CARD_SIGN_FAILED', async () => {
+    for (const [thrown, code] of [
+      [new AppError('CARD_REMOVED', 'card pulled out'), 'CARD_REMOVED'],
+      [new Error('pkcs11 exploded'), 'CARD_SIGN_FAILED'],
+    ] as const) {
+      const [clientEnd, serverEnd] = duplexPair();
+      nodeServer(serverEnd, { requestCert: true, rejectUnauthorized: true });
+      const good = new SoftwareSigner(read(pki.clientKey), read(pki.clientCert));
+      const failing = { certificateChain: () => good.certificateChain(), supportedSchemes: () => good.supportedSchemes(), sign: () => Promise.reject(thrown) };
+      const client = new TlsSocket(clientEnd, { serverName: 'localhost', verifier: new PinnedCaVerifier(read(pki.caCert)), signer: failing });
+      client.on('error', () => undefined);
+      await assert.rejects(client.secured, (e: AppError) => e.code === code);
+    }
+  });
+
   it('the verifier refusal ends the handshake with its own code and a matching alert to the server', async () => {
     const [clientEnd, serverEnd] = duplexPair();
     const server = nodeServer(serverEnd);
