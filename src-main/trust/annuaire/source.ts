@@ -30,6 +30,7 @@ export interface LineConsumer {
 // 64 KiB: the decoded text of a chunk stays below V8's large-object size, so it dies young
 // instead of piling up in the large-object space until a full GC (that doubled peak RSS).
 const CHUNK = 1 << 16;
+const MAX_LINE = 1 << 16;
 
 export function extractionDateFromName(name: string): string | null {
   const m = ANNUAIRE_EXTRACTION_FILE_PATTERN.exec(name);
@@ -57,6 +58,9 @@ class LineSplitter {
       start = nl + 1;
     }
     this.rest = text.slice(start);
+    // A real line is a few hundred bytes: a file without line ends is not an extraction, and
+    // must not make the pending text grow without bound.
+    if (this.rest.length > MAX_LINE) throw new AppError('ANNUAIRE_BAD_FILE', `line ${this.lineNumber + 1} is longer than ${MAX_LINE} characters`);
   }
 
   end(): void {

@@ -115,7 +115,9 @@ test('a failed import (not an extraction, truncated ZIP, empty) leaves the previ
   const wrongZip = join(home, 'wrong.zip');
   writeFileSync(wrongZip, zipSync({ 'autre.txt': strToU8('x') }));
 
-  for (const bad of [notExtraction, truncated, headerOnly, wrongZip, join(home, 'missing.txt')]) {
+  const noLineEnds = join(home, 'binary.txt');
+  writeFileSync(noLineEnds, Buffer.alloc(300_000, 0x41));
+  for (const bad of [notExtraction, truncated, headerOnly, wrongZip, noLineEnds, join(home, 'missing.txt')]) {
     await assert.rejects(importAnnuaire(bad, { home }), (err) => isAppError(err) && ['ANNUAIRE_BAD_FILE', 'IO_FAILED'].includes(err.code), bad);
     const reader = AnnuaireReader.require(home);
     assert.equal(reader.version.extractionDate, '2026-11-25T03:12:00');
