@@ -122,6 +122,7 @@ export class CardService extends EventEmitter<CardServiceEvents> {
       const cert = token.internal?.authCertificate;
       if (!token.present || !token.serial || !token.internal) throw new AppError('CARD_NOT_PRESENT', 'no card in this reader');
       if (!cert) throw new AppError('CARD_NO_CERTIFICATE', 'no authentication certificate on the card');
+      await this.open(); // the PIN copy below is wiped right after sending: the host must be there now
       const request: CardRequest = { op: 'login', slot: token.slot, serial: token.serial, keyIdHex: cert.idHex, pin: pin ? new Uint8Array(pin) : null };
       const sent = this.send(request, this.opts.loginTimeoutMs);
       if (request.pin) request.pin.fill(0); // the host got its own copy at send time
@@ -135,7 +136,10 @@ export class CardService extends EventEmitter<CardServiceEvents> {
 
   /** @internal used by CardSession */
   signRaw(sessionId: string, plan: SignPlan, pin: Buffer | null): Promise<Uint8Array> {
-    if (!this.liveSessions.has(sessionId)) return Promise.reject(new AppError('CARD_REMOVED', 'card session has ended'));
+    if (!this.liveSessions.has(sessionId)) {
+      pin?.fill(0);
+      return Promise.reject(new AppError('CARD_REMOVED', 'card session has ended'));
+    }
     const request: CardRequest = { op: 'sign', sessionId, plan, ...(pin ? { pin: new Uint8Array(pin) } : {}) };
     const sent = this.send(request, pin ? this.opts.loginTimeoutMs : this.opts.requestTimeoutMs);
     if (request.pin) request.pin.fill(0);
@@ -254,7 +258,8 @@ export class CardService extends EventEmitter<CardServiceEvents> {
 
   private send<K extends CardRequest['op']>(request: Extract<CardRequest, { op: K }>, timeoutMs: number): Promise<CardResults[K]> {
     if (!this.host) {
-      if (request.op !== 'open') return this.open().then(() => this.send(request, timeoutMs));
+      // Never defer a request carrying a PIN: its bytes are wiped as soon as send() returns.
+      if (request.op !== 'open' && !('pin' in request && request.pin)) return this.open().then(() => this.send(request, timeoutMs));
       return Promise.reject(new AppError('CARD_UNAVAILABLE', 'card host not running'));
     }
     const host = this.host;

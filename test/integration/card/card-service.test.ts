@@ -239,10 +239,14 @@ describe('card service over cps-sim', () => {
       const [e] = (await ended) as [{ reason: string }];
       assert.equal(e.reason, 'unavailable');
       assert.equal(session.ended, true);
-      const again = await svc.selectToken('SIM cps3');
-      assert.equal(again.label, 'SIM cps3');
-      assert.notEqual(svc.hostPid, pid);
       assert.equal(bench.pinState('SIM cps3').loginCalls, calls, 'never logged in again by itself');
+      // The user logs in again (with the card object read before the crash): a new host serves it, the PIN arrives intact.
+      const relogged = await svc.login(token, Buffer.from(PIN));
+      assert.notEqual(svc.hostPid, pid);
+      assert.equal(relogged.ended, false);
+      assert.equal(bench.pinState('SIM cps3').loginCalls, calls + 1);
+      assert.equal(bench.pinState('SIM cps3').triesLeft, 3);
+      await relogged.logout();
     } finally {
       bench.setSim('SIM cps3', { cps3: 1, sign_delay_ms: 0 });
     }
