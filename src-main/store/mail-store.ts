@@ -536,8 +536,12 @@ export class MailStore {
     return summaryFromRow(this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id = ?`).get(id) as Row);
   }
 
-  private queueOp(messageId: number, kind: PendingOp['kind'], payload: unknown): void {
+  private queueOp(messageId: number, kind: PendingOp['kind'], payload: Record<string, unknown>): void {
     this.stmt('INSERT INTO pending_ops (message_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?)').run(messageId, kind, json(payload), Date.now());
+    if (this.hooks.onLocalChange) {
+      const r = this.stmt('SELECT folder_id, uid, sha256 FROM messages WHERE id = ?').get(messageId) as { folder_id: number; uid: number | null; sha256: string };
+      this.hooks.onLocalChange(this.db, { messageRowId: messageId, folderId: r.folder_id, uid: r.uid, sha256: r.sha256, kind, payload });
+    }
   }
 
   pendingOps(folderId?: number): PendingOp[] {

@@ -150,6 +150,17 @@ export interface RemovedMessageEvent {
 /** A sender-trust decision provider (issue 7): returns a JSON-serialisable decision, or null. */
 export type TrustProvider = (message: ParsedMessage, context: { folderPath: string; raw: Buffer }) => unknown;
 
+/** A local user action on a message (the op is queued for the server in the same transaction). */
+export interface LocalChangeEvent {
+  messageRowId: number;
+  folderId: number;
+  uid: number | null;
+  sha256: string;
+  kind: 'flags' | 'move' | 'delete';
+  /** flags: the FlagChange; move: { target } */
+  payload: Record<string, unknown>;
+}
+
 /**
  * Extension points of the write path. `trust` runs before the transaction
  * (it may be slow-ish, never does SQL); `onMessagesStored`/`onMessagesRemoved`
@@ -160,4 +171,6 @@ export interface StoreHooks {
   trust?: TrustProvider;
   onMessagesStored?: (db: import('./database.js').Db, events: readonly StoredMessageEvent[]) => void;
   onMessagesRemoved?: (db: import('./database.js').Db, events: readonly RemovedMessageEvent[]) => void;
+  /** flag change, move or delete asked by the user, inside its transaction (journal: flagged/moved/deleted) */
+  onLocalChange?: (db: import('./database.js').Db, event: LocalChangeEvent) => void;
 }

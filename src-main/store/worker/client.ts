@@ -8,8 +8,9 @@ import { WORKER_METHODS, type AsyncStoreApi, type WorkerInit, type WorkerMethod,
 export interface StoreWorkerOptions {
   file: string;
   keyProvider: StoreKeyProvider;
-  /** see WorkerInit.hooksModule */
+  /** see WorkerInit.hooksModule / hooksOptions */
   hooksModule?: string;
+  hooksOptions?: unknown;
 }
 
 /**
@@ -51,7 +52,11 @@ export class StoreWorkerClient {
 
   static async start(opts: StoreWorkerOptions): Promise<StoreWorkerClient> {
     const key = await opts.keyProvider.getKey();
-    const init: WorkerInit = { file: opts.file, keyHex: key.toString('hex'), ...(opts.hooksModule ? { hooksModule: opts.hooksModule } : {}) };
+    const init: WorkerInit = {
+      file: opts.file,
+      keyHex: key.toString('hex'),
+      ...(opts.hooksModule ? { hooksModule: opts.hooksModule, hooksOptions: opts.hooksOptions } : {}),
+    };
     const worker = spawnWorker('worker-main', { workerData: init });
     const parser = spawnWorker('parse-worker', {});
     const channel = new MessageChannel();

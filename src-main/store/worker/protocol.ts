@@ -46,8 +46,13 @@ export interface WorkerInit {
   file: string;
   /** raw key, hex (structured-cloned once at start) */
   keyHex: string;
-  /** module exporting `createStoreHooks(): StoreHooks` (trust provider, journal), loaded inside the worker */
+  /**
+   * Module (path or file: URL) exporting `createStoreHooks(options): StoreHooks | Promise<StoreHooks>`
+   * (trust provider, journal), loaded inside the store thread: functions cannot cross threads.
+   */
   hooksModule?: string;
+  /** structured-cloneable options given to createStoreHooks (e.g. { home }) */
+  hooksOptions?: unknown;
 }
 
 export interface WorkerRequest {

@@ -1,5 +1,6 @@
 // Worker thread owning one connection to the store: heavy SQL (the sync write
 // path with parsing and FTS, search) runs here, off the main event loop.
+import { pathToFileURL } from 'node:url';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { AppError, toAppError } from '../../errors/index.js';
 import { MailStore } from '../mail-store.js';
@@ -13,9 +14,10 @@ const allowed = new Set<string>(WORKER_METHODS);
 async function start(): Promise<void> {
   let hooks: StoreHooks = {};
   if (init.hooksModule) {
-    const mod = (await import(init.hooksModule)) as { createStoreHooks?: () => StoreHooks | Promise<StoreHooks> };
+    const specifier = init.hooksModule.startsWith('file:') ? init.hooksModule : pathToFileURL(init.hooksModule).href;
+    const mod = (await import(specifier)) as { createStoreHooks?: (options: unknown) => StoreHooks | Promise<StoreHooks> };
     if (typeof mod.createStoreHooks !== 'function') throw new Error('hooks module has no createStoreHooks()');
-    hooks = await mod.createStoreHooks();
+    hooks = await mod.createStoreHooks(init.hooksOptions);
   }
   const store = await MailStore.open({ file: init.file, keyProvider: staticKeyProvider(init.keyHex), hooks });
   // Requests are handled one at a time, in arrival order: the store is a single connection.

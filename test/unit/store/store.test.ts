@@ -263,3 +263,27 @@ test('write hooks: trust decision stored as JSON, journal hook runs inside the t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('local changes (flags, move, delete) reach the onLocalChange hook inside their transaction', async () => {
+  const dir = tmp();
+  try {
+    const seen: string[] = [];
+    const store = await openStore(dir, {
+      onLocalChange: (_db: unknown, e: { kind: string; uid: number | null; payload: Record<string, unknown> }) => {
+        seen.push(`${e.kind}:${e.uid}:${JSON.stringify(e.payload)}`);
+        if (e.kind === 'delete') throw new Error('journal full');
+      },
+    });
+    await seed(store, [buildEml(), buildEml(), buildEml()]);
+    const [a, b, c] = store.listMessages().sort((x, y) => x.uid! - y.uid!);
+    store.changeFlags(a!.id, { seen: true });
+    store.queueMove(b!.id, 'Archives');
+    assert.throws(() => store.queueDelete(c!.id));
+    assert.deepEqual(seen, ['flags:1:{"seen":true}', 'move:2:{"target":"Archives"}', 'delete:3:{}']);
+    assert.equal(store.pendingOps().length, 2, 'the failed delete queued nothing');
+    assert.equal(store.listMessages().length, 2, 'and hid nothing');
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

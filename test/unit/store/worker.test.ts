@@ -47,3 +47,23 @@ test('a wrong key surfaces as STORE_BAD_KEY from the worker', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('store-thread hooks come from a module: trust decision and journal rows written with the batch', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mssante-worker-'));
+  const key = staticKeyProvider(randomBytes(32));
+  try {
+    const hooksModule = new URL('./hooks-fixture.ts', import.meta.url).href;
+    const client = await StoreWorkerClient.start({ file: join(dir, 'mail.db'), keyProvider: key, hooksModule, hooksOptions: { tag: 'unit' } });
+    const account = await client.api.ensureAccount({ address: 'paul.durand@medecin.mssante.fr' });
+    const [folder] = await client.api.upsertFolders(account.id, [{ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true }]);
+    await client.api.applyBatch({ folderId: folder!.id, newMessages: [{ uid: 1, flags: [], raw: buildEml({ from: 'x@gmail.com' }) }] });
+    const [m] = await client.api.listMessages();
+    assert.deepEqual(m!.trust, { level: 'outside_trust_space', tag: 'unit', from: 'x@gmail.com' });
+    await client.close();
+    const store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: key });
+    assert.deepEqual(store.db.prepare('SELECT sha256 FROM test_journal').pluck().all(), [m!.sha256]);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
