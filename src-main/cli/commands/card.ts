@@ -107,13 +107,16 @@ export function promptPin(prompt: string): Promise<Buffer> {
       resolve(pin);
     };
     const onData = (data: Buffer): void => {
+      let end: AppError | null | undefined;
       for (const byte of data) {
-        if (byte === 0x0d || byte === 0x0a) return done(null);
-        if (byte === 0x03) return done(new AppError('CARD_PIN_REQUIRED', 'PIN entry cancelled'));
-        if (byte === 0x7f || byte === 0x08) len = Math.max(0, len - 1);
+        if (byte === 0x0d || byte === 0x0a) end = null;
+        else if (byte === 0x03) end = new AppError('CARD_PIN_REQUIRED', 'PIN entry cancelled');
+        else if (byte === 0x7f || byte === 0x08) len = Math.max(0, len - 1);
         else if (len < buf.length) buf[len++] = byte;
+        if (end !== undefined) break;
       }
       data.fill(0);
+      if (end !== undefined) done(end);
     };
     stdin.setRawMode(true);
     stdin.resume();
