@@ -89,6 +89,13 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   ANNUAIRE_DOWNLOAD_FAILED: 'Le serveur a refusé le téléchargement ou a renvoyé un fichier invalide.',
   LISTE_BLANCHE_BAD_FILE: 'Ce fichier n’est pas une liste blanche MSSanté lisible (aucun domaine trouvé ou contenu refusé).',
   LISTE_BLANCHE_SIGNATURE_INVALID: 'La signature de la liste blanche est invalide (fichier modifié ou signataire non reconnu par l’IGC-Santé) : elle n’a pas été importée, la version précédente reste utilisée.',
+  SEND_NO_RECIPIENT: 'Aucun destinataire : indiquez au moins une adresse (À, Cc ou Cci).',
+  SEND_RECIPIENT_INVALID: 'Adresse de destinataire invalide : corrigez-la avant d’envoyer.',
+  SEND_RECIPIENT_OUTSIDE_TRUST_SPACE: 'Envoi bloqué : un destinataire n’appartient pas à l’espace de confiance MSSanté (domaine absent de la liste blanche). L’opérateur refuserait ce message ; aucune donnée n’a été envoyée.',
+  SEND_LISTE_BLANCHE_MISSING: 'La liste blanche MSSanté n’a pas été importée : les destinataires ne peuvent pas être vérifiés. Lancez « mssante listeblanche import FICHIER ».',
+  SEND_SENDER_MISMATCH: 'L’expéditeur doit être la boîte aux lettres du titulaire de la carte (ou du certificat) utilisée pour l’envoi.',
+  SEND_TOO_LARGE: 'Message trop volumineux : la taille des pièces jointes dépasse la limite d’envoi. Retirez ou allégez des pièces jointes.',
+  OUTBOX_INVALID_STATE: 'Impossible dans l’état actuel de ce message de la boîte d’envoi.',
 };
 
 export function messageFr(code: ErrorCode): string {
