@@ -8,6 +8,7 @@ import type { SyncStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js';
 import { createMailApp, type MailStorePort } from './mail-app.js';
+import { createComposeApp, type ComposeApp } from './compose-app.js';
 import { trustChannels } from './trust-app.js';
 import { guardLocked, SessionGate } from './session.js';
 import type { CoreChannelHandlers, CoreServices } from './services.js';
@@ -29,6 +30,8 @@ export interface CoreAppDeps {
   sync?: SyncPort;
   /** The store (worker client API), once open; throws SERVICE_UNAVAILABLE before. */
   mail?: () => MailStorePort;
+  /** The user's own address (left out of reply-all). */
+  me?: () => Promise<string | undefined>;
   /** Annuaire + liste blanche, or null when not imported yet. */
   trust?: () => TrustContext | null;
   /** Further channel implementations (mail, compose, trust, xdm…), added as the core provides them. */
@@ -40,6 +43,8 @@ export interface CoreApp {
   gate: SessionGate;
   settings: SettingsFile;
   card: CardApp | undefined;
+  /** Draft attachments held in memory (for the outbox when it lands). */
+  compose: ComposeApp | undefined;
   dispose(): void;
 }
 
@@ -60,7 +65,14 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   };
 
   const mail = deps.mail ? createMailApp(deps.mail) : undefined;
-  const mailParts: Partial<CoreServices> = mail ? { ...mail.channels, attachmentContent: (ref) => mail.attachmentContent(ref) } : {};
+  const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
+  const mailParts: Partial<CoreServices> = mail && compose
+    ? { ...mail.channels, ...compose.channels, attachmentContent: (ref) => mail.attachmentContent(ref), attachFile: (file) => compose.attachFile(file) }
+    : {};
+  // Draft attachments are patient data held in memory: gone when the session locks.
+  gate.onChange((state) => {
+    if (state.locked) compose?.clear();
+  });
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
 
   const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...deps.extra } as CoreServices;
@@ -69,6 +81,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     gate,
     settings,
     card,
+    compose,
     dispose: () => card?.dispose(),
   };
 }

@@ -24,6 +24,3 @@ const RISKY_EXTENSIONS = new Set([
 export function riskyToOpen(filename: string): boolean {
   return RISKY_EXTENSIONS.has(extname(filename).toLowerCase());
 }
-
-/** Largest file attached from the dialog (same limit as compose.attachData). */
-export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;

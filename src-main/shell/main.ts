@@ -105,7 +105,7 @@ async function start(): Promise<void> {
     emit,
     store: storeApi,
     target: async () => {
-      const account = (await JsonFileAccountRepository.inHome(layout.root).list()).find((a) => a.auth.kind === 'card');
+      const account = await cardAccount();
       if (!account) return undefined;
       const verifier = createServerCertificateVerifier({ home: layout.root, ...(account.trustAnchorsFile ? { trustAnchorsFile: account.trustAnchorsFile } : {}), crlSoftFail: false, log });
       return {
@@ -127,7 +127,8 @@ async function start(): Promise<void> {
     isOnline: () => net.isOnline(),
   });
   // (the sync connector above reads the card session from `core` only when it connects, after this line)
-  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card, sync, mail: storeApi, trust: () => trust });
+  const cardAccount = async () => (await JsonFileAccountRepository.inHome(layout.root).list()).find((a) => a.auth.kind === 'card');
+  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card, sync, mail: storeApi, trust: () => trust, me: async () => (await cardAccount())?.address });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),
     session.fromPartition(MESSAGE_PARTITION),

@@ -7,7 +7,8 @@ import type { BaseWindow, Dialog, Shell } from 'electron';
 import { AppError } from '../errors/index.js';
 import type { ChannelHandler, ShellChannel } from '../ipc/contract.js';
 import type { CoreServices } from '../app/services.js';
-import { MAX_ATTACHMENT_BYTES, riskyToOpen, safeFileName } from './files.js';
+import { MAX_ATTACHMENT_BYTES } from '../app/compose-app.js';
+import { riskyToOpen, safeFileName } from './files.js';
 import type { MessageViewController } from './message-view.js';
 import type { ExternalOpener } from './security.js';
 
