@@ -151,4 +151,32 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
       const m = await withStore(c, (s) => s.changeFlags(id, change));
       c.result({ ok: true, message: summaryJson(m), pendingSync: true }, `Message ${m.id} : ${flagList(m.flags).join(' ') || 'aucune marque'} (sera appliqué sur le serveur à la prochaine synchronisation).`);
     });
+
+  messages
+    .command('move')
+    .description('déplacer un message vers un autre dossier (masqué ici tout de suite, déplacé sur le serveur à la prochaine synchronisation)')
+    .argument('<id>', 'identifiant du message')
+    .argument('<dossier>', 'dossier de destination')
+    .action(async (rawId: string, target: string) => {
+      const c = ctx();
+      const id = parseId(rawId);
+      await withStore(c, (s) => {
+        const from = s.getMessage(id);
+        const folder = s.listFolders().find((f) => f.path === target && s.getFolder(from.folderId)?.accountId === f.accountId);
+        if (!folder) throw new AppError('NOT_FOUND', 'target folder not found', { data: { folder: target } });
+        s.queueMove(id, target);
+      });
+      c.result({ ok: true, id, target, pendingSync: true }, `Message ${id} déplacé vers « ${target} » (appliqué sur le serveur à la prochaine synchronisation).`);
+    });
+
+  messages
+    .command('delete')
+    .description('supprimer un message (masqué ici tout de suite, supprimé du serveur à la prochaine synchronisation)')
+    .argument('<id>', 'identifiant du message')
+    .action(async (rawId: string) => {
+      const c = ctx();
+      const id = parseId(rawId);
+      await withStore(c, (s) => s.queueDelete(id));
+      c.result({ ok: true, id, pendingSync: true }, `Message ${id} supprimé (appliqué sur le serveur à la prochaine synchronisation).`);
+    });
 };

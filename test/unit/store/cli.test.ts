@@ -65,6 +65,13 @@ test('messages list / show / show --raw / search / flag work from the store alon
     assert.deepEqual(JSON.parse(flag.stdout).message.flags, ['\\Flagged']);
     const after = await runMssante(['--home', home, 'messages', 'list', '--json'], { env });
     assert.deepEqual(JSON.parse(after.stdout).messages.find((x: { id: number }) => x.id === id).flags, ['\\Flagged']);
+
+    const badMove = await runMssante(['--home', home, 'messages', 'move', String(id), 'Nulle-part', '--json'], { env });
+    assert.equal(JSON.parse(badMove.stdout).error.code, 'NOT_FOUND');
+    const del = await runMssante(['--home', home, 'messages', 'delete', String(msgs[0]!.id)], { env });
+    assert.equal(del.code, 0, del.stderr);
+    const left = await runMssante(['--home', home, 'messages', 'list', '--json'], { env });
+    assert.deepEqual(JSON.parse(left.stdout).messages.map((x: { id: number }) => x.id), [id], 'a deleted message disappears at once');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
