@@ -1,4 +1,5 @@
 import { migration001 } from './001-initial.js';
+import { migration002 } from './002-outbox.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -7,4 +8,4 @@ export type { Migration } from './types.js';
  * Every schema step, in order. To add one: a new file NNN-what.ts exporting a
  * Migration with the next version, and one line here. Never edit a released step.
  */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
