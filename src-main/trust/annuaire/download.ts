@@ -42,7 +42,7 @@ function get(url: URL, opts: { ca?: string[]; timeoutMs: number }): Promise<http
     const onResponse = (res: http.IncomingMessage): void => resolve(res);
     const req =
       url.protocol === 'https:'
-        ? https.get(url, { timeout: opts.timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) }, onResponse)
+        ? https.get(url, { timeout: opts.timeoutMs, minVersion: 'TLSv1.2', ...(opts.ca ? { ca: opts.ca } : {}) }, onResponse)
         : http.get(url, { timeout: opts.timeoutMs }, onResponse);
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);

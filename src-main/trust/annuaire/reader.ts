@@ -69,7 +69,7 @@ function toEntry(r: EntryRow): AnnuaireEntry {
 const BATCH = 200;
 const SCAN_CAP = 4000;
 /** Search ranks at most this many matching entries (then keeps the best `limit`). */
-const SEARCH_POOL = 2000;
+const SEARCH_POOL = 500;
 
 /**
  * Read-only access to the imported annuaire. It keeps the file open; after an import in this
