@@ -15,6 +15,7 @@
 // by step 3 rather than ignored).
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { AppError } from '../../errors/index.js';
 import type { TrustStore } from './trust-store.js';
 import { derOf, sameCertificate, x509 } from './x509.js';
@@ -170,7 +171,9 @@ function checkServerUsage(path: readonly x509.X509Certificate[]): void {
  * than matched on a legacy field. Wildcards only as the whole left-most label.
  */
 export function checkHostname(leaf: x509.X509Certificate, hostname: string): void {
-  const host = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const bare = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  // Certificates carry A-labels (punycode): a host typed in Unicode is converted first.
+  const host = (isIP(bare) ? bare : domainToASCII(bare) || bare).toLowerCase();
   const cert = new NodeX509(derOf(leaf));
   const ok = isIP(host)
     ? cert.checkIP(host) !== undefined

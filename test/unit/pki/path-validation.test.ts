@@ -203,3 +203,9 @@ test('a chain longer than any real server sends is refused before any signature 
   const err = await verifier().verify([srv.der, ...Array.from({ length: 10 }, () => ca.der)], 'imap.operateur.test').then(() => null, (e: unknown) => e);
   assert.ok(err instanceof AppError && err.code === 'CERT_INVALID');
 });
+
+test('an internationalised host name typed in Unicode matches its punycode SAN', async () => {
+  const srv = await makeServer('imap.xn--sant-epa.test', ca, { crlUrl: CA_CRL });
+  await verifier().verify([srv.der, ca.der], 'imap.santé.test');
+  await refused([srv, ca], 'imap.sante.test', 'CERT_HOSTNAME_MISMATCH');
+});
