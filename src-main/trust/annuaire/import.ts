@@ -86,6 +86,23 @@ function fsyncPath(path: string): void {
 }
 
 /**
+ * rename() over the current annuaire. On Windows it fails while another process (the app, an
+ * antivirus scan) has the file open: retry briefly, then report it; the old file stays in use.
+ */
+async function replaceFile(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      renameSync(from, to);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 10 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/**
  * Imports an extraction (.txt or .zip) into a NEW database file, then renames it over the
  * current one. Until that rename the previous annuaire stays in place and readable, so a
  * failed, refused or killed import leaves the previous version in service.
@@ -177,7 +194,7 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
     closed = true;
 
     fsyncPath(buildPath);
-    renameSync(buildPath, target);
+    await replaceFile(buildPath, target);
     if (process.platform !== 'win32') fsyncPath(opts.home);
 
     const malformed = Object.values(malformedByReason).reduce((a, b) => a + b, 0);

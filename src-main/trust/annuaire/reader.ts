@@ -32,6 +32,11 @@ interface EntryRow {
   dematerialisation: number;
 }
 
+function fileIdentity(path: string): string {
+  const st = statSync(path);
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
+}
+
 const collator = new Intl.Collator('fr', { sensitivity: 'base' });
 function compareNames(a: AnnuaireEntry, b: AnnuaireEntry): number {
   return collator.compare(a.lastName ?? '', b.lastName ?? '') || collator.compare(a.firstName ?? '', b.firstName ?? '') || (a.address < b.address ? -1 : 1);
@@ -78,13 +83,14 @@ const SEARCH_POOL = 500;
  */
 export class AnnuaireReader {
   private db: Database.Database;
-  private inode: number;
+  /** identity of the open file (inode + mtime + size: inodes alone are not reliable on Windows) */
+  private identity: string;
   private statements!: ReturnType<AnnuaireReader['prepare']>;
   version!: AnnuaireVersion;
 
   private constructor(private readonly path: string) {
     this.db = AnnuaireReader.openFile(path);
-    this.inode = statSync(path).ino;
+    this.identity = fileIdentity(path);
     this.load();
   }
 
@@ -147,16 +153,16 @@ export class AnnuaireReader {
 
   /** Switches to a newer annuaire file if an import has replaced it. Returns true if it did. */
   reopenIfReplaced(): boolean {
-    let inode: number;
+    let identity: string;
     try {
-      inode = statSync(this.path).ino;
+      identity = fileIdentity(this.path);
     } catch {
       return false;
     }
-    if (inode === this.inode) return false;
+    if (identity === this.identity) return false;
     const old = this.db;
     this.db = AnnuaireReader.openFile(this.path);
-    this.inode = inode;
+    this.identity = identity;
     this.load();
     old.close();
     return true;
