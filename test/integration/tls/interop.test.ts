@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { AppError } from '../../../src-main/errors/index.js';
 import { connectTls, SignatureScheme, type TlsSocket } from '../../../src-main/tls/index.js';
 import { makeTestPki, PinnedCaVerifier, SoftwareSigner, startExternalServer, type ExternalServer, type TestPki } from '../../support/tls.js';
-import { record, startMiniServer, startProxy } from '../../support/tls-hostile.js';
+import { record, startMiniServer, startProxy, type ProxyHooks } from '../../support/tls-hostile.js';
 
 let pki: TestPki;
 const read = (f: string): string => readFileSync(f, 'utf8');
@@ -216,43 +216,36 @@ describe('interop: Node tls server', () => {
     socket.destroy();
   });
 
+  /** Through a proxy that rewrites the server's first application record: the client must fail with `alert`. */
+  async function refusedAfterRewrite(port: number, rewrite: NonNullable<ProxyHooks['onServerRecord']>, alert: string): Promise<void> {
+    const proxy = await startProxy(port, 21013, { onServerRecord: (rec) => (rec.type === 23 && rec.appIndex === 0 ? rewrite(rec) : undefined) });
+    try {
+      const socket = await open(port, { signer: signer() });
+      const result = readAll(socket);
+      socket.write('ping');
+      const { error } = await result;
+      assert.ok(error instanceof AppError);
+      assert.equal(error.code, 'TLS_BAD_RECORD');
+      assert.equal(error.data.alert, alert);
+    } finally {
+      await proxy.close();
+    }
+  }
+
   it('refuses a tampered record (bad GCM tag) with TLS_BAD_RECORD / bad_record_mac', async () => {
-    const proxy = await startProxy(21022, 21013, {
-      onServerRecord: (rec) => {
-        if (rec.type !== 23 || rec.appIndex !== 0) return undefined;
+    await refusedAfterRewrite(
+      21022,
+      (rec) => {
         const body = Buffer.from(rec.body);
         body[body.length - 20] = (body[body.length - 20] as number) ^ 0x01;
         return Buffer.concat([rec.header, body]);
       },
-    });
-    try {
-      const socket = await open(21022, { signer: signer() });
-      const result = readAll(socket);
-      socket.write('ping');
-      const { error } = await result;
-      assert.ok(error instanceof AppError);
-      assert.equal(error.code, 'TLS_BAD_RECORD');
-      assert.equal(error.data.alert, 'bad_record_mac');
-    } finally {
-      await proxy.close();
-    }
+      'bad_record_mac',
+    );
   });
 
   it('refuses an oversized record with TLS_BAD_RECORD / record_overflow', async () => {
-    const proxy = await startProxy(21023, 21013, {
-      onServerRecord: (rec) => (rec.type === 23 && rec.appIndex === 0 ? record(23, randomBytes(2 ** 14 + 2048 + 1)) : undefined),
-    });
-    try {
-      const socket = await open(21023, { signer: signer() });
-      const result = readAll(socket);
-      socket.write('ping');
-      const { error } = await result;
-      assert.ok(error instanceof AppError);
-      assert.equal(error.code, 'TLS_BAD_RECORD');
-      assert.equal(error.data.alert, 'record_overflow');
-    } finally {
-      await proxy.close();
-    }
+    await refusedAfterRewrite(21023, () => record(23, randomBytes(2 ** 14 + 2048 + 1)), 'record_overflow');
   });
 
   it('reports truncation (TCP close without close_notify) as TLS_TRUNCATED after delivering the data received', async () => {
