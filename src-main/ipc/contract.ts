@@ -264,7 +264,9 @@ export const OutboxItem = z.object({
   createdAt: IsoDate,
   subject: Text,
   to: z.array(Text),
-  state: z.enum(['queued', 'sending', 'sent', 'failed', 'held']),
+  /** The outbox states of the sending module: 'uncertain' = the connection broke during the SMTP
+   *  transaction, the message may have been sent (never resent without checking). */
+  state: z.enum(['queued', 'sending', 'sent', 'failed', 'uncertain', 'cancelled']),
   attempts: Count,
   error: ErrorInfo.optional(),
 });
