@@ -74,6 +74,10 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     const token = await card.selectToken(options.tokenRef);
     const pinpad = token.pin?.protectedPath ?? false;
     if (!pinpad && pin === undefined) throw new AppError('CARD_PIN_REQUIRED', 'no PIN given for a reader without keypad');
+    // Unlocking proves presence again: the previous card session ends before the new login.
+    const previous = session;
+    session = undefined;
+    await previous?.logout().catch(() => undefined);
     try {
       session = await card.login(token, pinpad ? null : Buffer.from(pin ?? '', 'utf8'));
     } catch (err) {

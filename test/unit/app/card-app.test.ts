@@ -20,6 +20,7 @@ function token(pin = pinOk, serial = '80250000012345') {
 /** A stand-in for the card module's CardService: what the facade calls, nothing more. */
 class FakeCard extends EventEmitter {
   logins: (Buffer | null)[] = [];
+  logouts = 0;
   current = token();
   loginError: AppError | undefined;
   async tokens() { return [this.current]; }
@@ -30,7 +31,8 @@ class FakeCard extends EventEmitter {
       this.current = token({ ...pinOk, finalTry: true, countLow: true, triesLeft: 1 } as never);
       throw this.loginError;
     }
-    return { id: 's1', ended: false, token: this.current };
+    const session = { id: `s${this.logins.length}`, ended: false, token: this.current, logout: async () => { session.ended = true; this.logouts++; } };
+    return session;
   }
 }
 
@@ -95,4 +97,16 @@ test('removing the card locks the session and tells the renderer', async () => {
   assert.equal(app.currentSession(), undefined);
   app.dispose();
   assert.equal(card.listenerCount('removed'), 0);
+});
+
+test('unlocking after an idle lock asks the PIN again: the old card session ends first', async () => {
+  const { handlers, card, gate, app } = setup();
+  await dispatch(handlers, 'card.login', { pin: '1234' });
+  const first = app.currentSession();
+  gate.lock('idle');
+  const unlocked = await dispatch(handlers, 'session.unlock', { pin: '1234' });
+  assert.deepEqual(unlocked, { ok: true, value: { locked: false } });
+  assert.equal(card.logouts, 1);
+  assert.notEqual(app.currentSession(), first);
+  assert.equal(card.logins.length, 2);
 });
