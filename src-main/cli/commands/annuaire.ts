@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { AppError } from '../../errors/index.js';
-import { AnnuaireReader, downloadAnnuaire, importAnnuaire, trustDirOf, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
+import { AnnuaireReader, TrustContext, downloadAnnuaire, importAnnuaire, trustDirOf, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 
@@ -111,6 +111,25 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
       const c = ctx();
       const report = await downloadAnnuaire({ home: trustDirOf(c.home), source: o.source, ...(o.url ? { url: o.url } : {}), onProgress: (l) => c.progress(l) });
       c.result(reportJson(report), () => reportTextFr(report));
+    });
+
+  annuaire
+    .command('status')
+    .description('versions de l’annuaire et de la liste blanche importés')
+    .action(() => {
+      const c = ctx();
+      const trust = TrustContext.open(trustDirOf(c.home));
+      try {
+        const { annuaire: a, listeBlanche: lb } = trust.versions;
+        c.result({ ok: true, annuaire: a, listeBlanche: lb }, () =>
+          [
+            a ? `Annuaire : ${a.entries} adresses, ${a.sourceName}, importé le ${a.importedAt.slice(0, 10)}.` : 'Annuaire : non importé.',
+            lb ? `Liste blanche : générée le ${lb.generatedAt ?? 'date inconnue'}, importée le ${lb.importedAt.slice(0, 10)} (${lb.signature === 'valid' ? 'signature valide' : 'non signée'}).` : 'Liste blanche : non importée.',
+          ].join('\n'),
+        );
+      } finally {
+        trust.close();
+      }
     });
 
   annuaire

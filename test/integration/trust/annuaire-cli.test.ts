@@ -47,6 +47,8 @@ test('annuaire import --json reports rows, imported, duplicates, malformed, seco
     address: 'jean.kerdraon@medecin.mssante.fr', type: 'PER', nationalId: '810001234567', lastName: 'KERDRAON', firstName: 'Jean',
     profession: 'Médecin', specialty: 'Cardiologie', structure: 'CHU DE BREST', city: 'BREST', postalCode: '29200', dematerialisation: true,
   }]);
+  const status = JSON.parse((await runMssante(['--home', home, 'annuaire', 'status', '--json'])).stdout);
+  assert.deepEqual([status.annuaire.entries, status.annuaire.extractionDate, status.listeBlanche], [1, '2026-11-26T03:00:00', null]);
   const text = await runMssante(['--home', home, 'annuaire', 'search', 'Kerdraon']);
   assert.match(text.stdout, /jean\.kerdraon@medecin\.mssante\.fr {2}Jean KERDRAON — Médecin, Cardiologie — CHU DE BREST, 29200 BREST \[dématérialisation\]/);
 });
