@@ -485,14 +485,15 @@ export class MailStore {
   search(query: string, opts: { limit?: number; folderId?: number } = {}): MessageSummary[] {
     const match = ftsQuery(query);
     if (!match) return [];
+    // Walk messages newest first through the sort index and keep those in the match set:
+    // no sort of every match (see migration 003).
+    const index = opts.folderId === undefined ? 'messages_sortdate' : 'messages_folder_sortdate';
     const folderFilter = opts.folderId === undefined ? '' : 'AND m.folder_id = ?';
-    const rows = this.db
-      .prepare(
-        `SELECT ${SUMMARY_COLUMNS} FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN folders f ON f.id = m.folder_id
-         WHERE messages_fts MATCH ? AND m.pending_removal = 0 ${folderFilter}
-         ORDER BY coalesce(m.date, m.internal_date) DESC LIMIT ?`,
-      )
-      .all(match, ...(opts.folderId === undefined ? [] : [opts.folderId]), opts.limit ?? 50) as Row[];
+    const rows = this.stmt(
+      `SELECT ${SUMMARY_COLUMNS} FROM messages m INDEXED BY ${index} JOIN folders f ON f.id = m.folder_id
+       WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?) AND m.pending_removal = 0 ${folderFilter}
+       ORDER BY coalesce(m.date, m.internal_date) DESC LIMIT ?`,
+    ).all(match, ...(opts.folderId === undefined ? [] : [opts.folderId]), opts.limit ?? 50) as Row[];
     return rows.map(summaryFromRow);
   }
 

@@ -287,3 +287,19 @@ test('local changes (flags, move, delete) reach the onLocalChange hook inside th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('search returns the newest matches first, up to the limit, optionally in one folder', async () => {
+  const dir = tmp();
+  try {
+    const store = await openStore(dir);
+    const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
+    const folderId = await seed(store, [3, 9, 1, 7, 5].map((d) => buildEml({ subject: `Échographie du ${d}`, date: day(d) })));
+    const subjects = store.search('echographie', { limit: 3 }).map((m) => m.subject);
+    assert.deepEqual(subjects, ['Échographie du 9', 'Échographie du 7', 'Échographie du 5']);
+    assert.equal(store.search('echographie', { folderId, limit: 10 }).length, 5);
+    assert.equal(store.search('echographie', { folderId: folderId + 1 }).length, 0);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
