@@ -1,14 +1,7 @@
 // The server-certificate options shared by every command that connects to an operator
 // (`account test`, `check-server`, …): one wording, one validation.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { InvalidArgumentError, Option } from 'commander';
-
-export function existingFile(value: string): string {
-  const file = resolve(value);
-  if (!existsSync(file)) throw new InvalidArgumentError(`fichier introuvable : ${value}`);
-  return file;
-}
+import { Option } from 'commander';
+import { existingFile } from './option-parsers.js';
 
 /** `--trust-anchors FILE`: a test or qualification PKI instead of the IGC-Santé roots (logged at use). */
 export function trustAnchorsOption(): Option {

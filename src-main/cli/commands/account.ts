@@ -1,37 +1,17 @@
 // `mssante account add|list|test`: the mailbox account's servers and authentication, and a login
 // test over IMAP and SMTP with the card (or the PKCS#12 software certificate).
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { normaliseAddress, parseHostPort, type AccountConfig, type Endpoint } from '../../accounts/account.js';
+import { Option, type Command } from 'commander';
+import type { AccountConfig, Endpoint } from '../../accounts/account.js';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { probeAccount, type ProbeResult } from '../../accounts/login-probe.js';
-import { CardSigner } from '../../card/index.js';
 import { AppError, messageFr } from '../../errors/index.js';
-import { Pkcs12Signer } from '../../tls/pki/pkcs12-signer.js';
 import { loadTrustAnchorsFile } from '../../tls/pki/trust-store.js';
-import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
-import type { Signer } from '../../tls/signer.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
-import { crlSoftFailOption, existingFile, trustAnchorsOption } from '../pki-options.js';
-import { openCardSession, promptPin, readPinFromStdin, withService } from './card.js';
-
-// Commander argument parsers: a usage error names the faulty option in French (exit code 2).
-function hostPort(value: string): { host: string; port: number } {
-  try {
-    return parseHostPort(value);
-  } catch {
-    throw new InvalidArgumentError(`« ${value} » n’est pas de la forme HÔTE:PORT (ex. imap.operateur.fr:993).`);
-  }
-}
-
-function address(value: string): string {
-  try {
-    return normaliseAddress(value);
-  } catch {
-    throw new InvalidArgumentError(`« ${value} » n’est pas une adresse de messagerie.`);
-  }
-}
+import { accountVerifier, withAccountSigner } from '../account-signer.js';
+import { addressArgument, existingFile, hostPortArgument } from '../option-parsers.js';
+import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 
 interface AddOptions {
   address: string;
@@ -99,33 +79,8 @@ interface TestOptions {
 
 async function testAccount(c: CliContext, o: TestOptions): Promise<void> {
   const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
-  const verifier = createServerCertificateVerifier({
-    home: c.home,
-    ...(o.trustAnchors ?? account.trustAnchorsFile ? { trustAnchorsFile: o.trustAnchors ?? account.trustAnchorsFile } : {}),
-    crlSoftFail: Boolean(o.crlSoftFail),
-    log: (line) => c.progress(line),
-  });
-  const run = async (signer: Signer): Promise<ProbeResult[]> => probeAccount(account, { verifier, signer });
-  let results: ProbeResult[];
-  if (account.auth.kind === 'pkcs12') {
-    const password = o.passwordStdin ? await readPinFromStdin() : await promptPin(`Mot de passe du certificat logiciel ${account.auth.file} : `);
-    let signer: Pkcs12Signer;
-    try {
-      signer = await Pkcs12Signer.fromFile(account.auth.file, password.toString('utf8'));
-    } finally {
-      password.fill(0);
-    }
-    results = await run(signer);
-  } else {
-    results = await withService(c, async (svc) => {
-      const { session } = await openCardSession(c, svc);
-      try {
-        return await run(new CardSigner(session));
-      } finally {
-        await session.logout().catch(() => undefined);
-      }
-    });
-  }
+  const verifier = accountVerifier(c, account, o);
+  const results = await withAccountSigner(c, account, o, (signer) => probeAccount(account, { verifier, signer }));
   const failed = results.find((r) => !r.ok);
   if (failed?.error) {
     // Details on stderr; the error (exit 1, French reason, `{ ok: false, error }` with --json) is the first failure.
@@ -174,10 +129,10 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
   account
     .command('add')
     .description('enregistrer un compte (aucun secret n’est enregistré en clair)')
-    .requiredOption('--address <adresse>', 'adresse MSSanté du compte', address)
-    .requiredOption('--imap <hôte:port>', 'serveur IMAP', hostPort)
+    .requiredOption('--address <adresse>', 'adresse MSSanté du compte', addressArgument)
+    .requiredOption('--imap <hôte:port>', 'serveur IMAP', hostPortArgument)
     .option('--imap-starttls', 'IMAP en STARTTLS (port 143) au lieu de TLS implicite (993)')
-    .requiredOption('--smtp <hôte:port>', 'serveur d’envoi SMTP', hostPort)
+    .requiredOption('--smtp <hôte:port>', 'serveur d’envoi SMTP', hostPortArgument)
     .option('--smtp-starttls', 'SMTP en STARTTLS (port 587) au lieu de TLS implicite (465)')
     .addOption(new Option('--auth <mode>', 'authentification : carte CPS ou certificat logiciel PKCS#12').choices(['card', 'pkcs12']).makeOptionMandatory())
     .option('--pkcs12 <fichier>', 'certificat logiciel .p12 (boîtes organisationnelles ou applicatives)', existingFile)
@@ -191,7 +146,7 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
   account
     .command('test')
     .description('tester la connexion et l’authentification IMAP et SMTP du compte')
-    .option('--address <adresse>', 'compte à tester (par défaut : le seul compte)', address)
+    .option('--address <adresse>', 'compte à tester (par défaut : le seul compte)', addressArgument)
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')

@@ -3,8 +3,7 @@
 // Prints protocol, suite, server chain, revocation status and the verdict; refused → exit 1
 // with the precise French reason.
 import { X509Certificate } from 'node:crypto';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseHostPort } from '../../accounts/account.js';
+import { Option, type Command } from 'commander';
 import { AppError, messageFr, toAppError } from '../../errors/index.js';
 import { imapStartTls } from '../../imap/index.js';
 import { smtpStartTls } from '../../smtp/index.js';
@@ -12,6 +11,7 @@ import { connectTls, type HandshakeResult, type ServerCertificateVerifier, type 
 import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
+import { hostPortArgument } from '../option-parsers.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 
 export interface ServerCheck {
@@ -127,19 +127,11 @@ async function run(c: CliContext, target: { host: string; port: number }, o: Che
   c.result(checkJson(check), () => checkText(check));
 }
 
-function hostPort(value: string): { host: string; port: number } {
-  try {
-    return parseHostPort(value);
-  } catch {
-    throw new InvalidArgumentError(`« ${value} » n’est pas de la forme HÔTE:PORT (ex. imap.operateur.fr:993).`);
-  }
-}
-
 export const registerCheckServer: CommandRegistrar = (program: Command, ctx) => {
   program
     .command('check-server')
     .description('vérifier la connexion TLS d’un serveur MSSanté (protocole, suite, certificat, révocation) sans s’authentifier')
-    .argument('<hôte:port>', 'serveur à vérifier', hostPort)
+    .argument('<hôte:port>', 'serveur à vérifier', hostPortArgument)
     .addOption(new Option('--starttls <protocole>', 'négocier STARTTLS avant TLS (ports 143 et 587)').choices(['imap', 'smtp']))
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
