@@ -11,6 +11,8 @@ import { igcSanteSignerCheck, type SignerChainCheck } from './signer-chain.js';
 // replaced atomically (write to a temporary file, fsync, rename) like the annuaire.
 
 export const LISTE_BLANCHE_FILE = 'listeblanche.json';
+/** The official file is 3.6 MB for ~6,500 entries: anything 15 times larger is not a liste blanche. */
+const MAX_LISTE_BLANCHE_BYTES = 64 * 1024 * 1024;
 
 export interface ListeBlancheVersion {
   sourceName: string;
@@ -77,8 +79,12 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
   const started = performance.now();
   let bytes: Buffer;
   try {
+    if (statSync(file).size > MAX_LISTE_BLANCHE_BYTES) {
+      throw new AppError('LISTE_BLANCHE_BAD_FILE', `${basename(file)} is larger than ${MAX_LISTE_BLANCHE_BYTES} bytes`);
+    }
     bytes = readFileSync(file);
   } catch (err) {
+    if (err instanceof AppError) throw err;
     throw new AppError('IO_FAILED', `cannot read ${basename(file)}`, { cause: err });
   }
   const xml = bytes.toString('utf8');
