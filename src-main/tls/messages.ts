@@ -56,7 +56,8 @@ export function parseServerHello(body: Buffer): ServerHello {
   const r = new ByteReader(body, 'ServerHello');
   const version = r.u16();
   const random = r.bytes(32);
-  r.vec8(); // session id: we never resume, its value does not matter
+  // session id: we never resume, its value does not matter, its size does (RFC 5246 §7.4.1.3)
+  if (r.vec8().length > 32) throw new TlsFailure('TLS_HANDSHAKE_FAILED', Alert.decode_error, 'ServerHello session id longer than 32 bytes');
   const cipherSuite = r.u16();
   const compression = r.u8();
   const extensions = new Map<number, Buffer>();
