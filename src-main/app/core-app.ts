@@ -15,11 +15,14 @@ import type { CoreChannelHandlers, CoreServices } from './services.js';
 import { SettingsFile } from './settings.js';
 import { unavailableServices } from './unavailable.js';
 
-/** The sync engine as the facade needs it (adapter in the shell's wiring). */
+/** The sync engine as the facade needs it (sync-app.ts). */
 export interface SyncPort {
   status(): SyncStatus;
   /** Sync now / retry after an error. */
   syncNow(): Promise<SyncStatus>;
+  /** Started when the session unlocks (it needs the logged-in card), stopped when it locks. */
+  start?(): Promise<SyncStatus>;
+  stop?(): Promise<void>;
 }
 
 export interface CoreAppDeps {
@@ -69,9 +72,14 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const mailParts: Partial<CoreServices> = mail && compose
     ? { ...mail.channels, ...compose.channels, attachmentContent: (ref) => mail.attachmentContent(ref), attachFile: (file) => compose.attachFile(file) }
     : {};
-  // Draft attachments are patient data held in memory: gone when the session locks.
   gate.onChange((state) => {
-    if (state.locked) compose?.clear();
+    if (state.locked) {
+      // Draft attachments are patient data held in memory: gone when the session locks.
+      compose?.clear();
+      void deps.sync?.stop?.();
+    } else {
+      void deps.sync?.start?.().catch(() => undefined);
+    }
   });
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
 

@@ -14,11 +14,8 @@ import { TrustContext } from '../trust/index.js';
 import { AppError } from '../errors/index.js';
 import { createCoreApp } from '../app/core-app.js';
 import { createSyncApp } from '../app/sync-app.js';
-import { JsonFileAccountRepository } from '../accounts/account-repository.js';
-import { CardSigner } from '../card/index.js';
-import { openImapSession } from '../imap/index.js';
+import { cardAccount, cardAccountTarget } from '../app/sync-target.js';
 import { SyncEngine } from '../sync/engine.js';
-import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
 import type { Startable } from '../app/services.js';
 import { serveAppRequest } from './app-protocol.js';
@@ -104,21 +101,7 @@ async function start(): Promise<void> {
   const sync = createSyncApp({
     emit,
     store: storeApi,
-    target: async () => {
-      const account = await cardAccount();
-      if (!account) return undefined;
-      const verifier = createServerCertificateVerifier({ home: layout.root, ...(account.trustAnchorsFile ? { trustAnchorsFile: account.trustAnchorsFile } : {}), crlSoftFail: false, log });
-      return {
-        address: account.address,
-        connector: {
-          connect: () => {
-            const session = core.card?.currentSession();
-            if (!session) throw new AppError('CARD_PIN_REQUIRED', 'no logged-in card for the IMAP session');
-            return openImapSession(account.imap, new CardSigner(session), verifier, { imap: { qresync: true } });
-          },
-        },
-      };
-    },
+    target: cardAccountTarget({ home: layout.root, currentSession: () => core.card?.currentSession(), log }),
     createEngine: (options) => new SyncEngine(options),
     folderIds: async (paths) => {
       const folders = await storeApi().listFolders();
@@ -127,21 +110,15 @@ async function start(): Promise<void> {
     isOnline: () => net.isOnline(),
   });
   // (the sync connector above reads the card session from `core` only when it connects, after this line)
-  const cardAccount = async () => (await JsonFileAccountRepository.inHome(layout.root).list()).find((a) => a.auth.kind === 'card');
-  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card, sync, mail: storeApi, trust: () => trust, me: async () => (await cardAccount())?.address });
+  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card, sync, mail: storeApi, trust: () => trust, me: async () => (await cardAccount(layout.root))?.address });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),
     session.fromPartition(MESSAGE_PARTITION),
     currentWindow,
   );
-  // Locking takes message content off the screen and stops sync (it needs the card); unlocking restarts it.
+  // Locking takes message content off the screen (the facade stops sync and drops draft attachments).
   core.gate.onChange((state) => {
-    if (state.locked) {
-      messageView.hide();
-      void sync.stop();
-    } else {
-      void sync.start().catch(() => undefined);
-    }
+    if (state.locked) messageView.hide();
   });
   powerMonitor.on('lock-screen', () => core.gate.lock('system'));
   const stopIdle = watchIdle({
