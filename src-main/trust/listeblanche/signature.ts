@@ -82,7 +82,9 @@ export async function verifyListeBlancheSignature(xml: string, document: Documen
   let ok: boolean;
   try {
     const verifier = new SignedXml({ publicCert: pemOf(certText) });
-    verifier.loadSignature(signature);
+    // xml-crypto types its node as the global Node, which is the DOM's when a program also loads
+    // lib "dom": the xmldom element is what it expects at run time.
+    verifier.loadSignature(signature as unknown as Parameters<SignedXml['loadSignature']>[0]);
     ok = verifier.checkSignature(xml);
   } catch (err) {
     return { status: 'invalid', reason: `signature_error:${(err as Error).message.slice(0, 120)}`, signer: chain.signer, checkedAt };
