@@ -106,6 +106,10 @@ export const ERROR_CODES = [
   'SEND_SENDER_MISMATCH',
   'SEND_TOO_LARGE',
   'OUTBOX_INVALID_STATE',
+  // audit: access journal, evidence export
+  'AUDIT_JOURNAL_BROKEN',
+  'AUDIT_ANCHOR_INVALID',
+  'EXPORT_TARGET_EXISTS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -96,6 +96,9 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   SEND_SENDER_MISMATCH: 'L’expéditeur doit être la boîte aux lettres du titulaire de la carte (ou du certificat) utilisée pour l’envoi.',
   SEND_TOO_LARGE: 'Message trop volumineux : la taille des pièces jointes dépasse la limite d’envoi. Retirez ou allégez des pièces jointes.',
   OUTBOX_INVALID_STATE: 'Impossible dans l’état actuel de ce message de la boîte d’envoi.',
+  AUDIT_JOURNAL_BROKEN: 'Le journal des accès a été modifié : la chaîne d’empreintes est rompue.',
+  AUDIT_ANCHOR_INVALID: 'Le point d’ancrage du journal des accès est illisible ou ne correspond pas au journal.',
+  EXPORT_TARGET_EXISTS: 'Le fichier de destination existe déjà : choisissez un autre nom ou un dossier vide.',
 };
 
 export function messageFr(code: ErrorCode): string {
