@@ -13,7 +13,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   program.exitOverride();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
-    return 0;
+    // a command that printed its own result may still report a failure (e.g. `send` refused by the server)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through here with exitCode 0.

@@ -9,6 +9,8 @@ import { registerSearch } from './search.js';
 import { registerAnnuaire } from './annuaire.js';
 import { registerListeBlanche } from './listeblanche.js';
 import { registerCheckServer } from './check-server.js';
+import { registerSend } from './send.js';
+import { registerOutbox } from './outbox.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -22,4 +24,6 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerAnnuaire,
   registerListeBlanche,
   registerCheckServer,
+  registerSend,
+  registerOutbox,
 ];

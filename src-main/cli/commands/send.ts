@@ -1,0 +1,220 @@
+// `mssante send`: compose, check (recipients, size) with no network, save in the outbox, then
+// send with the account's card and print the Message-ID and the outcome.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
+import type { AccountConfig } from '../../accounts/account.js';
+import { AppError, isAppError } from '../../errors/index.js';
+import {
+  accountMailChannel,
+  assertMessageSize,
+  assertRecipients,
+  composeMessage,
+  contentTypeOf,
+  effectiveSizeLimit,
+  recipientPolicyOf,
+  recipientProblemsFr,
+  replyFields,
+  saveDraftLocally,
+  uploadDraft,
+  type ComposeAddress,
+  type ComposeAttachment,
+  type ComposedMessage,
+  type RecipientProblem,
+  type ReplyFields,
+} from '../../send/index.js';
+import type { MailStore } from '../../store/mail-store.js';
+import { TrustContext, trustDirOf } from '../../trust/index.js';
+import { xdmAuthorFromCard, xdmMailParts } from '../../xdm/index.js';
+import { accountVerifier, withAccountSigner } from '../account-signer.js';
+import type { CliContext } from '../context.js';
+import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
+import type { CommandRegistrar } from '../program.js';
+import { withService } from './card.js';
+import { outcomeJson, outcomeTextFr, runQueue, withOutbox, type AccountConnectOptions } from './outbox.js';
+
+interface SendOptions extends AccountConnectOptions {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject?: string;
+  body?: string;
+  bodyFile?: string;
+  htmlFile?: string;
+  attach: string[];
+  replyToId?: string;
+  replyAll?: boolean;
+  forwardId?: string;
+  receipt?: boolean;
+  xdm?: string;
+  patientIns?: string;
+  maxSize?: string;
+  draft?: boolean;
+  queueOnly?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+const addresses = (list: readonly string[]): ComposeAddress[] => list.map((address) => ({ address }));
+
+function readInput(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new AppError('IO_FAILED', `cannot read ${basename(file)}`, { cause: err, data: { file } });
+  }
+}
+
+function storeId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('INVALID_ARGUMENT', `not a message id: ${raw}`, { data: { id: raw } });
+  return id;
+}
+
+/** French details under the error's own message: which address, which size, which file. */
+function explain(c: CliContext, err: unknown): void {
+  if (!isAppError(err)) return;
+  const problems = err.data.problems as RecipientProblem[] | undefined;
+  if (problems) for (const line of recipientProblemsFr(problems)) c.progress(line);
+  if (typeof err.data.detailFr === 'string') c.progress(err.data.detailFr);
+  if (err.code === 'IO_FAILED' && typeof err.data.file === 'string') c.progress(`Fichier illisible : ${err.data.file}`);
+}
+
+/** The card holder, read from the card without the PIN (the XDM author). */
+async function cardHolder(c: CliContext) {
+  const token = await withService(c, (svc) => svc.selectToken(c.token));
+  if (!token.holder) throw new AppError('CARD_NO_CERTIFICATE', 'the card names no person: an XDM needs an author');
+  return token.holder;
+}
+
+/** Everything before the outbox: reads files, checks recipients and size, builds the MIME once. */
+async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, store: MailStore, serverMaxBytes: number | null): Promise<{ message: ComposedMessage; replyToRow: number | null }> {
+  if (o.body !== undefined && o.bodyFile !== undefined) throw new AppError('INVALID_ARGUMENT', '--body and --body-file are exclusive');
+  if (o.replyToId && o.forwardId) throw new AppError('INVALID_ARGUMENT', '--reply-to-id and --forward-id are exclusive');
+  let text = o.bodyFile !== undefined ? readInput(o.bodyFile).toString('utf8') : (o.body ?? '');
+  const html = o.htmlFile !== undefined ? readInput(o.htmlFile).toString('utf8') : undefined;
+  const attachments: ComposeAttachment[] = o.attach.map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) }));
+
+  let reply: ReplyFields | undefined;
+  let replyToRow: number | null = null;
+  const originalId = o.replyToId ?? o.forwardId;
+  if (originalId) {
+    const id = storeId(originalId);
+    const original = store.getMessage(id);
+    reply = replyFields(original, o.forwardId ? 'forward' : o.replyAll ? 'reply-all' : 'reply', account.address);
+    text = `${text}\n\n${reply.quoted}\n`;
+    if (o.forwardId) {
+      // the original travels whole (its attachments and headers intact) as message/rfc822
+      attachments.push({ filename: `${(original.subject ?? 'message').replace(/[\\/:*?"<>|\r\n]+/g, ' ').slice(0, 80)}.eml`, contentType: 'message/rfc822', content: store.getRaw(id).raw });
+    } else replyToRow = id;
+  }
+
+  const to = o.to.length ? addresses(o.to) : (reply?.to ?? []);
+  const cc = o.cc.length ? addresses(o.cc) : (reply?.cc ?? []);
+  const bcc = addresses(o.bcc);
+  const trust = TrustContext.open(trustDirOf(c.home));
+  let checked: ComposeAddress[];
+  try {
+    checked = assertRecipients([...to, ...cc, ...bcc], recipientPolicyOf(trust));
+  } finally {
+    trust.close();
+  }
+  const canonical = (list: ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
+
+  let subject = o.subject ?? reply?.subject;
+  if (o.xdm !== undefined) {
+    const holder = await cardHolder(c);
+    const parts = xdmMailParts({
+      cdaXml: readInput(o.xdm),
+      author: xdmAuthorFromCard(holder, account.address),
+      recipients: checked.map((a) => a.address),
+      ...(o.patientIns ? { patientIns: o.patientIns } : {}),
+    });
+    subject ??= parts.subject;
+    attachments.push(...parts.attachments);
+  }
+  if (subject === undefined) throw new AppError('INVALID_ARGUMENT', 'a subject is required (--subject)');
+
+  const message = await composeMessage({
+    from: { address: account.address },
+    to: canonical(to, 0),
+    cc: canonical(cc, to.length),
+    bcc: canonical(bcc, to.length + cc.length),
+    subject,
+    text,
+    ...(html !== undefined ? { html } : {}),
+    attachments,
+    ...(reply?.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}),
+    ...(reply?.references.length ? { references: reply.references } : {}),
+    readReceipt: Boolean(o.receipt),
+  });
+  const settingBytes = o.maxSize === undefined ? null : Math.round(Number(o.maxSize.replace(',', '.')) * 1024 * 1024);
+  if (settingBytes !== null && !(settingBytes > 0)) throw new AppError('INVALID_ARGUMENT', `--max-size: not a size in MB: ${o.maxSize}`);
+  assertMessageSize(message.raw.length, effectiveSizeLimit({ settingBytes, serverBytes: serverMaxBytes }));
+  return { message, replyToRow };
+}
+
+export const registerSend: CommandRegistrar = (program, ctx) => {
+  program
+    .command('send')
+    .description('écrire et envoyer un message (enregistré d’abord dans la boîte d’envoi)')
+    .option('--to <adresse>', 'destinataire (répétable, ou séparé par des virgules)', collect, [])
+    .option('--cc <adresse>', 'destinataire en copie (répétable)', collect, [])
+    .option('--bcc <adresse>', 'destinataire en copie cachée (répétable)', collect, [])
+    .option('--subject <objet>', 'objet du message')
+    .option('--body <texte>', 'texte du message')
+    .option('--body-file <fichier>', 'texte du message lu dans un fichier (UTF-8)')
+    .option('--html-file <fichier>', 'version HTML du message (UTF-8)')
+    .option('--attach <fichier>', 'pièce jointe (répétable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--reply-to-id <id>', 'répondre au message enregistré ID (voir messages list)')
+    .option('--reply-all', 'avec --reply-to-id : répondre à tous')
+    .option('--forward-id <id>', 'transférer le message enregistré ID (joint en entier)')
+    .option('--receipt', 'demander un accusé de lecture (Disposition-Notification-To)')
+    .option('--xdm <cda>', 'joindre un IHE_XDM.ZIP construit à partir de ce document CDA (et son PDF)')
+    .option('--patient-ins <ins>', 'avec --xdm : INS attendu du patient (contrôle)')
+    .option('--max-size <Mo>', 'taille maximale du message (réglage ; la limite du serveur s’applique aussi)')
+    .option('--draft', 'enregistrer comme brouillon (localement et dans « Brouillons ») sans envoyer')
+    .option('--queue-only', 'seulement mettre en boîte d’envoi (envoi plus tard : outbox retry)')
+    .option('--account <adresse>', 'compte qui envoie (par défaut : le seul compte)')
+    .addOption(trustAnchorsOption())
+    .addOption(crlSoftFailOption())
+    .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
+    .action(async (o: SendOptions) => {
+      const c = ctx();
+      const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
+      const entry = await withOutbox(c, async (outbox, store) => {
+        let prepared: Awaited<ReturnType<typeof prepare>>;
+        try {
+          prepared = await prepare(c, o, account, store, outbox.serverMaxBytes(account.address));
+        } catch (err) {
+          explain(c, err);
+          throw err;
+        }
+        if (o.draft) {
+          const draft = saveDraftLocally(outbox, account.address, prepared.message);
+          if (o.queueOnly) return draft;
+          const verifier = accountVerifier(c, account, o);
+          return withAccountSigner(c, account, o, async (signer) => {
+            const channel = accountMailChannel(account, signer, verifier);
+            try {
+              return await uploadDraft(outbox, channel, draft.id);
+            } finally {
+              await channel.close();
+            }
+          });
+        }
+        // Saved before any network work: from here on the message cannot be lost.
+        const queued = outbox.add(account.address, prepared.message, { replyToRow: prepared.replyToRow });
+        c.progress(`Message enregistré dans la boîte d’envoi : ${queued.messageId}`);
+        if (o.queueOnly) return queued;
+        try {
+          await runQueue(c, account, o, outbox, store); // with it, whatever else is due
+        } catch (err) {
+          c.progress(`Le message reste dans la boîte d’envoi (n° ${queued.id}) : « mssante outbox retry » pour l’envoyer.`);
+          throw err;
+        }
+        return outbox.get(queued.id);
+      });
+      c.result({ ok: entry.state !== 'failed' && entry.state !== 'uncertain', ...outcomeJson(entry) }, () => outcomeTextFr(entry));
+      if (entry.state === 'failed' || entry.state === 'uncertain') process.exitCode = 1;
+    });
+};

@@ -1,0 +1,121 @@
+// The outbox's network side for one account: submission over the card channel (src-main/smtp)
+// and the Sent / Drafts folders over IMAP (src-main/imap), one lazily opened IMAP session.
+import type { AccountConfig } from '../accounts/account.js';
+import type { ExternalImapFlow } from '../imap/index.js';
+import { openImapSession } from '../imap/index.js';
+import { createSmtpTransport, type SmtpTransportOptions } from '../smtp/index.js';
+import type { ServerCertificateVerifier, Signer } from '../tls/index.js';
+import type { MailChannel, SubmitResult } from './outbox-runner.js';
+
+type SpecialUse = '\\Sent' | '\\Drafts';
+const FALLBACK_PATH: Record<SpecialUse, string> = { '\\Sent': 'Sent', '\\Drafts': 'Drafts' };
+
+interface AuthContext {
+  maxAllowedSize?: number | false;
+  resolve(): void;
+  reject(err: Error | string): void;
+}
+type AuthHandler = (ctx: AuthContext) => Promise<void> | void;
+interface TransportInternals {
+  options: { customAuth: Record<string, AuthHandler>; forceAuth?: boolean };
+}
+
+export interface AccountMailChannel extends MailChannel {
+  appendDraft(raw: Buffer): Promise<number | null>;
+  deleteDraft(uid: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function accountMailChannel(account: Pick<AccountConfig, 'smtp' | 'imap'>, signer: Signer, verifier: ServerCertificateVerifier, smtpOptions: SmtpTransportOptions = {}): AccountMailChannel {
+  let maxBytes: number | null | undefined;
+  let imap: ExternalImapFlow | undefined;
+  const folders = new Map<SpecialUse, string>();
+
+  const session = async (): Promise<ExternalImapFlow> => {
+    if (imap && imap.usable) return imap;
+    imap = await openImapSession(account.imap, signer, verifier);
+    return imap;
+  };
+
+  const folder = async (use: SpecialUse): Promise<string> => {
+    const known = folders.get(use);
+    if (known) return known;
+    const list = await (await session()).list();
+    const path = list.find((f) => f.specialUse === use)?.path ?? FALLBACK_PATH[use];
+    folders.set(use, path);
+    return path;
+  };
+
+  const append = async (use: SpecialUse, raw: Buffer, flags: string[]): Promise<number | null> => {
+    const path = await folder(use);
+    const res = await (await session()).append(path, raw, flags);
+    return res && typeof res === 'object' && typeof res.uid === 'number' ? res.uid : null;
+  };
+
+  return {
+    async submit(envelope, raw, beforeTransaction): Promise<SubmitResult> {
+      const transport = createSmtpTransport(account.smtp, signer, verifier, smtpOptions);
+      // nodemailer runs MAIL FROM right after the auth handler resolves: wrapping the handler is
+      // the one point where "authenticated, nothing submitted yet" is certain (see outbox-runner.ts).
+      // forceAuth: a server that does not offer AUTH must not get a submission without that point.
+      const internals = (transport as unknown as { transporter: TransportInternals }).transporter.options;
+      internals.forceAuth = true;
+      const external = internals.customAuth.EXTERNAL!;
+      internals.customAuth.EXTERNAL = (ctx) =>
+        external({
+          ...ctx,
+          resolve: () => {
+            maxBytes = ctx.maxAllowedSize ? ctx.maxAllowedSize : null;
+            try {
+              beforeTransaction();
+            } catch (err) {
+              ctx.reject(err as Error);
+              return;
+            }
+            ctx.resolve();
+          },
+          reject: (err) => ctx.reject(err),
+        });
+      try {
+        const info = await transport.sendMail({ envelope, raw });
+        return {
+          response: info.response,
+          accepted: (info.accepted as unknown[]).map(String),
+          rejected: (info.rejected as unknown[]).map(String),
+        };
+      } finally {
+        transport.close();
+      }
+    },
+    serverMaxBytes: () => maxBytes,
+    async sentCopyExists(messageId) {
+      const path = await folder('\\Sent');
+      const client = await session();
+      const lock = await client.getMailboxLock(path);
+      try {
+        const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+        return Array.isArray(uids) && uids.length > 0;
+      } finally {
+        lock.release();
+      }
+    },
+    async appendSent(raw) {
+      await append('\\Sent', raw, ['\\Seen']);
+    },
+    appendDraft: (raw) => append('\\Drafts', raw, ['\\Draft', '\\Seen']),
+    async deleteDraft(uid) {
+      const path = await folder('\\Drafts');
+      const client = await session();
+      const lock = await client.getMailboxLock(path);
+      try {
+        await client.messageDelete(String(uid), { uid: true });
+      } finally {
+        lock.release();
+      }
+    },
+    async close() {
+      await imap?.logout().catch(() => undefined);
+      imap = undefined;
+    },
+  };
+}
