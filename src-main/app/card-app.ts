@@ -63,7 +63,8 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     let token: CardToken | undefined;
     try {
       token = await card.selectToken(options.tokenRef);
-    } catch {
+    } catch (err) {
+      if (isAppError(err) && err.code === 'CARD_TOKEN_AMBIGUOUS') return { state: 'several', pinpad: false };
       token = undefined;
     }
     return statusOfToken(token, false);

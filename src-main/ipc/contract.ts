@@ -89,7 +89,8 @@ export const TrustBadge = z.object({
 export const PinState = z.enum(['ok', 'count-low', 'final-try', 'locked']);
 
 export const CardStatus = z.object({
-  state: z.enum(['no-module', 'no-reader', 'absent', 'present', 'logged-in', 'unavailable']),
+  /** 'several': more than one card is inserted and none was chosen (settings / --token): remove the others. */
+  state: z.enum(['no-module', 'no-reader', 'absent', 'several', 'present', 'logged-in', 'unavailable']),
   /** Read from the certificate, no PIN needed. */
   holder: z.object({ name: Text, profession: Text.optional(), rpps: z.string().max(20).optional() }).optional(),
   pin: PinState.optional(),

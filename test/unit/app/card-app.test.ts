@@ -110,3 +110,9 @@ test('unlocking after an idle lock asks the PIN again: the old card session ends
   assert.notEqual(app.currentSession(), first);
   assert.equal(card.logins.length, 2);
 });
+
+test('several cards and none chosen: the lock screen says so instead of "insert your card"', async () => {
+  const { handlers, card } = setup();
+  card.selectToken = async () => { throw new AppError('CARD_TOKEN_AMBIGUOUS', '2 cards present'); };
+  assert.deepEqual(await dispatch(handlers, 'card.status', {}), { ok: true, value: { state: 'several', pinpad: false } });
+});
