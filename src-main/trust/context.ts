@@ -1,4 +1,5 @@
 import { addressParser, decodeWords } from 'postal-mime';
+import { toAppError, type AppError } from '../errors/index.js';
 import { normaliseAddress } from './address.js';
 import type { AnnuaireEntry } from './annuaire/entry.js';
 import type { AnnuaireVersion } from './annuaire/import.js';
@@ -56,6 +57,25 @@ export class TrustContext {
   /** Opens the annuaire and liste blanche of `home` (either may not be imported yet). */
   static open(home: string): TrustContext {
     return new TrustContext(home, AnnuaireReader.open(home), ListeBlancheIndex.load(home));
+  }
+
+  /**
+   * Like open(), but an unreadable annuaire or liste blanche (damaged file, older layout) does not
+   * stop the caller (e.g. a sync): it counts as not imported, and `problems` says what to redo.
+   */
+  static openLenient(home: string): { context: TrustContext; problems: AppError[] } {
+    const problems: AppError[] = [];
+    const attempt = <T>(load: () => T, fallback: T): T => {
+      try {
+        return load();
+      } catch (err) {
+        problems.push(toAppError(err));
+        return fallback;
+      }
+    };
+    const annuaire = attempt(() => AnnuaireReader.open(home), null);
+    const listeBlanche = attempt(() => ListeBlancheIndex.load(home), ListeBlancheIndex.empty());
+    return { context: new TrustContext(home, annuaire, listeBlanche), problems };
   }
 
   /** For tests and embedding: explicit sources. */

@@ -1,3 +1,4 @@
+import type { AppError } from '../errors/index.js';
 import type { TrustProvider } from '../store/types.js';
 import { senderFactsFromHeaders, TrustContext } from './context.js';
 import type { TrustDecision } from './types.js';
@@ -32,7 +33,13 @@ export function trustProviderFor(ctx: TrustContext): TrustProvider {
   return (message) => decideFromHeaders(ctx, message.headers);
 }
 
-/** Convenience for a store worker's createStoreHooks(): the trust hook of a --home. */
-export function createTrustProvider(home: string): TrustProvider {
-  return trustProviderFor(TrustContext.open(home));
+/**
+ * Convenience for a store's hooks: the trust hook of a trust directory (trustDirOf(home)). A
+ * damaged annuaire or liste blanche never stops a sync: it counts as not imported (the
+ * decisions then say so) and is reported through `onProblem`.
+ */
+export function createTrustProvider(trustDir: string, onProblem?: (problem: AppError) => void): TrustProvider {
+  const { context, problems } = TrustContext.openLenient(trustDir);
+  for (const p of problems) onProblem?.(p);
+  return trustProviderFor(context);
 }

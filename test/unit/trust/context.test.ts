@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { parseMessage } from '../../../src-main/store/parse.js';
-import { importAnnuaire, TrustContext, senderFactsFromHeaders, trustProviderFor, verifyDkim, type TrustDecision } from '../../../src-main/trust/index.js';
+import { createTrustProvider, importAnnuaire, TrustContext, senderFactsFromHeaders, trustProviderFor, verifyDkim, type TrustDecision } from '../../../src-main/trust/index.js';
 import { extractionLine, referenceHeader } from './support/extraction.js';
 
 const dirs: string[] = [];
@@ -134,4 +134,17 @@ test('store hook: the decision computed from a parsed message (encoded display n
   assert.deepEqual(JSON.parse(JSON.stringify(decision)), decision);
   const spoof = Buffer.from('Return-Path: <bulk@mailer.example>\r\nFrom: Jean Dupont <jean.dupont@medecin.mssante.fr>\r\nSubject: x\r\n\r\nx\r\n');
   assert.equal((provider(await parseMessage(spoof), { folderPath: 'INBOX', raw: spoof }) as TrustDecision).level, 'suspicious');
+});
+
+test('a damaged annuaire or liste blanche does not stop a sync: treated as not imported, reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trust-ctx-bad-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'annuaire.sqlite'), 'pas une base');
+  writeFileSync(join(dir, 'listeblanche.json'), '{tronqué');
+  const problems: string[] = [];
+  const provider = createTrustProvider(dir, (p) => problems.push(p.code));
+  const raw = Buffer.from('From: Jean Dupont <jean.dupont@medecin.mssante.fr>\r\nSubject: x\r\n\r\nx\r\n');
+  assert.equal((provider(await parseMessage(raw), { folderPath: 'INBOX', raw }) as TrustDecision).level, 'outside_trust_space');
+  assert.deepEqual(problems.sort(), ['ANNUAIRE_NOT_IMPORTED', 'IO_FAILED']);
+  assert.throws(() => TrustContext.open(dir));
 });
