@@ -9,6 +9,7 @@ import type { EventSink } from '../ipc/dispatch.js';
 import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js';
 import { createMailApp, type MailStorePort } from './mail-app.js';
 import { createComposeApp, type ComposeApp } from './compose-app.js';
+import { createSendApp, type SendApp, type SendAppDeps } from './send-app.js';
 import { trustChannels } from './trust-app.js';
 import { guardLocked, SessionGate } from './session.js';
 import type { CoreChannelHandlers, CoreServices } from './services.js';
@@ -33,6 +34,8 @@ export interface CoreAppDeps {
   sync?: SyncPort;
   /** The store (worker client API), once open; throws SERVICE_UNAVAILABLE before. */
   mail?: () => MailStorePort;
+  /** Sending (outbox over a main-thread store connection, account, card-signed channel), once wired. */
+  send?: Pick<SendAppDeps, 'outbox' | 'account' | 'channel'>;
   /** The user's own address (left out of reply-all). */
   me?: () => Promise<string | undefined>;
   /** Annuaire + liste blanche, or null when not imported yet. */
@@ -46,8 +49,9 @@ export interface CoreApp {
   gate: SessionGate;
   settings: SettingsFile;
   card: CardApp | undefined;
-  /** Draft attachments held in memory (for the outbox when it lands). */
+  /** Draft attachments held in memory. */
   compose: ComposeApp | undefined;
+  send: SendApp | undefined;
   dispose(): void;
 }
 
@@ -79,17 +83,23 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
       void deps.sync?.stop?.();
     } else {
       void deps.sync?.start?.().catch(() => undefined);
+      void send?.flush(); // what waited for the card goes now
     }
   });
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
+  const send =
+    deps.send && deps.mail && compose
+      ? createSendApp({ ...deps.send, emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
+      : undefined;
 
-  const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...deps.extra } as CoreServices;
+  const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;
   return {
     services: guardLocked(services, gate),
     gate,
     settings,
     card,
     compose,
+    send,
     dispose: () => card?.dispose(),
   };
 }

@@ -249,6 +249,8 @@ const draftShape = {
   attachments: z.array(ComposeAttachmentIn).max(100),
   inReplyTo: z.string().max(998).optional(),
   references: z.array(z.string().max(998)).max(200).optional(),
+  /** Id of the stored message this answers (marked answered once sent); from compose.template. */
+  replyTo: Id.optional(),
   readReceipt: z.boolean(),
 };
 export const DraftIn = z.strictObject(draftShape);
@@ -381,7 +383,8 @@ export const CHANNELS = {
   /** Saved in the outbox before any network; sent by the outbox. */
   'compose.send': channel('core', z.strictObject({ draft: DraftIn }), z.object({ outboxId: Id })),
   'outbox.list': channel('core', Empty, z.object({ items: z.array(OutboxItem) })),
-  'outbox.retry': channel('core', z.strictObject({ id: Id }), OutboxItem),
+  /** `confirmUncertain`: the user accepts that an 'uncertain' message may reach its recipients twice. */
+  'outbox.retry': channel('core', z.strictObject({ id: Id, confirmUncertain: z.boolean().optional() }), OutboxItem),
   'outbox.cancel': channel('core', z.strictObject({ id: Id }), z.object({ cancelled: z.boolean() })),
 
   // trust

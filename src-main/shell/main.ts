@@ -10,6 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { CardService } from '../card/index.js';
 import { messageFr, toAppError } from '../errors/index.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { staticKeyProvider } from '../store/key-provider.js';
+import { accountMailChannel, Outbox } from '../send/index.js';
+import { CardSigner } from '../card/index.js';
+import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import { TrustContext } from '../trust/index.js';
 import { AppError } from '../errors/index.js';
 import { createCoreApp } from '../app/core-app.js';
@@ -86,6 +91,7 @@ async function start(): Promise<void> {
 
   let ipc: IpcRegistration | undefined;
   let store: StoreWorkerClient | undefined;
+  let outboxDb: Db | undefined;
   let trust: TrustContext | null = null;
   let stopCardWatch: (() => void) | undefined;
   let stopReconnect: (() => void) | undefined;
@@ -110,7 +116,28 @@ async function start(): Promise<void> {
     isOnline: () => net.isOnline(),
   });
   // (the sync connector above reads the card session from `core` only when it connects, after this line)
-  const core = createCoreApp({ emit, settingsFile: layout.settingsFile, card, sync, mail: storeApi, trust: () => trust, me: async () => (await cardAccount(layout.root))?.address });
+  const core = createCoreApp({
+    emit,
+    settingsFile: layout.settingsFile,
+    card,
+    sync,
+    mail: storeApi,
+    trust: () => trust,
+    me: async () => (await cardAccount(layout.root))?.address,
+    send: {
+      outbox: () => {
+        if (!outboxDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+        return new Outbox(outboxDb);
+      },
+      account: () => cardAccount(layout.root),
+      channel: (account) => {
+        const session = core.card?.currentSession();
+        if (!session) return undefined;
+        const verifier = createServerCertificateVerifier({ home: layout.root, ...(account.trustAnchorsFile ? { trustAnchorsFile: account.trustAnchorsFile } : {}), crlSoftFail: false, log });
+        return accountMailChannel(account, new CardSigner(session), verifier);
+      },
+    },
+  });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),
     session.fromPartition(MESSAGE_PARTITION),
@@ -136,12 +163,18 @@ async function start(): Promise<void> {
         const keyProvider = sealedKeyProvider(layout.sealedKeyFile, safeStorage, () =>
           keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
         );
-        // SQL runs in a worker thread: a long query never freezes the window.
-        store = await StoreWorkerClient.start({ file: layout.storeFile, keyProvider });
+        const key = await keyProvider.getKey();
+        // SQL runs in a worker thread: a long query never freezes the window. The outbox keeps
+        // its own small connection here (one short transaction per state change, before any network).
+        store = await StoreWorkerClient.start({ file: layout.storeFile, keyProvider: staticKeyProvider(key) });
+        outboxDb = openDatabase(layout.storeFile, key);
+        key.fill(0);
         trust = openTrust(layout.trustDir);
       },
       stop: async () => {
+        await core.send?.idle(); // a send in progress records its outcome before the store closes
         trust?.close();
+        outboxDb?.close();
         await store?.close();
       },
     },

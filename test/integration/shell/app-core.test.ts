@@ -20,6 +20,13 @@ import { cardAccountTarget } from '../../../src-main/app/sync-target.js';
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
 import type { ChannelHandlers, Folder, MessagePage, SyncStatus } from '../../../src-main/ipc/contract.js';
 import { card, loadTestbed } from '../../support/testbed.js';
+import { writeFileSync } from 'node:fs';
+import { openDatabase } from '../../../src-main/store/database.js';
+import { accountMailChannel, Outbox } from '../../../src-main/send/index.js';
+import { CardSigner } from '../../../src-main/card/index.js';
+import { importListeBlanche, TrustContext } from '../../../src-main/trust/index.js';
+import { benchVerifier } from '../../support/tls-bench.js';
+import type { Db } from '../../../src-main/store/database.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 
 const tb = loadTestbed();
@@ -32,6 +39,9 @@ let store: StoreWorkerClient;
 let cardService: CardService;
 let core: ReturnType<typeof createCoreApp>;
 let handlers: ChannelHandlers;
+let outboxDb: Db;
+let trust: TrustContext;
+const recipient = card(tb, 'doctorA');
 
 function message(subject: string): Buffer {
   return Buffer.from(
@@ -63,7 +73,13 @@ before(async () => {
     trustAnchorsFile: tb.pki.caBundle,
     createdAt: new Date().toISOString(),
   });
-  store = await StoreWorkerClient.start({ file: join(home, 'mail.db'), keyProvider: staticKeyProvider(randomBytes(32)) });
+  const key = randomBytes(32);
+  store = await StoreWorkerClient.start({ file: join(home, 'mail.db'), keyProvider: staticKeyProvider(key) });
+  outboxDb = openDatabase(join(home, 'mail.db'), key); // the outbox runs in main, beside the store worker
+  const lb = join(home, 'listeblanchemssante.xml');
+  writeFileSync(lb, '<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>medecin.mssante.test</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>');
+  await importListeBlanche(lb, { home: join(home, 'trust') });
+  trust = TrustContext.open(join(home, 'trust'));
   cardService = new CardService({ modulePath: doctor.pkcs11Module });
   const emit = (event: string, payload: unknown) => events.push([event, payload]);
   const sync = createSyncApp({
@@ -80,7 +96,15 @@ before(async () => {
     cardOptions: { tokenRef: doctor.tokenSerial }, // the bench module holds every bench card
     sync,
     mail: () => store.api,
-    trust: () => null,
+    trust: () => trust,
+    send: {
+      outbox: () => new Outbox(outboxDb),
+      account: async () => (await JsonFileAccountRepository.inHome(home).list())[0],
+      channel: (account) => {
+        const session = core.card?.currentSession();
+        return session ? accountMailChannel(account, new CardSigner(session), benchVerifier(tb)) : undefined;
+      },
+    },
   });
   handlers = core.services as unknown as ChannelHandlers;
 });
@@ -88,8 +112,11 @@ before(async () => {
 after(async () => {
   core.gate.lock('user');
   await new Promise((r) => setTimeout(r, 200));
+  await core.send?.idle();
   core.dispose();
   cardService.close();
+  trust.close();
+  outboxDb.close();
   await store.close();
   await admin.mailboxDelete(folder).catch(() => undefined);
   await admin.logout().catch(() => undefined);
@@ -121,6 +148,27 @@ test('the PIN unlocks; sync runs over the card channel; the doctor reads the new
   const page = (await dispatch(handlers, 'mail.list', { folderId: mine.id, offset: 0, limit: 50, sort: { by: 'date', dir: 'desc' }, threads: false })) as { ok: true; value: MessagePage };
   assert.deepEqual(page.value.items.map((m) => m.subject).sort(), ['Compte rendu opératoire', 'Résultats de biologie']);
   assert.ok(events.some(([e]) => e === 'sync.progress'));
+});
+
+test('sending: outside the trust space is refused; a colleague gets the message through the outbox and the card', async () => {
+  const draft = { to: [{ address: 'quelqu.un@gmail.com' }], cc: [], bcc: [], subject: 'Test', text: 'x', attachments: [], readReceipt: false };
+  const refused = await dispatch(handlers, 'compose.send', { draft });
+  assert.equal(!refused.ok && refused.error.code, 'SEND_RECIPIENT_OUTSIDE_TRUST_SPACE');
+
+  const pdf = await dispatch(handlers, 'compose.attachData', { filename: 'courrier.pdf', contentType: 'application/pdf', dataBase64: Buffer.from('%PDF-1.4 courrier').toString('base64') });
+  assert.ok(pdf.ok);
+  const subject = `Adressage patient ${randomBytes(3).toString('hex')}`;
+  const sent = await dispatch(handlers, 'compose.send', {
+    draft: { to: [{ address: recipient.address, name: 'Hélène MARTIN' }], cc: [], bcc: [], subject, text: 'Chère consœur, je vous adresse…', attachments: [pdf.value], readReceipt: false },
+  });
+  assert.ok(sent.ok, JSON.stringify(sent));
+  const outboxId = (sent.value as { outboxId: string }).outboxId;
+  const state = async () => ((await dispatch(handlers, 'outbox.list', {})) as { ok: true; value: { items: { id: string; state: string; error?: unknown }[] } }).value.items.find((i) => i.id === outboxId);
+  let last: Awaited<ReturnType<typeof state>>;
+  const end = Date.now() + 60_000;
+  while (Date.now() < end && !['sent', 'failed', 'uncertain'].includes((last = await state())?.state ?? '')) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(last?.state, 'sent', JSON.stringify(last));
+  assert.ok(events.some(([e]) => e === 'outbox.changed'));
 });
 
 test('locking stops sync and refuses mail again', async () => {

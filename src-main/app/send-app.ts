@@ -1,0 +1,182 @@
+// Sending in the app, over the sending module (src-main/send): a draft from the
+// renderer becomes an RFC 5322 message, is checked (recipients in the trust
+// space, size) and SAVED IN THE OUTBOX before any network; the queue is then
+// processed with the logged-in card. Drafts are saved locally (then copied to
+// the server's Drafts). `outbox.changed` tells the renderer.
+import type { AccountConfig } from '../accounts/account.js';
+import { AppError, isErrorCode, messageFr } from '../errors/index.js';
+import type { OutboxItem } from '../ipc/contract.js';
+import type { EventSink } from '../ipc/dispatch.js';
+import {
+  assertMessageSize,
+  assertRecipients,
+  composeMessage,
+  effectiveSizeLimit,
+  processOutbox,
+  recipientPolicyOf,
+  saveDraftLocally,
+  uploadDraft,
+  type AccountMailChannel,
+  type ComposeAddress,
+  type Outbox,
+  type OutboxEntry,
+  type RecipientPolicy,
+} from '../send/index.js';
+import type { TrustContext } from '../trust/index.js';
+import type { CoreChannelHandlers } from './services.js';
+import { parseId, type MailStorePort } from './mail-app.js';
+
+type DraftIn = Parameters<CoreChannelHandlers['compose.send']>[0]['draft'];
+type SendChannels = Pick<CoreChannelHandlers, 'compose.send' | 'compose.saveDraft' | 'compose.discardDraft' | 'outbox.list' | 'outbox.retry' | 'outbox.cancel'>;
+
+export interface SendAppDeps {
+  emit: EventSink;
+  /** The outbox over a main-thread connection to the store file. */
+  outbox: () => Outbox;
+  store: () => Pick<MailStorePort, 'changeFlags'>;
+  trust: () => TrustContext | null;
+  account: () => Promise<AccountConfig | undefined>;
+  /** SMTP + IMAP channel signed by the logged-in card; undefined when no card session. */
+  channel: (account: AccountConfig) => AccountMailChannel | undefined;
+  /** Bytes of a compose attachment held by main. */
+  attachment: (id: string) => { filename: string; contentType: string; data: Buffer } | undefined;
+}
+
+export interface SendApp {
+  channels: SendChannels;
+  /** Sends what is due (after a send, an unlock, a reconnect). Never throws; single flight. */
+  flush(): Promise<void>;
+  /** Waits for the queue pass in progress (graceful shutdown: its bookkeeping is committed). */
+  idle(): Promise<void>;
+}
+
+/** Without a liste blanche nothing can be checked: every recipient is refused, with that reason. */
+const NO_LISTE_BLANCHE: RecipientPolicy = {
+  isAddressInTrustSpace: (address) => ({ address, normalised: null, syntaxValid: /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address), domainInListeBlanche: false, inTrustSpace: false }),
+  hasListeBlanche: false,
+};
+
+export function outboxItem(e: OutboxEntry): OutboxItem {
+  const code = e.lastErrorCode && isErrorCode(e.lastErrorCode) ? e.lastErrorCode : e.lastErrorCode ? 'SMTP_FAILED' : undefined;
+  return {
+    id: String(e.id),
+    createdAt: new Date(e.createdAt).toISOString(),
+    subject: e.subject ?? '',
+    to: [...e.recipients.to, ...e.recipients.cc, ...e.recipients.bcc],
+    state: e.state === 'draft' ? 'queued' : e.state,
+    attempts: e.attempts,
+    ...(code && (e.state === 'failed' || e.state === 'uncertain' || e.state === 'queued') ? { error: { code, message: messageFr(code) } } : {}),
+  };
+}
+
+export function createSendApp(deps: SendAppDeps): SendApp {
+  let running: Promise<void> | undefined;
+
+  const requireAccount = async () => {
+    const account = await deps.account();
+    if (!account) throw new AppError('SERVICE_UNAVAILABLE', 'no mailbox account configured');
+    return account;
+  };
+
+  const list = () => deps.outbox().list({ states: ['queued', 'sending', 'sent', 'failed', 'uncertain'] }).slice(-200).map(outboxItem);
+  const changed = () => deps.emit('outbox.changed', { items: list() });
+
+  const compose = async (draft: DraftIn, account: AccountConfig, checkRecipients: boolean) => {
+    const trust = deps.trust();
+    const policy = trust ? recipientPolicyOf(trust) : NO_LISTE_BLANCHE;
+    const all: ComposeAddress[] = [...draft.to, ...draft.cc, ...draft.bcc];
+    const checked = checkRecipients ? assertRecipients(all, policy) : all;
+    const canonical = (list: readonly ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
+    const attachments = draft.attachments.map((a) => {
+      const held = deps.attachment(a.attachmentId);
+      if (!held) throw new AppError('INVALID_ARGUMENT', 'a draft attachment is no longer held (session locked?)', { data: { filename: a.filename } });
+      return { filename: held.filename, contentType: held.contentType, content: held.data };
+    });
+    const message = await composeMessage({
+      from: { address: account.address },
+      to: canonical(draft.to, 0),
+      cc: canonical(draft.cc, draft.to.length),
+      bcc: canonical(draft.bcc, draft.to.length + draft.cc.length),
+      subject: draft.subject,
+      text: draft.text,
+      attachments,
+      ...(draft.inReplyTo ? { inReplyTo: draft.inReplyTo } : {}),
+      ...(draft.references?.length ? { references: draft.references } : {}),
+      readReceipt: draft.readReceipt,
+    });
+    assertMessageSize(message.raw.length, effectiveSizeLimit({ serverBytes: deps.outbox().serverMaxBytes(account.address) }));
+    return message;
+  };
+
+  const flush = (): Promise<void> => {
+    running ??= (async () => {
+      try {
+        const account = await deps.account();
+        const channel = account && deps.channel(account);
+        if (!account || !channel) return; // stays queued until a card session exists
+        try {
+          await processOutbox(deps.outbox(), channel, account.address, {
+            onSent: (e) => {
+              if (e.replyToRow !== null) void deps.store().changeFlags(e.replyToRow, { answered: true });
+            },
+          });
+          for (const draft of deps.outbox().list({ states: ['draft'], accountAddress: account.address })) {
+            if (draft.draftUid === null) await uploadDraft(deps.outbox(), channel, draft.id).catch(() => undefined);
+          }
+        } finally {
+          await channel.close().catch(() => undefined);
+        }
+      } catch {
+        // entries carry their own error state; the renderer sees it through outbox.list
+      } finally {
+        running = undefined;
+        changed();
+      }
+    })();
+    return running;
+  };
+
+  return {
+    channels: {
+      'compose.send': async ({ draft }) => {
+        const account = await requireAccount();
+        const message = await compose(draft, account, true);
+        const replyToRow = draft.replyTo ? parseId(draft.replyTo, 'message') : null;
+        // Saved before any network work: from here on the message cannot be lost.
+        const entry = deps.outbox().add(account.address, message, { replyToRow });
+        if (draft.draftId) deps.outbox().cancel(parseId(draft.draftId, 'message'));
+        changed();
+        void flush();
+        return { outboxId: String(entry.id) };
+      },
+      'compose.saveDraft': async ({ draft }) => {
+        const account = await requireAccount();
+        const saved = saveDraftLocally(deps.outbox(), account.address, await compose(draft, account, false));
+        if (draft.draftId) deps.outbox().cancel(parseId(draft.draftId, 'message'));
+        void flush();
+        return { draftId: String(saved.id) };
+      },
+      'compose.discardDraft': async ({ draftId }) => {
+        const entry = deps.outbox().get(parseId(draftId, 'message'));
+        if (entry.state !== 'draft') return { discarded: false };
+        deps.outbox().cancel(entry.id);
+        return { discarded: true };
+      },
+      'outbox.list': async () => ({ items: list() }),
+      'outbox.retry': async ({ id, confirmUncertain }) => {
+        const entry = deps.outbox().requeue(parseId(id, 'message'), { force: confirmUncertain === true });
+        void flush();
+        return outboxItem(entry);
+      },
+      'outbox.cancel': async ({ id }) => {
+        const entry = deps.outbox().cancel(parseId(id, 'message'));
+        changed();
+        return { cancelled: entry.state === 'cancelled' };
+      },
+    },
+    flush,
+    idle: async () => {
+      await running;
+    },
+  };
+}
