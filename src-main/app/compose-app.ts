@@ -1,13 +1,11 @@
-// The compose side the facade can offer before the outbox (issue 6) lands:
-// reply / reply-all / forward drafts built from a stored message, and the
-// files attached to a draft, held by main (the renderer only knows their ids)
-// and wiped when the session locks. Saving drafts and sending wait for the outbox.
+// Compose helpers of the facade: reply / reply-all / forward drafts built from a
+// stored message (wording and threading by the sending module), and the files
+// attached to a draft, held by main (the renderer only knows their ids) and
+// wiped when the session locks. Sending itself is send-app.ts.
 import { randomUUID } from 'node:crypto';
-import { extname } from 'node:path';
 import { AppError } from '../errors/index.js';
 import type { Draft } from '../ipc/contract.js';
-import type { MessageDetail } from '../store/types.js';
-import type { MailAddress } from '../store/parse.js';
+import { contentTypeOf, replyFields } from '../send/index.js';
 import { parseId, type MailStorePort } from './mail-app.js';
 import type { CoreChannelHandlers, CoreInternals } from './services.js';
 
@@ -15,66 +13,10 @@ import type { CoreChannelHandlers, CoreInternals } from './services.js';
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 const MAX_HELD_BYTES = 200 * 1024 * 1024;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.pdf': 'application/pdf',
-  '.zip': 'application/zip',
-  '.xml': 'text/xml',
-  '.txt': 'text/plain',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.doc': 'application/msword',
-  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  '.odt': 'application/vnd.oasis.opendocument.text',
-  '.hl7': 'text/plain',
-};
-
+/** The declared type when it says something, else the sending module's guess from the name. */
 export function contentTypeFor(filename: string, declared?: string): string {
   if (declared && /^[a-z]+\/[a-z0-9.+-]+$/i.test(declared) && declared !== 'application/octet-stream') return declared;
-  return CONTENT_TYPES[extname(filename).toLowerCase()] ?? 'application/octet-stream';
-}
-
-const PREFIX = { reply: 'RE : ', forward: 'TR : ' } as const;
-
-/** "RE : " once, whatever the original already carries (RE:, Re :, TR:, Fwd:…). */
-export function prefixedSubject(subject: string, mode: 'reply' | 'forward'): string {
-  const bare = subject.replace(/^(\s*(re|tr|fw|fwd)\s*:\s*)+/i, '');
-  return (PREFIX[mode] + bare).slice(0, 998);
-}
-
-const dateFr = (ms: number | null) =>
-  new Date(ms ?? 0).toLocaleString('fr-FR', { dateStyle: 'full', timeStyle: 'short', timeZone: 'Europe/Paris' });
-const who = (a: MailAddress | null) => (a ? (a.name ? `${a.name} <${a.address}>` : a.address) : '');
-const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
-
-/** The draft of a reply, reply-all or forward (pure). `me` is left out of reply-all recipients. */
-export function draftFrom(original: MessageDetail, mode: 'reply' | 'reply-all' | 'forward', me: string | undefined): Draft {
-  const addr = (a: MailAddress) => ({ address: a.address, ...(a.name ? { name: a.name } : {}) });
-  const base = { cc: [], bcc: [], attachments: [], readReceipt: false };
-  if (mode === 'forward') {
-    const header = [
-      '-------- Message transféré --------',
-      `De : ${who(original.from)}`,
-      `Date : ${dateFr(original.date)}`,
-      `Objet : ${original.subject ?? ''}`,
-      `À : ${original.to.map(who).join(', ')}`,
-    ].join('\n');
-    return { ...base, to: [], subject: prefixedSubject(original.subject ?? '', 'forward'), text: `\n\n${header}\n\n${original.text ?? ''}` };
-  }
-  const to = (original.replyTo.length ? original.replyTo : original.from ? [original.from] : []).map(addr);
-  const cc =
-    mode === 'reply-all'
-      ? [...original.to, ...original.cc].filter((a) => !(me && same(a.address, me)) && !to.some((t) => same(t.address, a.address))).map(addr)
-      : [];
-  const quoted = (original.text ?? '').split(/\r?\n/).map((l) => `> ${l}`).join('\n');
-  return {
-    ...base,
-    to,
-    cc,
-    subject: prefixedSubject(original.subject ?? '', 'reply'),
-    text: `\n\nLe ${dateFr(original.date)}, ${who(original.from)} a écrit :\n${quoted}\n`,
-    ...(original.messageId ? { inReplyTo: original.messageId, references: [...original.references, original.messageId].slice(-50) } : {}),
-  };
+  return contentTypeOf(filename);
 }
 
 interface Held {
@@ -107,7 +49,26 @@ export function createComposeApp(store: () => MailStorePort, me: () => Promise<s
 
   return {
     channels: {
-      'compose.template': async ({ messageId, mode }) => draftFrom(await store().getMessage(parseId(messageId, 'message')), mode, await me()),
+      'compose.template': async ({ messageId, mode }) => {
+        const id = parseId(messageId, 'message');
+        const original = await store().getMessage(id);
+        const fields = replyFields(original, mode, (await me()) ?? '');
+        const draft: Draft = {
+          to: fields.to,
+          cc: fields.cc,
+          bcc: [],
+          subject: fields.subject.slice(0, 998),
+          text: `\n\n${fields.quoted}\n`,
+          attachments: [],
+          readReceipt: false,
+          ...(fields.inReplyTo ? { inReplyTo: fields.inReplyTo } : {}),
+          ...(fields.references.length ? { references: fields.references } : {}),
+        };
+        if (mode !== 'forward') return { ...draft, replyTo: messageId };
+        // The original travels whole (attachments and headers intact) as message/rfc822, as the CLI does.
+        const name = `${(original.subject ?? 'message').replace(/[\\/:*?"<>|\r\n]+/g, ' ').slice(0, 80)}.eml`;
+        return { ...draft, attachments: [hold(name, 'message/rfc822', (await store().getRaw(id)).raw)] };
+      },
       'compose.attachData': async ({ filename, contentType, dataBase64 }) => hold(filename, contentType, Buffer.from(dataBase64, 'base64')),
     },
     attachFile: async ({ filename, contentType, data }) => hold(filename, contentType, data),
