@@ -118,23 +118,63 @@ export class TlsClientConnection implements HandshakeChannel {
 
   /** Bytes received from the transport. */
   receive(chunk: Buffer): void {
-    if (this.state === 'failed' || this.state === 'closed' || this.closeNotifyReceived) return;
-    this.incoming = this.incoming.length === 0 ? chunk : Buffer.concat([this.incoming, chunk]);
+    if (this.stopped()) return;
     try {
-      while (this.incoming.length >= RECORD_HEADER && !this.closeNotifyReceived && (this.state as State) !== 'failed') {
-        const type = this.incoming.readUInt8(0);
-        const version = this.incoming.readUInt16BE(1);
-        const length = this.incoming.readUInt16BE(3);
-        this.checkRecordHeader(type, version, length);
-        this.recordVersion = version;
-        if (this.incoming.length < RECORD_HEADER + length) break;
-        const fragment = this.incoming.subarray(RECORD_HEADER, RECORD_HEADER + length);
-        this.incoming = this.incoming.subarray(RECORD_HEADER + length);
-        this.handleRecord(type, fragment);
+      let data = chunk;
+      if (this.incoming.length > 0) {
+        // Finish the record split across reads, copying only that record (not the whole read).
+        const needed = this.bytesToCompleteRecord(this.incoming, data);
+        this.incoming = Buffer.concat([this.incoming, data.subarray(0, needed)]);
+        data = data.subarray(needed);
+        if (this.incoming.length < RECORD_HEADER || this.incoming.length < RECORD_HEADER + this.readRecordHeader(this.incoming)) return;
+        const record = this.incoming;
+        this.incoming = Buffer.alloc(0);
+        this.processRecords(record);
       }
+      // The rest is parsed in place; an incomplete tail waits for the next read.
+      this.incoming = this.stopped() ? Buffer.alloc(0) : this.processRecords(data);
     } catch (err) {
       this.fail(err instanceof AppError ? err : new AppError('INTERNAL', String(err), { cause: err }));
     }
+  }
+
+  private stopped(): boolean {
+    return this.state === 'failed' || this.state === 'closed' || this.closeNotifyReceived;
+  }
+
+  /** How many bytes of `next` complete the partial record in `partial` (its header checked first). */
+  private bytesToCompleteRecord(partial: Buffer, next: Buffer): number {
+    if (partial.length < RECORD_HEADER) {
+      const head = Buffer.concat([partial, next.subarray(0, RECORD_HEADER - partial.length)]);
+      if (head.length < RECORD_HEADER) return next.length;
+      return RECORD_HEADER - partial.length + this.bytesToCompleteRecord(head, next.subarray(RECORD_HEADER - partial.length));
+    }
+    const length = this.readRecordHeader(partial);
+    return Math.min(RECORD_HEADER + length - partial.length, next.length);
+  }
+
+  /** Checks the header at the start of `buf` (before waiting for its body) and returns the body length. */
+  private readRecordHeader(buf: Buffer): number {
+    const type = buf.readUInt8(0);
+    const version = buf.readUInt16BE(1);
+    const length = buf.readUInt16BE(3);
+    this.checkRecordHeader(type, version, length);
+    return length;
+  }
+
+  /** Handles every complete record of `buf`; returns the incomplete tail. */
+  private processRecords(buf: Buffer): Buffer {
+    let rest = buf;
+    while (rest.length >= RECORD_HEADER && !this.stopped()) {
+      const length = this.readRecordHeader(rest);
+      if (rest.length < RECORD_HEADER + length) break;
+      this.recordVersion = rest.readUInt16BE(1);
+      const type = rest.readUInt8(0);
+      const fragment = rest.subarray(RECORD_HEADER, RECORD_HEADER + length);
+      rest = rest.subarray(RECORD_HEADER + length);
+      this.handleRecord(type, fragment);
+    }
+    return rest;
   }
 
   /** The transport reached EOF (or closed). Without close_notify first, that is a truncation. */
