@@ -5,6 +5,7 @@
 // hardening, UI protocol → key protection check → store → card host → sync →
 // window. Quit stops them in reverse (sync before the store it writes to).
 import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor, protocol, safeStorage, session, shell, utilityProcess, WebContentsView } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CardService } from '../card/index.js';
@@ -166,7 +167,7 @@ async function start(): Promise<void> {
         const key = await keyProvider.getKey();
         // SQL runs in a worker thread: a long query never freezes the window. The outbox keeps
         // its own small connection here (one short transaction per state change, before any network).
-        store = await StoreWorkerClient.start({ file: layout.storeFile, keyProvider: staticKeyProvider(key) });
+        store = await StoreWorkerClient.start({ file: layout.storeFile, keyProvider: staticKeyProvider(key), ...storeHooks(layout.root) });
         outboxDb = openDatabase(layout.storeFile, key);
         key.fill(0);
         trust = openTrust(layout.trustDir);
@@ -267,6 +268,19 @@ async function ensureKeyProtection(layout: UserDataLayout): Promise<boolean> {
   if (response !== 1) return false;
   recordWeakKeystoreAcceptance(layout.keyProtectionFile);
   return true;
+}
+
+/**
+ * The store thread's write hooks: the sender trust decision of each new message and the access
+ * journal (src-main/audit/store-hooks). Without that module the store still works, unjournaled: said in the log.
+ */
+function storeHooks(home: string): { hooksModule?: string; hooksOptions?: unknown } {
+  const module = fileURLToPath(new URL(`../audit/store-hooks${moduleExt}`, import.meta.url));
+  if (!existsSync(module)) {
+    log('store hooks module missing: no trust decision or journal at sync');
+    return {};
+  }
+  return { hooksModule: module, hooksOptions: { home, trust: true } };
 }
 
 /** Annuaire and liste blanche imported into the data folder (`mssante annuaire import --home <userData>/trust`). */

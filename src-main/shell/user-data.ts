@@ -2,6 +2,7 @@
 // sensitive is inside the encrypted store; the rest holds no patient data.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { trustDirOf } from '../trust/home.js';
 
 export interface UserDataLayout {
   root: string;
@@ -32,7 +33,7 @@ export function userDataLayout(root: string): UserDataLayout {
     keyProtectionFile: join(root, 'key-protection.json'),
     settingsFile: join(root, 'settings.json'),
     openedAttachmentsDir: join(root, 'opened-attachments'),
-    trustDir: join(root, 'trust'),
+    trustDir: trustDirOf(root),
     logsDir: join(root, 'logs'),
   };
 }
