@@ -1,5 +1,3 @@
-import type { AnnuaireEntry } from './entry.js';
-
 // Query side of the annuaire search. FTS5 answers a prefix query quickly only when a prefix
 // index of that exact length exists (we build 2 and 3); a longer prefix ("cardio*") makes it
 // merge every matching doclist first (tens of ms on common words). So the index is asked for
@@ -8,15 +6,22 @@ import type { AnnuaireEntry } from './entry.js';
 /** Longest prefix length the FTS index has a prefix index for (schema: prefix='2 3'). */
 export const INDEXED_PREFIX = 3;
 
+// Latin-1 letters with diacritics → base letters, as remove_diacritics does (ligatures such as œ
+// stay: the tokenizer keeps them too). Several times faster than Unicode normalisation, which
+// stays the fallback for anything else.
+const LATIN: Record<string, string> = {};
+for (const [base, accented] of Object.entries({ a: 'àáâãäå', c: 'ç', e: 'èéêë', i: 'ìíîï', n: 'ñ', o: 'òóôõöø', u: 'ùúûü', y: 'ýÿ' })) {
+  for (const ch of accented) LATIN[ch] = base;
+}
+
 /** Case- and accent-folded words, split like the unicode61 tokenizer (letters and digits). */
 export function foldedWords(text: string): string[] {
-  // Fast path: most fields are plain ASCII, which needs no Unicode normalisation.
-  if (/^[ -~]*$/.test(text)) return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const lower = text.toLowerCase().replace(/[\u00e0-\u00ff]/g, (ch) => LATIN[ch] ?? ch);
+  if (/^[ -~]*$/.test(lower)) return lower.match(/[a-z0-9]+/g) ?? [];
   return (
-    text
+    lower
       .normalize('NFD')
       .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
       .match(/[\p{L}\p{N}]+/gu) ?? []
   );
 }
@@ -26,17 +31,13 @@ export function indexedMatch(words: readonly string[]): string {
   return words.map((w) => `"${w.slice(0, INDEXED_PREFIX)}"*`).join(' ');
 }
 
-// Fields a user may type, with the weight of a match in each (names and address first).
-const FIELDS: [weight: number, get: (e: AnnuaireEntry) => string | null][] = [
-  [10, (e) => e.lastName],
-  [6, (e) => e.firstName],
-  [6, (e) => e.address],
-  [3, (e) => [e.structureName, e.tradeName, e.service].filter(Boolean).join(' ')],
-  [2, (e) => e.profession],
-  [2, (e) => e.specialty],
-  [1, (e) => e.city],
-  [1, (e) => e.postalCode],
-];
+/**
+ * What a user may type, in this order, with the weight of a match in each (names and address
+ * first): last name, first name, address, structure (raison sociale, enseigne, service),
+ * profession, specialty, city, postal code. reader.ts selects exactly these columns.
+ */
+export type SearchTexts = readonly (string | null)[];
+const WEIGHTS = [10, 6, 6, 3, 2, 2, 1, 1] as const;
 
 /** Folds a text for prefix tests: " word word …" (leading space, single spaces). */
 function foldedLine(text: string): string {
@@ -48,16 +49,15 @@ function foldedLine(text: string): string {
  * entry, otherwise the sum of the best field weight per word (doubled for a whole-word match).
  * The all-fields test comes first and is one fold of one string: most candidates stop there.
  */
-export function matchScore(entry: AnnuaireEntry, words: readonly string[]): number {
-  const texts = FIELDS.map(([, get]) => get(entry) ?? '');
+export function matchScore(texts: SearchTexts, words: readonly string[]): number {
   const all = foldedLine(texts.join(' '));
   if (!words.every((w) => all.includes(' ' + w))) return 0;
   let score = 0;
-  const lines = texts.map((t) => foldedLine(t) + ' ');
+  const lines = texts.map((t) => foldedLine(t ?? '') + ' ');
   for (const w of words) {
     let best = 0;
     lines.forEach((line, i) => {
-      const weight = FIELDS[i]![0];
+      const weight = WEIGHTS[i] ?? 1;
       if (line.includes(' ' + w + ' ')) best = Math.max(best, weight * 2);
       else if (line.includes(' ' + w)) best = Math.max(best, weight);
     });

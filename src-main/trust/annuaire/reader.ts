@@ -37,9 +37,18 @@ function fileIdentity(path: string): string {
   return `${st.ino}:${st.mtimeMs}:${st.size}`;
 }
 
+/** A search candidate: its score and what orders equal scores. */
+interface Candidate {
+  id: number;
+  score: number;
+  lastName: string;
+  firstName: string;
+  address: string;
+}
+
 const collator = new Intl.Collator('fr', { sensitivity: 'base' });
-function compareNames(a: AnnuaireEntry, b: AnnuaireEntry): number {
-  return collator.compare(a.lastName ?? '', b.lastName ?? '') || collator.compare(a.firstName ?? '', b.firstName ?? '') || (a.address < b.address ? -1 : 1);
+function compareNames(a: Candidate, b: Candidate): number {
+  return collator.compare(a.lastName, b.lastName) || collator.compare(a.firstName, b.firstName) || (a.address < b.address ? -1 : 1);
 }
 
 function toEntry(r: EntryRow): AnnuaireEntry {
@@ -144,10 +153,16 @@ export class AnnuaireReader {
       byFirstLastPrefix: db.prepare(
         "SELECT * FROM entry WHERE type = 'PER' AND first_key = ? AND last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ?",
       ),
-      ftsFirst: db.prepare('SELECT e.* FROM entry_fts f JOIN entry e ON e.id = f.rowid WHERE entry_fts MATCH ? LIMIT ?'),
-      ftsAfter: db.prepare(
-        'SELECT e.* FROM entry_fts f JOIN entry e ON e.id = f.rowid WHERE entry_fts MATCH ? AND f.rowid > ? ORDER BY f.rowid LIMIT ?',
-      ),
+      // Only the columns matching.ts checks, as arrays (SearchTexts order): the full rows of the
+      // few winners are read afterwards. Materialising whole rows was most of the cost.
+      scan: db
+        .prepare(
+          `SELECT f.rowid, e.last_name, e.first_name, e.address, concat_ws(' ', e.structure_name, e.trade_name, e.service),
+                  e.profession, e.specialty, e.city, e.postal_code
+           FROM entry_fts f JOIN entry e ON e.id = f.rowid WHERE entry_fts MATCH ? AND f.rowid > ? ORDER BY f.rowid LIMIT ?`,
+        )
+        .raw(true),
+      byId: db.prepare('SELECT * FROM entry WHERE id = ?'),
     };
   }
 
@@ -204,39 +219,45 @@ export class AnnuaireReader {
    * ignored), in index order, until `enough` are found. Uses the 3-letter prefix index and checks
    * longer words here; falls back to FTS5's own prefix matching past SCAN_CAP candidates.
    */
-  private matching(query: string, enough: number): { entry: AnnuaireEntry; score: number }[] {
+  private matching(query: string, enough: number): Candidate[] {
     const words = foldedWords(query).slice(0, 8);
     if (words.length === 0) return [];
-    const found: { entry: AnnuaireEntry; score: number }[] = [];
+    const found: Candidate[] = [];
+    const keep = (rows: unknown[][]): void => {
+      for (const row of rows) {
+        const texts = row.slice(1) as (string | null)[];
+        const score = matchScore(texts, words);
+        if (score > 0 && found.length < enough) found.push({ id: row[0] as number, score, lastName: texts[0] ?? '', firstName: texts[1] ?? '', address: texts[2] ?? '' });
+      }
+    };
     const match = indexedMatch(words);
     let after = -1;
     // Start small (a short query usually matches densely), then read larger batches.
     for (let scanned = 0, batch = Math.min(BATCH, enough * 2); scanned < SCAN_CAP && found.length < enough; batch = BATCH) {
-      const rows = this.statements.ftsAfter.all(match, after, batch) as (EntryRow & { id: number })[];
-      for (const row of rows) {
-        const entry = toEntry(row);
-        const score = matchScore(entry, words);
-        if (score > 0 && found.length < enough) found.push({ entry, score });
-      }
+      const rows = this.statements.scan.all(match, after, batch) as unknown[][];
+      keep(rows);
       if (rows.length < batch) return found;
       scanned += rows.length;
-      after = rows[rows.length - 1]!.id;
+      after = rows[rows.length - 1]![0] as number;
     }
     if (found.length >= enough) return found;
     // Rare: a common 3-letter prefix whose long word is rare. Let FTS5 match whole prefixes.
-    const exact = words.map((w) => `"${w}"*`).join(' ');
-    return (this.statements.ftsFirst.all(exact, enough) as EntryRow[]).map((r) => {
-      const entry = toEntry(r);
-      return { entry, score: matchScore(entry, words) };
-    });
+    found.length = 0;
+    keep(this.statements.scan.all(words.map((w) => `"${w}"*`).join(' '), -1, enough) as unknown[][]);
+    return found;
+  }
+
+  /** The best `limit` candidates, as full entries. */
+  private best(candidates: Candidate[], limit: number): AnnuaireEntry[] {
+    return candidates
+      .sort((a, b) => b.score - a.score || compareNames(a, b))
+      .slice(0, limit)
+      .map((c) => toEntry(this.statements.byId.get(c.id) as EntryRow));
   }
 
   /** Full-text search (all words, as prefixes, in any indexed field), best matches first. */
   search(query: string, limit = 20): AnnuaireEntry[] {
-    return this.matching(query, SEARCH_POOL)
-      .sort((a, b) => b.score - a.score || compareNames(a.entry, b.entry))
-      .slice(0, limit)
-      .map((m) => m.entry);
+    return this.best(this.matching(query, SEARCH_POOL), limit);
   }
 
   /**
@@ -250,10 +271,7 @@ export class AnnuaireReader {
       return (this.statements.addressPrefix.all(q, q + '\uffff', limit) as EntryRow[]).map(toEntry);
     }
     // A few more candidates than shown, so that the best of them come first.
-    return this.matching(q, limit * 2)
-      .sort((a, b) => b.score - a.score || compareNames(a.entry, b.entry))
-      .slice(0, limit)
-      .map((m) => m.entry);
+    return this.best(this.matching(q, limit * 2), limit);
   }
 
   close(): void {
