@@ -17,7 +17,7 @@ import { JsonFileAccountRepository } from '../../../src-main/accounts/account-re
 import { importListeBlanche, trustDirOf } from '../../../src-main/trust/index.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
 import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
-import { Outbox, type OutboxEntry } from '../../../src-main/send/index.js';
+import { composeMessage, Outbox, type OutboxEntry } from '../../../src-main/send/index.js';
 
 let tb: TestbedState;
 let A: TestbedCard;
@@ -92,12 +92,12 @@ function withoutCard(home: string, args: string[]): Promise<CliRun> {
 }
 
 /** The raw sources of the messages with this Message-ID in a mailbox folder (PLAIN tooling login). */
-async function findByMessageId(user: string, folder: string, messageId: string, expectAtLeast = 1): Promise<{ source: Buffer; flags: Set<string> }[]> {
+async function findByMessageId(user: string, folder: string, messageId: string, expectAtLeast = 1, tries = 100): Promise<{ source: Buffer; flags: Set<string> }[]> {
   const client = plainImapClient(tb, { user, qresync: false });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < tries; i++) {
       const lock = await client.getMailboxLock(folder);
       try {
         const uids = (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || [];
@@ -256,6 +256,58 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     assert.equal(pkg.patient.qualified, true);
     assert.equal(pkg.documents[0]!.integrity, 'ok');
     assert.equal(pkg.documents[0]!.entry.authors[0]!.telecom[0], `^^Internet^${A.address}`);
+  });
+
+  it('reply to a stored message: to its author, RE : subject, threading headers, quoted text, original marked answered', async () => {
+    const home = await sharedHome();
+    const token = randomUUID().slice(0, 8);
+    const original = await composeMessage({
+      from: { address: B.address, name: 'Dr B' },
+      to: [{ address: A.address }],
+      subject: `Re: Bilan ${token}`,
+      text: 'Ligne un\nLigne deux',
+      inReplyTo: '<racine@medecin.mssante.test>',
+      references: ['<racine@medecin.mssante.test>'],
+    });
+    const store = await openHomeStore(home, { keyProvider: fileKeyProvider(join(home, 'store.key')) });
+    let id: number;
+    try {
+      const account = store.ensureAccount({ address: A.address });
+      const [inbox] = store.upsertFolders(account.id, [{ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: null, selectable: true }]);
+      await store.applyBatch({ folderId: inbox!.id, newMessages: [{ uid: 4_000_000_000, flags: ['\\Seen'], raw: original.raw }] });
+      id = store.listMessages({ folderPath: 'INBOX', limit: 1000 }).find((m) => m.subject === `Re: Bilan ${token}`)!.id;
+    } finally {
+      store.close();
+    }
+    const res = await asA(home, ['send', '--reply-to-id', String(id), '--body', 'Merci, bien reçu.']);
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { state: string; messageId: string; to: string[] };
+    assert.deepEqual([out.state, out.to], ['sent', [B.address]]);
+    const [received] = await findByMessageId(B.address, 'INBOX', out.messageId);
+    assert.ok(received);
+    const parsed = await PostalMime.parse(received.source);
+    assert.equal(parsed.subject, `RE : Bilan ${token}`);
+    assert.equal(parsed.inReplyTo, original.messageId);
+    assert.equal(parsed.references, `<racine@medecin.mssante.test> ${original.messageId}`);
+    assert.match(parsed.text ?? '', /^Merci, bien reçu\.\n\nLe .* Dr B <[^>]+> a écrit :\n> Ligne un\n> Ligne deux/);
+    const after = await openHomeStore(home, { keyProvider: fileKeyProvider(join(home, 'store.key')) });
+    try {
+      assert.equal(after.getMessage(id).flags.answered, true, 'the original shows as answered');
+    } finally {
+      after.close();
+    }
+  });
+
+  it('a draft is saved locally and in the Drafts folder (\\Draft), not sent', async () => {
+    const home = await sharedHome();
+    const res = await asA(home, ['send', '--draft', '--to', B.address, '--subject', 'Brouillon', '--body', 'À finir.']);
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { state: string; messageId: string };
+    assert.equal(out.state, 'draft');
+    const [draft] = await findByMessageId(A.address, 'Drafts', out.messageId);
+    assert.ok(draft?.flags.has('\\Draft'));
+    assert.equal((await outboxEntries(home)).find((e) => e.messageId === out.messageId)?.state, 'draft');
+    assert.equal((await findByMessageId(B.address, 'INBOX', out.messageId, 1, 1)).length, 0, 'not submitted');
   });
 
   it('an address outside the trust space and an oversize attachment are refused before any card or network use', async () => {
