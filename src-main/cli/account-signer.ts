@@ -8,7 +8,7 @@ import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import type { ServerCertificateVerifier } from '../tls/index.js';
 import type { Signer } from '../tls/signer.js';
 import type { CliContext } from './context.js';
-import { openCardSession, promptPin, readPinFromStdin, withService } from './commands/card.js';
+import { logoutCard, openCardSession, promptPin, readPinFromStdin, withService } from './commands/card.js';
 
 export interface ConnectOptions {
   trustAnchors?: string;
@@ -38,11 +38,11 @@ export async function withAccountSigner<T>(c: CliContext, account: AccountConfig
     return fn(signer);
   }
   return withService(c, async (svc) => {
-    const { session } = await openCardSession(c, svc);
+    const { token, session } = await openCardSession(c, svc);
     try {
       return await fn(new CardSigner(session));
     } finally {
-      await session.logout().catch(() => undefined);
+      await logoutCard(c, token, session).catch(() => undefined);
     }
   });
 }

@@ -12,6 +12,7 @@ import type { CommandRegistrar } from '../program.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import { addressArgument, existingFile, hostPortArgument } from '../option-parsers.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
+import { recordCli } from './audit.js';
 
 interface AddOptions {
   address: string;
@@ -39,7 +40,12 @@ async function add(c: CliContext, o: AddOptions): Promise<void> {
     ...(o.trustAnchors ? { trustAnchorsFile: o.trustAnchors } : {}),
     createdAt: new Date().toISOString(),
   };
-  await JsonFileAccountRepository.inHome(c.home).save(account, { replace: Boolean(o.replace) });
+  const repo = JsonFileAccountRepository.inHome(c.home);
+  const existed = o.replace ? await repo.get(account.address).then(() => true, () => false) : false;
+  await repo.save(account, { replace: Boolean(o.replace) });
+  const endpoint = (e: Endpoint): string => `${e.host}:${e.port}/${e.security}`;
+  const facts = { address: account.address, imap: endpoint(account.imap), smtp: endpoint(account.smtp), auth: account.auth.kind };
+  await recordCli(c, [{ action: existed ? 'account.changed' : 'account.added', data: facts }]);
   c.result({ ok: true, account }, () =>
     [
       `Compte ${account.address} enregistré.`,

@@ -4,6 +4,7 @@ import { AppError } from '../../errors/index.js';
 import { CardService, type CardSession, type CardToken } from '../../card/index.js';
 import type { ModuleAttempt, PinState } from '../../card/index.js';
 import type { CliContext } from '../context.js';
+import { recordCliOrWarn } from './audit.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** What `card status --json` prints for one reader (shape fixed by issue 3). */
@@ -187,11 +188,19 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
   let secret: Buffer | null = null;
   if (pin.protectedPath) c.progress('Saisissez votre code PIN sur le clavier du lecteur.');
   else secret = c.pinStdin ? await readPinFromStdin() : await promptPin(`Code PIN de la carte « ${token.label} » : `);
+  const card = cardFacts(token);
   try {
-    return { token, session: await svc.login(token, secret) };
+    const session = await svc.login(token, secret);
+    await recordCliOrWarn(c, [{ action: 'card.login', data: card, actor: card.nationalId }]);
+    return { token, session };
   } catch (err) {
     if (err instanceof AppError && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
       c.progress(triesFr(err.data));
+      const locked = err.code === 'CARD_PIN_LOCKED' || err.data.locked === true;
+      await recordCliOrWarn(c, [
+        { action: 'card.pin_failed', data: { ...card, finalTry: err.data.finalTry === true }, actor: card.nationalId },
+        ...(locked ? [{ action: 'card.locked' as const, data: card, actor: card.nationalId }] : []),
+      ]);
     }
     throw err;
   } finally {
@@ -199,10 +208,22 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
   }
 }
 
+/** What the journal keeps of a card: holder national id, certificate fingerprint, serial. */
+export function cardFacts(token: CardToken): { nationalId: string | null; certSha256: string | null; serial: string | null } {
+  return { nationalId: token.holder?.nationalId ?? null, certSha256: token.certificate?.sha256 ?? null, serial: token.serial ?? null };
+}
+
+/** Ends a card session and journals it. */
+export async function logoutCard(c: CliContext, token: CardToken, session: CardSession): Promise<void> {
+  await session.logout();
+  const card = cardFacts(token);
+  await recordCliOrWarn(c, [{ action: 'card.logout', data: card, actor: card.nationalId }]);
+}
+
 async function login(c: CliContext): Promise<void> {
   await withService(c, async (svc) => {
     const { token, session } = await openCardSession(c, svc);
-    await session.logout();
+    await logoutCard(c, token, session);
     c.result({ ok: true, token: { label: token.label, serial: token.serial }, holder: token.holder }, `Code PIN correct : carte « ${token.label} »${token.holder ? ` de ${token.holder.firstName} ${token.holder.lastName}` : ''}.`);
   });
 }

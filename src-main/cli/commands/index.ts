@@ -11,6 +11,7 @@ import { registerListeBlanche } from './listeblanche.js';
 import { registerCheckServer } from './check-server.js';
 import { registerSend } from './send.js';
 import { registerOutbox } from './outbox.js';
+import { registerAudit } from './audit.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -26,4 +27,6 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerCheckServer,
   registerSend,
   registerOutbox,
+  // after registerMessages: also adds `messages export`
+  registerAudit,
 ];

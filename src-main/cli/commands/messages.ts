@@ -1,4 +1,7 @@
 import { Option } from 'commander';
+import { Journal } from '../../audit/journal.js';
+import { journalHooks } from '../../audit/store-hooks.js';
+import { anchorOrWarn } from './audit.js';
 import { AppError } from '../../errors/index.js';
 import { flagList } from '../../store/flags.js';
 import { openHomeStore } from '../../store/home.js';
@@ -7,12 +10,15 @@ import type { FlagChange, MessageDetail, MessageSummary } from '../../store/type
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 
-/** Runs `fn` on the store of --home and always closes it. */
+/** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
 export async function withStore<T>(c: CliContext, fn: (store: MailStore) => T | Promise<T>): Promise<T> {
-  const store = await openHomeStore(c.home);
+  const store = await openHomeStore(c.home, { hooks: journalHooks() });
+  const journal = new Journal(store.db);
+  const before = journal.head().seq;
   try {
     return await fn(store);
   } finally {
+    if (journal.head().seq !== before) anchorOrWarn(c, journal);
     store.close();
   }
 }
@@ -47,7 +53,7 @@ export function summaryTextFr(list: readonly MessageSummary[]): string {
     .join('\n');
 }
 
-function parseId(raw: string): number {
+export function parseId(raw: string): number {
   const id = Number(raw);
   if (!Number.isSafeInteger(id) || id < 1) throw new AppError('INVALID_ARGUMENT', `not a message id: ${raw}`, { data: { id: raw } });
   return id;
@@ -121,11 +127,20 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
       const c = ctx();
       const id = parseId(rawId);
       if (o.raw) {
-        const { raw } = await withStore(c, (s) => s.getRaw(id));
+        const { raw } = await withStore(c, (s) => {
+          const r = s.getRaw(id);
+          // no access without its trace: the entry is written before the bytes are shown
+          new Journal(s.db).append([{ action: 'message.opened', data: { messageId: s.getMessage(id).messageId, sha256: r.sha256, raw: true }, message: { row: id, sha256: r.sha256 } }]);
+          return r;
+        });
         await new Promise<void>((resolve, reject) => process.stdout.write(raw, (err) => (err ? reject(err) : resolve())));
         return;
       }
-      const d = await withStore(c, (s) => s.getMessage(id));
+      const d = await withStore(c, (s) => {
+        const m = s.getMessage(id);
+        new Journal(s.db).append([{ action: 'message.opened', data: { messageId: m.messageId, sha256: m.sha256 }, message: { row: id, sha256: m.sha256 } }]);
+        return m;
+      });
       c.result({ ok: true, message: detailJson(d) }, () => detailTextFr(d));
     });
 

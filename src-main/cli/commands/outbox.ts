@@ -6,6 +6,10 @@ import { AppError, messageFr, isErrorCode } from '../../errors/index.js';
 import { accountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
 import { openHomeStore } from '../../store/home.js';
+import { Journal } from '../../audit/journal.js';
+import { sentRecord } from '../../audit/records.js';
+import { journalHooks } from '../../audit/store-hooks.js';
+import { anchorOrWarn } from './audit.js';
 import { accountVerifier, withAccountSigner, type ConnectOptions } from '../account-signer.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
@@ -78,10 +82,13 @@ export function outcomeTextFr(e: OutboxEntry): string {
 }
 
 export async function withOutbox<T>(c: CliContext, fn: (outbox: Outbox, store: MailStore) => Promise<T> | T): Promise<T> {
-  const store = await openHomeStore(c.home);
+  const store = await openHomeStore(c.home, { hooks: journalHooks() });
+  const journal = new Journal(store.db);
+  const before = journal.head().seq;
   try {
     return await fn(new Outbox(store.db), store);
   } finally {
+    if (journal.head().seq !== before) anchorOrWarn(c, journal);
     store.close();
   }
 }
@@ -101,6 +108,9 @@ export async function runQueue(
   store: MailStore,
   opts: { ignoreSchedule?: boolean; only?: number[] } = {},
 ): Promise<OutboxEntry[]> {
+  // nothing to do: no PIN asked, no connection
+  const work = outbox.pending(account.address, opts.ignoreSchedule ? { ignoreSchedule: true } : {}).filter((e) => !opts.only || opts.only.includes(e.id));
+  if (!work.length) return [];
   const verifier = accountVerifier(c, account, o);
   return withAccountSigner(c, account, o, async (signer) => {
     const [leaf] = await signer.certificateChain();
@@ -111,6 +121,7 @@ export async function runQueue(
         ...opts,
         ...testHooks(),
         onSent: (e) => {
+          new Journal(store.db).append([sentRecord(e)]);
           if (e.replyToRow !== null) store.changeFlags(e.replyToRow, { answered: true });
         },
       });

@@ -1,4 +1,8 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
+import { Journal } from '../../audit/journal.js';
+import { journalHooks } from '../../audit/store-hooks.js';
+import { AppError } from '../../errors/index.js';
+import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustProviderFor } from '../../trust/store-hook.js';
@@ -39,10 +43,12 @@ interface SyncOptions {
   passwordStdin?: boolean;
 }
 
-async function runSync(c: CliContext, store: MailStore, address: string, connector: ImapConnector, folders: string[] | undefined): Promise<SyncSummary> {
+async function runSync(c: CliContext, store: MailStore, address: string, connector: ImapConnector, folders: string[] | undefined, journal: Journal, server: string | null): Promise<SyncSummary> {
   const engine = new SyncEngine({ store, connector, account: { address } });
   engine.on('progress', progressPrinter((l) => c.progress(l)));
-  return engine.syncOnce(folders ? { folders } : {});
+  const s = await engine.syncOnce(folders ? { folders } : {});
+  journal.append([{ action: 'sync.session', data: { account: address, server, ok: true, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationMs: s.durationMs } }]);
+  return s;
 }
 
 /** `mssante sync [--folder F] [--account A]`: brings the local store up to date with the server. */
@@ -60,25 +66,43 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
       const store = await openHomeStore(c.home);
       // sender trust decided for each new message, stored with it (annuaire + liste blanche of --home)
       const trust = TrustContext.open(c.home);
-      store.setHooks({ trust: trustProviderFor(trust) });
+      // and journalled (message received/removed) inside each batch's transaction
+      store.setHooks({ trust: trustProviderFor(trust), ...journalHooks() });
+      const journal = new Journal(store.db);
+      let server: string | null = null;
+      let address = o.account ?? '';
       try {
         let s: SyncSummary;
-        let address: string;
         const testAccount = testConnectorConfigured() ? (o.account ? store.ensureAccount({ address: o.account }) : store.getAccount()) : undefined;
         const test = testAccount ? await testConnector(testAccount) : undefined;
         if (test) {
           address = testAccount!.address;
-          s = await runSync(c, store, address, test, o.folder);
+          s = await runSync(c, store, address, test, o.folder, journal, server);
         } else {
           const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
           address = account.address;
+          server = `${account.imap.host}:${account.imap.port}`;
           store.ensureAccount({ address, imapHost: account.imap.host, imapPort: account.imap.port });
           const verifier = accountVerifier(c, account, o);
-          s = await withAccountSigner(c, account, o, (signer) => runSync(c, store, address, externalImapConnector(account.imap, signer, verifier), o.folder));
+          s = await withAccountSigner(c, account, o, async (signer) => {
+            const done = await runSync(c, store, address, externalImapConnector(account.imap, signer, verifier), o.folder, journal, server);
+            // the card is still logged in: it signs the journal's head (anchor)
+            await checkpointOrWarn(c, journal, signer);
+            return done;
+          });
         }
         const summary = { ok: true, account: address, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationSeconds: s.durationMs / 1000, perFolder: s.perFolder };
         c.result(summary, `Synchronisation terminée en ${(s.durationMs / 1000).toFixed(1)} s : ${s.folders} dossier(s), ${s.new} nouveau(x), ${s.updated} mis à jour, ${s.vanished} supprimé(s) sur le serveur, ${s.replayed} modification(s) locale(s) envoyée(s).`);
+      } catch (err) {
+        // a failed session is journalled too (the messages stored before the failure already are)
+        try {
+          journal.append([{ action: 'sync.session', data: { account: address, server, ok: false, error: err instanceof AppError ? err.code : 'INTERNAL' } }]);
+        } catch {
+          // the sync failure is what the user must see
+        }
+        throw err;
       } finally {
+        anchorOrWarn(c, journal);
         store.close();
         trust.close();
       }

@@ -1,0 +1,118 @@
+// What the journal records: a closed list of actions, each with a fixed data
+// shape. Only identifiers, addresses, hashes, counts and settings go in —
+// never a subject, body text, attachment name or content, or patient
+// identifier (file names and folder paths chosen for exports are left out too:
+// they often carry a patient's name).
+
+export interface CardFacts {
+  /** holder national id (RPPS/ADELI-based), from the certificate */
+  nationalId: string | null;
+  /** SHA-256 (hex) of the authentication certificate */
+  certSha256: string | null;
+  serial?: string | null;
+}
+
+export interface JournalEventData {
+  'card.login': CardFacts;
+  'card.logout': CardFacts;
+  'card.pin_failed': CardFacts & { finalTry: boolean };
+  'card.locked': CardFacts;
+  'account.added': { address: string; imap: string; smtp: string; auth: string };
+  'account.changed': { address: string; imap: string; smtp: string; auth: string };
+  'sync.session': {
+    account: string;
+    server: string | null;
+    ok: boolean;
+    error?: string;
+    folders?: number;
+    new?: number;
+    updated?: number;
+    vanished?: number;
+    replayed?: number;
+    durationMs?: number;
+  };
+  'message.received': { messageId: string | null; sha256: string; folder: number; uid: number; rebound?: boolean };
+  'message.removed': { sha256: string; folder: number; uid: number | null; reason: string };
+  'message.opened': { messageId: string | null; sha256: string; raw?: boolean };
+  'message.flagged': { sha256: string; change: Record<string, boolean> };
+  'message.moved': { sha256: string; target: string };
+  'message.deleted': { sha256: string };
+  'attachment.opened': { sha256: string; attachmentSha256: string; size: number };
+  'attachment.saved': { sha256: string; attachmentSha256: string; size: number };
+  'message.sent': { messageId: string; account: string; recipients: string[]; sha256: string; size: number };
+  'message.exported': { messageId: string | null; sha256: string; receiptSha256: string };
+  'journal.exported': { since: string | null; entries: number; fileSha256: string };
+  'settings.changed': { changes: Record<string, string | number | boolean | null> };
+  'journal.verified': { ok: boolean; entries: number; brokenAt?: number | null; problem?: string | null };
+  'journal.pruned': { throughSeq: number; throughHash: string; olderThan: string; removed: number };
+  'journal.checkpoint': {
+    seq: number;
+    hash: string;
+    /** card signature over canonicalJson({seq, hash}) */
+    signature: string;
+    scheme: number;
+    certificate: string;
+    nationalId: string | null;
+  };
+}
+
+export type JournalAction = keyof JournalEventData;
+
+export const JOURNAL_ACTIONS = [
+  'card.login',
+  'card.logout',
+  'card.pin_failed',
+  'card.locked',
+  'account.added',
+  'account.changed',
+  'sync.session',
+  'message.received',
+  'message.removed',
+  'message.opened',
+  'message.flagged',
+  'message.moved',
+  'message.deleted',
+  'attachment.opened',
+  'attachment.saved',
+  'message.sent',
+  'message.exported',
+  'journal.exported',
+  'settings.changed',
+  'journal.verified',
+  'journal.pruned',
+  'journal.checkpoint',
+] as const satisfies readonly JournalAction[];
+
+/** One thing to record. `message` ties the entry to a stored message (evidence export). */
+export type JournalRecord = {
+  [A in JournalAction]: {
+    action: A;
+    data: JournalEventData[A];
+    actor?: string | null;
+    message?: { row: number | null; sha256: string | null };
+    at?: number;
+  };
+}[JournalAction];
+
+/** A sealed entry, as stored. */
+export interface JournalEntry {
+  seq: number;
+  at: number;
+  action: string;
+  actor: string | null;
+  messageRow: number | null;
+  messageSha256: string | null;
+  /** canonical JSON of the record's data */
+  data: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** Shorthand for the entry about one message. */
+export function aboutMessage<A extends JournalAction>(
+  action: A,
+  message: { row: number | null; sha256: string },
+  data: JournalEventData[A],
+): JournalRecord {
+  return { action, data, message } as JournalRecord;
+}

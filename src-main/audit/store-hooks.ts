@@ -1,0 +1,62 @@
+// The journal as store write hooks: entries for messages received, removed,
+// flagged, moved and deleted are appended INSIDE the store's write
+// transaction (one batch of entries per sync batch), so they commit or roll
+// back with the data, and cost one small INSERT per message.
+import type { Db } from '../store/database.js';
+import type { LocalChangeEvent, RemovedMessageEvent, StoreHooks, StoredMessageEvent } from '../store/types.js';
+import { createTrustProvider } from '../trust/store-hook.js';
+import { aboutMessage, type JournalRecord } from './events.js';
+import { Journal } from './journal.js';
+
+export type JournalHooks = Required<Pick<StoreHooks, 'onMessagesStored' | 'onMessagesRemoved' | 'onLocalChange'>>;
+
+export function receivedRecords(events: readonly StoredMessageEvent[]): JournalRecord[] {
+  return events.map((e) =>
+    aboutMessage('message.received', { row: e.messageRowId, sha256: e.sha256 }, {
+      messageId: e.messageId,
+      sha256: e.sha256,
+      folder: e.folderId,
+      uid: e.uid,
+      ...(e.kind === 'rebound' ? { rebound: true } : {}),
+    }),
+  );
+}
+
+export function removedRecords(events: readonly RemovedMessageEvent[]): JournalRecord[] {
+  return events.map((e) => aboutMessage('message.removed', { row: e.messageRowId, sha256: e.sha256 }, { sha256: e.sha256, folder: e.folderId, uid: e.uid, reason: e.reason }));
+}
+
+export function localChangeRecord(e: LocalChangeEvent): JournalRecord {
+  const message = { row: e.messageRowId, sha256: e.sha256 };
+  if (e.kind === 'move') return aboutMessage('message.moved', message, { sha256: e.sha256, target: String(e.payload.target) });
+  if (e.kind === 'delete') return aboutMessage('message.deleted', message, { sha256: e.sha256 });
+  const change = Object.fromEntries(Object.entries(e.payload).filter((kv): kv is [string, boolean] => typeof kv[1] === 'boolean'));
+  return aboutMessage('message.flagged', message, { sha256: e.sha256, change });
+}
+
+/** Hooks writing the journal; `actor()` gives the card holder acting, when known. */
+export function journalHooks(actor: () => string | null = () => null): JournalHooks {
+  const journals = new WeakMap<Db, Journal>();
+  const journalOf = (db: Db): Journal => {
+    let j = journals.get(db);
+    if (!j) journals.set(db, (j = new Journal(db)));
+    return j;
+  };
+  const withActor = (records: JournalRecord[]): JournalRecord[] => {
+    const who = actor();
+    return who === null ? records : records.map((r) => ({ ...r, actor: who }));
+  };
+  return {
+    onMessagesStored: (db, events) => void journalOf(db).append(withActor(receivedRecords(events))),
+    onMessagesRemoved: (db, events) => void journalOf(db).append(withActor(removedRecords(events))),
+    onLocalChange: (db, event) => void journalOf(db).append(withActor([localChangeRecord(event)])),
+  };
+}
+
+/**
+ * For the store worker thread (StoreWorkerOptions.hooksModule = this module):
+ * the sender trust decision of the data folder plus the journal.
+ */
+export function createStoreHooks(options: { home: string; trust?: boolean }): StoreHooks {
+  return { ...(options.trust === false ? {} : { trust: createTrustProvider(options.home) }), ...journalHooks() };
+}
