@@ -173,7 +173,6 @@ async function start(): Promise<void> {
         trust = openTrust(layout.trustDir);
       },
       stop: async () => {
-        await core.send?.idle(); // a send in progress records its outcome before the store closes
         trust?.close();
         outboxDb?.close();
         await store?.close();
@@ -208,6 +207,8 @@ async function start(): Promise<void> {
       stop: async () => {
         stopReconnect?.();
         await sync.stop();
+        // A send in progress finishes and records its outcome while the card and the store are still there.
+        await core.send?.idle();
       },
     },
     {
