@@ -2,6 +2,8 @@
 // ("Dr Jean Dupont" <someone-else@…>) is compared with annuaire names after folding case,
 // accents, titles and the characters commonly used to imitate Latin letters.
 
+import { foldLatin, isPlainAscii } from './fold.js';
+
 const TITLES = new Set(['dr', 'docteur', 'doctor', 'pr', 'professeur', 'prof', 'mme', 'madame', 'mlle', 'mademoiselle', 'm', 'mr', 'monsieur', 'me', 'maitre']);
 
 // Cyrillic and Greek letters that render like Latin ones, and digits used as letters.
@@ -13,7 +15,8 @@ const CONFUSABLES: Record<string, string> = {
 
 /** Folds a string to its "skeleton": lower case, no accents, confusables mapped to Latin. */
 export function skeleton(text: string): string {
-  const lower = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const latin = foldLatin(text);
+  const lower = isPlainAscii(latin) ? latin : latin.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
   let out = '';
   for (const ch of lower) out += CONFUSABLES[ch] ?? ch;
   return out;

@@ -1,3 +1,5 @@
+import { foldLatin, isPlainAscii } from '../fold.js';
+
 // Query side of the annuaire search. FTS5 answers a prefix query quickly only when a prefix
 // index of that exact length exists (we build 2 and 3); a longer prefix ("cardio*") makes it
 // merge every matching doclist first (tens of ms on common words). So the index is asked for
@@ -6,18 +8,10 @@
 /** Longest prefix length the FTS index has a prefix index for (schema: prefix='2 3'). */
 export const INDEXED_PREFIX = 3;
 
-// Latin-1 letters with diacritics → base letters, as remove_diacritics does (ligatures such as œ
-// stay: the tokenizer keeps them too). Several times faster than Unicode normalisation, which
-// stays the fallback for anything else.
-const LATIN: Record<string, string> = {};
-for (const [base, accented] of Object.entries({ a: 'àáâãäå', c: 'ç', e: 'èéêë', i: 'ìíîï', n: 'ñ', o: 'òóôõöø', u: 'ùúûü', y: 'ýÿ' })) {
-  for (const ch of accented) LATIN[ch] = base;
-}
-
 /** Case- and accent-folded words, split like the unicode61 tokenizer (letters and digits). */
 export function foldedWords(text: string): string[] {
-  const lower = text.toLowerCase().replace(/[\u00e0-\u00ff]/g, (ch) => LATIN[ch] ?? ch);
-  if (/^[ -~]*$/.test(lower)) return lower.match(/[a-z0-9]+/g) ?? [];
+  const lower = foldLatin(text);
+  if (isPlainAscii(lower)) return lower.match(/[a-z0-9]+/g) ?? [];
   return (
     lower
       .normalize('NFD')
