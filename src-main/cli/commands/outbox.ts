@@ -169,6 +169,7 @@ export const registerOutbox: CommandRegistrar = (program, ctx) => {
       const done = await withOutbox(c, async (ob, store) => {
         const entry = id === undefined ? undefined : ob.get(id);
         const account = await JsonFileAccountRepository.inHome(c.home).get(entry?.accountAddress ?? o.account);
+        if (entry?.state === 'uncertain' && !o.force) c.progress(outcomeTextFr(entry)); // says how to force it
         if (entry && entry.state !== 'sent') ob.requeue(entry.id, { force: Boolean(o.force) });
         return runQueue(c, account, o, ob, store, { ignoreSchedule: true, ...(id === undefined ? {} : { only: [id] }) });
       });
