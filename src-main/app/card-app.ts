@@ -8,6 +8,8 @@ import type { CardStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import type { SessionGate } from './session.js';
 import type { CoreChannelHandlers } from './services.js';
+import type { JournalPort } from '../audit/port.js';
+import { cardFacts, pinFailureRecords } from '../audit/records.js';
 
 type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'card.login' | 'session.state' | 'session.lock' | 'session.unlock'>;
 
@@ -43,10 +45,19 @@ export interface CardApp {
 export interface CardAppOptions {
   /** Label or serial of the card to use when several are present. */
   tokenRef?: string;
+  /** The access journal: login, logout, PIN failures and lock are recorded. */
+  journal?: JournalPort;
 }
 
 export function createCardApp(card: CardService, gate: SessionGate, emit: EventSink, options: CardAppOptions = {}): CardApp {
   let session: CardSession | undefined;
+  // a journal failure never blocks the card: the card events are the lock screen's business
+  const record = (records: Parameters<JournalPort['record']>[0]): Promise<void> => options.journal?.record(records).catch(() => undefined) ?? Promise.resolve();
+  const loggedOut = (s: CardSession | undefined): Promise<void> => {
+    if (!s) return Promise.resolve();
+    const card = cardFacts(s.token);
+    return record([{ action: 'card.logout', data: card, actor: card.nationalId }]);
+  };
 
   const status = async (): Promise<CardStatus> => {
     let tokens: CardToken[];
@@ -79,10 +90,14 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     const previous = session;
     session = undefined;
     await previous?.logout().catch(() => undefined);
+    await loggedOut(previous);
     try {
       session = await card.login(token, pinpad ? null : Buffer.from(pin ?? '', 'utf8'));
+      const facts = cardFacts(token);
+      await record([{ action: 'card.login', data: facts, actor: facts.nationalId }]);
     } catch (err) {
       if (isAppError(err) && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
+        await record(pinFailureRecords(token, err));
         const after = await status().catch(() => undefined);
         throw new AppError(err.code, err.message, { cause: err, data: { pin: after?.pin ?? (err.code === 'CARD_PIN_LOCKED' ? 'locked' : null) } });
       }
@@ -99,6 +114,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   };
   const onRemoved = (event: { serial: string }) => {
     if (!session || session.token.serial === event.serial) {
+      void loggedOut(session);
       session = undefined;
       gate.lock('card-removed');
     }
@@ -106,6 +122,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   };
   const onSessionEnded = (event: { sessionId: string }) => {
     if (session?.id === event.sessionId) {
+      void loggedOut(session);
       session = undefined;
       gate.lock('card-removed');
     }

@@ -15,6 +15,8 @@ import { guardLocked, SessionGate } from './session.js';
 import type { CoreChannelHandlers, CoreServices } from './services.js';
 import { SettingsFile } from './settings.js';
 import { unavailableServices } from './unavailable.js';
+import { withActor, type JournalPort } from '../audit/port.js';
+import { settingsChanges } from '../audit/records.js';
 
 /** The sync engine as the facade needs it (sync-app.ts). */
 export interface SyncPort {
@@ -42,6 +44,8 @@ export interface CoreAppDeps {
   trust?: () => TrustContext | null;
   /** Further channel implementations (mail, compose, trust, xdm…), added as the core provides them. */
   extra?: Partial<CoreServices>;
+  /** The access journal (audit/port.ts): card, reading, attachments, settings are recorded through it. */
+  journal?: JournalPort;
 }
 
 export interface CoreApp {
@@ -60,21 +64,28 @@ const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null 
 export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const gate = new SessionGate(deps.emit);
   const settings = new SettingsFile(deps.settingsFile);
-  const card = deps.card ? createCardApp(deps.card, gate, deps.emit, deps.cardOptions) : undefined;
+  const card = deps.card ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}) }) : undefined;
+  const journal = deps.journal ? withActor(deps.journal, () => card?.currentSession()?.token.holder?.nationalId ?? null) : undefined;
 
   const always: Partial<CoreChannelHandlers> = {
     'settings.get': async () => settings.read(),
-    'settings.set': async (patch) => settings.update(patch),
+    'settings.set': async (patch) => {
+      const before = settings.read();
+      const after = settings.update(patch);
+      const changes = settingsChanges(before, after);
+      if (Object.keys(changes).length) await journal?.record([{ action: 'settings.changed', data: { changes } }]);
+      return after;
+    },
     'session.state': async () => gate.state,
     'session.lock': async ({ reason }) => gate.lock(reason),
     'sync.status': async () => deps.sync?.status() ?? STOPPED,
     ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
   };
 
-  const mail = deps.mail ? createMailApp(deps.mail) : undefined;
+  const mail = deps.mail ? createMailApp(deps.mail, journal) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
   const mailParts: Partial<CoreServices> = mail && compose
-    ? { ...mail.channels, ...compose.channels, attachmentContent: (ref) => mail.attachmentContent(ref), attachFile: (file) => compose.attachFile(file) }
+    ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file) }
     : {};
   gate.onChange((state) => {
     if (state.locked) {
@@ -89,7 +100,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
   const send =
     deps.send && deps.mail && compose
-      ? createSendApp({ ...deps.send, emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
+      ? createSendApp({ ...deps.send, ...(journal ? { journal } : {}), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
       : undefined;
 
   const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;

@@ -11,6 +11,7 @@ import type { MailAddress } from '../store/parse.js';
 import { isXdmAttachment, mdnPolicy, readXdm, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
+import type { JournalPort } from '../audit/port.js';
 
 /** What the facade needs from the store. */
 export type MailStorePort = Pick<
@@ -113,17 +114,18 @@ function unreadableXdm(partId: string, err: unknown): NonNullable<MessageView['x
 
 export interface MailApp {
   channels: MailChannels;
-  attachmentContent(ref: { messageId: string; partId: string }): Promise<AttachmentContent>;
+  attachmentContent(ref: { messageId: string; partId: string }, purpose?: 'open' | 'save'): Promise<AttachmentContent>;
 }
 
-export function createMailApp(port: () => MailStorePort): MailApp {
+/** `journal`: every reading of a message or attachment is journalled before its content is handed over. */
+export function createMailApp(port: () => MailStorePort, journal?: JournalPort): MailApp {
   const store = () => port();
 
   const attachment = async (messageId: string, partId: string) => {
     const detail = await store().getMessage(parseId(messageId, 'message'));
     const info = detail.attachments.find((a) => String(a.id) === partId);
     if (!info) throw new AppError('NOT_FOUND', 'no such attachment in this message');
-    return { info, data: await store().getAttachmentContent(info.id) };
+    return { info, data: await store().getAttachmentContent(info.id), detail };
   };
 
   const unreadOf = async (folderId: number, total: number): Promise<number> => {
@@ -162,6 +164,7 @@ export function createMailApp(port: () => MailStorePort): MailApp {
 
       'mail.read': async ({ id }) => {
         const d = await store().getMessage(parseId(id, 'message'));
+        await journal?.record([{ action: 'message.opened', data: { messageId: d.messageId, sha256: d.sha256 }, message: { row: d.id, sha256: d.sha256 } }]);
         const xdmPart = d.attachments.find((a) => isXdmAttachment(a.filename ?? undefined));
         let xdm: MessageView['xdm'] = null;
         if (xdmPart) {
@@ -259,8 +262,17 @@ export function createMailApp(port: () => MailStorePort): MailApp {
       },
     },
 
-    async attachmentContent({ messageId, partId }) {
-      const { info, data } = await attachment(messageId, partId);
+    async attachmentContent({ messageId, partId }, purpose) {
+      const { info, data, detail } = await attachment(messageId, partId);
+      if (purpose) {
+        await journal?.record([
+          {
+            action: purpose === 'save' ? 'attachment.saved' : 'attachment.opened',
+            data: { sha256: detail.sha256, attachmentSha256: info.sha256, size: info.size },
+            message: { row: detail.id, sha256: detail.sha256 },
+          },
+        ]);
+      }
       return { filename: info.filename ?? 'piece-jointe', contentType: info.mimeType, data: Buffer.from(data) };
     },
   };

@@ -25,6 +25,8 @@ import {
 import type { TrustContext } from '../trust/index.js';
 import type { CoreChannelHandlers } from './services.js';
 import { parseId, type MailStorePort } from './mail-app.js';
+import type { JournalPort } from '../audit/port.js';
+import { sentRecord } from '../audit/records.js';
 
 type DraftIn = Parameters<CoreChannelHandlers['compose.send']>[0]['draft'];
 type SendChannels = Pick<CoreChannelHandlers, 'compose.send' | 'compose.saveDraft' | 'compose.discardDraft' | 'outbox.list' | 'outbox.retry' | 'outbox.cancel'>;
@@ -40,6 +42,8 @@ export interface SendAppDeps {
   channel: (account: AccountConfig) => AccountMailChannel | undefined;
   /** Bytes of a compose attachment held by main. */
   attachment: (id: string) => { filename: string; contentType: string; data: Buffer } | undefined;
+  /** The access journal: each message accepted by the server is recorded (Message-ID, recipients, hash). */
+  journal?: JournalPort;
 }
 
 export interface SendApp {
@@ -117,6 +121,7 @@ export function createSendApp(deps: SendAppDeps): SendApp {
         try {
           await processOutbox(deps.outbox(), channel, account.address, {
             onSent: (e) => {
+              void deps.journal?.record([sentRecord(e)]).catch(() => undefined);
               if (e.replyToRow !== null) void deps.store().changeFlags(e.replyToRow, { answered: true });
             },
           });

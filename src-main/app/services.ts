@@ -16,8 +16,8 @@ export interface AttachmentContent {
 
 /** Operations the shell needs that are not channels themselves. */
 export interface CoreInternals {
-  /** The bytes of one attachment of a stored message. */
-  attachmentContent(ref: { messageId: string; partId: string }): Promise<AttachmentContent>;
+  /** The bytes of one attachment of a stored message; `purpose` says what the shell does with them (journalled). */
+  attachmentContent(ref: { messageId: string; partId: string }, purpose?: 'open' | 'save'): Promise<AttachmentContent>;
   /** Adds a file chosen in the OS dialog to the compose attachments (same result as compose.attachData). */
   attachFile(file: { filename: string; contentType: string; data: Buffer }): Promise<{ attachmentId: string; filename: string; contentType: string; size: number }>;
 }

@@ -48,7 +48,15 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
     deps.emit('sync.status', status);
   };
 
-  const stop = async () => {
+  // start/stop calls are serialised: two overlapping starts (unlock + retry) never leave two run loops.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const stopNow = async () => {
     abort?.abort();
     abort = undefined;
     await running?.catch(() => undefined);
@@ -56,8 +64,8 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
     set({ state: 'stopped' }, ['progress']);
   };
 
-  const start = async (): Promise<SyncStatus> => {
-    await stop();
+  const startNow = async (): Promise<SyncStatus> => {
+    await stopNow();
     const target = await deps.target();
     if (!target) {
       set({ state: 'error', error: { code: 'SERVICE_UNAVAILABLE', message: 'Aucun compte de messagerie n’est configuré sur ce poste.' } });
@@ -97,9 +105,9 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
         set({ online: false, state: 'offline', error: { code: 'NETWORK_UNREACHABLE', message: messageFr('NETWORK_UNREACHABLE') } });
         throw new AppError('NETWORK_UNREACHABLE', 'the computer is offline');
       }
-      return start();
+      return serial(startNow);
     },
-    start,
-    stop,
+    start: () => serial(startNow),
+    stop: () => serial(stopNow),
   };
 }

@@ -79,3 +79,12 @@ test('no configured account or no network: a clear state, no engine', async () =
   assert.equal(offline.engines.length, 0);
   assert.equal(offline.app.status().state, 'offline');
 });
+
+test('overlapping starts (unlock and retry at once) leave exactly one run loop', async () => {
+  const { app, engines } = setup();
+  await Promise.all([app.start(), app.start(), app.syncNow()]);
+  assert.equal(engines.length, 3);
+  assert.deepEqual(engines.map((e) => e.aborted), [true, true, false]);
+  await app.stop();
+  assert.equal(engines[2]!.aborted, true);
+});
