@@ -70,12 +70,12 @@ export class SessionGate {
 /** Wraps the facade so every method outside OPEN_WHEN_LOCKED refuses while locked. */
 export function guardLocked(services: CoreServices, gate: SessionGate): CoreServices {
   const guarded: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(services) as [string, (req: unknown) => Promise<unknown>][]) {
+  for (const [name, fn] of Object.entries(services) as [string, (...args: unknown[]) => Promise<unknown>][]) {
     guarded[name] = OPEN_WHEN_LOCKED.has(name as CoreChannel)
       ? fn
-      : async (req: unknown) => {
+      : async (...args: unknown[]) => {
           gate.assertUnlocked();
-          return fn(req);
+          return fn(...args);
         };
   }
   return guarded as unknown as CoreServices;

@@ -37,7 +37,7 @@ export function shellChannels(deps: ShellChannelDeps): ShellChannelHandlers {
     }),
 
     'attachment.open': async (ref) => {
-      const content = await deps.core.attachmentContent(ref);
+      const content = await deps.core.attachmentContent(ref, 'open');
       const name = safeFileName(content.filename);
       if (riskyToOpen(name)) return { opened: false };
       const dir = join(deps.openedAttachmentsDir, randomUUID());
@@ -49,7 +49,7 @@ export function shellChannels(deps: ShellChannelDeps): ShellChannelHandlers {
     },
 
     'attachment.save': async (ref) => {
-      const content = await deps.core.attachmentContent(ref);
+      const content = await deps.core.attachmentContent(ref, 'save');
       const win = deps.window();
       const options = { title: 'Enregistrer la pièce jointe', defaultPath: safeFileName(content.filename), buttonLabel: 'Enregistrer' };
       const choice = win ? await deps.dialog.showSaveDialog(win, options) : await deps.dialog.showSaveDialog(options);

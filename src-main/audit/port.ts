@@ -1,0 +1,39 @@
+// The journal as the application facade sees it: an async `record`, whatever
+// connection is behind it. In the app the store lives in a worker thread; the
+// journal gets its own small connection to the same encrypted file (WAL lets
+// both write; appends are a few rows) so the facade never waits for a sync batch.
+import { openDatabase } from '../store/database.js';
+import type { StoreKeyProvider } from '../store/key-provider.js';
+import { writeHeadAnchor } from './anchor.js';
+import type { JournalRecord } from './events.js';
+import { Journal } from './journal.js';
+
+export interface JournalPort {
+  record(records: readonly JournalRecord[]): Promise<void>;
+}
+
+/** Appends through `journal`, then moves the head anchor of `home` forward (when given). */
+export function journalPort(journal: Journal, home?: string): JournalPort {
+  return {
+    async record(records) {
+      journal.append(records);
+      if (home !== undefined) writeHeadAnchor(home, journal);
+    },
+  };
+}
+
+/** A journal port with its own connection to the store file; `close()` when the app quits. */
+export async function openJournalPort(opts: { file: string; keyProvider: StoreKeyProvider; home: string }): Promise<JournalPort & { close(): void }> {
+  const db = openDatabase(opts.file, await opts.keyProvider.getKey());
+  return { ...journalPort(new Journal(db), opts.home), close: () => db.close() };
+}
+
+/** Stamps records with the card holder acting (the facade's logged-in card), when known. */
+export function withActor(port: JournalPort, actor: () => string | null): JournalPort {
+  return {
+    record(records) {
+      const who = actor();
+      return port.record(who === null ? records : records.map((r) => ({ ...r, actor: r.actor ?? who })));
+    },
+  };
+}
