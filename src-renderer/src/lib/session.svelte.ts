@@ -1,0 +1,60 @@
+// Card, session, sync and settings state shared by the window, kept in sync
+// with main's events. Content is shown only while `session.locked` is false.
+import type { CardStatus, SessionState, Settings, SyncStatus } from '../../../src-main/ipc/contract.js';
+import { api, call } from './api.js';
+
+export const app = $state({
+  card: { state: 'absent', pinpad: false } as CardStatus,
+  session: { locked: true, reason: 'startup' } as SessionState,
+  sync: { online: true, state: 'stopped', lastSyncAt: null } as SyncStatus,
+  settings: { idleLockMinutes: 10, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask' } as Settings,
+  isolatedMessageView: false,
+  ready: false,
+});
+
+export async function refreshCard(): Promise<void> {
+  try {
+    app.card = await call(api().card.status());
+  } catch {
+    app.card = { state: 'unavailable', pinpad: false };
+  }
+}
+
+export async function start(): Promise<void> {
+  const m = api();
+  m.on('card.inserted', (s) => (app.card = s));
+  m.on('card.changed', (s) => (app.card = s));
+  m.on('card.removed', () => void refreshCard());
+  m.on('session.changed', (s) => (app.session = s));
+  m.on('sync.status', (s) => (app.sync = s));
+  m.on('sync.progress', (p) => (app.sync = { ...app.sync, state: 'syncing', progress: p }));
+  const [session, settings, info, sync] = await Promise.allSettled([
+    call(m.session.state()),
+    call(m.settings.get()),
+    call(m.app.info()),
+    call(m.sync.status()),
+  ]);
+  if (session.status === 'fulfilled') app.session = session.value;
+  if (settings.status === 'fulfilled') app.settings = settings.value;
+  if (info.status === 'fulfilled') app.isolatedMessageView = info.value.isolatedMessageView;
+  if (sync.status === 'fulfilled') app.sync = sync.value;
+  await refreshCard();
+  app.ready = true;
+}
+
+/** Locks after `idleLockMinutes` without keyboard or pointer input (main also locks on OS idle). */
+export function watchIdle(): () => void {
+  let last = Date.now();
+  const touch = () => (last = Date.now());
+  const events = ['keydown', 'pointerdown', 'pointermove', 'wheel'] as const;
+  for (const e of events) window.addEventListener(e, touch, { passive: true });
+  const timer = setInterval(() => {
+    if (!app.session.locked && Date.now() - last > app.settings.idleLockMinutes * 60_000) {
+      void call(api().session.lock({ reason: 'idle' })).then((s) => (app.session = s), () => undefined);
+    }
+  }, 5_000);
+  return () => {
+    clearInterval(timer);
+    for (const e of events) window.removeEventListener(e, touch);
+  };
+}

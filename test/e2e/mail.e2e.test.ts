@@ -1,0 +1,286 @@
+// The doctor's window against the real core and the bench: the renderer in
+// Chromium, the contract over the loopback harness, the CPS card (bench SoftHSM
+// token through cps-sim), sync from the bench's Dovecot into the encrypted
+// store, annuaire + liste blanche. Screenshots go to test-artifacts/e2e/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { card, loadTestbed } from '../support/testbed.js';
+import { plainImapClient } from '../support/imap-plain.js';
+import { buildEml } from '../support/mail-fixtures.js';
+import { generateCorpus } from '../testbed/corpus.js';
+import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+
+const state = loadTestbed();
+// doctorB: the bench's doctorA is the busiest card of the other suites.
+const doctor = card(state, 'doctorB');
+const sender = card(state, 'doctorA');
+const tag = randomBytes(3).toString('hex');
+const folder = `e2e-ui-${tag}`;
+const COUNTER_PORT = 21650;
+const SUBJECT_ECHO = `Compte rendu d’échographie thyroïdienne ${tag}`;
+const SUBJECT_HOSTILE = `Invitation au webinaire ${tag}`;
+const LINK = 'https://exemple-hors-sante.fr/inscription';
+const REMOTE = `http://127.0.0.1:${COUNTER_PORT}`;
+const HOSTILE_HTML = `<html><head>
+<meta http-equiv="refresh" content="0;url=${REMOTE}/refresh">
+<link rel="stylesheet" href="${REMOTE}/style.css">
+<style>@import url(${REMOTE}/import.css); body { background: url(${REMOTE}/bg.png) }</style>
+<script>window.top.__pwned = 'script'; fetch('${REMOTE}/script');</script>
+<base href="${REMOTE}/">
+</head><body onload="window.top.__pwned='onload'">
+<p>Inscrivez-vous à notre <a href="${LINK}">webinaire</a>.</p>
+<img src="${REMOTE}/pixel.png" alt="pixel">
+<img src="x" onerror="window.top.__pwned='onerror'; new Image().src='${REMOTE}/onerror'">
+<div style="background-image:url(${REMOTE}/div.png)">fond</div>
+<iframe src="${REMOTE}/frame"></iframe>
+<object data="${REMOTE}/object"></object>
+<svg><script>window.top.__pwned='svg'</script><image href="${REMOTE}/svg.png"/></svg>
+<form action="${REMOTE}/form"><input name="q"><button>Envoyer</button></form>
+<a href="javascript:window.top.__pwned='js-link'">cliquez</a>
+<video src="${REMOTE}/video.mp4" poster="${REMOTE}/poster.png"></video>
+</body></html>`;
+
+let harness: Harness;
+let browsing: Browsing;
+let page: Page;
+let home: string;
+let counter: Server;
+const counterHits: string[] = [];
+const foreignRequests: string[] = [];
+
+async function appendFixtures(): Promise<void> {
+  const imap = plainImapClient(state, { user: doctor.address });
+  imap.on('error', () => undefined);
+  await imap.connect();
+  await imap.mailboxCreate(folder);
+  const corpus = [...generateCorpus({ count: 12, seed: 5, recipient: doctor.address })];
+  const xdm = corpus.find((m) => m.kind === 'xdm');
+  assert.ok(xdm, 'the corpus generator yields an IHE_XDM.ZIP message');
+  await imap.append(folder, buildEml({
+    from: `Dr Hélène Martin <${sender.address}>`,
+    to: doctor.address,
+    subject: SUBJECT_ECHO,
+    body: 'Cher confrère,\r\nL’échographie thyroïdienne de votre patiente est normale.\r\nBien confraternellement.',
+    date: new Date(Date.now() - 3600_000),
+    attachment: { filename: 'Échographie.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') },
+  }), []);
+  await imap.append(folder, buildEml({
+    from: `Service Communication <contact@exemple-hors-sante.fr>`,
+    to: doctor.address,
+    subject: SUBJECT_HOSTILE,
+    html: HOSTILE_HTML,
+    body: 'Inscrivez-vous',
+    date: new Date(Date.now() - 1800_000),
+  }), []);
+  await imap.append(folder, xdm.raw, []);
+  await imap.logout();
+}
+
+before(async () => {
+  counter = createServer((req, res) => {
+    counterHits.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'image/png' }).end();
+  });
+  await new Promise<void>((resolve) => counter.listen(COUNTER_PORT, '127.0.0.1', resolve));
+  await appendFixtures();
+  process.env.SOFTHSM2_CONF = state.softhsm.conf;
+  home = await prepareHome({ state, doctor });
+  harness = await startHarness({ home, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
+  browsing = await openBrowser();
+  page = browsing.page;
+  // Every request that leaves for somewhere else than the harness is counted (and refused).
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(harness.server.origin) || url.startsWith('about:') || url.startsWith('data:')) return route.continue();
+    foreignRequests.push(url);
+    return route.abort();
+  });
+  await page.goto(harness.server.url);
+});
+
+after(async () => {
+  const t = Date.now();
+  await browsing?.close();
+  console.error('browser closed', Date.now() - t);
+  await harness?.close();
+  console.error('harness closed', Date.now() - t);
+  counter?.close();
+  const imap = plainImapClient(state, { user: doctor.address });
+  imap.on('error', () => undefined);
+  await imap.connect().then(() => imap.mailboxDelete(folder)).then(() => imap.logout()).catch(() => undefined);
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+const row = (subject: string) => page.getByTestId('message-row').filter({ hasText: subject });
+
+test('the lock screen names the card holder and asks for the PIN; content stays hidden', async () => {
+  await page.getByTestId('pin-input').waitFor();
+  assert.match(await page.getByTestId('card-holder').innerText(), /FRANÇOIS DUBOIS[\s\S]*Médecin/);
+  assert.equal(await page.getByTestId('message-list').count(), 0);
+  await screenshot(page, '01-verrouillage-carte');
+});
+
+test('after the PIN, sync fills the folders with their unread counts', async () => {
+  await page.getByTestId('pin-input').fill(doctor.userPin);
+  await page.getByTestId('pin-submit').click();
+  const ours = page.getByTestId('folder').filter({ hasText: folder });
+  await ours.waitFor({ timeout: 30_000 });
+  await ours.getByTestId('unread-count').filter({ hasText: '3' }).waitFor({ timeout: 30_000 });
+  await ours.click();
+  await row(SUBJECT_ECHO).waitFor();
+  assert.equal(await page.getByTestId('message-row').count(), 3);
+  assert.match(await page.getByTestId('last-sync').innerText(), /\d{2}\/\d{2}\/\d{4}/);
+});
+
+test('opening a message shows the verified badge and its explanation from the annuaire', async () => {
+  await row(SUBJECT_ECHO).click();
+  await page.getByTestId('message-subject').filter({ hasText: SUBJECT_ECHO }).waitFor();
+  const badge = page.getByTestId('reading-pane').getByTestId('trust-badge');
+  assert.equal(await badge.getAttribute('data-level'), 'verified_professional');
+  assert.match(await badge.innerText(), /Professionnel vérifié/);
+  await badge.click();
+  const explanation = await page.getByTestId('trust-explanation').innerText();
+  assert.match(explanation, /HÉLÈNE MARTIN/);
+  assert.match(explanation, /Médecin/);
+  assert.match(explanation, /99700100011/);
+  assert.match(await page.getByTestId('message-text').innerText(), /thyroïdienne de votre patiente est normale/);
+  assert.match(await page.getByTestId('attachment').innerText(), /Échographie\.pdf/);
+  // French date in the headers
+  assert.match(await page.getByTestId('reading-pane').innerText(), /(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \p{L}+ \d{4}/u);
+  await screenshot(page, '02-lecture-badge-explication');
+  await badge.click();
+  // opening marked it read: one unread less in the folder
+  await page.getByTestId('folder').filter({ hasText: folder }).getByTestId('unread-count').filter({ hasText: '2' }).waitFor();
+});
+
+test('keyboard: arrows move the selection, Enter opens, R replies', async () => {
+  const list = page.getByTestId('message-list');
+  await list.focus();
+  await page.keyboard.press('Home');
+  const first = await page.locator('[data-testid="message-row"][aria-selected="true"]').getAttribute('data-id');
+  await page.keyboard.press('ArrowDown');
+  const second = await page.locator('[data-testid="message-row"][aria-selected="true"]').getAttribute('data-id');
+  assert.notEqual(first, second);
+  assert.ok(await list.getAttribute('aria-activedescendant'));
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await page.locator('[data-testid="message-row"][aria-selected="true"]').getAttribute('data-id'), first);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'reading-pane');
+  await list.focus();
+  await page.keyboard.press('r');
+  await page.getByTestId('compose').waitFor();
+  assert.match(await page.getByTestId('compose-subject').inputValue(), /^RE : /);
+  await page.getByRole('button', { name: 'Abandonner' }).click();
+});
+
+test('hostile HTML: no script runs, no request leaves, links only after confirmation', async () => {
+  await row(SUBJECT_HOSTILE).click();
+  const frame = page.getByTestId('message-frame');
+  await frame.waitFor();
+  await page.waitForTimeout(1500);
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
+  const inner = page.frameLocator('[data-testid="message-frame"]');
+  assert.match(await inner.locator('body').innerText(), /Inscrivez-vous/);
+  assert.equal(await inner.locator('script, iframe, object, form, svg, video, link, meta[http-equiv="refresh"], base').count(), 0);
+  assert.equal(await frame.getAttribute('sandbox'), 'allow-same-origin');
+  assert.match((await page.getByTestId('remote-images-bar').innerText()), /image.* distante.* bloquée/);
+  const badge = page.getByTestId('reading-pane').getByTestId('trust-badge');
+  assert.equal(await badge.getAttribute('data-level'), 'outside_trust_space');
+  await badge.hover();
+  assert.match(await page.getByTestId('trust-explanation').innerText(), /hors espace de confiance/i);
+  await screenshot(page, '03-html-hostile-bloque');
+  await page.mouse.move(5, 5);
+  // a link goes through a confirmation, then through the contract (link.open)
+  await inner.getByText('webinaire').click();
+  assert.equal(await page.getByTestId('confirm-url').innerText(), LINK);
+  assert.deepEqual(harness.core.opened.links, []);
+  await page.getByTestId('confirm-ok').click();
+  await page.getByText('Lien ouvert dans le navigateur.').waitFor();
+  assert.deepEqual(harness.core.opened.links, [LINK]);
+  await page.waitForTimeout(500);
+  assert.deepEqual(counterHits, [], 'the loopback server saw no request');
+  assert.deepEqual(foreignRequests, [], 'the page asked for nothing outside the harness');
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
+});
+
+test('an IHE_XDM.ZIP attachment is shown as a structured document', async () => {
+  await page.getByTestId('message-row').filter({ hasNotText: tag }).first().click();
+  const xdm = page.getByTestId('xdm-summary');
+  await xdm.waitFor();
+  assert.match(await xdm.innerText(), /Patient/);
+  assert.match(await xdm.innerText(), /INS/);
+  await page.getByRole('button', { name: 'Afficher le document' }).click();
+  await page.getByTestId('xdm-summary').getByTestId('message-frame').first().waitFor();
+  await screenshot(page, '04-document-xdm');
+});
+
+test('search over the FTS index ignores accents', async () => {
+  await page.locator('body').click({ position: { x: 700, y: 790 } });
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'search');
+  for (const q of [`echographie ${tag}`, `ÉCHOGRAPHIE thyroidienne ${tag}`]) {
+    await page.getByTestId('search').fill(q);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('list-title').filter({ hasText: 'Résultats' }).waitFor();
+    await row(SUBJECT_ECHO).waitFor();
+    assert.equal(await page.getByTestId('message-list').getAttribute('data-total'), '1', q);
+  }
+  await screenshot(page, '05-recherche-sans-accents');
+  await page.getByTestId('search').fill('zzzzintrouvable');
+  await page.keyboard.press('Enter');
+  await page.getByText('Aucun message ne correspond à la recherche.').waitFor();
+  await page.getByTestId('search').press('Escape');
+});
+
+test('compose: annuaire autocomplete with badge and dématérialisation, blocking warning outside the trust space, send', async () => {
+  await page.getByTestId('new-message').click();
+  const to = page.getByTestId('recipient-input-À');
+  await to.fill('dupon');
+  const suggestion = page.getByTestId('suggestion').filter({ hasText: 'Jean DUPONT' });
+  await suggestion.waitFor();
+  assert.match(await suggestion.innerText(), /Professionnel vérifié/);
+  assert.match(await suggestion.innerText(), /Cardiologie/);
+  assert.equal(await suggestion.getByTestId('demat-flag').count(), 1);
+  await screenshot(page, '06-redaction-autocompletion');
+  await to.press('Enter');
+  await page.locator('[data-testid="recipient-chip"][data-in-trust-space="true"]').waitFor();
+  await to.fill('patient.personnel@gmail.com');
+  await to.press('Enter');
+  await page.getByTestId('outside-warning').waitFor();
+  await page.getByTestId('compose-subject').fill(`Avis cardiologique ${tag}`);
+  await page.getByTestId('compose-body').fill('Cher confrère, pourriez-vous voir ce patient ?');
+  assert.equal(await page.getByTestId('compose-send').isDisabled(), true, 'outside the trust space blocks sending');
+  await screenshot(page, '07-redaction-hors-espace-confiance');
+  await page.getByRole('button', { name: 'Retirer patient.personnel@gmail.com' }).click();
+  assert.equal(await page.getByTestId('outside-warning').count(), 0);
+  // attachment by drag and drop
+  const drop = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['Compte rendu'], 'compte-rendu.txt', { type: 'text/plain' }));
+    return dt;
+  });
+  await page.getByTestId('compose').locator('form').dispatchEvent('drop', { dataTransfer: drop });
+  await page.getByTestId('compose-attachment').filter({ hasText: 'compte-rendu.txt' }).waitFor();
+  await page.getByTestId('compose-send').click();
+  await page.getByTestId('notice').filter({ hasText: 'boîte d’envoi' }).waitFor({ timeout: 15_000 });
+  const sent = harness.server.calls.filter((c) => c.channel === 'compose.send');
+  assert.equal(sent.length, 1);
+  const draft = (sent[0]!.request as { draft: { to: { address: string }[]; subject: string; attachments: unknown[] } }).draft;
+  assert.deepEqual(draft.to.map((a) => a.address), [`jean.dupont@medecin.mssante.test`]);
+  assert.equal(draft.subject, `Avis cardiologique ${tag}`);
+  assert.equal(draft.attachments.length, 1);
+});
+
+test('dark theme follows the OS', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await row(SUBJECT_ECHO).click();
+  await page.getByTestId('message-subject').filter({ hasText: SUBJECT_ECHO }).waitFor();
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(23, 25, 29)');
+  await screenshot(page, '08-theme-sombre');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
