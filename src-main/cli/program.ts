@@ -44,6 +44,8 @@ function globalOptions(program: Command): GlobalOptions {
 function localiseHelp(cmd: Command): void {
   for (const sub of cmd.commands) {
     sub.helpOption('-h, --help', 'afficher l’aide de la commande');
+    // Usage errors of subcommands must reach runCli too (exit code 2), not process.exit(1).
+    sub.exitOverride();
     sub.showHelpAfterError('(utilisez --help pour l’aide)');
     localiseHelp(sub);
   }

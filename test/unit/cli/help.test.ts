@@ -14,3 +14,15 @@ test('an unknown verb is a usage error (exit 2) with a French hint', async () =>
   assert.equal(r.code, 2);
   assert.match(r.stderr, /utilisez --help/);
 });
+
+test('a usage error inside a verb (unknown option) also exits 2', async () => {
+  const r = await runMssante(['card', 'status', '--no-such-option']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /utilisez --help/);
+});
+
+test('--help on a verb exits 0', async () => {
+  const r = await runMssante(['card', 'status', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /afficher l’aide/);
+});
