@@ -13,14 +13,12 @@ import { messageFr, toAppError } from '../errors/index.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { staticKeyProvider } from '../store/key-provider.js';
-import { accountMailChannel, Outbox } from '../send/index.js';
-import { CardSigner } from '../card/index.js';
-import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
+import { Outbox } from '../send/index.js';
 import { TrustContext } from '../trust/index.js';
 import { AppError } from '../errors/index.js';
 import { createCoreApp } from '../app/core-app.js';
 import { createSyncApp } from '../app/sync-app.js';
-import { cardAccount, cardAccountTarget } from '../app/sync-target.js';
+import { cardAccount, cardAccountTarget, cardMailChannel } from '../app/sync-target.js';
 import { SyncEngine } from '../sync/engine.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
 import type { Startable } from '../app/services.js';
@@ -131,12 +129,7 @@ async function start(): Promise<void> {
         return new Outbox(outboxDb);
       },
       account: () => cardAccount(layout.root),
-      channel: (account) => {
-        const session = core.card?.currentSession();
-        if (!session) return undefined;
-        const verifier = createServerCertificateVerifier({ home: layout.root, ...(account.trustAnchorsFile ? { trustAnchorsFile: account.trustAnchorsFile } : {}), crlSoftFail: false, log });
-        return accountMailChannel(account, new CardSigner(session), verifier);
-      },
+      channel: cardMailChannel({ home: layout.root, currentSession: () => core.card?.currentSession(), log }),
     },
   });
   const messageView = new MessageViewController(

@@ -16,16 +16,14 @@ import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { SyncEngine } from '../../../src-main/sync/engine.js';
 import { createCoreApp } from '../../../src-main/app/core-app.js';
 import { createSyncApp } from '../../../src-main/app/sync-app.js';
-import { cardAccountTarget } from '../../../src-main/app/sync-target.js';
+import { cardAccountTarget, cardMailChannel } from '../../../src-main/app/sync-target.js';
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
 import type { ChannelHandlers, Folder, MessagePage, SyncStatus } from '../../../src-main/ipc/contract.js';
 import { card, loadTestbed } from '../../support/testbed.js';
 import { writeFileSync } from 'node:fs';
 import { openDatabase } from '../../../src-main/store/database.js';
-import { accountMailChannel, Outbox } from '../../../src-main/send/index.js';
-import { CardSigner } from '../../../src-main/card/index.js';
+import { Outbox } from '../../../src-main/send/index.js';
 import { importListeBlanche, TrustContext } from '../../../src-main/trust/index.js';
-import { benchVerifier } from '../../support/tls-bench.js';
 import type { Db } from '../../../src-main/store/database.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 
@@ -100,10 +98,7 @@ before(async () => {
     send: {
       outbox: () => new Outbox(outboxDb),
       account: async () => (await JsonFileAccountRepository.inHome(home).list())[0],
-      channel: (account) => {
-        const session = core.card?.currentSession();
-        return session ? accountMailChannel(account, new CardSigner(session), benchVerifier(tb)) : undefined;
-      },
+      channel: cardMailChannel({ home, currentSession: () => core.card?.currentSession(), log: () => undefined }),
     },
   });
   handlers = core.services as unknown as ChannelHandlers;
