@@ -57,6 +57,8 @@ export interface SyncEngineOptions {
   firstChunkSize?: number;
   /** folder kept in IDLE by `run()` */
   idleFolder?: string;
+  /** limit `run()` to these folders (default: every selectable folder) */
+  folders?: readonly string[];
   /** how often `run()` checks the other folders */
   periodicMs?: number;
   backoff?: BackoffOptions;
@@ -178,6 +180,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       return result;
     }
     const mailbox = await client.mailboxOpen(folder.path);
+    // imapflow answers undefined instead of throwing once the connection is gone
+    if (!mailbox) throw new AppError('NETWORK_UNREACHABLE', 'IMAP connection closed');
     const selected: ServerFolderStatus = {
       uidvalidity: mailbox.uidValidity.toString(),
       uidnext: mailbox.uidNext,
@@ -373,7 +377,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       let client: ImapFlow | undefined;
       try {
         client = await this.connect();
-        await this.syncOnce({ client });
+        if (signal.aborted) break;
+        await this.syncOnce({ client, ...(this.opts.folders ? { folders: this.opts.folders } : {}) });
         attempt = 0;
         await this.watch(client, signal);
       } catch (err) {
@@ -392,6 +397,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const idleFolder = this.opts.idleFolder ?? 'INBOX';
     await client.mailboxOpen(idleFolder);
     const idle = (): void => void client.idle({ whenFree: true }).catch(() => undefined);
+    // An already closed client or aborted signal would never emit again: return at once.
+    if (signal.aborted || !client.usable) return;
     await new Promise<void>((resolve) => {
       let running: Promise<void> | null = null;
       let queued: readonly string[] | undefined | null = null; // null: nothing queued; undefined: all folders
@@ -421,7 +428,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       const onChange = (e: { path?: string }): void => {
         if (!e.path || e.path === idleFolder) pass([idleFolder]);
       };
-      const timer = setInterval(() => pass(undefined), this.opts.periodicMs ?? 5 * 60_000);
+      const timer = setInterval(() => pass(this.opts.folders), this.opts.periodicMs ?? 5 * 60_000);
       const finish = (): void => {
         clearInterval(timer);
         client.off('exists', onChange);

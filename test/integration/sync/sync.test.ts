@@ -151,7 +151,7 @@ test('run(): IDLE picks up new mail; a dropped connection is re-established with
   const { folder } = await folderWith(2, c);
   const { store } = await tempStore();
   const conn = connector();
-  const engine = new SyncEngine({ store, connector: conn, account: { address: USER }, idleFolder: folder, periodicMs: 60_000, backoff: { baseMs: 50, maxMs: 200 } });
+  const engine = new SyncEngine({ store, connector: conn, account: { address: USER }, idleFolder: folder, folders: [folder], periodicMs: 60_000, backoff: { baseMs: 50, maxMs: 200 } });
   const errors: string[] = [];
   const reconnects: number[] = [];
   engine.on('error', (e) => errors.push(e.code));
@@ -161,7 +161,7 @@ test('run(): IDLE picks up new mail; a dropped connection is re-established with
   const waitFor = async (what: string, cond: () => boolean): Promise<void> => {
     const deadline = Date.now() + 15_000;
     while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (errors: ${errors.join(',')}; reconnects: ${reconnects.join(',')}; connections: ${conn.opened.length})`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
