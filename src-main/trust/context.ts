@@ -6,7 +6,7 @@ import type { AnnuaireVersion } from './annuaire/import.js';
 import { AnnuaireReader } from './annuaire/reader.js';
 import { decideSenderTrust } from './decision.js';
 import { ListeBlancheIndex, type ListeBlancheVersion } from './listeblanche/store.js';
-import { nameWords } from './names.js';
+import { looksLike, nameWords, personName } from './names.js';
 import type { MailboxFact, MessageSenderFacts, TrustDecision, TrustInput, TrustLevel } from './types.js';
 
 // The lookups behind the trust decision (annuaire + liste blanche of one --home), kept open for
@@ -139,7 +139,7 @@ export class TrustContext {
   }
 
   /**
-   * Annuaire people a display name may designate (see AnnuaireReader.byNameWords), cached: the
+   * Annuaire people a display name may designate (see AnnuaireReader.nameCandidates), cached: the
    * same senders come back in every mailbox, and this runs once per synced message.
    */
   private namesakes(displayName: string): AnnuaireEntry[] {
@@ -148,7 +148,13 @@ export class TrustContext {
     const key = words.join(' ');
     let found = this.namesakeCache.get(key);
     if (!found) {
-      found = this.annuaire.byNameWords(words);
+      // Full rows only for the candidates whose name the display name may imitate.
+      const annuaire = this.annuaire;
+      found = annuaire
+        .nameCandidates(words)
+        .filter((c) => looksLike(displayName, personName(c.firstName, c.lastName)))
+        .map((c) => annuaire.byId(c.id))
+        .filter((e): e is AnnuaireEntry => e !== null);
       if (this.namesakeCache.size >= NAMESAKE_CACHE_SIZE) this.namesakeCache.clear();
       this.namesakeCache.set(key, found);
     }

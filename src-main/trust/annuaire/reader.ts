@@ -37,6 +37,14 @@ function fileIdentity(path: string): string {
   return `${st.ino}:${st.mtimeMs}:${st.size}`;
 }
 
+/** A person whose name may be the one a display name shows. */
+export interface NameCandidate {
+  id: number;
+  address: string;
+  firstName: string | null;
+  lastName: string | null;
+}
+
 /** A search candidate: its score and what orders equal scores. */
 interface Candidate {
   id: number;
@@ -147,11 +155,17 @@ export class AnnuaireReader {
     return {
       byAddress: db.prepare('SELECT * FROM entry WHERE address = ?'),
       addressPrefix: db.prepare('SELECT * FROM entry WHERE address >= ? AND address < ? ORDER BY address LIMIT ?'),
-      byLastFirstPrefix: db.prepare(
-        "SELECT * FROM entry WHERE type = 'PER' AND last_key = ? AND first_key >= ? AND first_key < ? ORDER BY first_key LIMIT ?",
+      lastAfter: db.prepare(
+        "SELECT id, address, first_name AS firstName, last_name AS lastName FROM entry WHERE type = 'PER' AND first_key = ? AND last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ?",
       ),
-      byFirstLastPrefix: db.prepare(
-        "SELECT * FROM entry WHERE type = 'PER' AND first_key = ? AND last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ?",
+      lastBefore: db.prepare(
+        "SELECT id, address, first_name AS firstName, last_name AS lastName FROM entry WHERE type = 'PER' AND first_key = ? AND last_key >= ? AND last_key < ? ORDER BY last_key DESC LIMIT ?",
+      ),
+      firstAfter: db.prepare(
+        "SELECT id, address, first_name AS firstName, last_name AS lastName FROM entry WHERE type = 'PER' AND last_key = ? AND first_key >= ? AND first_key < ? ORDER BY first_key LIMIT ?",
+      ),
+      firstBefore: db.prepare(
+        "SELECT id, address, first_name AS firstName, last_name AS lastName FROM entry WHERE type = 'PER' AND last_key = ? AND first_key >= ? AND first_key < ? ORDER BY first_key DESC LIMIT ?",
       ),
       // Only the columns matching.ts checks, as arrays (SearchTexts order): the full rows of the
       // few winners are read afterwards. Materialising whole rows was most of the cost.
@@ -192,26 +206,41 @@ export class AnnuaireReader {
   }
 
   /**
-   * People a display name may designate. `words` are the folded words of the display name
+   * People a display name may designate (id, address and names only; see byId). `words` are the
+   * folded words of the display name
    * (names.ts nameWords); every split into first name / last name, in both orders, is looked
-   * up with one part exact and the other by its first 3 letters, so that the same name, a name
-   * written with look-alike characters (folded away) or with one letter changed is found.
+   * up with one part exact and the other among its sort-order neighbours, so that the same name,
+   * a name written with look-alike characters (folded away) or with one letter changed near its
+   * end is found, in a few index probes.
    */
-  byNameWords(words: readonly string[], perQuery = 20): AnnuaireEntry[] {
+  nameCandidates(words: readonly string[], perSide = 4): NameCandidate[] {
     if (words.length < 2 || words.length > 4) return [];
-    const out = new Map<string, AnnuaireEntry>();
+    const out = new Map<number, NameCandidate>();
     const add = (rows: unknown[]): void => {
-      for (const r of rows as EntryRow[]) if (!out.has(r.address)) out.set(r.address, toEntry(r));
+      for (const r of rows as NameCandidate[]) out.set(r.id, r);
     };
+    const st = this.statements;
     for (let k = 1; k < words.length; k++) {
       const a = words.slice(0, k).join(' ');
       const b = words.slice(k).join(' ');
       for (const [first, last] of [[a, b], [b, a]] as const) {
-        add(this.statements.byLastFirstPrefix.all(last, first.slice(0, 3), first.slice(0, 3) + '\uffff', perQuery));
-        add(this.statements.byFirstLastPrefix.all(first, last.slice(0, 3), last.slice(0, 3) + '\uffff', perQuery));
+        // One part exact, the other's neighbours in sort order among the names sharing its first
+        // 3 letters: the name itself, and names one letter away ("dupond" sits next to "dupont").
+        const lp = last.slice(0, 3);
+        add(st.lastAfter.all(first, last, lp + '\uffff', perSide));
+        add(st.lastBefore.all(first, lp, last, perSide));
+        const fp = first.slice(0, 3);
+        add(st.firstAfter.all(last, first, fp + '\uffff', perSide));
+        add(st.firstBefore.all(last, fp, first, perSide));
       }
     }
     return [...out.values()];
+  }
+
+  /** The full entry of a candidate. */
+  byId(id: number): AnnuaireEntry | null {
+    const row = this.statements.byId.get(id) as EntryRow | undefined;
+    return row ? toEntry(row) : null;
   }
 
   /**
