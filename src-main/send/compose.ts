@@ -86,8 +86,10 @@ export async function composeMessage(input: ComposeInput): Promise<ComposedMessa
       filename: oneLine(a.filename, 'filename'),
       contentType: a.contentType,
       content: Buffer.from(a.content),
-      // base64 always: a PDF's bytes come back identical whatever the relays do to lines
-      contentTransferEncoding: 'base64',
+      contentDisposition: 'attachment' as const,
+      // base64: a PDF's bytes come back identical whatever the relays do to lines. A forwarded
+      // message/rfc822 may not be base64 (RFC 2046 §5.2.1): it travels as it came.
+      contentTransferEncoding: a.contentType.toLowerCase() === 'message/rfc822' ? (a.content.every((b) => b < 0x80) ? '7bit' : '8bit') : 'base64',
     })),
   });
   const node = composer.compile();

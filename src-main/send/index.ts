@@ -9,3 +9,4 @@ export { processEntry, processOutbox, type MailChannel, type SubmitResult, type 
 export { accountMailChannel, type AccountMailChannel } from './mail-channel.js';
 export { saveDraftLocally, uploadDraft } from './drafts.js';
 export { contentTypeOf } from './content-type.js';
+export { prepareOutgoing, type OutgoingDraft, type PreparedMessage } from './prepare.js';

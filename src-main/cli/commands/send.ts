@@ -7,25 +7,22 @@ import type { AccountConfig } from '../../accounts/account.js';
 import { AppError, isAppError } from '../../errors/index.js';
 import {
   accountMailChannel,
-  assertMessageSize,
   assertRecipients,
-  composeMessage,
   contentTypeOf,
   effectiveSizeLimit,
+  prepareOutgoing,
   recipientPolicyOf,
   recipientProblemsFr,
-  replyFields,
   saveDraftLocally,
   uploadDraft,
   type ComposeAddress,
-  type ComposeAttachment,
-  type ComposedMessage,
+  type OutgoingDraft,
+  type PreparedMessage,
   type RecipientProblem,
-  type ReplyFields,
 } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
 import { TrustContext, trustDirOf } from '../../trust/index.js';
-import { xdmAuthorFromCard, xdmMailParts } from '../../xdm/index.js';
+import { xdmAuthorFromCard } from '../../xdm/index.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
@@ -86,71 +83,39 @@ async function cardHolder(c: CliContext) {
   return token.holder;
 }
 
-/** Everything before the outbox: reads files, checks recipients and size, builds the MIME once. */
-async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, store: MailStore, serverMaxBytes: number | null): Promise<{ message: ComposedMessage; replyToRow: number | null }> {
+/** Everything before the outbox: reads the files, then checks and builds (send/prepare.ts). */
+async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, store: MailStore, serverMaxBytes: number | null): Promise<PreparedMessage> {
   if (o.body !== undefined && o.bodyFile !== undefined) throw new AppError('INVALID_ARGUMENT', '--body and --body-file are exclusive');
   if (o.replyToId && o.forwardId) throw new AppError('INVALID_ARGUMENT', '--reply-to-id and --forward-id are exclusive');
-  let text = o.bodyFile !== undefined ? readInput(o.bodyFile).toString('utf8') : (o.body ?? '');
-  const html = o.htmlFile !== undefined ? readInput(o.htmlFile).toString('utf8') : undefined;
-  const attachments: ComposeAttachment[] = o.attach.map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) }));
-
-  let reply: ReplyFields | undefined;
-  let replyToRow: number | null = null;
+  const settingBytes = o.maxSize === undefined ? null : Math.round(Number(o.maxSize.replace(',', '.')) * 1024 * 1024);
+  if (settingBytes !== null && !(settingBytes > 0)) throw new AppError('INVALID_ARGUMENT', `--max-size: not a size in MB: ${o.maxSize}`);
   const originalId = o.replyToId ?? o.forwardId;
-  if (originalId) {
-    const id = storeId(originalId);
-    const original = store.getMessage(id);
-    reply = replyFields(original, o.forwardId ? 'forward' : o.replyAll ? 'reply-all' : 'reply', account.address);
-    text = `${text}\n\n${reply.quoted}\n`;
-    if (o.forwardId) {
-      // the original travels whole (its attachments and headers intact) as message/rfc822
-      attachments.push({ filename: `${(original.subject ?? 'message').replace(/[\\/:*?"<>|\r\n]+/g, ' ').slice(0, 80)}.eml`, contentType: 'message/rfc822', content: store.getRaw(id).raw });
-    } else replyToRow = id;
-  }
-
-  const to = o.to.length ? addresses(o.to) : (reply?.to ?? []);
-  const cc = o.cc.length ? addresses(o.cc) : (reply?.cc ?? []);
-  const bcc = addresses(o.bcc);
+  const original = originalId === undefined ? undefined : storeId(originalId);
+  const draft: OutgoingDraft = {
+    to: addresses(o.to),
+    cc: addresses(o.cc),
+    bcc: addresses(o.bcc),
+    ...(o.subject !== undefined ? { subject: o.subject } : {}),
+    text: o.bodyFile !== undefined ? readInput(o.bodyFile).toString('utf8') : (o.body ?? ''),
+    ...(o.htmlFile !== undefined ? { html: readInput(o.htmlFile).toString('utf8') } : {}),
+    attachments: o.attach.map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) })),
+    readReceipt: Boolean(o.receipt),
+    ...(original !== undefined
+      ? { original: { message: store.getMessage(original), raw: store.getRaw(original).raw, mode: o.forwardId ? ('forward' as const) : o.replyAll ? ('reply-all' as const) : ('reply' as const) } }
+      : {}),
+  };
   const trust = TrustContext.open(trustDirOf(c.home));
-  let checked: ComposeAddress[];
   try {
-    checked = assertRecipients([...to, ...cc, ...bcc], recipientPolicyOf(trust));
+    const policy = recipientPolicyOf(trust);
+    if (o.xdm !== undefined) {
+      // recipients first: no card access for a message that would be refused anyway
+      assertRecipients([...draft.to, ...draft.cc, ...draft.bcc], policy);
+      draft.xdm = { cdaXml: readInput(o.xdm), author: xdmAuthorFromCard(await cardHolder(c), account.address), ...(o.patientIns ? { patientIns: o.patientIns } : {}) };
+    }
+    return await prepareOutgoing({ address: account.address }, draft, policy, effectiveSizeLimit({ settingBytes, serverBytes: serverMaxBytes }));
   } finally {
     trust.close();
   }
-  const canonical = (list: ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
-
-  let subject = o.subject ?? reply?.subject;
-  if (o.xdm !== undefined) {
-    const holder = await cardHolder(c);
-    const parts = xdmMailParts({
-      cdaXml: readInput(o.xdm),
-      author: xdmAuthorFromCard(holder, account.address),
-      recipients: checked.map((a) => a.address),
-      ...(o.patientIns ? { patientIns: o.patientIns } : {}),
-    });
-    subject ??= parts.subject;
-    attachments.push(...parts.attachments);
-  }
-  if (subject === undefined) throw new AppError('INVALID_ARGUMENT', 'a subject is required (--subject)');
-
-  const message = await composeMessage({
-    from: { address: account.address },
-    to: canonical(to, 0),
-    cc: canonical(cc, to.length),
-    bcc: canonical(bcc, to.length + cc.length),
-    subject,
-    text,
-    ...(html !== undefined ? { html } : {}),
-    attachments,
-    ...(reply?.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}),
-    ...(reply?.references.length ? { references: reply.references } : {}),
-    readReceipt: Boolean(o.receipt),
-  });
-  const settingBytes = o.maxSize === undefined ? null : Math.round(Number(o.maxSize.replace(',', '.')) * 1024 * 1024);
-  if (settingBytes !== null && !(settingBytes > 0)) throw new AppError('INVALID_ARGUMENT', `--max-size: not a size in MB: ${o.maxSize}`);
-  assertMessageSize(message.raw.length, effectiveSizeLimit({ settingBytes, serverBytes: serverMaxBytes }));
-  return { message, replyToRow };
 }
 
 export const registerSend: CommandRegistrar = (program, ctx) => {
@@ -182,7 +147,7 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
       const c = ctx();
       const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
       const entry = await withOutbox(c, async (outbox, store) => {
-        let prepared: Awaited<ReturnType<typeof prepare>>;
+        let prepared: PreparedMessage;
         try {
           prepared = await prepare(c, o, account, store, outbox.serverMaxBytes(account.address));
         } catch (err) {

@@ -1,0 +1,82 @@
+// From what the user wrote to the bytes the outbox keeps: reply/forward fields, recipient checks,
+// the XDM parts, the MIME, the size check. No network, no card: the CLI and the app call this
+// before `Outbox.add`, so a refused message never reaches the queue.
+import { AppError } from '../errors/index.js';
+import type { MessageDetail } from '../store/types.js';
+import { xdmMailParts, type XdmAuthor } from '../xdm/index.js';
+import { composeMessage, type ComposeAddress, type ComposeAttachment, type ComposedMessage } from './compose.js';
+import { assertMessageSize, type SizeLimit } from './limits.js';
+import { assertRecipients, type RecipientPolicy } from './recipients.js';
+import { replyFields, type ReplyFields, type ReplyMode } from './reply.js';
+
+export interface OutgoingDraft {
+  /** empty for a reply: the original's author (and, for reply-all, its other recipients) */
+  to: readonly ComposeAddress[];
+  cc: readonly ComposeAddress[];
+  bcc: readonly ComposeAddress[];
+  /** default: "RE : …" / "TR : …" for a reply or forward, the ANS subject for an XDM */
+  subject?: string;
+  text: string;
+  html?: string;
+  attachments: readonly ComposeAttachment[];
+  readReceipt?: boolean;
+  /** the stored message answered or forwarded; a forward attaches `raw` whole (message/rfc822) */
+  original?: { message: MessageDetail; raw: Buffer; mode: ReplyMode };
+  /** an IHE_XDM.ZIP built from this CDA (and its PDF), authored by the card holder */
+  xdm?: { cdaXml: Uint8Array; author: XdmAuthor; patientIns?: string };
+}
+
+export interface PreparedMessage {
+  message: ComposedMessage;
+  /** store row of the answered message (mark it \Answered once sent) */
+  replyToRow: number | null;
+}
+
+const safeFilename = (s: string) => s.replace(/[\\/:*?"<>|\r\n]+/g, ' ').trim().slice(0, 80) || 'message';
+
+export async function prepareOutgoing(from: ComposeAddress, draft: OutgoingDraft, policy: RecipientPolicy, limit: SizeLimit): Promise<PreparedMessage> {
+  let text = draft.text;
+  const attachments = [...draft.attachments];
+  let reply: ReplyFields | undefined;
+  if (draft.original) {
+    reply = replyFields(draft.original.message, draft.original.mode, from.address);
+    text = `${text}\n\n${reply.quoted}\n`;
+    if (draft.original.mode === 'forward') {
+      attachments.push({ filename: `${safeFilename(draft.original.message.subject ?? 'message')}.eml`, contentType: 'message/rfc822', content: draft.original.raw });
+    }
+  }
+  const to = draft.to.length ? [...draft.to] : (reply?.to ?? []);
+  const cc = draft.cc.length ? [...draft.cc] : (reply?.cc ?? []);
+  const bcc = [...draft.bcc];
+  const checked = assertRecipients([...to, ...cc, ...bcc], policy);
+  const canonical = (list: ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
+
+  let subject = draft.subject ?? reply?.subject;
+  if (draft.xdm) {
+    const parts = xdmMailParts({
+      cdaXml: draft.xdm.cdaXml,
+      author: draft.xdm.author,
+      recipients: checked.map((a) => a.address),
+      ...(draft.xdm.patientIns ? { patientIns: draft.xdm.patientIns } : {}),
+    });
+    subject ??= parts.subject;
+    attachments.push(...parts.attachments);
+  }
+  if (subject === undefined) throw new AppError('INVALID_ARGUMENT', 'a subject is required', { data: { field: 'subject' } });
+
+  const message = await composeMessage({
+    from,
+    to: canonical(to, 0),
+    cc: canonical(cc, to.length),
+    bcc: canonical(bcc, to.length + cc.length),
+    subject,
+    text,
+    ...(draft.html !== undefined ? { html: draft.html } : {}),
+    attachments,
+    ...(reply?.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}),
+    ...(reply?.references.length ? { references: reply.references } : {}),
+    readReceipt: Boolean(draft.readReceipt),
+  });
+  assertMessageSize(message.raw.length, limit);
+  return { message, replyToRow: draft.original && draft.original.mode !== 'forward' ? draft.original.message.id : null };
+}
