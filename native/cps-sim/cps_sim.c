@@ -44,6 +44,8 @@ struct config {
 struct pin_state {
   int tries_left;
   long login_calls; /* every C_Login reaching the simulator, for tests */
+  long sign_calls;   /* every signature the card produced, for tests */
+  long secret_reads; /* attempts to read private-key material (must stay 0) */
 };
 
 static void *real_lib;
@@ -166,7 +168,7 @@ static struct pin_state *memory_slot(const struct token_cfg *t) {
 }
 
 static struct pin_state read_state(const struct token_cfg *t) {
-  struct pin_state st = { t->initial_tries >= 0 ? t->initial_tries : t->max_tries, 0 };
+  struct pin_state st = { t->initial_tries >= 0 ? t->initial_tries : t->max_tries, 0, 0, 0 };
   char path[1200], line[128];
   if (!cfg.state_dir[0]) return *memory_slot(t);
   state_path(t, path, sizeof path);
@@ -175,6 +177,8 @@ static struct pin_state read_state(const struct token_cfg *t) {
   while (fgets(line, sizeof line, f)) {
     if (!strncmp(line, "tries_left=", 11)) st.tries_left = atoi(line + 11);
     else if (!strncmp(line, "login_calls=", 12)) st.login_calls = atol(line + 12);
+    else if (!strncmp(line, "sign_calls=", 11)) st.sign_calls = atol(line + 11);
+    else if (!strncmp(line, "secret_reads=", 13)) st.secret_reads = atol(line + 13);
   }
   fclose(f);
   return st;
@@ -190,7 +194,8 @@ static void write_state(const struct token_cfg *t, const struct pin_state *st) {
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) return;
-  fprintf(f, "tries_left=%d\nlogin_calls=%ld\n", st->tries_left, st->login_calls);
+  fprintf(f, "tries_left=%d\nlogin_calls=%ld\nsign_calls=%ld\nsecret_reads=%ld\n", st->tries_left, st->login_calls,
+          st->sign_calls, st->secret_reads);
   fclose(f);
   rename(tmp, path); /* atomic: a crash never leaves a half-written counter */
 }
@@ -351,9 +356,30 @@ static CK_RV sim_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR p, CK_ULO
   return rv != CKR_OK ? rv : real.C_FindObjects(h, p, max, n);
 }
 
+/* Attributes that hold private-key material. Asking for one on a key object is
+   counted (secret_reads), whatever the token answers: tests prove the app never
+   even tries to take the key off the card. */
+static int is_secret_attribute(CK_ATTRIBUTE_TYPE a) {
+  return a == CKA_VALUE || a == CKA_PRIVATE_EXPONENT || a == CKA_PRIME_1 || a == CKA_PRIME_2 ||
+         a == CKA_EXPONENT_1 || a == CKA_EXPONENT_2 || a == CKA_COEFFICIENT;
+}
+
 static CK_RV sim_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tpl, CK_ULONG n) {
-  CK_RV rv = check_session(h, NULL);
-  return rv != CKR_OK ? rv : real.C_GetAttributeValue(h, o, tpl, n);
+  struct token_cfg *t = NULL;
+  CK_RV rv = check_session(h, &t);
+  if (rv != CKR_OK) return rv;
+  int asks_secret = 0;
+  for (CK_ULONG i = 0; i < n; i++) asks_secret |= is_secret_attribute(tpl[i].type);
+  if (asks_secret) {
+    CK_OBJECT_CLASS cls = 0;
+    CK_ATTRIBUTE q = { CKA_CLASS, &cls, sizeof cls };
+    if (real.C_GetAttributeValue(h, o, &q, 1) == CKR_OK && (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY)) {
+      struct pin_state st = read_state(t);
+      st.secret_reads++;
+      write_state(t, &st);
+    }
+  }
+  return real.C_GetAttributeValue(h, o, tpl, n);
 }
 
 static CK_RV sim_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key) {
@@ -374,7 +400,13 @@ static CK_RV sim_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BY
     rv = check_session(h, NULL); /* pulled out while "computing"? */
     if (rv != CKR_OK) return rv;
   }
-  return real.C_Sign(h, data, len, sig, siglen);
+  rv = real.C_Sign(h, data, len, sig, siglen);
+  if (rv == CKR_OK && sig) { /* a real signature, not a length query */
+    struct pin_state st = read_state(t);
+    st.sign_calls++;
+    write_state(t, &st);
+  }
+  return rv;
 }
 
 /* ---------- entry point ---------- */

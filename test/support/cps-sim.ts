@@ -48,6 +48,10 @@ export interface SimPinState {
   triesLeft: number;
   /** every C_Login the card received (to prove the app never retries) */
   loginCalls: number;
+  /** every signature the card produced */
+  signCalls?: number;
+  /** requests for private-key attributes on key objects (must stay 0) */
+  secretReads?: number;
 }
 
 /** null when the card was never used (counter at its initial value). */
@@ -58,7 +62,8 @@ export function readSimPinState(configPath: string, label: string): SimPinState 
   } catch {
     return null;
   }
-  return { triesLeft: Number(/tries_left=(-?\d+)/.exec(text)?.[1]), loginCalls: Number(/login_calls=(\d+)/.exec(text)?.[1] ?? 0) };
+  const num = (key: string): number => Number(new RegExp(`${key}=(-?\\d+)`).exec(text)?.[1] ?? 0);
+  return { triesLeft: num('tries_left'), loginCalls: num('login_calls'), signCalls: num('sign_calls'), secretReads: num('secret_reads') };
 }
 
 export function writeSimPinState(configPath: string, label: string, state: SimPinState): void {
