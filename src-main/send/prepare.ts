@@ -22,6 +22,9 @@ export interface OutgoingDraft {
   readReceipt?: boolean;
   /** the stored message answered or forwarded; a forward attaches `raw` whole (message/rfc822) */
   original?: { message: MessageDetail; raw: Buffer; mode: ReplyMode };
+  /** threading given by the caller (e.g. a compose.template draft) when there is no `original` */
+  inReplyTo?: string;
+  references?: readonly string[];
   /** an IHE_XDM.ZIP built from this CDA (and its PDF), authored by the card holder */
   xdm?: { cdaXml: Uint8Array; author: XdmAuthor; patientIns?: string };
 }
@@ -34,7 +37,14 @@ export interface PreparedMessage {
 
 const safeFilename = (s: string) => s.replace(/[\\/:*?"<>|\r\n]+/g, ' ').trim().slice(0, 80) || 'message';
 
-export async function prepareOutgoing(from: ComposeAddress, draft: OutgoingDraft, policy: RecipientPolicy, limit: SizeLimit): Promise<PreparedMessage> {
+/** `checkRecipients: false` for a draft saved unfinished (checked again when it is sent). */
+export async function prepareOutgoing(
+  from: ComposeAddress,
+  draft: OutgoingDraft,
+  policy: RecipientPolicy,
+  limit: SizeLimit,
+  opts: { checkRecipients?: boolean } = {},
+): Promise<PreparedMessage> {
   let text = draft.text;
   const attachments = [...draft.attachments];
   let reply: ReplyFields | undefined;
@@ -48,7 +58,7 @@ export async function prepareOutgoing(from: ComposeAddress, draft: OutgoingDraft
   const to = draft.to.length ? [...draft.to] : (reply?.to ?? []);
   const cc = draft.cc.length ? [...draft.cc] : (reply?.cc ?? []);
   const bcc = [...draft.bcc];
-  const checked = assertRecipients([...to, ...cc, ...bcc], policy);
+  const checked = opts.checkRecipients === false ? [...to, ...cc, ...bcc] : assertRecipients([...to, ...cc, ...bcc], policy);
   const canonical = (list: ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
 
   let subject = draft.subject ?? reply?.subject;
@@ -73,8 +83,8 @@ export async function prepareOutgoing(from: ComposeAddress, draft: OutgoingDraft
     text,
     ...(draft.html !== undefined ? { html: draft.html } : {}),
     attachments,
-    ...(reply?.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}),
-    ...(reply?.references.length ? { references: reply.references } : {}),
+    ...(reply?.inReplyTo ? { inReplyTo: reply.inReplyTo } : draft.inReplyTo ? { inReplyTo: draft.inReplyTo } : {}),
+    ...(reply?.references.length ? { references: reply.references } : draft.references?.length ? { references: draft.references } : {}),
     readReceipt: Boolean(draft.readReceipt),
   });
   assertMessageSize(message.raw.length, limit);

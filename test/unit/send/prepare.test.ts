@@ -62,6 +62,19 @@ describe('prepareOutgoing', () => {
     assert.equal(readXdm(new Uint8Array(zip.content as ArrayBuffer)).documents[0]!.integrity, 'ok');
   });
 
+  it('a draft may be saved unfinished (unchecked recipients) with the threading the caller gives', async () => {
+    const p = await prepareOutgoing(
+      { address: A },
+      { ...base, to: [{ address: 'pas encore fini' }], subject: 'RE : x', inReplyTo: '<p@medecin.mssante.test>', references: ['<p@medecin.mssante.test>'] },
+      policy,
+      limit,
+      { checkRecipients: false },
+    );
+    const parsed = await PostalMime.parse(p.message.raw);
+    assert.equal(parsed.inReplyTo, '<p@medecin.mssante.test>');
+    assert.equal(parsed.references, '<p@medecin.mssante.test>');
+  });
+
   it('refuses outside the trust space, without a subject, and above the size limit', async () => {
     await assert.rejects(prepareOutgoing({ address: A }, { ...base, to: [{ address: 'x@gmail.com' }], subject: 's' }, policy, limit), (e) => isAppError(e) && e.code === 'SEND_RECIPIENT_OUTSIDE_TRUST_SPACE');
     await assert.rejects(prepareOutgoing({ address: A }, { ...base, to: [{ address: B }] }, policy, limit), (e) => isAppError(e) && e.code === 'INVALID_ARGUMENT');
