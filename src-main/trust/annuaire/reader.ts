@@ -91,7 +91,7 @@ function toEntry(r: EntryRow): AnnuaireEntry {
 const BATCH = 200;
 const SCAN_CAP = 4000;
 /** Search ranks at most this many matching entries (then keeps the best `limit`). */
-const SEARCH_POOL = 500;
+const SEARCH_POOL = 200;
 
 /**
  * Read-only access to the imported annuaire. It keeps the file open; after an import in this
