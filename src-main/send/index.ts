@@ -5,7 +5,7 @@ export { effectiveSizeLimit, assertMessageSize, sizeDetailFr, DEFAULT_MAX_MESSAG
 export { replyFields, subjectFor, referencesFor, type ReplyMode, type ReplyFields } from './reply.js';
 export { Outbox, PROCESS_OWNER, type OutboxEntry, type OutboxState } from './outbox-store.js';
 export { classifySendFailure, retryDelayMs, sendingIsStale, type FailureKind } from './outbox-policy.js';
-export { processEntry, processOutbox, type MailChannel, type SubmitResult, type RunnerHooks } from './outbox-runner.js';
+export { processEntry, processOutbox, FINISHED_RETENTION_MS, type MailChannel, type SubmitResult, type RunnerHooks } from './outbox-runner.js';
 export { accountMailChannel, type AccountMailChannel } from './mail-channel.js';
 export { saveDraftLocally, uploadDraft } from './drafts.js';
 export { contentTypeOf } from './content-type.js';

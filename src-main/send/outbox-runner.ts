@@ -66,10 +66,15 @@ export async function processEntry(outbox: Outbox, channel: MailChannel, id: num
   let entry = outbox.get(id);
   if (entry.state === 'sending') {
     if (!sendingIsStale(entry, now(), ownerAlive)) return entry;
-    entry = (await channel.sentCopyExists(entry.messageId))
+    let found: boolean;
+    try {
+      found = await channel.sentCopyExists(entry.messageId);
+    } catch {
+      return entry; // Sent folder unreachable: examined again on the next run, still never resubmitted
+    }
+    return found
       ? outbox.markSentCopy(outbox.markSent(id, 'found in the Sent folder after an interrupted submission').id, 'found')
       : outbox.markUncertain(id, 'interrupted after the submission started: the server may have accepted it');
-    return entry;
   }
   if (entry.state === 'queued') entry = await submit(outbox, channel, entry, hooks, now);
   if (entry.state === 'sent' && entry.sentCopy === null) entry = await makeSentCopy(outbox, channel, entry);
@@ -124,7 +129,10 @@ async function makeSentCopy(outbox: Outbox, channel: MailChannel, entry: OutboxE
   }
 }
 
-/** Every entry of an account with network work to do, oldest first. */
+/** Sent (with their Sent copy) and cancelled entries are forgotten after this: the Sent folder keeps the message. */
+export const FINISHED_RETENTION_MS = 30 * 24 * 3600_000;
+
+/** Every entry of an account with network work to do, oldest first; then forgets long-finished ones. */
 export async function processOutbox(
   outbox: Outbox,
   channel: MailChannel,
@@ -136,5 +144,6 @@ export async function processOutbox(
     if (opts.only && !opts.only.includes(e.id)) continue;
     done.push(await processEntry(outbox, channel, e.id, opts));
   }
+  outbox.pruneFinished((opts.now ?? Date.now)() - FINISHED_RETENTION_MS);
   return done;
 }

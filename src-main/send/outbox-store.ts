@@ -219,6 +219,13 @@ export class Outbox {
     this.db.prepare('UPDATE outbox SET draft_uid = ?, updated_at = ? WHERE id = ?').run(uid, this.now(), id);
   }
 
+  /** Deletes sent entries whose Sent copy exists and cancelled ones, last changed before `before` (ms). */
+  pruneFinished(before: number): number {
+    return this.db
+      .prepare("DELETE FROM outbox WHERE updated_at < ? AND ((state = 'sent' AND sent_copy IS NOT NULL) OR state = 'cancelled')")
+      .run(before).changes;
+  }
+
   // ---- what servers told us ----
 
   serverMaxBytes(accountAddress: string): number | null {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Db } from '../../../src-main/store/database.js';
-import { composeMessage, Outbox, processEntry, processOutbox, retryDelayMs, type MailChannel, type SubmitResult } from '../../../src-main/send/index.js';
+import { composeMessage, FINISHED_RETENTION_MS, Outbox, processEntry, processOutbox, retryDelayMs, type MailChannel, type SubmitResult } from '../../../src-main/send/index.js';
 
 const A = 'dr.a@medecin.mssante.test';
 const KEY = randomBytes(32);
@@ -159,6 +159,27 @@ describe('outbox', () => {
     assert.equal(found.state, 'sent');
     assert.equal(found.sentCopy, 'found');
     assert.equal(ch.sent.length, 1, 'no second Sent copy');
+    db.close();
+  });
+
+  it('an unreachable Sent folder leaves an interrupted message as it is; finished entries are forgotten after 30 days', async () => {
+    let now = Date.now();
+    const { db } = openStore();
+    const outbox = new Outbox(db, () => now);
+    const e = await queued(outbox);
+    outbox.markSending(e.id, 'elsewhere:1');
+    const ch = new ScriptedChannel(['ok']);
+    ch.sentCopyExists = async () => {
+      throw new Error('IMAP down');
+    };
+    assert.equal((await processEntry(outbox, ch, e.id, { now: () => now })).state, 'sending', 'examined again later');
+    assert.equal(ch.submissions, 0);
+
+    const done = await queued(outbox);
+    await processEntry(outbox, new ScriptedChannel(['ok']), done.id, { now: () => now });
+    now += FINISHED_RETENTION_MS + 1;
+    await processOutbox(outbox, new ScriptedChannel([]), 'nobody@medecin.mssante.test', { now: () => now });
+    assert.deepEqual(outbox.list().map((x) => [x.id, x.state]), [[e.id, 'sending']], 'the sent one is gone, the uncertain one stays');
     db.close();
   });
 
