@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { AppError } from '../../../src-main/errors/index.js';
-import { CHANNELS, CHANNEL_NAMES, EVENT_NAMES, type ChannelHandlers, type MssanteApi } from '../../../src-main/ipc/contract.js';
+import { CHANNELS, CHANNEL_NAMES, EVENTS, EVENT_NAMES, type ChannelHandlers, type MssanteApi } from '../../../src-main/ipc/contract.js';
 import { checkEvent, dispatch } from '../../../src-main/ipc/dispatch.js';
 import { unavailableServices } from '../../../src-main/app/unavailable.js';
 
@@ -98,4 +98,27 @@ test('every channel carries only JSON-safe schemas with an owner', () => {
   // the renderer's typed API, generated from the contract (compile-time check)
   const typed = (api: MssanteApi) => [api.mail.list, api.card.login, api.on] as const;
   assert.equal(typeof typed, 'function');
+});
+
+test('no response or event of the contract can carry a PIN, key, credential or SQL', () => {
+  const forbidden = /password|passphrase|secret|sql|private|credential|token|^key$|keyhex|cookie/i;
+  const found: string[] = [];
+  const walk = (schema: unknown, path: string): void => {
+    if (!schema || typeof schema !== 'object') return;
+    const s = schema as { properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[]; oneOf?: unknown[]; additionalProperties?: unknown; enum?: unknown[] };
+    for (const [name, sub] of Object.entries(s.properties ?? {})) {
+      const where = `${path}.${name}`;
+      if (forbidden.test(name)) found.push(where);
+      // `pin` may only be the PIN *state* shown on the lock screen, never a value
+      if (/pin/i.test(name) && name !== 'pinpad') {
+        const values = (sub as { enum?: unknown[] }).enum;
+        if (!values || !values.every((v) => ['ok', 'count-low', 'final-try', 'locked'].includes(v as string))) found.push(`${where} (not a PIN state)`);
+      }
+      walk(sub, where);
+    }
+    for (const sub of [s.items, s.additionalProperties, ...(s.anyOf ?? []), ...(s.oneOf ?? [])]) walk(sub, path);
+  };
+  for (const name of CHANNEL_NAMES) walk(z.toJSONSchema(CHANNELS[name].response, { io: 'output' }), name);
+  for (const name of EVENT_NAMES) walk(z.toJSONSchema(EVENTS[name], { io: 'output' }), `event ${name}`);
+  assert.deepEqual(found, []);
 });
