@@ -124,6 +124,7 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -16384'); // 16 MiB: bounds memory; the indexes are built by sorting
     db.pragma('temp_store = FILE');
+    db.pragma('threads = 2'); // the index builds sort with a helper thread (2 cores is the target machine)
     db.exec(ANNUAIRE_SCHEMA);
     const insert = db.prepare(`INSERT INTO entry (
       address, type, national_id, national_id_type, civility, last_name, first_name, profession, profession_code,
