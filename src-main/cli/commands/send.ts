@@ -31,14 +31,14 @@ import { withService } from './card.js';
 import { outcomeJson, outcomeTextFr, runQueue, withOutbox, type AccountConnectOptions } from './outbox.js';
 
 interface SendOptions extends AccountConnectOptions {
-  to: string[];
-  cc: string[];
-  bcc: string[];
+  to?: string[];
+  cc?: string[];
+  bcc?: string[];
   subject?: string;
   body?: string;
   bodyFile?: string;
   htmlFile?: string;
-  attach: string[];
+  attach?: string[];
   replyToId?: string;
   replyAll?: boolean;
   forwardId?: string;
@@ -50,7 +50,8 @@ interface SendOptions extends AccountConnectOptions {
   queueOnly?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+// no commander default ([] would print an English "(default: [])" in the help)
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 const addresses = (list: readonly string[]): ComposeAddress[] => list.map((address) => ({ address }));
 
 function readInput(file: string): Buffer {
@@ -92,13 +93,13 @@ async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, st
   const originalId = o.replyToId ?? o.forwardId;
   const original = originalId === undefined ? undefined : storeId(originalId);
   const draft: OutgoingDraft = {
-    to: addresses(o.to),
-    cc: addresses(o.cc),
-    bcc: addresses(o.bcc),
+    to: addresses(o.to ?? []),
+    cc: addresses(o.cc ?? []),
+    bcc: addresses(o.bcc ?? []),
     ...(o.subject !== undefined ? { subject: o.subject } : {}),
     text: o.bodyFile !== undefined ? readInput(o.bodyFile).toString('utf8') : (o.body ?? ''),
     ...(o.htmlFile !== undefined ? { html: readInput(o.htmlFile).toString('utf8') } : {}),
-    attachments: o.attach.map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) })),
+    attachments: (o.attach ?? []).map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) })),
     readReceipt: Boolean(o.receipt),
     ...(original !== undefined
       ? { original: { message: store.getMessage(original), raw: store.getRaw(original).raw, mode: o.forwardId ? ('forward' as const) : o.replyAll ? ('reply-all' as const) : ('reply' as const) } }
@@ -122,14 +123,14 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
   program
     .command('send')
     .description('écrire et envoyer un message (enregistré d’abord dans la boîte d’envoi)')
-    .option('--to <adresse>', 'destinataire (répétable, ou séparé par des virgules)', collect, [])
-    .option('--cc <adresse>', 'destinataire en copie (répétable)', collect, [])
-    .option('--bcc <adresse>', 'destinataire en copie cachée (répétable)', collect, [])
+    .option('--to <adresse>', 'destinataire (répétable, ou séparé par des virgules)', collect)
+    .option('--cc <adresse>', 'destinataire en copie (répétable)', collect)
+    .option('--bcc <adresse>', 'destinataire en copie cachée (répétable)', collect)
     .option('--subject <objet>', 'objet du message')
     .option('--body <texte>', 'texte du message')
     .option('--body-file <fichier>', 'texte du message lu dans un fichier (UTF-8)')
     .option('--html-file <fichier>', 'version HTML du message (UTF-8)')
-    .option('--attach <fichier>', 'pièce jointe (répétable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--attach <fichier>', 'pièce jointe (répétable)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
     .option('--reply-to-id <id>', 'répondre au message enregistré ID (voir messages list)')
     .option('--reply-all', 'avec --reply-to-id : répondre à tous')
     .option('--forward-id <id>', 'transférer le message enregistré ID (joint en entier)')
