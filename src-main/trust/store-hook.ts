@@ -43,3 +43,10 @@ export function createTrustProvider(trustDir: string, onProblem?: (problem: AppE
   for (const p of problems) onProblem?.(p);
   return trustProviderFor(context);
 }
+
+/** A stored decision computed with another annuaire or liste blanche than the current ones. */
+export function isDecisionStale(decision: Pick<TrustDecision, 'basis'> | null | undefined, ctx: TrustContext): boolean {
+  if (!decision?.basis) return true;
+  const now = ctx.basis;
+  return decision.basis.annuaire !== now.annuaire || decision.basis.listeBlanche !== now.listeBlanche;
+}

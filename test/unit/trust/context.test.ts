@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { parseMessage } from '../../../src-main/store/parse.js';
-import { createTrustProvider, importAnnuaire, TrustContext, senderFactsFromHeaders, trustProviderFor, verifyDkim, type TrustDecision } from '../../../src-main/trust/index.js';
+import { createTrustProvider, importAnnuaire, isDecisionStale, TrustContext, senderFactsFromHeaders, trustProviderFor, verifyDkim, type TrustDecision } from '../../../src-main/trust/index.js';
 import { extractionLine, referenceHeader } from './support/extraction.js';
 
 const dirs: string[] = [];
@@ -98,8 +98,11 @@ test('a new liste blanche is picked up by refresh() and changes the decision bas
   const { importListeBlanche } = await import('../../../src-main/trust/index.js');
   await new Promise((r) => setTimeout(r, 20));
   await importListeBlanche(writeListeBlanche(dir, ['medecin.mssante.fr', 'hôpital-sud.mssante.fr', 'ancien-operateur.fr'], '2026-11-20T00:00:00Z'), { home });
+  const old = ctx.decide(senderFactsFromHeaders({ from: 'paul.durand@ancien-operateur.fr' }));
+  assert.equal(isDecisionStale(old, ctx), false);
   assert.equal(ctx.refresh(), true);
   assert.notEqual(ctx.basis.listeBlanche, before);
+  assert.equal(isDecisionStale(old, ctx), true, 'decisions stored before the new liste blanche are to be recomputed');
   assert.equal(ctx.decide(senderFactsFromHeaders({ from: 'paul.durand@ancien-operateur.fr' })).level, 'verified_professional');
 });
 
