@@ -81,3 +81,13 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   }
   return version;
 }
+
+/** SQLite failures as our codes: a busy database is STORE_LOCKED, a damaged one STORE_CORRUPT. */
+export function storeError(err: unknown): AppError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new AppError('STORE_LOCKED', 'store is busy (another process is writing)', { cause: err });
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new AppError('STORE_CORRUPT', 'store file is damaged', { cause: err });
+  if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) return new AppError('IO_FAILED', `store write failed (${code})`, { cause: err });
+  return undefined;
+}

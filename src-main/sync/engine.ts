@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetchMessageObject, ImapFlow, ListResponse } from 'imapflow';
 import { AppError, isAppError, toAppError } from '../errors/index.js';
+import { storeError } from '../store/database.js';
 import { IMAP_FLAG } from '../store/flags.js';
 import type { Folder, FolderInfo, IncomingMessage, PendingOp } from '../store/types.js';
 import type { ImapConnector } from './connector.js';
@@ -88,6 +89,8 @@ function incoming(m: FetchMessageObject): IncomingMessage {
 /** Maps imapflow/socket failures to our closed set of codes. */
 export function imapError(err: unknown): AppError {
   if (isAppError(err)) return err;
+  const stored = storeError(err);
+  if (stored) return stored;
   const e = err as { code?: string; authenticationFailed?: boolean; message?: string };
   if (e.authenticationFailed) return new AppError('IMAP_AUTH_FAILED', e.message ?? 'authentication failed', { cause: err });
   if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'NoConnection', 'ClosedAfterConnectTLS'].includes(e.code)) {

@@ -3,6 +3,7 @@ import { Journal } from '../../audit/journal.js';
 import { journalHooks } from '../../audit/store-hooks.js';
 import { anchorOrWarn } from './audit.js';
 import { AppError } from '../../errors/index.js';
+import { storeError } from '../../store/database.js';
 import { flagList } from '../../store/flags.js';
 import { openHomeStore } from '../../store/home.js';
 import type { MailStore } from '../../store/mail-store.js';
@@ -17,6 +18,8 @@ export async function withStore<T>(c: CliContext, fn: (store: MailStore) => T | 
   const before = journal.head().seq;
   try {
     return await fn(store);
+  } catch (err) {
+    throw storeError(err) ?? err;
   } finally {
     if (journal.head().seq !== before) anchorOrWarn(c, journal);
     store.close();
