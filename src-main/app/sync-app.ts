@@ -9,6 +9,7 @@ import type { SyncEngineEvents, SyncEngineOptions } from '../sync/engine.js';
 import type { ImapConnector } from '../sync/connector.js';
 import type { SyncStorePort } from '../sync/store-port.js';
 import type { SyncPort } from './core-app.js';
+import type { JournalPort } from '../audit/port.js';
 
 /** The part of the sync engine the app drives (SyncEngine; a double in unit tests). */
 export interface SyncEngineLike {
@@ -18,6 +19,8 @@ export interface SyncEngineLike {
 
 export interface SyncAppDeps {
   emit: EventSink;
+  /** The access journal: one 'sync.session' entry per pass (counts) or failure. */
+  journal?: JournalPort;
   store: () => SyncStorePort;
   /** The mailbox to sync and how to connect to it (card-authenticated IMAP); undefined → nothing to sync. */
   target: () => Promise<{ address: string; connector: ImapConnector } | undefined>;
@@ -77,6 +80,10 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
       set({ state: 'syncing', online: true, progress: { folderName: p.folder, done: p.done, total: p.total } }, ['error']);
     });
     engine.on('synced', (summary) => {
+      const s = summary;
+      void deps.journal
+        ?.record([{ action: 'sync.session', data: { account: target.address, server: null, ok: true, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationMs: s.durationMs } }])
+        .catch(() => undefined);
       set({ state: 'idle', online: true, lastSyncAt: now().toISOString() }, ['progress', 'error']);
       const changed = summary.perFolder.filter((f) => f.new + f.updated + f.vanished > 0).map((f) => f.folder);
       if (changed.length || summary.replayed) {
@@ -85,6 +92,7 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
     });
     engine.on('error', (err) => {
       const code = toAppError(err).code;
+      void deps.journal?.record([{ action: 'sync.session', data: { account: target.address, server: null, ok: false, error: code } }]).catch(() => undefined);
       const offline = code === 'NETWORK_UNREACHABLE';
       set({ state: offline ? 'offline' : 'error', online: !offline, error: { code, message: messageFr(code) } }, ['progress']);
     });

@@ -2,7 +2,8 @@
 // connection is behind it. In the app the store lives in a worker thread; the
 // journal gets its own small connection to the same encrypted file (WAL lets
 // both write; appends are a few rows) so the facade never waits for a sync batch.
-import { openDatabase } from '../store/database.js';
+import { AppError } from '../errors/index.js';
+import { openDatabase, type Db } from '../store/database.js';
 import type { StoreKeyProvider } from '../store/key-provider.js';
 import { writeHeadAnchor } from './anchor.js';
 import type { JournalRecord } from './events.js';
@@ -34,6 +35,19 @@ export function withActor(port: JournalPort, actor: () => string | null): Journa
     record(records) {
       const who = actor();
       return port.record(who === null ? records : records.map((r) => ({ ...r, actor: r.actor ?? who })));
+    },
+  };
+}
+
+/** A port over a connection that opens later (the app's store starts after the facade is built). */
+export function lazyJournalPort(db: () => Db | undefined, home: string): JournalPort {
+  let journal: Journal | undefined;
+  return {
+    async record(records) {
+      const current = db();
+      if (!current) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+      if (journal?.db !== current) journal = new Journal(current);
+      await journalPort(journal, home).record(records);
     },
   };
 }

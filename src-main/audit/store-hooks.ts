@@ -4,7 +4,8 @@
 // back with the data, and cost one small INSERT per message.
 import type { Db } from '../store/database.js';
 import type { LocalChangeEvent, RemovedMessageEvent, StoreHooks, StoredMessageEvent } from '../store/types.js';
-import { createTrustProvider } from '../trust/store-hook.js';
+import { TrustContext } from '../trust/context.js';
+import { trustProviderFor } from '../trust/store-hook.js';
 import { aboutMessage, type JournalRecord } from './events.js';
 import { Journal } from './journal.js';
 
@@ -58,5 +59,6 @@ export function journalHooks(actor: () => string | null = () => null): JournalHo
  * the sender trust decision of the data folder plus the journal.
  */
 export function createStoreHooks(options: { home: string; trust?: boolean }): StoreHooks {
-  return { ...(options.trust === false ? {} : { trust: createTrustProvider(options.home) }), ...journalHooks() };
+  // a damaged annuaire or liste blanche counts as not imported: it must never keep the store closed
+  return { ...(options.trust === false ? {} : { trust: trustProviderFor(TrustContext.openLenient(options.home).context) }), ...journalHooks() };
 }

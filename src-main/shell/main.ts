@@ -17,6 +17,7 @@ import { Outbox } from '../send/index.js';
 import { TrustContext } from '../trust/index.js';
 import { AppError } from '../errors/index.js';
 import { createCoreApp } from '../app/core-app.js';
+import { lazyJournalPort } from '../audit/port.js';
 import { createSyncApp } from '../app/sync-app.js';
 import { cardAccount, cardAccountTarget, cardMailChannel } from '../app/sync-target.js';
 import { SyncEngine } from '../sync/engine.js';
@@ -103,8 +104,11 @@ async function start(): Promise<void> {
     if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
     return store.api;
   };
+  // the access journal writes through the main-thread connection (outboxDb), next to the worker's
+  const journal = lazyJournalPort(() => outboxDb, layout.root);
   const sync = createSyncApp({
     emit,
+    journal,
     store: storeApi,
     target: cardAccountTarget({ home: layout.root, currentSession: () => core.card?.currentSession(), log }),
     createEngine: (options) => new SyncEngine(options),
@@ -123,6 +127,7 @@ async function start(): Promise<void> {
     mail: storeApi,
     trust: () => trust,
     me: async () => (await cardAccount(layout.root))?.address,
+    journal,
     send: {
       outbox: () => {
         if (!outboxDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');

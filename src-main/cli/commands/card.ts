@@ -5,6 +5,7 @@ import { CardService, type CardSession, type CardToken } from '../../card/index.
 import type { ModuleAttempt, PinState } from '../../card/index.js';
 import type { CliContext } from '../context.js';
 import { recordCliOrWarn } from './audit.js';
+import { cardFacts, pinFailureRecords } from '../../audit/records.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** What `card status --json` prints for one reader (shape fixed by issue 3). */
@@ -196,21 +197,12 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
   } catch (err) {
     if (err instanceof AppError && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
       c.progress(triesFr(err.data));
-      const locked = err.code === 'CARD_PIN_LOCKED' || err.data.locked === true;
-      await recordCliOrWarn(c, [
-        { action: 'card.pin_failed', data: { ...card, finalTry: err.data.finalTry === true }, actor: card.nationalId },
-        ...(locked ? [{ action: 'card.locked' as const, data: card, actor: card.nationalId }] : []),
-      ]);
+      await recordCliOrWarn(c, pinFailureRecords(token, err));
     }
     throw err;
   } finally {
     secret?.fill(0);
   }
-}
-
-/** What the journal keeps of a card: holder national id, certificate fingerprint, serial. */
-export function cardFacts(token: CardToken): { nationalId: string | null; certSha256: string | null; serial: string | null } {
-  return { nationalId: token.holder?.nationalId ?? null, certSha256: token.certificate?.sha256 ?? null, serial: token.serial ?? null };
 }
 
 /** Ends a card session and journals it. */
