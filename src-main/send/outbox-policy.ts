@@ -9,19 +9,21 @@ export interface SubmitFailure {
 }
 
 /**
- * - a 5xx reply, or a message nodemailer refuses to submit (over the server's SIZE, bad
- *   envelope): permanent, the same bytes would be refused again;
+ * - before the transaction (connection, TLS, card, AUTH — even a 535): the session failed, not
+ *   the message; nothing can have left: transient (the error is shown, the message waits);
+ * - a 5xx reply in the transaction, or a message nodemailer refuses to submit (over the
+ *   server's SIZE, bad envelope): permanent, the same bytes would be refused again;
  * - a 4xx reply: the server said "not now", definitely not accepted: transient;
- * - no reply at all (network, TLS, card, timeout): transient if it happened before the
- *   transaction was marked (nothing can have left), otherwise the outcome is unknown: the
- *   server may have accepted the message just before the connection died.
+ * - no reply at all once the transaction started: the outcome is unknown, the server may have
+ *   accepted the message just before the connection died.
  */
 export function classifySendFailure(err: SubmitFailure, transactionStarted: boolean): FailureKind {
+  if (!transactionStarted) return 'transient';
   const status = err.responseCode;
   if (typeof status === 'number' && status >= 500) return 'permanent';
   if (typeof status === 'number' && status >= 400) return 'transient';
   if (err.code === 'EMESSAGE' || err.code === 'EENVELOPE') return 'permanent';
-  return transactionStarted ? 'unknown-outcome' : 'transient';
+  return 'unknown-outcome';
 }
 
 export const RETRY_BASE_MS = 30_000;

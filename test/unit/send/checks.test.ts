@@ -71,8 +71,9 @@ describe('size limit', () => {
 });
 
 describe('failure policy', () => {
-  it('5xx permanent, 4xx transient, silence after the mark unknown', () => {
+  it('5xx permanent, 4xx transient, silence after the mark unknown; any failure before the mark transient', () => {
     assert.equal(classifySendFailure({ responseCode: 554 }, true), 'permanent');
+    assert.equal(classifySendFailure({ code: 'EAUTH', responseCode: 535 }, false), 'transient');
     assert.equal(classifySendFailure({ responseCode: 451 }, true), 'transient');
     assert.equal(classifySendFailure({ code: 'EMESSAGE' }, true), 'permanent');
     assert.equal(classifySendFailure({ code: 'ECONNREFUSED' }, false), 'transient');
