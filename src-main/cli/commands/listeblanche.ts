@@ -15,6 +15,8 @@ function reportTextFr(r: ListeBlancheImportReport): string {
   if (r.signature.status === 'valid' && r.signature.signer) lines.push(`Signataire : ${r.signature.signer.subject}.`);
   if (r.signature.signerExpiredSince) lines.push('Le certificat du signataire a expiré depuis : téléchargez une liste blanche plus récente.');
   if (!r.wellFormed) lines.push('Attention : le fichier XML est mal formé ; les domaines ont été lus en mode tolérant.');
+  if (r.warnings.includes('unsigned_replaces_signed')) lines.push('Attention : cette liste non signée remplace une liste dont la signature avait été vérifiée.');
+  if (r.warnings.includes('older_than_previous')) lines.push('Attention : cette liste est plus ancienne que celle qu’elle remplace.');
   if (r.invalidNames.length) lines.push(`Noms de domaine invalides ignorés : ${r.invalidNames.join(', ')}.`);
   return lines.join('\n');
 }
@@ -36,6 +38,7 @@ export const registerListeBlanche: CommandRegistrar = (program, ctx) => {
           entries: r.entries,
           wellFormed: r.wellFormed,
           invalidNames: r.invalidNames,
+          warnings: r.warnings,
           signature: r.signature,
           version: r.version,
           seconds: r.seconds,

@@ -40,6 +40,8 @@ export interface ListeBlancheImportReport {
   wellFormed: boolean;
   signature: SignatureReport;
   version: ListeBlancheVersion;
+  /** what the user should know about replacing the previous list (it was still replaced) */
+  warnings: ('unsigned_replaces_signed' | 'older_than_previous')[];
   seconds: number;
 }
 
@@ -107,6 +109,10 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
     importedAt: new Date().toISOString(),
     signature: signature.status,
   };
+  const previous = previousVersion(opts.home);
+  const warnings: ListeBlancheImportReport['warnings'] = [];
+  if (previous?.signature === 'valid' && signature.status !== 'valid') warnings.push('unsigned_replaces_signed');
+  if (previous?.generatedAt && version.generatedAt && Date.parse(version.generatedAt) < Date.parse(previous.generatedAt)) warnings.push('older_than_previous');
   const stored: StoredListeBlanche = { format: 1, version, signature, domains: parsed.domains };
   mkdirSync(opts.home, { recursive: true, mode: 0o700 });
   writeAtomically(listeBlanchePath(opts.home), JSON.stringify(stored));
@@ -117,8 +123,17 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
     wellFormed: parsed.wellFormed,
     signature,
     version,
+    warnings,
     seconds: Math.round((performance.now() - started) / 10) / 100,
   };
+}
+
+function previousVersion(home: string): ListeBlancheVersion | null {
+  try {
+    return ListeBlancheIndex.load(home).version;
+  } catch {
+    return null; // unreadable: it is being replaced anyway
+  }
 }
 
 /** The imported liste blanche as a set of canonical domains, for O(1) membership tests. */

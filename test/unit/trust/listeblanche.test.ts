@@ -41,6 +41,7 @@ test('the real signed liste blanche: signature valid against the IGC-Santé chai
   assert.equal(signed.wellFormed, true);
   assert.equal(signed.version.generatedAt, '2025-02-28T15:42:07Z');
   assert.equal(signed.version.sha256, 'c14b71352b39cddce9b78b2eb1ce6cacb7e87b605ade40d95fae858797ad4761');
+  assert.deepEqual(signed.warnings, []);
   const index = ListeBlancheIndex.load(signedHome);
   assert.equal(index.size, 4944);
   assert.equal(index.has('zenidoc.mssante.fr'), true);
@@ -139,4 +140,10 @@ test('a file without any domain, or not a liste blanche, is refused', () => {
   for (const xml of ['<a/>', 'bonjour', '<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines/></ListeBlancheMSSante>']) {
     assert.throws(() => parseListeBlanche(xml), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_BAD_FILE', xml);
   }
+});
+
+test('replacing the signed list by the unsigned one is done, with warnings', async () => {
+  const r = await importListeBlanche(BROKEN, { home: signedHome });
+  assert.deepEqual(r.warnings, ['unsigned_replaces_signed']);
+  assert.equal(ListeBlancheIndex.load(signedHome).version?.signature, 'absent');
 });
