@@ -1,18 +1,20 @@
 // `npm run bench [-- part...]`: speed and memory figures, each part measured
 // against its baselines in the same run on this machine (never asserted in
-// tests). Parts: tls, sync, trust (default: all). Brings the test bench up if
+// tests). Parts: tls, sync, trust, audit (default: all). Brings the test bench up if
 // needed and down again if it started it.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchTls } from './tls.js';
 import { benchSync } from './sync.js';
 import { benchTrust } from './trust.js';
+import { benchAudit } from './audit.js';
 
 type Figures = Record<string, number | string>;
 const PARTS: Record<string, () => Promise<Figures>> = {
   tls: () => benchTls(),
   sync: () => benchSync(),
   trust: () => benchTrust(),
+  audit: () => benchAudit(),
 };
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
