@@ -59,7 +59,8 @@ test('a wrong PIN is one attempt with the remaining-tries state; the right one u
   const wrong = await dispatch(handlers, 'card.login', { pin: '0000' });
   assert.equal(!wrong.ok && wrong.error.code, 'CARD_PIN_INCORRECT');
   assert.equal(!wrong.ok && wrong.error.data?.pin, 'count-low');
-  assert.deepEqual(bench.pinState('UTILITY card'), { triesLeft: 2, loginCalls: 1 }, 'exactly one attempt reached the card');
+  const after = bench.pinState('UTILITY card');
+  assert.deepEqual({ triesLeft: after.triesLeft, loginCalls: after.loginCalls }, { triesLeft: 2, loginCalls: 1 }, 'exactly one attempt reached the card');
   assert.equal(gate.locked, true);
 
   const right = await dispatch(handlers, 'card.login', { pin: '2468' });
