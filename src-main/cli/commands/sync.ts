@@ -1,6 +1,7 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { Journal } from '../../audit/journal.js';
 import { journalHooks } from '../../audit/store-hooks.js';
+import { pruneByRetention } from '../../audit/retention.js';
 import { AppError } from '../../errors/index.js';
 import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
@@ -90,6 +91,12 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
             await checkpointOrWarn(c, journal, signer);
             return done;
           });
+        }
+        // retention (mssante audit retention): entries past the configured duration go, behind a checkpoint
+        try {
+          pruneByRetention(journal);
+        } catch (err) {
+          c.progress(`Attention : purge du journal des accès impossible (${err instanceof AppError ? err.code : String(err)}).`);
         }
         const summary = { ok: true, account: address, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationSeconds: s.durationMs / 1000, perFolder: s.perFolder };
         c.result(summary, `Synchronisation terminée en ${(s.durationMs / 1000).toFixed(1)} s : ${s.folders} dossier(s), ${s.new} nouveau(x), ${s.updated} mis à jour, ${s.vanished} supprimé(s) sur le serveur, ${s.replayed} modification(s) locale(s) envoyée(s).`);
