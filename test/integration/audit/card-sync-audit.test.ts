@@ -5,15 +5,17 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { importListeBlanche, trustDirOf } from '../../../src-main/trust/index.js';
 import { runMssante } from '../../support/cli.js';
 import { card } from '../../support/testbed.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { appendMessages, state } from '../sync/helpers.js';
 
 const doctor = card(state, 'doctorA');
+const other = card(state, 'doctorB');
 const folder = `audit-card-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const home = mkdtempSync(join(tmpdir(), 'mssante-audit-card-sync-'));
 after(async () => {
@@ -57,4 +59,26 @@ test('a card sync journals login, account, session and logout, and leaves a card
   assert.ok(actions.indexOf('journal.checkpoint') < actions.indexOf('card.logout'), 'signed while the card was logged in');
   assert.equal(lines.find((l) => l.action === 'sync.session')!.data.server, `localhost:${state.ports.imap}`);
   assert.ok(!readFileSync(file, 'utf8').includes('Scanner carte'), 'no subject in the journal');
+});
+
+test('a message sent with the card is journalled: Message-ID, every recipient address, SHA-256 of the bytes sent (no subject)', async () => {
+  const lb = join(home, 'lb.xml');
+  const domains = [...new Set(state.mailboxes.map((m) => m.slice(m.indexOf('@') + 1)))];
+  writeFileSync(
+    lb,
+    `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>${new Date().toISOString()}</DateDeGeneration><ListeDomaines>${domains.map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join('')}</ListeDomaines></ListeBlancheMSSante>`,
+  );
+  await importListeBlanche(lb, { home: trustDirOf(home) });
+  const env = { SOFTHSM2_CONF: state.softhsm.conf, MSSANTE_TEST: '1', MSSANTE_STORE_KEY: '' };
+  const sent = await runMssante(['--home', home, '--json', '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin', 'send', '--to', other.address, '--subject', 'Résultats Audit-Sujet-Secret', '--body', 'Corps secret du message'], { env, stdin: `${doctor.userPin}\n` });
+  assert.equal(sent.code, 0, sent.stderr);
+  const file = join(home, 'journal-sent.jsonl');
+  assert.equal((await runMssante(['--home', home, 'audit', 'export', file], { env })).code, 0);
+  const text = readFileSync(file, 'utf8');
+  const entry = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; data: Record<string, unknown> }).find((l) => l.action === 'message.sent');
+  assert.ok(entry, 'message.sent journalled');
+  assert.deepEqual(entry.data.recipients, [other.address]);
+  assert.match(String(entry.data.messageId), /^<.+@.+>$/);
+  assert.match(String(entry.data.sha256), /^[0-9a-f]{64}$/);
+  assert.ok(!text.includes('Audit-Sujet-Secret') && !text.includes('Corps secret'), 'no subject or body in the journal');
 });
