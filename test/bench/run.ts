@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { benchTls } from './tls.js';
 import { benchSync } from './sync.js';
 import { benchTrust } from './trust.js';
+import { benchUi } from './ui.js';
 import { benchAudit } from './audit.js';
 
 type Figures = Record<string, number | string>;
@@ -14,6 +15,7 @@ const PARTS: Record<string, () => Promise<Figures>> = {
   tls: () => benchTls(),
   sync: () => benchSync(),
   trust: () => benchTrust(),
+  ui: () => benchUi(),
   audit: () => benchAudit(),
 };
 

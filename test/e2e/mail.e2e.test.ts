@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { buildEml } from '../support/mail-fixtures.js';
@@ -80,6 +81,23 @@ async function appendFixtures(): Promise<void> {
   await imap.logout();
 }
 
+/** Messages of one of the doctor's mailboxes with this subject (tooling IMAP), waiting a little for them. */
+async function serverCount(mailbox: string, subject: string, remove = false): Promise<number> {
+  const imap = plainImapClient(state, { user: doctor.address });
+  imap.on('error', () => undefined);
+  await imap.connect();
+  const lock = await imap.getMailboxLock(mailbox);
+  try {
+    let uids: number[] = [];
+    for (let i = 0; i < 40 && (uids = (await imap.search({ subject }, { uid: true })) || []).length === 0 && !remove; i++) await new Promise((r) => setTimeout(r, 250));
+    if (remove && uids.length) await imap.messageDelete(uids, { uid: true });
+    return uids.length;
+  } finally {
+    lock.release();
+    await imap.logout();
+  }
+}
+
 before(async () => {
   counter = createServer((req, res) => {
     counterHits.push(req.url ?? '');
@@ -103,15 +121,13 @@ before(async () => {
 });
 
 after(async () => {
-  const t = Date.now();
   await browsing?.close();
-  console.error('browser closed', Date.now() - t);
   await harness?.close();
-  console.error('harness closed', Date.now() - t);
   counter?.close();
   const imap = plainImapClient(state, { user: doctor.address });
   imap.on('error', () => undefined);
   await imap.connect().then(() => imap.mailboxDelete(folder)).then(() => imap.logout()).catch(() => undefined);
+  for (const mailbox of ['INBOX', 'Trash']) await serverCount(mailbox, tag, true).catch(() => undefined);
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -188,11 +204,12 @@ test('hostile HTML: no script runs, no request leaves, links only after confirma
   assert.equal(await inner.locator('script, iframe, object, form, svg, video, link, meta[http-equiv="refresh"], base').count(), 0);
   assert.equal(await frame.getAttribute('sandbox'), 'allow-same-origin');
   assert.match((await page.getByTestId('remote-images-bar').innerText()), /image.* distante.* bloquée/);
+  await screenshot(page, '03-html-hostile-bloque');
   const badge = page.getByTestId('reading-pane').getByTestId('trust-badge');
   assert.equal(await badge.getAttribute('data-level'), 'outside_trust_space');
   await badge.hover();
   assert.match(await page.getByTestId('trust-explanation').innerText(), /hors espace de confiance/i);
-  await screenshot(page, '03-html-hostile-bloque');
+  await screenshot(page, '03b-badge-hors-espace-confiance');
   await page.mouse.move(5, 5);
   // a link goes through a confirmation, then through the contract (link.open)
   await inner.getByText('webinaire').click();
@@ -246,8 +263,12 @@ test('compose: annuaire autocomplete with badge and dématérialisation, blockin
   assert.match(await suggestion.innerText(), /Cardiologie/);
   assert.equal(await suggestion.getByTestId('demat-flag').count(), 1);
   await screenshot(page, '06-redaction-autocompletion');
+  await to.press('Escape');
+  // the message goes to a real mailbox of the bench (the doctor's own), through the outbox
+  await to.fill('dubois');
+  await page.getByTestId('suggestion').filter({ hasText: 'FRANÇOIS DUBOIS' }).waitFor();
   await to.press('Enter');
-  await page.locator('[data-testid="recipient-chip"][data-in-trust-space="true"]').waitFor();
+  await page.locator('[data-testid="recipient-chip"][data-in-trust-space="true"]').filter({ hasText: doctor.address }).waitFor();
   await to.fill('patient.personnel@gmail.com');
   await to.press('Enter');
   await page.getByTestId('outside-warning').waitFor();
@@ -270,9 +291,31 @@ test('compose: annuaire autocomplete with badge and dématérialisation, blockin
   const sent = harness.server.calls.filter((c) => c.channel === 'compose.send');
   assert.equal(sent.length, 1);
   const draft = (sent[0]!.request as { draft: { to: { address: string }[]; subject: string; attachments: unknown[] } }).draft;
-  assert.deepEqual(draft.to.map((a) => a.address), [`jean.dupont@medecin.mssante.test`]);
-  assert.equal(draft.subject, `Avis cardiologique ${tag}`);
+  assert.deepEqual(draft.to.map((a) => a.address), [doctor.address]);
   assert.equal(draft.attachments.length, 1);
+  // the outbox sends it with the card; it arrives in the mailbox
+  let state = '';
+  for (let i = 0; i < 100 && state !== 'sent'; i++) {
+    await page.waitForTimeout(200);
+    const r = await page.evaluate(() => (window as unknown as { mssante: MssanteApi }).mssante.outbox.list());
+    state = r.ok ? (r.value.items.find((x) => x.subject.includes('Avis cardiologique'))?.state ?? '') : r.error.code;
+  }
+  assert.equal(state, 'sent');
+  assert.equal(await serverCount('INBOX', `Avis cardiologique ${tag}`), 1);
+});
+
+test('Delete moves the selected message to the trash, on the server too', async () => {
+  await row(SUBJECT_HOSTILE).click();
+  await page.getByTestId('message-list').focus();
+  await page.keyboard.press('Delete');
+  await page.getByTestId('notice').filter({ hasText: 'Message placé dans la corbeille.' }).waitFor();
+  await row(SUBJECT_HOSTILE).waitFor({ state: 'detached' });
+  // the move is replayed to the server by the next sync pass, which brings it back into the trash
+  await page.evaluate(() => (window as unknown as { mssante: MssanteApi }).mssante.sync.now());
+  assert.equal(await serverCount('Trash', SUBJECT_HOSTILE), 1);
+  await page.getByTestId('folder').filter({ hasText: 'Corbeille' }).click();
+  await row(SUBJECT_HOSTILE).waitFor({ timeout: 20_000 });
+  await page.getByTestId('folder').filter({ hasText: folder }).click();
 });
 
 test('dark theme follows the OS', async () => {

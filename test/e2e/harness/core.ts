@@ -4,11 +4,10 @@
 // the session gate. Shell-owned channels get test stand-ins that record what the
 // UI asked for (no OS dialogs here). Test-only, never shipped.
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CardService } from '../../../src-main/card/index.js';
 import { StoreWorkerClient } from '../../../src-main/store/worker/client.js';
 import { openDatabase } from '../../../src-main/store/database.js';
-import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
+import { fileKeyProvider, staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { TrustContext } from '../../../src-main/trust/index.js';
 import { Outbox } from '../../../src-main/send/index.js';
 import { createCoreApp, type CoreApp } from '../../../src-main/app/core-app.js';
@@ -46,7 +45,8 @@ const log = () => undefined;
 export async function startHarnessCore(options: HarnessCoreOptions): Promise<HarnessCore> {
   const trustHome = join(options.home, 'trust');
   const file = join(options.home, 'store.db');
-  const key = randomBytes(32);
+  // A key file in the data folder (created on first use): a restarted harness reopens the same store.
+  const key = await fileKeyProvider(join(options.home, 'store.key')).getKey();
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   // The store thread's write hooks as the shell loads them: sender trust decision + access journal.
   const store = await StoreWorkerClient.start({
@@ -55,6 +55,16 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     hooksModule: join(import.meta.dirname, '..', '..', '..', 'src-main', 'audit', `store-hooks${ext}`),
     hooksOptions: { home: trustHome, trust: true },
   });
+  try {
+    return await wireCore(options, store, file, key);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function wireCore(options: HarnessCoreOptions, store: StoreWorkerClient, file: string, key: Buffer): Promise<HarnessCore> {
+  const trustHome = join(options.home, 'trust');
   const outboxDb = openDatabase(file, key);
   let trust: TrustContext | null = null;
   try {
