@@ -35,7 +35,8 @@ export interface JournalEventData {
   'message.removed': { sha256: string; folder: number; uid: number | null; reason: string };
   'message.opened': { messageId: string | null; sha256: string; raw?: boolean };
   'message.flagged': { sha256: string; change: Record<string, boolean> };
-  'message.moved': { sha256: string; target: string };
+  /** folder ids, not paths: a folder name may carry a patient's name */
+  'message.moved': { sha256: string; from: number; to: number | null };
   'message.deleted': { sha256: string };
   'attachment.opened': { sha256: string; attachmentSha256: string; size: number };
   'attachment.saved': { sha256: string; attachmentSha256: string; size: number };

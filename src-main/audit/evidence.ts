@@ -3,7 +3,7 @@
 // received (server) and synced (here), the sender trust decision recorded at
 // sync time, and the journal entries about that message.
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { badgeFromDecision } from '../app/trust-app.js';
 import { AppError } from '../errors/index.js';
@@ -81,7 +81,12 @@ export function exportMessageEvidence(store: MailStore, journal: Journal, home: 
     throw new AppError('IO_FAILED', 'cannot create the export folder', { cause: err });
   }
   writeNew(emlFile, raw);
-  writeNew(receiptFile, receipt);
+  try {
+    writeNew(receiptFile, receipt);
+  } catch (err) {
+    rmSync(emlFile, { force: true }); // an export is both files or nothing
+    throw err;
+  }
   const receiptSha256 = sha256(receipt);
   journal.append([{ action: 'message.exported', data: { messageId: detail.messageId, sha256: actual, receiptSha256 }, message: { row: id, sha256: actual } }], now);
   return { id, emlFile, receiptFile, sha256: actual, receiptSha256, size: raw.length, messageId: detail.messageId, journalEntries: entries.length };

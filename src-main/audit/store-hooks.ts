@@ -27,12 +27,18 @@ export function removedRecords(events: readonly RemovedMessageEvent[]): JournalR
   return events.map((e) => aboutMessage('message.removed', { row: e.messageRowId, sha256: e.sha256 }, { sha256: e.sha256, folder: e.folderId, uid: e.uid, reason: e.reason }));
 }
 
-export function localChangeRecord(e: LocalChangeEvent): JournalRecord {
+/** `targetId` resolves a move's target path to its folder id (same account as the source folder). */
+export function localChangeRecord(e: LocalChangeEvent, targetId: (path: string, fromFolder: number) => number | null = () => null): JournalRecord {
   const message = { row: e.messageRowId, sha256: e.sha256 };
-  if (e.kind === 'move') return aboutMessage('message.moved', message, { sha256: e.sha256, target: String(e.payload.target) });
+  if (e.kind === 'move') return aboutMessage('message.moved', message, { sha256: e.sha256, from: e.folderId, to: targetId(String(e.payload.target), e.folderId) });
   if (e.kind === 'delete') return aboutMessage('message.deleted', message, { sha256: e.sha256 });
   const change = Object.fromEntries(Object.entries(e.payload).filter((kv): kv is [string, boolean] => typeof kv[1] === 'boolean'));
   return aboutMessage('message.flagged', message, { sha256: e.sha256, change });
+}
+
+function folderIdOf(db: Db, path: string, sameAccountAs: number): number | null {
+  const id = db.prepare('SELECT id FROM folders WHERE path = ? AND account_id = (SELECT account_id FROM folders WHERE id = ?)').pluck().get(path, sameAccountAs);
+  return typeof id === 'number' ? id : null;
 }
 
 /** Hooks writing the journal; `actor()` gives the card holder acting, when known. */
@@ -50,7 +56,7 @@ export function journalHooks(actor: () => string | null = () => null): JournalHo
   return {
     onMessagesStored: (db, events) => void journalOf(db).append(withActor(receivedRecords(events))),
     onMessagesRemoved: (db, events) => void journalOf(db).append(withActor(removedRecords(events))),
-    onLocalChange: (db, event) => void journalOf(db).append(withActor([localChangeRecord(event)])),
+    onLocalChange: (db, event) => void journalOf(db).append(withActor([localChangeRecord(event, (path, from) => folderIdOf(db, path, from))])),
   };
 }
 

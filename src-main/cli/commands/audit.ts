@@ -70,7 +70,10 @@ function verificationJson(v: JournalVerification): Record<string, unknown> {
 
 function verificationFr(v: JournalVerification): string {
   if (!v.ok) return `Journal des accès ROMPU. Premier maillon rompu : ${breakFr(v)}.`;
-  const anchor = v.anchor === 'ok' ? 'conforme au point d’ancrage' : 'aucun point d’ancrage externe trouvé';
+  const anchor =
+    v.anchor === 'ok'
+      ? 'conforme au point d’ancrage'
+      : 'ATTENTION : point d’ancrage absent (journal-head.json), une suppression des dernières entrées ne serait pas détectée';
   const signed = v.checkpoints.length ? `, ${v.checkpoints.length} point(s) de contrôle signé(s) par carte valide(s)` : '';
   return `Journal des accès intact : ${v.entries} entrée(s)${v.first !== null ? ` (n° ${v.first} à ${v.last.seq})` : ''}, ${anchor}${signed}.`;
 }

@@ -131,7 +131,7 @@ test('facade: message opened, attachment opened and saved, flagged, moved, delet
   assert.deepEqual(JSON.parse(lastOf('message.flagged')!.data).change, { flagged: true });
   const archives = store.findFolder('Archives')!;
   await dispatch(handlers, 'mail.move', { ids: [first!.id], toFolderId: String(archives.id) });
-  assert.equal(JSON.parse(lastOf('message.moved')!.data).target, 'Archives');
+  assert.deepEqual(JSON.parse(lastOf('message.moved')!.data).to, archives.id, 'folder id, not its name');
   store.queueDelete(Number(third!.id));
   assert.equal(lastOf('message.deleted')!.messageRow, Number(third!.id));
   await dispatch(handlers, 'settings.set', { remoteImages: 'never' });
