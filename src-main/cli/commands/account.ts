@@ -12,7 +12,7 @@ import type { CommandRegistrar } from '../program.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import { addressArgument, existingFile, hostPortArgument } from '../option-parsers.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
-import { recordCli } from './audit.js';
+import { recordCliOrWarn } from './audit.js';
 
 interface AddOptions {
   address: string;
@@ -45,7 +45,8 @@ async function add(c: CliContext, o: AddOptions): Promise<void> {
   await repo.save(account, { replace: Boolean(o.replace) });
   const endpoint = (e: Endpoint): string => `${e.host}:${e.port}/${e.security}`;
   const facts = { address: account.address, imap: endpoint(account.imap), smtp: endpoint(account.smtp), auth: account.auth.kind };
-  await recordCli(c, [{ action: existed ? 'account.changed' : 'account.added', data: facts }]);
+  // the account is saved: a journal failure is said, it does not turn the command into a failure
+  await recordCliOrWarn(c, [{ action: existed ? 'account.changed' : 'account.added', data: facts }]);
   c.result({ ok: true, account }, () =>
     [
       `Compte ${account.address} enregistré.`,
