@@ -127,7 +127,7 @@ after(async () => {
   const imap = plainImapClient(state, { user: doctor.address });
   imap.on('error', () => undefined);
   await imap.connect().then(() => imap.mailboxDelete(folder)).then(() => imap.logout()).catch(() => undefined);
-  for (const mailbox of ['INBOX', 'Trash']) await serverCount(mailbox, tag, true).catch(() => undefined);
+  for (const mailbox of ['INBOX', 'Trash', 'Drafts']) await serverCount(mailbox, tag, true).catch(() => undefined);
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -169,6 +169,9 @@ test('opening a message shows the verified badge and its explanation from the an
   assert.match(await page.getByTestId('reading-pane').innerText(), /(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \p{L}+ \d{4}/u);
   await screenshot(page, '02-lecture-badge-explication');
   await badge.click();
+  await page.getByRole('button', { name: 'Ouvrir Échographie.pdf' }).click();
+  await page.getByText('Pièce jointe ouverte.').waitFor();
+  assert.deepEqual(harness.core.opened.attachments, ['Échographie.pdf']);
   // opening marked it read: one unread less in the folder
   await page.getByTestId('folder').filter({ hasText: folder }).getByTestId('unread-count').filter({ hasText: '2' }).waitFor();
 });
@@ -274,6 +277,8 @@ test('compose: annuaire autocomplete with badge and dématérialisation, blockin
   await page.getByTestId('outside-warning').waitFor();
   await page.getByTestId('compose-subject').fill(`Avis cardiologique ${tag}`);
   await page.getByTestId('compose-body').fill('Cher confrère, pourriez-vous voir ce patient ?');
+  // drafts save themselves two seconds after the last change
+  await page.getByTestId('compose').getByText(/Brouillon enregistré à \d{2}:\d{2}/).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('compose-send').isDisabled(), true, 'outside the trust space blocks sending');
   await screenshot(page, '07-redaction-hors-espace-confiance');
   await page.getByRole('button', { name: 'Retirer patient.personnel@gmail.com' }).click();
