@@ -128,6 +128,15 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
     return { info, data: await store().getAttachmentContent(info.id), detail };
   };
 
+  const journalAttachment = (purpose: 'open' | 'save', message: { id: number; sha256: string }, info: { sha256: string; size: number }) =>
+    journal?.record([
+      {
+        action: purpose === 'save' ? 'attachment.saved' : 'attachment.opened',
+        data: { sha256: message.sha256, attachmentSha256: info.sha256, size: info.size },
+        message: { row: message.id, sha256: message.sha256 },
+      },
+    ]);
+
   const unreadOf = async (folderId: number, total: number): Promise<number> => {
     let unread = 0;
     for (let offset = 0; offset < total; offset += 2000) {
@@ -242,8 +251,9 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
       },
 
       'xdm.view': async ({ messageId, partId }) => {
-        const { info, data } = await attachment(messageId, partId);
+        const { info, data, detail } = await attachment(messageId, partId);
         if (!isXdmAttachment(info.filename ?? undefined)) throw new AppError('INVALID_ARGUMENT', 'this attachment is not an IHE_XDM.ZIP');
+        await journalAttachment('open', detail, info); // the documents shown are the attachment opened
         const pkg = readXdm(data);
         const summary = xdmOut(partId, summarizeXdm(pkg));
         const documents = pkg.documents.map((d) => {
@@ -264,15 +274,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
 
     async attachmentContent({ messageId, partId }, purpose) {
       const { info, data, detail } = await attachment(messageId, partId);
-      if (purpose) {
-        await journal?.record([
-          {
-            action: purpose === 'save' ? 'attachment.saved' : 'attachment.opened',
-            data: { sha256: detail.sha256, attachmentSha256: info.sha256, size: info.size },
-            message: { row: detail.id, sha256: detail.sha256 },
-          },
-        ]);
-      }
+      if (purpose) await journalAttachment(purpose, detail, info);
       return { filename: info.filename ?? 'piece-jointe', contentType: info.mimeType, data: Buffer.from(data) };
     },
   };
