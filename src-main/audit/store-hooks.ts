@@ -5,6 +5,7 @@
 import type { Db } from '../store/database.js';
 import type { LocalChangeEvent, RemovedMessageEvent, StoreHooks, StoredMessageEvent } from '../store/types.js';
 import { TrustContext } from '../trust/context.js';
+import { trustDirOf } from '../trust/home.js';
 import { trustProviderFor } from '../trust/store-hook.js';
 import { aboutMessage, type JournalRecord } from './events.js';
 import { Journal } from './journal.js';
@@ -66,5 +67,5 @@ export function journalHooks(actor: () => string | null = () => null): JournalHo
  */
 export function createStoreHooks(options: { home: string; trust?: boolean }): StoreHooks {
   // a damaged annuaire or liste blanche counts as not imported: it must never keep the store closed
-  return { ...(options.trust === false ? {} : { trust: trustProviderFor(TrustContext.openLenient(options.home).context) }), ...journalHooks() };
+  return { ...(options.trust === false ? {} : { trust: trustProviderFor(TrustContext.openLenient(trustDirOf(options.home)).context) }), ...journalHooks() };
 }

@@ -6,6 +6,7 @@ import { AppError } from '../../errors/index.js';
 import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
 import { TrustContext } from '../../trust/context.js';
+import { trustDirOf } from '../../trust/home.js';
 import { trustProviderFor } from '../../trust/store-hook.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
@@ -66,7 +67,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
       const c = ctx();
       const store = await openHomeStore(c.home);
       // sender trust decided for each new message, stored with it (annuaire + liste blanche of --home)
-      const trust = TrustContext.open(c.home);
+      const trust = TrustContext.open(trustDirOf(c.home));
       // and journalled (message received/removed) inside each batch's transaction
       store.setHooks({ trust: trustProviderFor(trust), ...journalHooks() });
       const journal = new Journal(store.db);

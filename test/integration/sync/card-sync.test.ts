@@ -3,7 +3,7 @@
 // offline. The PIN never appears in any output.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,11 @@ test('mssante sync with the CPS card (EXTERNAL over our TLS client) stores exact
   try {
     const add = await runMssante(['--home', home, 'account', 'add', '--address', doctor.address, '--imap', `localhost:${state.ports.imap}`, '--imap-starttls', '--smtp', `localhost:${state.ports.submissions}`, '--auth', 'card', '--trust-anchors', state.pki.caBundle]);
     assert.equal(add.code, 0, add.stderr);
+    // the sender's domain is in this home's liste blanche (unsigned copy: signature "absent")
+    const listeBlanche = join(home, 'listeblanche.xml');
+    writeFileSync(listeBlanche, '<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>medecin.mssante.fr</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>');
+    const lb = await runMssante(['--home', home, 'listeblanche', 'import', listeBlanche]);
+    assert.equal(lb.code, 0, lb.stderr);
     const env = { SOFTHSM2_CONF: state.softhsm.conf, MSSANTE_TEST: '' };
     const r = await runMssante(['--home', home, '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin', '--json', 'sync', '--folder', folder], { stdin: `${doctor.userPin}\n`, env });
     assert.equal(r.code, 0, r.stderr);
@@ -44,8 +49,11 @@ test('mssante sync with the CPS card (EXTERNAL over our TLS client) stores exact
     const list = await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', folder], { env });
     const messages = JSON.parse(list.stdout).messages as { id: number; uid: number; trust: { level: string; reasons: unknown[] } | null }[];
     assert.equal(messages.length, 5);
-    // nothing imported in this home: the sender is outside the known trust space, and it says why
-    for (const m of messages) assert.ok(m.trust && typeof m.trust.level === 'string' && Array.isArray(m.trust.reasons), JSON.stringify(m.trust));
+    // sync decided each sender's trust with this home's liste blanche (no annuaire imported), and says why
+    for (const m of messages) {
+      assert.equal(m.trust?.level, 'trusted_domain_unknown_address', JSON.stringify(m.trust));
+      assert.ok(Array.isArray(m.trust.reasons) && m.trust.reasons.length > 0);
+    }
     const server = await serverDigest(folder, doctor.address);
     for (const m of messages) {
       const show = await runMssante(['--home', home, '--json', 'messages', 'show', String(m.id)], { env });
