@@ -73,7 +73,9 @@ export function patient(rng: Rng): Patient {
   const year = rng.int(1930, 2020);
   const month = rng.int(1, 12);
   const day = rng.int(1, 28);
-  const ins = `${sex === 'F' ? 2 : 1}${String(year % 100).padStart(2, '0')}${String(month).padStart(2, '0')}99${rng.int(100, 999)}${rng.int(100, 999)}`;
+  // NIR-shaped INS: 13 digits (sex, year, month, department 99 = born abroad, commune, order) + 2-digit key
+  const nir = `${sex === 'F' ? 2 : 1}${String(year % 100).padStart(2, '0')}${String(month).padStart(2, '0')}99${rng.int(100, 999)}${rng.int(100, 999)}`;
+  const ins = `${nir}${String(97 - Number(BigInt(nir) % 97n)).padStart(2, '0')}`;
   return {
     birthName: rng.pick(PATIENT_NAMES),
     givenName: rng.pick(sex === 'F' ? PATIENT_GIVEN_F : PATIENT_GIVEN_M),
