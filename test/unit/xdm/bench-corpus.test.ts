@@ -31,7 +31,6 @@ test('every XDM message of a generated corpus is read, verified and rendered', a
     assert.equal(p.oid, '1.2.250.1.213.1.4.10');
     assert.deepEqual(p.missing, []);
     assert.ok(p.traits.birthName && p.traits.firstGivenName && p.traits.birthDate && p.traits.sex);
-    // Qualified exactly when the matricule is a well-formed NIR with its key.
     // the bench writes a well-formed INS (with its key), its OID and the 4 traits: qualified
     assert.ok(isValidInsMatricule(p.ins!), p.ins!);
     assert.equal(p.qualified, true);
