@@ -8,6 +8,7 @@ import { flagList } from '../../store/flags.js';
 import { openHomeStore } from '../../store/home.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { FlagChange, MessageDetail, MessageSummary } from '../../store/types.js';
+import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 
@@ -70,7 +71,15 @@ function parseLimit(raw: string): number {
 
 const addr = (a: { name: string; address: string }): string => (a.name ? `${a.name} <${a.address}>` : a.address);
 
-function detailJson(d: MessageDetail): Record<string, unknown> {
+/** The structured document of the message's IHE_XDM.ZIP attachment, if any (read in memory). */
+type XdmJson = ReturnType<typeof xdmJsonForAttachment> | null;
+
+function xdmOf(store: MailStore, d: MessageDetail): XdmJson {
+  const zip = d.attachments.find((a) => isXdmAttachment(a.filename ?? undefined));
+  return zip ? xdmJsonForAttachment(store.getAttachmentContent(zip.id)) : null;
+}
+
+function detailJson(d: MessageDetail, xdm: XdmJson): Record<string, unknown> {
   return {
     ...summaryJson(d),
     messageId: d.messageId,
@@ -84,10 +93,11 @@ function detailJson(d: MessageDetail): Record<string, unknown> {
     text: d.text,
     hasHtml: d.html !== null,
     attachments: d.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256 })),
+    xdm,
   };
 }
 
-function detailTextFr(d: MessageDetail): string {
+function detailTextFr(d: MessageDetail, xdm: XdmJson): string {
   const lines = [
     `De : ${d.from ? addr(d.from) : '(inconnu)'}`,
     `À : ${d.to.map(addr).join(', ') || '—'}`,
@@ -102,6 +112,8 @@ function detailTextFr(d: MessageDetail): string {
     lines.push('', 'Pièces jointes :');
     for (const a of d.attachments) lines.push(`  - ${a.filename ?? '(sans nom)'} (${a.mimeType}, ${a.size} octets)`);
   }
+  if (xdm && 'documents' in xdm) lines.push('', 'Document de santé structuré (IHE_XDM.ZIP) :', xdmSummaryTextFr(xdm));
+  else if (xdm) lines.push('', `IHE_XDM.ZIP illisible : ${xdm.error.message}`);
   return lines.join('\n');
 }
 
@@ -139,12 +151,12 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
         await new Promise<void>((resolve, reject) => process.stdout.write(raw, (err) => (err ? reject(err) : resolve())));
         return;
       }
-      const d = await withStore(c, (s) => {
+      const { d, xdm } = await withStore(c, (s) => {
         const m = s.getMessage(id);
         new Journal(s.db).append([{ action: 'message.opened', data: { messageId: m.messageId, sha256: m.sha256 }, message: { row: id, sha256: m.sha256 } }]);
-        return m;
+        return { d: m, xdm: xdmOf(s, m) };
       });
-      c.result({ ok: true, message: detailJson(d) }, () => detailTextFr(d));
+      c.result({ ok: true, message: detailJson(d, xdm) }, () => detailTextFr(d, xdm));
     });
 
   messages

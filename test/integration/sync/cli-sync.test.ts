@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMssante } from '../../support/cli.js';
+import { generateCorpus } from '../../testbed/corpus.js';
 import { admin, appendMessages, newFolder, serverFlags, USER } from './helpers.js';
 
 const CONNECTOR = fileURLToPath(new URL('../../support/cli-imap-connector.ts', import.meta.url));
@@ -53,6 +54,33 @@ test('mssante sync --json fills the store (key file 0600 created on first use); 
     const unknown = await runMssante(['--home', home, 'sync', '--folder', 'Dossier-inexistant', '--json'], { env });
     assert.equal(unknown.code, 1);
     assert.equal(JSON.parse(unknown.stdout).error.code, 'NOT_FOUND');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    await c.logout();
+  }
+});
+
+test('messages show --json reports the IHE_XDM.ZIP of a synced message: documents and a qualified INS', async () => {
+  const c = await admin();
+  const folder = await newFolder(c, 'synctest-xdm');
+  created.push(folder);
+  const xdm = [...generateCorpus({ count: 60, seed: 11 })].find((m) => m.kind === 'xdm');
+  assert.ok(xdm, 'the corpus has an XDM message');
+  await c.append(folder, xdm.raw, []);
+  const home = mkdtempSync(join(tmpdir(), 'mssante-cli-xdm-'));
+  try {
+    const r = await runMssante(['--home', home, 'sync', '--account', USER, '--folder', folder, '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const [m] = JSON.parse((await runMssante(['--home', home, 'messages', 'list', '--folder', folder, '--json'], { env })).stdout).messages as { id: number }[];
+    const show = await runMssante(['--home', home, 'messages', 'show', String(m!.id), '--json'], { env });
+    assert.equal(show.code, 0, show.stderr);
+    const out = JSON.parse(show.stdout).message.xdm;
+    assert.equal(out.documents.length, 1);
+    assert.equal(out.documents[0].integrity, 'ok');
+    assert.equal(out.patient.qualified, true);
+    assert.match(out.patient.ins, /^\d{15}$/);
+    const text = await runMssante(['--home', home, 'messages', 'show', String(m!.id)], { env });
+    assert.match(text.stdout, /Document de santé structuré/);
   } finally {
     rmSync(home, { recursive: true, force: true });
     await c.logout();
