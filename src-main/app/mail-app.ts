@@ -16,11 +16,20 @@ import type { JournalPort } from '../audit/port.js';
 /** What the facade needs from the store. */
 export type MailStorePort = Pick<
   AsyncStoreApi,
-  'listFolders' | 'getFolder' | 'countMessages' | 'listMessages' | 'getMessage' | 'getRaw' | 'getAttachmentContent' | 'search' | 'changeFlags' | 'queueMove' | 'queueDelete'
-> & {
-  /** Total and unread per folder in one query, when the store offers it (else counted from the pages). */
-  folderCounts?: () => Promise<{ folderId: number; total: number; unread: number }[]>;
-};
+  | 'listFolders'
+  | 'getFolder'
+  | 'countMessages'
+  | 'listMessages'
+  | 'listPage'
+  | 'folderCounts'
+  | 'getMessage'
+  | 'getRaw'
+  | 'getAttachmentContent'
+  | 'search'
+  | 'changeFlags'
+  | 'queueMove'
+  | 'queueDelete'
+>;
 
 type MailChannels = Pick<
   CoreChannelHandlers,
@@ -61,7 +70,7 @@ export function summaryOut(s: StoreSummary): MessageSummary {
     id: String(s.id),
     folderId: String(s.folderId),
     ...(s.threadId ? { threadId: s.threadId } : {}),
-    threadSize: 1,
+    threadSize: s.threadSize ?? 1,
     date: iso(s.date),
     from: address(s.from),
     fromTrust: levelFromDecision(s.trust),
@@ -137,24 +146,17 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
       },
     ]);
 
-  const unreadOf = async (folderId: number, total: number): Promise<number> => {
-    let unread = 0;
-    for (let offset = 0; offset < total; offset += 2000) {
-      for (const m of await store().listMessages({ folderId, limit: 2000, offset })) if (!m.flags.seen) unread++;
-    }
-    return unread;
-  };
-
   return {
     channels: {
       'mail.folders': async () => {
         const folders = (await store().listFolders()).filter((f) => f.selectable !== false);
         const byPath = new Map(folders.map((f) => [f.path, f]));
-        const counts = store().folderCounts ? new Map((await store().folderCounts!()).map((c) => [c.folderId, c])) : undefined;
+        // one indexed query for every folder: no page of messages is read (100k-message inbox)
+        const counts = new Map((await store().folderCounts()).map((c) => [c.folderId, c]));
         const out: Folder[] = [];
         for (const f of folders) {
-          const total = counts?.get(f.id)?.total ?? (await store().countMessages(f.id));
-          const unread = counts?.get(f.id)?.unread ?? (await unreadOf(f.id, total));
+          const total = counts.get(f.id)?.total ?? 0;
+          const unread = counts.get(f.id)?.unread ?? 0;
           const role = folderRole(f);
           out.push({ id: String(f.id), parentId: parentOf(f, byPath), name: role === 'inbox' ? 'Boîte de réception' : f.name, role, unread, total });
         }
@@ -162,13 +164,11 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
       },
 
       'mail.list': async ({ folderId, offset, limit, sort, threads }) => {
-        if (sort.by !== 'date' || sort.dir !== 'desc' || threads) {
-          throw new AppError('SERVICE_UNAVAILABLE', 'the store lists by date, newest first, without thread grouping');
-        }
+        if (sort.by !== 'date') throw new AppError('SERVICE_UNAVAILABLE', 'the store lists by date only (either direction, threads or not)');
         const id = parseId(folderId, 'folder');
         if (!(await store().getFolder(id))) throw new AppError('NOT_FOUND', 'no such folder');
-        const [total, rows] = await Promise.all([store().countMessages(id), store().listMessages({ folderId: id, limit, offset })]);
-        return { total, offset, items: rows.map(summaryOut) };
+        const { total, items } = await store().listPage({ folderId: id, limit, offset, order: sort.dir, threads });
+        return { total, offset, items: items.map(summaryOut) };
       },
 
       'mail.read': async ({ id }) => {

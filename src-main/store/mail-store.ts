@@ -12,9 +12,12 @@ import type {
   FlagChange,
   Folder,
   FolderCursorUpdate,
+  FolderCounts,
   FolderInfo,
   IncomingMessage,
+  ListOptions,
   MessageDetail,
+  MessagePage,
   MessageSummary,
   PendingOp,
   RemovedMessageEvent,
@@ -414,17 +417,89 @@ export class MailStore {
 
   // ---- reading ----
 
-  listMessages(opts: { folderId?: number; folderPath?: string; limit?: number; offset?: number } = {}): MessageSummary[] {
+  /**
+   * One page of a list, by date either way, optionally one row per thread.
+   * The page's ids are read from an index only (migration 005), so a deep
+   * OFFSET in a 100,000-message folder skips index entries, not rows.
+   * Ties on the date are broken by row id, so that 'asc' is exactly 'desc' reversed.
+   */
+  listMessages(opts: ListOptions = {}): MessageSummary[] {
+    const folderId = this.listFolderId(opts);
+    const limit = opts.limit ?? 50;
+    const offset = opts.offset ?? 0;
+    const dir = opts.order === 'asc' ? 'ASC' : 'DESC';
+    const tie = opts.order === 'asc' ? 'DESC' : 'ASC';
+    if (opts.threads) return this.listThreads(folderId, dir, tie, limit, offset);
+    const [index, where, args] =
+      folderId === undefined
+        ? ['messages_sortdate', 'pending_removal = 0', []]
+        : ['messages_folder_list', 'folder_id = ? AND pending_removal = 0', [folderId]];
+    const ids = this.stmt(
+      `SELECT id FROM messages INDEXED BY ${index} WHERE ${where} ORDER BY coalesce(date, internal_date) ${dir}, id ${tie} LIMIT ? OFFSET ?`,
+    )
+      .pluck()
+      .all(...args, limit, offset) as number[];
+    return this.summariesInOrder(ids);
+  }
+
+  /** Total of the list `listMessages` pages through (messages, or threads when grouped). */
+  countList(opts: Pick<ListOptions, 'folderId' | 'folderPath' | 'threads'> = {}): number {
+    const folderId = this.listFolderId(opts);
+    const folderFilter = folderId === undefined ? '' : 'folder_id = ? AND';
+    const args = folderId === undefined ? [] : [folderId];
+    const sql = opts.threads
+      ? `SELECT count(*) FROM (SELECT 1 FROM messages WHERE ${folderFilter} pending_removal = 0 GROUP BY thread_id)`
+      : `SELECT count(*) FROM messages WHERE ${folderFilter} pending_removal = 0`;
+    return this.stmt(sql).pluck().get(...args) as number;
+  }
+
+  /** `listMessages` and `countList` together: what one screen of the window asks. */
+  listPage(opts: ListOptions = {}): MessagePage {
+    return { total: this.countList(opts), items: this.listMessages(opts) };
+  }
+
+  /**
+   * Visible and unread messages of every folder, in one query answered from
+   * indexes (migration 005): no message row is read, whatever the folder size.
+   */
+  folderCounts(accountId?: number): FolderCounts[] {
+    const rows = this.stmt(
+      `SELECT f.id AS folderId,
+         (SELECT count(*) FROM messages m INDEXED BY messages_folder_list WHERE m.folder_id = f.id AND m.pending_removal = 0) AS total,
+         (SELECT count(*) FROM messages m INDEXED BY messages_folder_unread WHERE m.folder_id = f.id AND m.seen = 0 AND m.pending_removal = 0) AS unread
+       FROM folders f WHERE @account IS NULL OR f.account_id = @account ORDER BY f.path`,
+    ).all({ account: accountId ?? null }) as FolderCounts[];
+    return rows;
+  }
+
+  private listFolderId(opts: Pick<ListOptions, 'folderId' | 'folderPath'>): number | undefined {
     const folderId = opts.folderId ?? (opts.folderPath !== undefined ? this.findFolder(opts.folderPath)?.id : undefined);
     if (opts.folderPath !== undefined && folderId === undefined) throw new AppError('NOT_FOUND', 'folder not found', { data: { folder: opts.folderPath } });
-    const where = folderId === undefined ? 'm.pending_removal = 0' : 'm.folder_id = ? AND m.pending_removal = 0';
-    const args: unknown[] = folderId === undefined ? [] : [folderId];
-    const rows = this.db
-      .prepare(
-        `SELECT ${SUMMARY_COLUMNS} FROM messages m JOIN folders f ON f.id = m.folder_id WHERE ${where}
-         ORDER BY coalesce(m.date, m.internal_date) DESC, m.uid DESC LIMIT ? OFFSET ?`,
-      )
-      .all(...args, opts.limit ?? 50, opts.offset ?? 0) as Row[];
+    return folderId;
+  }
+
+  /**
+   * One row per thread: the newest message of each thread (SQLite gives the bare
+   * `id` of the row holding max()), threads ordered by that message's date.
+   * insertMessage always sets thread_id, so no message is grouped under NULL.
+   */
+  private listThreads(folderId: number | undefined, dir: string, tie: string, limit: number, offset: number): MessageSummary[] {
+    const folderFilter = folderId === undefined ? '' : 'folder_id = ? AND';
+    const rows = this.stmt(
+      `SELECT id, max(coalesce(date, internal_date)) AS sd, count(*) AS n FROM messages
+       ${folderId === undefined ? '' : 'INDEXED BY messages_folder_thread'}
+       WHERE ${folderFilter} pending_removal = 0 GROUP BY thread_id ORDER BY sd ${dir}, id ${tie} LIMIT ? OFFSET ?`,
+    ).all(...(folderId === undefined ? [] : [folderId]), limit, offset) as { id: number; n: number }[];
+    const summaries = this.summariesInOrder(rows.map((r) => r.id));
+    return summaries.map((s, i) => ({ ...s, threadSize: rows[i]!.n }));
+  }
+
+  /** Summaries of the given rows, in the given order (one query). */
+  private summariesInOrder(ids: readonly number[]): MessageSummary[] {
+    if (ids.length === 0) return [];
+    const rows = this.stmt(
+      `SELECT ${SUMMARY_COLUMNS} FROM json_each(?) j JOIN messages m ON m.id = j.value JOIN folders f ON f.id = m.folder_id ORDER BY j.key`,
+    ).all(json(ids)) as Row[];
     return rows.map(summaryFromRow);
   }
 
@@ -486,8 +561,8 @@ export class MailStore {
     const match = ftsQuery(query);
     if (!match) return [];
     // Walk messages newest first through the sort index and keep those in the match set:
-    // no sort of every match (see migration 003).
-    const index = opts.folderId === undefined ? 'messages_sortdate' : 'messages_folder_sortdate';
+    // no sort of every match (see migrations 003 and 005).
+    const index = opts.folderId === undefined ? 'messages_sortdate' : 'messages_folder_list';
     const folderFilter = opts.folderId === undefined ? '' : 'AND m.folder_id = ?';
     const rows = this.stmt(
       `SELECT ${SUMMARY_COLUMNS} FROM messages m INDEXED BY ${index} JOIN folders f ON f.id = m.folder_id

@@ -92,6 +92,33 @@ export interface MessageSummary {
   size: number;
   sha256: string;
   trust: unknown;
+  /** messages of the thread in this folder, when listed one row per thread (the row is its newest message) */
+  threadSize?: number;
+}
+
+/** A page of a folder's message list (the window's virtualised list). */
+export interface ListOptions {
+  folderId?: number;
+  folderPath?: string;
+  limit?: number;
+  offset?: number;
+  /** by date (Date header, else INTERNALDATE); default 'desc', newest first */
+  order?: 'asc' | 'desc';
+  /** one row per thread (its newest message, with `threadSize`), threads ordered by their newest message */
+  threads?: boolean;
+}
+
+export interface MessagePage {
+  /** rows (or threads when grouped) in the whole list, not only this page */
+  total: number;
+  items: MessageSummary[];
+}
+
+/** Visible (not pending removal) messages of a folder, and how many of them are unread. */
+export interface FolderCounts {
+  folderId: number;
+  total: number;
+  unread: number;
 }
 
 export interface AttachmentInfo {

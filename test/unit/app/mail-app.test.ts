@@ -109,6 +109,11 @@ test('message pages: newest first, offset/limit, sender trust level on each row'
   assert.equal(all.items[1]!.hasAttachments, true);
   const second = await ok<MessagePage>('mail.list', page(ids.inbox, 1, 1));
   assert.deepEqual(second.items.map((m) => m.subject), ['Bilan biologique']);
+  const oldest = await ok<MessagePage>('mail.list', { ...page(ids.inbox), sort: { by: 'date', dir: 'asc' } });
+  assert.deepEqual(oldest.items.map((m) => m.subject), ['Échographie cardiaque de Mme X', 'Bilan biologique', 'Offre promotionnelle']);
+  const threads = await ok<MessagePage>('mail.list', { ...page(ids.inbox), threads: true });
+  assert.equal(threads.total, 3, 'three conversations of one message each');
+  assert.deepEqual(threads.items.map((m) => m.threadSize), [1, 1, 1]);
   const other = await dispatch(handlers, 'mail.list', { ...page(ids.inbox), sort: { by: 'subject', dir: 'asc' } });
   assert.equal(!other.ok && other.error.code, 'SERVICE_UNAVAILABLE', 'an order the store cannot give is refused, not faked');
 });
