@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { importAnnuaire, importListeBlanche } from '../../src-main/trust/index.js';
+import { importAnnuaire, importListeBlanche, trustDirOf } from '../../src-main/trust/index.js';
 import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
 import { CARD_PROFESSION, CARD_SPECS, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, cardAddress } from '../testbed/config.js';
 import { extractionLine, referenceHeader } from '../unit/trust/support/extraction.js';
@@ -26,7 +26,7 @@ export const COLLEAGUES = [
 /** A data folder: annuaire + liste blanche of the bench's domains in <home>/trust, a card account when given. */
 export async function prepareHome(options: { state?: TestbedState; doctor?: TestbedCard } = {}): Promise<string> {
   const home = mkdtempSync(join(tmpdir(), 'mssante-e2e-'));
-  const trustHome = join(home, 'trust');
+  const trustHome = trustDirOf(home);
   mkdirSync(trustHome, { recursive: true });
   const extraction = join(home, 'Extraction_Correspondance_MSSante_202611260300.txt');
   writeFileSync(extraction, [

@@ -3,6 +3,7 @@
 // reference removed unless the user chose "afficher les images" for this
 // message, and a CSP meta that forbids scripts and any network in the frame.
 import DOMPurify from 'dompurify';
+import { messageCsp } from '../../../src-main/shell/csp.js';
 
 export interface SanitizedMessage {
   /** The full srcdoc document. */
@@ -13,10 +14,6 @@ export interface SanitizedMessage {
 
 const REMOTE = /^\s*(https?:)?\/\//i;
 const CSS_URL = /url\s*\(/i;
-
-export function frameCsp(remoteImages: boolean): string {
-  return `default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:${remoteImages ? ' https:' : ''}; font-src 'none'; form-action 'none'; base-uri 'none'`;
-}
 
 export function sanitizeMessageHtml(html: string, remoteImages: boolean): SanitizedMessage {
   let blocked = 0;
@@ -55,7 +52,7 @@ export function sanitizeMessageHtml(html: string, remoteImages: boolean): Saniti
   });
   const document =
     `<!doctype html><html lang="fr"><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${frameCsp(remoteImages)}">` +
+    `<meta http-equiv="Content-Security-Policy" content="${messageCsp(remoteImages)}">` +
     `<style>body{font:15px/1.5 system-ui,sans-serif;margin:12px;color:#1b1f24;background:#fff;word-wrap:break-word}img{max-width:100%}</style>` +
     `</head><body>${body}</body></html>`;
   return { document, blockedImages: blocked };

@@ -8,7 +8,7 @@ import { CardService } from '../../../src-main/card/index.js';
 import { StoreWorkerClient } from '../../../src-main/store/worker/client.js';
 import { openDatabase } from '../../../src-main/store/database.js';
 import { fileKeyProvider, staticKeyProvider } from '../../../src-main/store/key-provider.js';
-import { TrustContext } from '../../../src-main/trust/index.js';
+import { TrustContext, trustDirOf } from '../../../src-main/trust/index.js';
 import { Outbox } from '../../../src-main/send/index.js';
 import { createCoreApp, type CoreApp } from '../../../src-main/app/core-app.js';
 import { createSyncApp, type SyncApp } from '../../../src-main/app/sync-app.js';
@@ -43,7 +43,6 @@ export interface HarnessCore {
 const log = () => undefined;
 
 export async function startHarnessCore(options: HarnessCoreOptions): Promise<HarnessCore> {
-  const trustHome = join(options.home, 'trust');
   const file = join(options.home, 'store.db');
   // A key file in the data folder (created on first use): a restarted harness reopens the same store.
   const key = await fileKeyProvider(join(options.home, 'store.key')).getKey();
@@ -53,7 +52,7 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     file,
     keyProvider: staticKeyProvider(key),
     hooksModule: join(import.meta.dirname, '..', '..', '..', 'src-main', 'audit', `store-hooks${ext}`),
-    hooksOptions: { home: trustHome, trust: true },
+    hooksOptions: { home: options.home, trust: true },
   });
   try {
     return await wireCore(options, store, file, key);
@@ -64,11 +63,10 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
 }
 
 async function wireCore(options: HarnessCoreOptions, store: StoreWorkerClient, file: string, key: Buffer): Promise<HarnessCore> {
-  const trustHome = join(options.home, 'trust');
   const outboxDb = openDatabase(file, key);
   let trust: TrustContext | null = null;
   try {
-    trust = TrustContext.open(trustHome);
+    trust = TrustContext.open(trustDirOf(options.home));
   } catch {
     trust = null;
   }

@@ -9,6 +9,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ChannelHandlers, EventName, EventPayload } from '../../../src-main/ipc/contract.js';
 import { checkEvent, dispatch, type EventSink } from '../../../src-main/ipc/dispatch.js';
+import { APP_CSP, securityHeaders } from '../../../src-main/shell/csp.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -72,7 +73,8 @@ export async function startHarnessServer(options: HarnessServerOptions): Promise
     }
     try {
       const data = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
+      // The same headers as the shell's app:// protocol: the page runs under the product's CSP.
+      res.writeHead(200, { ...securityHeaders(APP_CSP), 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
     } catch {
       res.writeHead(404).end();
     }
