@@ -2,7 +2,7 @@ import { AppError } from '../errors/index.js';
 import { openDatabase, type Db } from './database.js';
 import { classifyFlags } from './flags.js';
 import type { StoreKeyProvider } from './key-provider.js';
-import { htmlToText, parseMessage, type MailAddress, type ParsedMessage } from './parse.js';
+import { attachmentContent, htmlToText, parseMessage, sha256Hex, type MailAddress, type ParsedMessage } from './parse.js';
 import { ftsQuery } from './search-query.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type {
@@ -297,14 +297,12 @@ export class MailStore {
 
   private insertMessage(folderId: number, msg: IncomingMessage, p: ParsedMessage, trust: string | null): number {
     const f = classifyFlags(msg.flags);
-    const info = this.db
-      .prepare(
-        `INSERT INTO messages (folder_id, uid, modseq, message_id, in_reply_to, references_json, thread_id, date, internal_date,
-           received_at, subject, from_json, sender_json, reply_to_json, to_json, cc_json, bcc_json, from_address, size, sha256,
-           seen, flagged, answered, deleted, draft, keywords_json, has_attachments, trust_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    const info = this.stmt(
+      `INSERT INTO messages (folder_id, uid, modseq, message_id, in_reply_to, references_json, thread_id, date, internal_date,
+         received_at, subject, from_json, sender_json, reply_to_json, to_json, cc_json, bcc_json, from_address, size, sha256,
+         seen, flagged, answered, deleted, draft, keywords_json, has_attachments, trust_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
         folderId, msg.uid, msg.modseq ?? null, p.messageId, p.inReplyTo, json(p.references), p.threadId, p.date, msg.internalDate ?? null,
         Date.now(), p.subject, p.from ? json(p.from) : null, p.sender ? json(p.sender) : null, json(p.replyTo), json(p.to), json(p.cc),
         json(p.bcc), p.from?.address ?? null, p.size, p.sha256,
@@ -313,13 +311,13 @@ export class MailStore {
     const id = Number(info.lastInsertRowid);
     this.stmt('INSERT INTO message_sources (message_id, raw, sha256) VALUES (?, ?, ?)').run(id, msg.raw, p.sha256);
     this.stmt('INSERT INTO message_bodies (message_id, text, html) VALUES (?, ?, ?)').run(id, p.text, p.html);
+    // No second copy of the content: it is re-extracted from the raw source on demand (getAttachmentContent).
+    // An empty `content` with a non-zero size means exactly that; rows stored before keep their copy.
     const att = this.stmt(
-      'INSERT INTO attachments (message_id, part_index, filename, mime_type, disposition, content_id, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      "INSERT INTO attachments (message_id, part_index, filename, mime_type, disposition, content_id, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, x'')",
     );
-    p.attachments.forEach((a, i) => att.run(id, i, a.filename, a.mimeType, a.disposition, a.contentId, a.size, a.sha256, a.content));
-    this.db
-      .prepare('INSERT INTO messages_fts (rowid, subject, senders, recipients, body, attachment_names) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(
+    p.attachments.forEach((a, i) => att.run(id, i, a.filename, a.mimeType, a.disposition, a.contentId, a.size, a.sha256));
+    this.stmt('INSERT INTO messages_fts (rowid, subject, senders, recipients, body, attachment_names) VALUES (?, ?, ?, ?, ?, ?)').run(
         id,
         p.subject ?? '',
         addrText([...(p.from ? [p.from] : []), ...(p.sender ? [p.sender] : [])]),
@@ -335,12 +333,10 @@ export class MailStore {
     const pending = this.stmt("SELECT 1 FROM pending_ops WHERE message_id = ? AND kind = 'flags' LIMIT 1").get(id);
     if (pending) return false;
     const f = classifyFlags(flags);
-    const info = this.db
-      .prepare(
-        `UPDATE messages SET seen = ?, flagged = ?, answered = ?, deleted = ?, draft = ?, keywords_json = ?, modseq = coalesce(?, modseq)
-         WHERE id = ? AND (seen, flagged, answered, deleted, draft, keywords_json) IS NOT (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(+f.seen, +f.flagged, +f.answered, +f.deleted, +f.draft, json(f.keywords), modseq, id, +f.seen, +f.flagged, +f.answered, +f.deleted, +f.draft, json(f.keywords));
+    const info = this.stmt(
+      `UPDATE messages SET seen = ?, flagged = ?, answered = ?, deleted = ?, draft = ?, keywords_json = ?, modseq = coalesce(?, modseq)
+       WHERE id = ? AND (seen, flagged, answered, deleted, draft, keywords_json) IS NOT (?, ?, ?, ?, ?, ?)`,
+    ).run(+f.seen, +f.flagged, +f.answered, +f.deleted, +f.draft, json(f.keywords), modseq, id, +f.seen, +f.flagged, +f.answered, +f.deleted, +f.draft, json(f.keywords));
     return info.changes > 0;
   }
 
@@ -550,10 +546,18 @@ export class MailStore {
     return r;
   }
 
-  getAttachmentContent(attachmentId: number): Buffer {
-    const r = this.stmt('SELECT content FROM attachments WHERE id = ?').pluck().get(attachmentId) as Buffer | undefined;
+  /** The decoded bytes of an attachment, re-extracted from the raw source and checked against the stored SHA-256. */
+  async getAttachmentContent(attachmentId: number): Promise<Buffer> {
+    const r = this.stmt('SELECT message_id, part_index, size, sha256, content FROM attachments WHERE id = ?').get(attachmentId) as
+      | { message_id: number; part_index: number; size: number; sha256: string; content: Buffer }
+      | undefined;
     if (!r) throw new AppError('NOT_FOUND', `attachment ${attachmentId} not found`);
-    return r;
+    if (r.content.length > 0 || r.size === 0) return r.content; // stored before the content was dropped
+    const content = await attachmentContent(this.getRaw(r.message_id).raw, r.part_index);
+    if (!content || content.length !== r.size || sha256Hex(content) !== r.sha256) {
+      throw new AppError('STORE_CORRUPT', `attachment ${attachmentId} does not match its SHA-256 when re-extracted from the source`);
+    }
+    return content;
   }
 
   /** Accent-insensitive full-text search, newest first. */

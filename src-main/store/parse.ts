@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import PostalMime from 'postal-mime';
-import type { Address, Email } from 'postal-mime';
+import type { Address, Attachment, Email } from 'postal-mime';
+import { useNativeBase64 } from './mime-base64.js';
+
+useNativeBase64();
 
 export interface MailAddress {
   name: string;
@@ -14,7 +17,6 @@ export interface ParsedAttachment {
   contentId: string | null;
   size: number;
   sha256: string;
-  content: Buffer;
 }
 
 /** What the store keeps of a message besides its raw source (also what hooks see). */
@@ -75,6 +77,29 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
+async function parseEmail(raw: Buffer): Promise<Email> {
+  try {
+    return await PostalMime.parse(raw);
+  } catch {
+    return { headers: [], headerLines: [], attachments: [] };
+  }
+}
+
+/** Decoded bytes of an attachment (a view, no copy, when postal-mime gives an ArrayBuffer). */
+function contentOf(a: Attachment): Buffer {
+  if (typeof a.content === 'string') return Buffer.from(a.content, a.encoding === 'base64' ? 'base64' : 'utf8');
+  return a.content instanceof ArrayBuffer ? Buffer.from(a.content) : Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength);
+}
+
+/**
+ * The decoded content of attachment `index` (the order of ParsedMessage.attachments),
+ * re-extracted from the byte-exact raw source; undefined if the message has no such part.
+ */
+export async function attachmentContent(raw: Buffer, index: number): Promise<Buffer | undefined> {
+  const a = (await parseEmail(raw)).attachments[index];
+  return a ? contentOf(a) : undefined;
+}
+
 /**
  * Parses a raw RFC 822 message with postal-mime. Never throws on malformed
  * mail: postal-mime is tolerant, and a message it cannot read still gets a
@@ -82,19 +107,14 @@ export function htmlToText(html: string): string {
  */
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
   const sha256 = sha256Hex(raw);
-  let email: Email;
-  try {
-    email = await PostalMime.parse(raw);
-  } catch {
-    email = { headers: [], headerLines: [], attachments: [] };
-  }
+  const email = await parseEmail(raw);
   const messageId = ids(email.messageId)[0] ?? null;
   const references = ids(email.references);
   const inReplyTo = ids(email.inReplyTo)[0] ?? null;
   const dateMs = email.date ? Date.parse(email.date) : NaN;
+  // the content itself is not kept: it is re-extracted from the raw source when asked (attachmentContent)
   const attachments = email.attachments.map((a): ParsedAttachment => {
-    const content =
-      typeof a.content === 'string' ? Buffer.from(a.content, a.encoding === 'base64' ? 'base64' : 'utf8') : Buffer.from(a.content instanceof ArrayBuffer ? new Uint8Array(a.content) : a.content);
+    const content = contentOf(a);
     return {
       filename: a.filename,
       mimeType: a.mimeType,
@@ -102,7 +122,6 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       contentId: a.contentId ?? null,
       size: content.length,
       sha256: sha256Hex(content),
-      content,
     };
   });
   return {

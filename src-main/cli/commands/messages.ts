@@ -74,9 +74,9 @@ const addr = (a: { name: string; address: string }): string => (a.name ? `${a.na
 /** The structured document of the message's IHE_XDM.ZIP attachment, if any (read in memory). */
 type XdmJson = ReturnType<typeof xdmJsonForAttachment> | null;
 
-function xdmOf(store: MailStore, d: MessageDetail): XdmJson {
+async function xdmOf(store: MailStore, d: MessageDetail): Promise<XdmJson> {
   const zip = d.attachments.find((a) => isXdmAttachment(a.filename ?? undefined));
-  return zip ? xdmJsonForAttachment(store.getAttachmentContent(zip.id)) : null;
+  return zip ? xdmJsonForAttachment(await store.getAttachmentContent(zip.id)) : null;
 }
 
 function detailJson(d: MessageDetail, xdm: XdmJson): Record<string, unknown> {
@@ -151,10 +151,10 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
         await new Promise<void>((resolve, reject) => process.stdout.write(raw, (err) => (err ? reject(err) : resolve())));
         return;
       }
-      const { d, xdm } = await withStore(c, (s) => {
+      const { d, xdm } = await withStore(c, async (s) => {
         const m = s.getMessage(id);
         new Journal(s.db).append([{ action: 'message.opened', data: { messageId: m.messageId, sha256: m.sha256 }, message: { row: id, sha256: m.sha256 } }]);
-        return { d: m, xdm: xdmOf(s, m) };
+        return { d: m, xdm: await xdmOf(s, m) };
       });
       c.result({ ok: true, message: detailJson(d, xdm) }, () => detailTextFr(d, xdm));
     });

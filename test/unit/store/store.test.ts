@@ -132,7 +132,7 @@ test('raw source is kept byte-exact with its SHA-256; parts, attachments and fla
     assert.equal(d.attachments[0]!.filename, 'Échographie abdominale.pdf');
     assert.equal(d.attachments[0]!.size, pdf.length);
     assert.equal(d.attachments[0]!.sha256, sha256Hex(pdf));
-    assert.ok(store.getAttachmentContent(d.attachments[0]!.id).equals(pdf));
+    assert.ok((await store.getAttachmentContent(d.attachments[0]!.id)).equals(pdf));
     assert.match(d.html ?? '', /pièce jointe/);
     assert.match(d.text ?? '', /compte rendu/);
     store.close();
