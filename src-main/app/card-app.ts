@@ -1,8 +1,10 @@
 // Card and session channels of the facade over the card module's CardService:
 // status for the lock screen, ONE login attempt per user action (never
-// retried), lock on card removal or when the card session ends.
+// retried), lock on card removal or when the card session ends. While the card
+// session is open, the card signs the journal head (after the PIN login, when
+// the session locks, at quit), like `mssante sync` does at its end.
 import { AppError, isAppError } from '../errors/index.js';
-import type { CardService, CardSession, CardToken } from '../card/index.js';
+import { CardSigner, type CardService, type CardSession, type CardToken } from '../card/index.js';
 import type { PinState as CardPinState } from '../card/pkcs11-facts.js';
 import type { CardStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
@@ -39,6 +41,10 @@ export interface CardApp {
   channels: CardChannels;
   /** The logged-in card session (the TLS signer of sync and sending), if any. */
   currentSession(): CardSession | undefined;
+  /** Resolves once the journal checkpoint being signed, if any, is written (or has failed). */
+  settled(): Promise<void>;
+  /** Quit: a last checkpoint while the card session is still open, then dispose. */
+  close(): Promise<void>;
   dispose(): void;
 }
 
@@ -53,6 +59,15 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   let session: CardSession | undefined;
   // a journal failure never blocks the card: the card events are the lock screen's business
   const record = (records: Parameters<JournalPort['record']>[0]): Promise<void> => options.journal?.record(records).catch(() => undefined) ?? Promise.resolve();
+  // One checkpoint at a time; a failure (card pulled meanwhile, store closed) never blocks the card.
+  let signing: Promise<void> = Promise.resolve();
+  const checkpoint = (): Promise<void> => {
+    const open = session && !session.ended ? session : undefined;
+    const port = options.journal;
+    if (!open || !port?.checkpoint) return signing;
+    signing = signing.then(() => port.checkpoint!(new CardSigner(open))).catch(() => undefined);
+    return signing;
+  };
   const loggedOut = (s: CardSession | undefined): Promise<void> => {
     if (!s) return Promise.resolve();
     const card = cardFacts(s.token);
@@ -103,6 +118,8 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
       }
       throw err;
     }
+    // the new card session anchors the journal before anything else is recorded in it
+    await checkpoint();
     gate.unlock();
     const now = statusOfToken(token, true);
     emit('card.changed', now);
@@ -130,6 +147,16 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   card.on('inserted', onInserted);
   card.on('removed', onRemoved);
   card.on('sessionEnded', onSessionEnded);
+  // Locking keeps the card session open until the next login: it signs now (after a removal, no session is left).
+  const offGate = gate.onChange((state) => {
+    if (state.locked) void checkpoint();
+  });
+  const dispose = (): void => {
+    offGate();
+    card.off('inserted', onInserted);
+    card.off('removed', onRemoved);
+    card.off('sessionEnded', onSessionEnded);
+  };
 
   return {
     channels: {
@@ -143,10 +170,11 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
       },
     },
     currentSession: () => (session && !session.ended ? session : undefined),
-    dispose() {
-      card.off('inserted', onInserted);
-      card.off('removed', onRemoved);
-      card.off('sessionEnded', onSessionEnded);
+    settled: () => signing,
+    async close() {
+      await checkpoint();
+      dispose();
     },
+    dispose,
   };
 }

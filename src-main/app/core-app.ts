@@ -57,6 +57,8 @@ export interface CoreApp {
   compose: ComposeApp | undefined;
   send: SendApp | undefined;
   dispose(): void;
+  /** Quit: the card signs a last journal checkpoint while its session is open, then dispose. */
+  close(): Promise<void>;
 }
 
 const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null };
@@ -112,5 +114,6 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     compose,
     send,
     dispose: () => card?.dispose(),
+    close: async () => card?.close(),
   };
 }

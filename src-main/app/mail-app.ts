@@ -8,7 +8,7 @@ import type { Folder, MessageSummary, MessageView } from '../ipc/contract.js';
 import type { AsyncStoreApi } from '../store/worker/protocol.js';
 import type { Folder as StoreFolder, MessageSummary as StoreSummary } from '../store/types.js';
 import type { MailAddress } from '../store/parse.js';
-import { isXdmAttachment, mdnPolicy, readXdm, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
+import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
@@ -23,6 +23,7 @@ export type MailStorePort = Pick<
   | 'listPage'
   | 'folderCounts'
   | 'getMessage'
+  | 'readReceipts'
   | 'getRaw'
   | 'getAttachmentContent'
   | 'search'
@@ -209,6 +210,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
           trust: badgeFromDecision(d.trust),
           xdm,
           readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
+          receipts: (await store().readReceipts(d.id)).map(receiptView),
           seen: d.flags.seen,
           flagged: d.flags.flagged,
         };

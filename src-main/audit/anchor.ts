@@ -7,6 +7,7 @@
 import { createPublicKey, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { identityFromCertificate } from '../card/identity.js';
 import { AppError } from '../errors/index.js';
 import { canonicalJson } from './canonical.js';
 import type { ChainPoint } from './chain.js';
@@ -95,6 +96,17 @@ export async function signCheckpoint(journal: Journal, signer: CheckpointSigner,
   const data = { seq: head.seq, hash: head.hash, signature: signature.toString('base64'), scheme, certificate: leaf.toString('base64'), nationalId: holder.nationalId };
   journal.append([{ action: 'journal.checkpoint', data, actor: holder.nationalId }]);
   return data;
+}
+
+/**
+ * What a card session does with the journal while the card is still logged
+ * in (end of `mssante sync`; the app's unlock, lock and quit): signs the head,
+ * the holder's national id read from the signer's own certificate.
+ */
+export async function signSessionCheckpoint(journal: Journal, signer: CheckpointSigner): Promise<JournalEventData['journal.checkpoint'] | null> {
+  const [leaf] = await signer.certificateChain();
+  const nationalId = leaf ? (identityFromCertificate(leaf).holder?.nationalId ?? null) : null;
+  return signCheckpoint(journal, signer, { nationalId });
 }
 
 /** Checks a checkpoint's card signature against the certificate it carries. */

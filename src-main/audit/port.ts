@@ -5,12 +5,14 @@
 import { AppError } from '../errors/index.js';
 import { openDatabase, type Db } from '../store/database.js';
 import type { StoreKeyProvider } from '../store/key-provider.js';
-import { writeHeadAnchor } from './anchor.js';
+import { signSessionCheckpoint, writeHeadAnchor, type CheckpointSigner } from './anchor.js';
 import type { JournalRecord } from './events.js';
 import { Journal } from './journal.js';
 
 export interface JournalPort {
   record(records: readonly JournalRecord[]): Promise<void>;
+  /** Signs the journal head with the logged-in card (anchor.ts signSessionCheckpoint), when the port can. */
+  checkpoint?(signer: CheckpointSigner): Promise<void>;
 }
 
 /** Appends through `journal`, then moves the head anchor of `home` forward (when given). */
@@ -18,6 +20,10 @@ export function journalPort(journal: Journal, home?: string): JournalPort {
   return {
     async record(records) {
       journal.append(records);
+      if (home !== undefined) writeHeadAnchor(home, journal);
+    },
+    async checkpoint(signer) {
+      if (!(await signSessionCheckpoint(journal, signer))) return;
       if (home !== undefined) writeHeadAnchor(home, journal);
     },
   };
@@ -36,18 +42,21 @@ export function withActor(port: JournalPort, actor: () => string | null): Journa
       const who = actor();
       return port.record(who === null ? records : records.map((r) => ({ ...r, actor: r.actor ?? who })));
     },
+    ...(port.checkpoint ? { checkpoint: (signer: CheckpointSigner) => port.checkpoint!(signer) } : {}),
   };
 }
 
 /** A port over a connection that opens later (the app's store starts after the facade is built). */
 export function lazyJournalPort(db: () => Db | undefined, home: string): JournalPort {
   let journal: Journal | undefined;
+  const open = (): Journal => {
+    const current = db();
+    if (!current) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+    if (journal?.db !== current) journal = new Journal(current);
+    return journal;
+  };
   return {
-    async record(records) {
-      const current = db();
-      if (!current) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
-      if (journal?.db !== current) journal = new Journal(current);
-      await journalPort(journal, home).record(records);
-    },
+    record: async (records) => journalPort(open(), home).record(records),
+    checkpoint: async (signer) => journalPort(open(), home).checkpoint!(signer),
   };
 }

@@ -211,6 +211,15 @@ export const MessageView = z.object({
     /** false when the receipt address differs from Return-Path: ask before sending. */
     safeToSend: z.boolean(),
   }),
+  /** Read receipts received for this message when it is one we sent (Sent folder), oldest first. */
+  receipts: z.array(z.object({
+    /** displayed, processed, deleted, dispatched */
+    disposition: z.string().max(64),
+    date: IsoDate.nullable(),
+    reporter: EmailAddress.nullable(),
+    /** French, e.g. "lu le 26/11/2026 à 11:30". */
+    status: Line,
+  })),
   seen: z.boolean(),
   flagged: z.boolean(),
 });

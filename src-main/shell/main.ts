@@ -187,7 +187,7 @@ async function start(): Promise<void> {
       },
       stop: async () => {
         stopCardWatch?.();
-        core.dispose();
+        await core.close(); // the card signs the journal head before its host goes
         card.close();
       },
     },

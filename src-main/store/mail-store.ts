@@ -4,6 +4,7 @@ import { classifyFlags } from './flags.js';
 import type { StoreKeyProvider } from './key-provider.js';
 import { attachmentContent, htmlToText, parseMessage, sha256Hex, type MailAddress, type ParsedMessage } from './parse.js';
 import { ftsQuery } from './search-query.js';
+import { receiptOf, receiptsForMessage, recordReceipt, type ReadReceipt } from './receipts.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type {
   Account,
@@ -254,19 +255,20 @@ export class MailStore {
         const decision = this.hooks.trust(p, { folderPath: folder.path, raw: msg.raw });
         trust = decision === null || decision === undefined ? null : json(decision);
       }
-      return { msg, parsed: p, trust };
+      // a read receipt is recognised here, outside the transaction, and recorded with its message
+      return { msg, parsed: p, trust, receipt: receiptOf(p, msg.raw) };
     });
     return this.db.transaction(() => this.commitBatch(batch, prepared)).immediate();
   }
 
-  private commitBatch(batch: SyncBatch, prepared: { msg: IncomingMessage; parsed: ParsedMessage; trust: string | null }[]): BatchResult {
+  private commitBatch(batch: SyncBatch, prepared: { msg: IncomingMessage; parsed: ParsedMessage; trust: string | null; receipt: ReadReceipt | null }[]): BatchResult {
     const result: BatchResult = { inserted: 0, updated: 0, vanished: 0 };
     const stored: StoredMessageEvent[] = [];
     const folderId = batch.folderId;
     const existing = this.stmt('SELECT id FROM messages WHERE folder_id = ? AND uid = ?').pluck();
     const orphan = this.stmt('SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL AND orphaned_at IS NOT NULL AND sha256 = ? LIMIT 1').pluck();
     const rebind = this.stmt('UPDATE messages SET uid = ?, orphaned_at = NULL WHERE id = ?');
-    for (const { msg, parsed, trust } of prepared) {
+    for (const { msg, parsed, trust, receipt } of prepared) {
       const id = existing.get(folderId, msg.uid) as number | undefined;
       if (id !== undefined) {
         this.applyServerFlags(id, msg.flags, msg.modseq ?? null);
@@ -282,6 +284,7 @@ export class MailStore {
         continue;
       }
       const rowId = this.insertMessage(folderId, msg, parsed, trust);
+      if (receipt) recordReceipt(this.db, folderId, rowId, parsed.sha256, receipt);
       stored.push({ messageRowId: rowId, folderId, uid: msg.uid, sha256: parsed.sha256, messageId: parsed.messageId, kind: 'inserted' });
       result.inserted++;
     }
@@ -537,6 +540,11 @@ export class MailStore {
       html: (r.html as string | null) ?? null,
       attachments,
     };
+  }
+
+  /** Read receipts received for a message of a Sent folder (receipts.ts); [] for any other message. */
+  readReceipts(id: number): ReadReceipt[] {
+    return receiptsForMessage(this.db, id);
   }
 
   /** The exact bytes received from the server, and their SHA-256. */

@@ -9,5 +9,5 @@ export { parseCda, parseCdaBytes, type CdaDocument, type CdaAttachment, type Cda
 export { renderCda, renderCdaBytes, type RenderedCda } from './cda-render.js';
 export { buildXdmZip, XDS_DEFAULT_CODES, type BuildXdmInput, type XdmAuthor, type XdmPatient, type XdmInputDocument, type XdsCode } from './build-xdm.js';
 export { summarizeXdm, xdmJsonForAttachment, xdmSummaryTextFr, xdmWarningFr, isXdmAttachment, type XdmSummary, type XdmDocumentSummary, type XdmPatientSummary } from './summary.js';
-export { mdnPolicy, buildMdn, prepareMdnSend, parseMdn, parseDisposition, mdnStatusFr, type MdnPolicy, type MdnDisposition, type BuildMdnOptions, type BuiltMdn, type ParsedMdn } from './mdn.js';
+export { mdnPolicy, buildMdn, prepareMdnSend, parseMdn, parseDisposition, mdnStatusFr, receiptView, receiptLineFr, type ReceiptView, type MdnPolicy, type MdnDisposition, type BuildMdnOptions, type BuiltMdn, type ParsedMdn } from './mdn.js';
 export { xdmMailParts, xdmAuthorFromCard, xdmPatientFromCda, xdmMailSubject, type XdmMailParts, type MailAttachment } from './send-xdm.js';

@@ -369,3 +369,24 @@ export function mdnStatusFr(mdn: ParsedMdn): string {
       return `accusé « ${mdn.disposition.type} »${when}`;
   }
 }
+
+/** A stored receipt (store/receipts.ts) as `messages show --json` and the facade's `mail.read` carry it. */
+export interface ReceiptView {
+  /** displayed, processed, deleted, dispatched */
+  disposition: string;
+  /** ISO 8601, when the reader's client produced it */
+  date: string | null;
+  reporter: string | null;
+  /** French: "lu le 26/11/2026 à 11:30", "erreur d’intégration 902 : …" */
+  status: string;
+}
+
+export function receiptView(r: { disposition: ParsedMdn['disposition']; date: number | null; reporter: string | null }): ReceiptView {
+  const date = r.date === null ? undefined : new Date(r.date);
+  return { disposition: r.disposition.type, date: date?.toISOString() ?? null, reporter: r.reporter, status: mdnStatusFr({ disposition: r.disposition, ...(date ? { date } : {}) }) };
+}
+
+/** The French line of a receipt on the sent message: "Lu le 26/11/2026 à 11:30 par b@…". */
+export function receiptLineFr(v: ReceiptView): string {
+  return `${v.status.charAt(0).toUpperCase()}${v.status.slice(1)}${v.reporter ? ` par ${v.reporter}` : ''}`;
+}

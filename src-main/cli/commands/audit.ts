@@ -2,8 +2,7 @@
 // the access journal from the command line (src-main/audit).
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { signCheckpoint, writeHeadAnchor, type CheckpointSigner } from '../../audit/anchor.js';
-import { identityFromCertificate } from '../../card/index.js';
+import { signSessionCheckpoint, writeHeadAnchor, type CheckpointSigner } from '../../audit/anchor.js';
 import type { JournalRecord } from '../../audit/events.js';
 import { exportMessageEvidence } from '../../audit/evidence.js';
 import { exportJournal, exportSummaryFr } from '../../audit/journal-export.js';
@@ -192,9 +191,7 @@ export function anchorOrWarn(c: CliContext, journal: Journal): void {
 /** Signs the journal head with the account's signer (CPS card) at the end of a session. */
 export async function checkpointOrWarn(c: CliContext, journal: Journal, signer: CheckpointSigner): Promise<void> {
   try {
-    const [leaf] = await signer.certificateChain();
-    const nationalId = leaf ? (identityFromCertificate(leaf).holder?.nationalId ?? null) : null;
-    await signCheckpoint(journal, signer, { nationalId });
+    await signSessionCheckpoint(journal, signer);
   } catch (err) {
     c.progress(`Attention : point de contrôle du journal non signé (${err instanceof AppError ? err.code : String(err)}).`);
   }

@@ -9,6 +9,7 @@ import { openHomeStore } from '../../store/home.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { FlagChange, MessageDetail, MessageSummary } from '../../store/types.js';
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
+import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 
@@ -79,7 +80,7 @@ async function xdmOf(store: MailStore, d: MessageDetail): Promise<XdmJson> {
   return zip ? xdmJsonForAttachment(await store.getAttachmentContent(zip.id)) : null;
 }
 
-function detailJson(d: MessageDetail, xdm: XdmJson): Record<string, unknown> {
+function detailJson(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptView[]): Record<string, unknown> {
   return {
     ...summaryJson(d),
     messageId: d.messageId,
@@ -94,10 +95,11 @@ function detailJson(d: MessageDetail, xdm: XdmJson): Record<string, unknown> {
     hasHtml: d.html !== null,
     attachments: d.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256 })),
     xdm,
+    receipts,
   };
 }
 
-function detailTextFr(d: MessageDetail, xdm: XdmJson): string {
+function detailTextFr(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptView[]): string {
   const lines = [
     `De : ${d.from ? addr(d.from) : '(inconnu)'}`,
     `À : ${d.to.map(addr).join(', ') || '—'}`,
@@ -105,6 +107,8 @@ function detailTextFr(d: MessageDetail, xdm: XdmJson): string {
     `Date : ${d.date === null ? '—' : new Date(d.date).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}`,
     `Objet : ${d.subject ?? '(sans objet)'}`,
     `Empreinte SHA-256 : ${d.sha256}`,
+    // read receipts of a sent message: "Lu le 26/11/2026 à 11:30 par …"
+    ...receipts.map(receiptLineFr),
     '',
     d.text ?? (d.html !== null ? '(message au format HTML uniquement)' : ''),
   ];
@@ -151,12 +155,12 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
         await new Promise<void>((resolve, reject) => process.stdout.write(raw, (err) => (err ? reject(err) : resolve())));
         return;
       }
-      const { d, xdm } = await withStore(c, async (s) => {
+      const { d, xdm, receipts } = await withStore(c, async (s) => {
         const m = s.getMessage(id);
         new Journal(s.db).append([{ action: 'message.opened', data: { messageId: m.messageId, sha256: m.sha256 }, message: { row: id, sha256: m.sha256 } }]);
-        return { d: m, xdm: await xdmOf(s, m) };
+        return { d: m, xdm: await xdmOf(s, m), receipts: s.readReceipts(id).map(receiptView) };
       });
-      c.result({ ok: true, message: detailJson(d, xdm) }, () => detailTextFr(d, xdm));
+      c.result({ ok: true, message: detailJson(d, xdm, receipts) }, () => detailTextFr(d, xdm, receipts));
     });
 
   messages

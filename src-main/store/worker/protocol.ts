@@ -26,6 +26,7 @@ export const WORKER_METHODS = [
   'listPage',
   'folderCounts',
   'getMessage',
+  'readReceipts',
   'getRaw',
   'getAttachmentContent',
   'search',

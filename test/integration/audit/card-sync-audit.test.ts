@@ -5,10 +5,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importListeBlanche, trustDirOf } from '../../../src-main/trust/index.js';
+import { importBenchListeBlanche } from '../../support/bench-home.js';
 import { runMssante } from '../../support/cli.js';
 import { card } from '../../support/testbed.js';
 import { plainImapClient } from '../../support/imap-plain.js';
@@ -62,13 +62,7 @@ test('a card sync journals login, account, session and logout, and leaves a card
 });
 
 test('a message sent with the card is journalled: Message-ID, every recipient address, SHA-256 of the bytes sent (no subject)', async () => {
-  const lb = join(home, 'lb.xml');
-  const domains = [...new Set(state.mailboxes.map((m) => m.slice(m.indexOf('@') + 1)))];
-  writeFileSync(
-    lb,
-    `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>${new Date().toISOString()}</DateDeGeneration><ListeDomaines>${domains.map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join('')}</ListeDomaines></ListeBlancheMSSante>`,
-  );
-  await importListeBlanche(lb, { home: trustDirOf(home) });
+  await importBenchListeBlanche(home, state);
   const env = { SOFTHSM2_CONF: state.softhsm.conf, MSSANTE_TEST: '1', MSSANTE_STORE_KEY: '' };
   const sent = await runMssante(['--home', home, '--json', '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin', 'send', '--to', other.address, '--subject', 'Résultats Audit-Sujet-Secret', '--body', 'Corps secret du message'], { env, stdin: `${doctor.userPin}\n` });
   assert.equal(sent.code, 0, sent.stderr);

@@ -9,12 +9,11 @@ import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PostalMime from 'postal-mime';
+import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
 import { runMssante, type CliRun } from '../../support/cli.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { card, loadTestbed, SHARED_REFERENCE, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { readXdm } from '../../../src-main/xdm/index.js';
-import { JsonFileAccountRepository } from '../../../src-main/accounts/account-repository.js';
-import { importListeBlanche, trustDirOf } from '../../../src-main/trust/index.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
 import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
 import { composeMessage, Outbox, type OutboxEntry } from '../../../src-main/send/index.js';
@@ -45,22 +44,8 @@ const tmp = (prefix: string) => {
 /** A home with doctor A's card account (SMTP on `smtpPort`) and a liste blanche of the bench domains (set up in-process: fast). */
 async function homeForA(smtpPort = tb.ports.submissions): Promise<string> {
   const home = tmp('mssante-send-');
-  const endpoint = (port: number) => ({ host: 'localhost', port, security: 'tls' as const });
-  await JsonFileAccountRepository.inHome(home).save({
-    address: A.address,
-    imap: endpoint(tb.ports.imaps),
-    smtp: endpoint(smtpPort),
-    auth: { kind: 'card' },
-    trustAnchorsFile: tb.pki.caBundle,
-    createdAt: new Date().toISOString(),
-  });
-  const lb = join(home, 'lb.xml');
-  const domains = [...new Set(tb.mailboxes.map((m) => m.slice(m.indexOf('@') + 1)))];
-  writeFileSync(
-    lb,
-    `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>${new Date().toISOString()}</DateDeGeneration><ListeDomaines>${domains.map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join('')}</ListeDomaines></ListeBlancheMSSante>`,
-  );
-  await importListeBlanche(lb, { home: trustDirOf(home) });
+  await saveBenchCardAccount(home, tb, A.address, smtpPort);
+  await importBenchListeBlanche(home, tb);
   return home;
 }
 
