@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
@@ -7,29 +7,54 @@ import { MIGRATIONS, type Migration } from './migrations/index.js';
 export type Db = Database.Database;
 
 /**
- * Opens (creating if needed) the encrypted store: SQLCipher-compatible
- * ChaCha20 cipher keyed with a raw 32-byte key, WAL, foreign keys, and every
+ * Cipher of new stores: AEGIS-256 (authenticated, hardware AES), about a third
+ * of ChaCha20's CPU per page on the sync write path (20 KB sources: 0.04 vs
+ * 0.14 ms per message). Stores created with ChaCha20 before keep it: the
+ * cipher is tried in this order on open.
+ */
+const CIPHERS = ['aegis', 'chacha20'] as const;
+
+function isNewFile(file: string): boolean {
+  return file === ':memory:' || !existsSync(file) || statSync(file).size === 0;
+}
+
+/** A connection keyed with the first cipher that decrypts the file (a new file gets the first one). */
+function openKeyed(file: string, key: Buffer, readonly: boolean): Db {
+  const ciphers = isNewFile(file) ? CIPHERS.slice(0, 1) : CIPHERS;
+  for (let i = 0; ; i++) {
+    let db: Db;
+    try {
+      db = new Database(file, { readonly });
+    } catch (err) {
+      throw new AppError('IO_FAILED', 'cannot open the store file', { cause: err });
+    }
+    try {
+      db.pragma(`cipher='${ciphers[i]}'`);
+      db.pragma(`hexkey='${key.toString('hex')}'`);
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return db;
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' && i + 1 < ciphers.length) continue;
+      if (code === 'SQLITE_NOTADB') throw new AppError('STORE_BAD_KEY', 'the key does not decrypt the store', { cause: err });
+      if (code === 'SQLITE_CORRUPT') throw new AppError('STORE_CORRUPT', 'store file is corrupt', { cause: err });
+      if (code?.startsWith('SQLITE_BUSY')) throw new AppError('STORE_LOCKED', 'store is locked by another process', { cause: err });
+      throw new AppError('STORE_CORRUPT', `cannot open store: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) the encrypted store: AEGIS-256 (ChaCha20 for
+ * stores created before) keyed with a raw 32-byte key, WAL, foreign keys, and every
  * pending migration. A wrong key is STORE_BAD_KEY; a database written by a
  * newer version is refused with STORE_FUTURE_VERSION (never downgraded).
  */
 export function openDatabase(file: string, key: Buffer, opts: { migrations?: readonly Migration[]; readonly?: boolean } = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  let db: Db;
+  const db = openKeyed(file, key, opts.readonly ?? false);
   try {
-    db = new Database(file, { readonly: opts.readonly ?? false });
-  } catch (err) {
-    throw new AppError('IO_FAILED', 'cannot open the store file', { cause: err });
-  }
-  try {
-    db.pragma(`hexkey='${key.toString('hex')}'`);
-    try {
-      db.prepare('SELECT count(*) FROM sqlite_master').get();
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'SQLITE_NOTADB') throw new AppError('STORE_BAD_KEY', 'the key does not decrypt the store', { cause: err });
-      if (code === 'SQLITE_CORRUPT') throw new AppError('STORE_CORRUPT', 'store file is corrupt', { cause: err });
-      throw err;
-    }
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) db.pragma('journal_mode = WAL');
     // NORMAL in WAL keeps every committed transaction consistent after a crash;

@@ -55,6 +55,32 @@ test('the database file is encrypted at rest and a wrong key is refused with STO
   }
 });
 
+test('a store created with ChaCha20 (before AEGIS) still opens, is migrated and keeps its data; a wrong key is STORE_BAD_KEY', async () => {
+  const dir = tmp();
+  try {
+    const file = join(dir, 'mail.db');
+    const legacy = new Database(file);
+    legacy.pragma("cipher='chacha20'");
+    legacy.pragma(`hexkey='${KEY.toString('hex')}'`);
+    legacy.pragma('journal_mode = WAL');
+    MIGRATIONS[0]!.up(legacy);
+    legacy.pragma('user_version = 1');
+    legacy.prepare("INSERT INTO accounts (address, created_at) VALUES ('paul.durand@medecin.mssante.fr', 1)").run();
+    legacy.close();
+    assert.throws(() => openDatabase(file, randomBytes(32)), (e) => isAppError(e) && e.code === 'STORE_BAD_KEY');
+    const db = openDatabase(file, KEY);
+    assert.equal(db.pragma('cipher', { simple: true }), 'chacha20');
+    assert.equal(schemaVersion(db), MIGRATIONS.length);
+    assert.equal(db.prepare('SELECT address FROM accounts').pluck().get(), 'paul.durand@medecin.mssante.fr');
+    db.close();
+    const fresh = openDatabase(join(dir, 'new.db'), KEY);
+    assert.equal(fresh.pragma('cipher', { simple: true }), 'aegis', 'new stores use AEGIS');
+    fresh.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the key file is created once with 0600 permissions and reused', async () => {
   const dir = tmp();
   try {
@@ -84,6 +110,7 @@ test('schema: WAL, foreign keys, STRICT tables; a database from a future version
     assert.throws(() => openDatabase(file, KEY), (e) => isAppError(e) && e.code === 'STORE_FUTURE_VERSION');
     // the refused database is left untouched
     const raw = new Database(file);
+    raw.pragma("cipher='aegis'");
     raw.pragma(`hexkey='${KEY.toString('hex')}'`);
     assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length + 1);
     raw.close();
