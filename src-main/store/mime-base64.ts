@@ -13,6 +13,14 @@ const NOT_BASE64 = /[^A-Za-z0-9+/=]+/g;
  * mailers pad each line). A trailing single character carries no byte.
  */
 export function decodeMimeBase64(encoded: string): Buffer {
+  // Node's decoder skips whitespace and other stray characters by itself, but it reads '-' and '_'
+  // (base64url) and stops at the first '=': only then is the string cleaned and split first.
+  const pad = encoded.indexOf('=');
+  if (!/[-_]/.test(encoded) && (pad < 0 || !/[A-Za-z0-9+/]/.test(encoded.slice(pad)))) return Buffer.from(encoded, 'base64');
+  return decodeCleaned(encoded);
+}
+
+function decodeCleaned(encoded: string): Buffer {
   const clean = encoded.replace(NOT_BASE64, '');
   const pad = clean.indexOf('=');
   // the common case: one unit, padding (if any) only at the end
