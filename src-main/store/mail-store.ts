@@ -25,6 +25,7 @@ import type {
   StoreHooks,
   StoredMessageEvent,
   SyncBatch,
+  TrustRecomputeResult,
 } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -582,6 +583,45 @@ export class MailStore {
        ORDER BY coalesce(m.date, m.internal_date) DESC LIMIT ?`,
     ).all(match, ...(opts.folderId === undefined ? [] : [opts.folderId]), opts.limit ?? 50) as Row[];
     return rows.map(summaryFromRow);
+  }
+
+  // ---- sender trust, after a new annuaire or liste blanche ----
+
+  /**
+   * Computes again, with the current trust hook, the stored decisions that
+   * `hooks.trustStale` calls out of date (every one with `all`, or without
+   * that hook). Sources are parsed outside the write transactions; each batch
+   * commits on its own (a decision is only ever replaced by a newer one, so an
+   * interrupted run is simply run again). Messages are walked by id.
+   */
+  async recomputeTrust(opts: { all?: boolean; batchSize?: number } = {}): Promise<TrustRecomputeResult> {
+    const decide = this.hooks.trust;
+    if (!decide) throw new AppError('INTERNAL', 'no trust provider to recompute decisions with');
+    const stale = opts.all || !this.hooks.trustStale ? () => true : this.hooks.trustStale;
+    const page = this.stmt(
+      'SELECT m.id, m.sha256, m.trust_json, f.path FROM messages m JOIN folders f ON f.id = m.folder_id WHERE m.id > ? ORDER BY m.id LIMIT ?',
+    );
+    const update = this.stmt('UPDATE messages SET trust_json = ? WHERE id = ? AND sha256 = ?');
+    const result: TrustRecomputeResult = { checked: 0, recomputed: 0, changed: 0 };
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, opts.batchSize ?? 500) as { id: number; sha256: string; trust_json: string | null; path: string }[];
+      if (rows.length === 0) return result;
+      after = rows.at(-1)!.id;
+      result.checked += rows.length;
+      const updates: { id: number; sha256: string; trust: string | null }[] = [];
+      for (const r of rows) {
+        if (!stale(parseJson<unknown>(r.trust_json, null))) continue;
+        const { raw } = this.getRaw(r.id);
+        const decision = decide(await parseMessage(raw), { folderPath: r.path, raw });
+        const trust = decision === null || decision === undefined ? null : json(decision);
+        result.recomputed++;
+        if (trust !== r.trust_json) updates.push({ id: r.id, sha256: r.sha256, trust });
+      }
+      this.db.transaction(() => {
+        for (const u of updates) result.changed += update.run(u.trust, u.id, u.sha256).changes;
+      }).immediate();
+    }
   }
 
   // ---- local changes (offline), replayed by the sync engine ----

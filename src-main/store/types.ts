@@ -114,6 +114,16 @@ export interface MessagePage {
   items: MessageSummary[];
 }
 
+/** Outcome of MailStore.recomputeTrust. */
+export interface TrustRecomputeResult {
+  /** messages looked at */
+  checked: number;
+  /** decisions computed again (stale, or all) */
+  recomputed: number;
+  /** of those, decisions that differ from the stored one */
+  changed: number;
+}
+
 /** Visible (not pending removal) messages of a folder, and how many of them are unread. */
 export interface FolderCounts {
   folderId: number;
@@ -196,6 +206,8 @@ export interface LocalChangeEvent {
  */
 export interface StoreHooks {
   trust?: TrustProvider;
+  /** whether a stored decision (parsed trust_json; null when none) was made with another annuaire or liste blanche */
+  trustStale?: (stored: unknown) => boolean;
   onMessagesStored?: (db: import('./database.js').Db, events: readonly StoredMessageEvent[]) => void;
   onMessagesRemoved?: (db: import('./database.js').Db, events: readonly RemovedMessageEvent[]) => void;
   /** flag change, move or delete asked by the user, inside its transaction (journal: flagged/moved/deleted) */

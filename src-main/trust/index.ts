@@ -13,6 +13,6 @@ export { igcSanteSignerCheck, type SignerChainCheck } from './listeblanche/signe
 export { decideSenderTrust, identityOf } from './decision.js';
 export { TrustContext, senderFactsFromHeaders, type RecipientCheck, type AutocompleteEntry } from './context.js';
 export { verifyDkim } from './dkim.js';
-export { createTrustProvider, decideFromHeaders, isDecisionStale, trustProviderFor } from './store-hook.js';
+export { createTrustProvider, decideFromHeaders, isDecisionStale, trustHooksFor, trustProviderFor } from './store-hook.js';
 export { TRUST_LEVEL_LABELS_FR, reasonLabelFr, decisionSummaryFr } from './labels-fr.js';
 export * from './types.js';

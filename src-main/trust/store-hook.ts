@@ -1,5 +1,5 @@
 import type { AppError } from '../errors/index.js';
-import type { TrustProvider } from '../store/types.js';
+import type { StoreHooks, TrustProvider } from '../store/types.js';
 import { senderFactsFromHeaders, TrustContext } from './context.js';
 import type { TrustDecision } from './types.js';
 
@@ -49,4 +49,9 @@ export function isDecisionStale(decision: Pick<TrustDecision, 'basis'> | null | 
   if (!decision?.basis) return true;
   const now = ctx.basis;
   return decision.basis.annuaire !== now.annuaire || decision.basis.listeBlanche !== now.listeBlanche;
+}
+
+/** The store hooks that decide sender trust and tell stale stored decisions (MailStore.recomputeTrust). */
+export function trustHooksFor(ctx: TrustContext): Required<Pick<StoreHooks, 'trust' | 'trustStale'>> {
+  return { trust: trustProviderFor(ctx), trustStale: (stored) => isDecisionStale(stored as TrustDecision | null, ctx) };
 }

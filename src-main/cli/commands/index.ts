@@ -12,6 +12,7 @@ import { registerCheckServer } from './check-server.js';
 import { registerSend } from './send.js';
 import { registerOutbox } from './outbox.js';
 import { registerAudit } from './audit.js';
+import { registerTrust } from './trust.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -24,6 +25,7 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerSearch,
   registerAnnuaire,
   registerListeBlanche,
+  registerTrust,
   registerCheckServer,
   registerSend,
   registerOutbox,

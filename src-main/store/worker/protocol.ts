@@ -30,6 +30,7 @@ export const WORKER_METHODS = [
   'getRaw',
   'getAttachmentContent',
   'search',
+  'recomputeTrust',
   'changeFlags',
   'queueMove',
   'queueDelete',
