@@ -16,7 +16,7 @@ export function decodeMimeBase64(encoded: string): Buffer {
   // Node's decoder skips whitespace and other stray characters by itself, but it reads '-' and '_'
   // (base64url) and stops at the first '=': only then is the string cleaned and split first.
   const pad = encoded.indexOf('=');
-  if (!/[-_]/.test(encoded) && (pad < 0 || !/[A-Za-z0-9+/]/.test(encoded.slice(pad)))) return Buffer.from(encoded, 'base64');
+  if (encoded.indexOf('-') < 0 && encoded.indexOf('_') < 0 && (pad < 0 || !/[A-Za-z0-9+/]/.test(encoded.slice(pad)))) return Buffer.from(encoded, 'base64');
   return decodeCleaned(encoded);
 }
 
