@@ -79,7 +79,10 @@ export function htmlToText(html: string): string {
 
 async function parseEmail(raw: Buffer): Promise<Email> {
   try {
-    return await PostalMime.parse(raw);
+    // postal-mime copies a view into a fresh ArrayBuffer; a Buffer that owns its whole ArrayBuffer
+    // (what IMAP fetches and worker messages give) is handed over as is: it only reads it
+    const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
+    return await PostalMime.parse(whole ? raw.buffer : raw);
   } catch {
     return { headers: [], headerLines: [], attachments: [] };
   }
