@@ -205,6 +205,17 @@ test('keyboard: arrows move the selection, Enter opens, R replies', async () => 
   await page.getByRole('button', { name: 'Abandonner' }).click();
 });
 
+test('the list sorts by date, newest or oldest first', async () => {
+  const at = (pos: number) => page.locator(`[data-testid="message-row"][aria-posinset="${pos}"]`);
+  assert.ok((await at(1).innerText()).includes(SUBJECT_HOSTILE), 'newest first by default');
+  await page.getByRole('button', { name: /Trier par date/ }).click();
+  await at(3).filter({ hasText: SUBJECT_HOSTILE }).waitFor({ timeout: 10_000 });
+  assert.ok(!(await at(1).innerText()).includes(SUBJECT_HOSTILE), 'oldest first after the click');
+  assert.equal(await page.getByText(/n’est pas disponible/).count(), 0, 'the core answers this sort');
+  await page.getByRole('button', { name: /Trier par date/ }).click();
+  await at(1).filter({ hasText: SUBJECT_HOSTILE }).waitFor({ timeout: 10_000 });
+});
+
 test('hostile HTML: no script runs, no request leaves, links only after confirmation', async () => {
   await row(SUBJECT_HOSTILE).click();
   const frame = page.getByTestId('message-frame');
