@@ -7,13 +7,20 @@ import { StoreWorkerClient } from '../../src-main/store/worker/client.js';
 import { MailStore } from '../../src-main/store/mail-store.js';
 import { staticKeyProvider } from '../../src-main/store/key-provider.js';
 import { SyncEngine } from '../../src-main/sync/engine.js';
-import { loadTestbed } from '../support/testbed.js';
-import { plainImapConnector } from '../support/imap-plain.js';
+import { CardService, CardSigner } from '../../src-main/card/index.js';
+import { externalImapConnector } from '../../src-main/sync/imap-connector.js';
+import { card, loadTestbed } from '../support/testbed.js';
+import { benchVerifier } from '../support/tls-bench.js';
 import { BENCH_QUERIES } from './sync-corpus.js';
 
 const [user, folder, dir] = process.argv.slice(2) as [string, string, string];
 const state = loadTestbed();
-const connector = plainImapConnector(state, { user });
+// the product channel: our TLS 1.2 client, CertificateVerify signed by the (virtual) CPS card, IMAP EXTERNAL
+const holder = state.cards.find((c) => c.address === user) ?? card(state, 'doctorA');
+process.env.SOFTHSM2_CONF = state.softhsm.conf; // inherited by the card host
+const cards = new CardService({ modulePath: holder.pkcs11Module });
+const session = await cards.login(await cards.selectToken(holder.tokenSerial), Buffer.from(holder.userPin));
+const connector = externalImapConnector({ host: 'localhost', port: state.ports.imaps, security: 'tls' }, new CardSigner(session), benchVerifier(state));
 // the Electron configuration: SQL, parsing and FTS on the store worker thread, IMAP on the main thread
 // MSSANTE_BENCH_STORE=inprocess: the CLI configuration (one thread), for comparison
 const file = join(dir, `ours-${Date.now()}.db`);
@@ -78,3 +85,5 @@ process.stdout.write(
 );
 await worker?.close();
 local?.close();
+await session.logout();
+cards.close();
