@@ -19,7 +19,11 @@ const UNKNOWN_BADGE: TrustBadge = {
 const compact = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== '')) as T;
 
-export function identityFromTrust(id: TrustIdentity): Identity {
+/** What an annuaire identity (a stored decision's, or an autocomplete entry's) gives the contract. */
+type IdentitySource = Pick<TrustIdentity, 'type' | 'name' | 'profession' | 'specialty' | 'nationalId' | 'structure' | 'city'> &
+  Partial<Pick<TrustIdentity, 'nationalIdType'>>;
+
+export function identityFromTrust(id: IdentitySource): Identity {
   return compact({
     kind: id.type,
     name: id.name,
@@ -82,15 +86,7 @@ export function trustChannels(context: () => TrustContext | null): Pick<CoreChan
       return {
         entries: ctx.autocomplete(query, limit).map((e) => ({
           address: e.address,
-          identity: compact({
-            kind: e.type,
-            name: e.name,
-            profession: e.profession ?? undefined,
-            specialty: e.specialty ?? undefined,
-            nationalId: e.nationalId ? e.nationalId.slice(1) : undefined,
-            structure: e.structure ?? undefined,
-            city: e.city ?? undefined,
-          }) as Identity,
+          identity: identityFromTrust(e),
           dematerialisation: e.dematerialisation,
           trust: e.badge,
         })),

@@ -1,4 +1,4 @@
-import type { MailAddress, ParsedMessage } from './parse.js';
+import type { MailAddress, ParsedAttachment, ParsedMessage } from './parse.js';
 
 export interface Account {
   id: number;
@@ -131,15 +131,10 @@ export interface FolderCounts {
   unread: number;
 }
 
-export interface AttachmentInfo {
+/** A stored attachment: what the parser found, with its row id and position among the parts. */
+export interface AttachmentInfo extends ParsedAttachment {
   id: number;
   index: number;
-  filename: string | null;
-  mimeType: string;
-  disposition: string | null;
-  contentId: string | null;
-  size: number;
-  sha256: string;
 }
 
 export interface MessageDetail extends MessageSummary {
