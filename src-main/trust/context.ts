@@ -54,16 +54,19 @@ export class TrustContext {
     private listeBlanche: ListeBlancheIndex,
   ) {}
 
-  /** Opens the annuaire and liste blanche of `home` (either may not be imported yet). */
-  static open(home: string): TrustContext {
-    return new TrustContext(home, AnnuaireReader.open(home), ListeBlancheIndex.load(home));
+  /**
+   * Opens the annuaire and liste blanche kept in `trustDir` — `trustDirOf(<data folder>)`, not the data folder
+   * itself (either may not be imported yet).
+   */
+  static open(trustDir: string): TrustContext {
+    return new TrustContext(trustDir, AnnuaireReader.open(trustDir), ListeBlancheIndex.load(trustDir));
   }
 
   /**
    * Like open(), but an unreadable annuaire or liste blanche (damaged file, older layout) does not
    * stop the caller (e.g. a sync): it counts as not imported, and `problems` says what to redo.
    */
-  static openLenient(home: string): { context: TrustContext; problems: AppError[] } {
+  static openLenient(trustDir: string): { context: TrustContext; problems: AppError[] } {
     const problems: AppError[] = [];
     const attempt = <T>(load: () => T, fallback: T): T => {
       try {
@@ -73,9 +76,9 @@ export class TrustContext {
         return fallback;
       }
     };
-    const annuaire = attempt(() => AnnuaireReader.open(home), null);
-    const listeBlanche = attempt(() => ListeBlancheIndex.load(home), ListeBlancheIndex.empty());
-    return { context: new TrustContext(home, annuaire, listeBlanche), problems };
+    const annuaire = attempt(() => AnnuaireReader.open(trustDir), null);
+    const listeBlanche = attempt(() => ListeBlancheIndex.load(trustDir), ListeBlancheIndex.empty());
+    return { context: new TrustContext(trustDir, annuaire, listeBlanche), problems };
   }
 
   /** For tests and embedding: explicit sources. */
