@@ -282,10 +282,10 @@ function storeHooks(home: string): { hooksModule?: string; hooksOptions?: unknow
   return { hooksModule: module, hooksOptions: { home, trust: true } };
 }
 
-/** Annuaire and liste blanche imported into the data folder (`mssante annuaire import --home <userData>/trust`). */
-function openTrust(home: string): TrustContext | null {
+/** Annuaire and liste blanche of the data folder (`mssante --home <userData> annuaire import …` writes them to <userData>/trust). */
+function openTrust(trustDir: string): TrustContext | null {
   try {
-    return TrustContext.open(home);
+    return TrustContext.open(trustDir);
   } catch (err) {
     log(`trust data unavailable: ${toAppError(err).code}`);
     return null;

@@ -17,7 +17,7 @@ export interface UserDataLayout {
   settingsFile: string;
   /** Attachments opened with the OS, wiped at start and at quit. */
   openedAttachmentsDir: string;
-  /** Annuaire and liste blanche imports (`mssante annuaire import --home <trustDir>`). */
+  /** Annuaire and liste blanche (`mssante --home <root> annuaire import …` writes here: <root>/trust). */
   trustDir: string;
   /** Mailbox accounts (`mssante account add --home <root>`) and the TLS client's CRL cache live in `root`. */
   logsDir: string;
