@@ -6,6 +6,11 @@
 //   node test/run-all.mjs                 everything
 //   node test/run-all.mjs --no-static     skip typecheck and lint
 //   node test/run-all.mjs FILE...         only these test files (no static checks)
+//   node test/run-all.mjs --unit          `npm run test:unit`: test/unit only, no bench, no static
+//                                         checks, two files at a time (nothing there needs root,
+//                                         the bench or Chromium)
+//
+// With CI set, the reporter writes no colour codes.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -15,7 +20,8 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 process.chdir(root);
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith('--'));
-const runStatic = files.length === 0 && !args.includes('--no-static');
+const unit = args.includes('--unit');
+const runStatic = files.length === 0 && !unit && !args.includes('--no-static');
 
 function run(cmd, cmdArgs, opts = {}) {
   const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', ...opts });
@@ -39,21 +45,33 @@ if (runStatic) {
   if (run('npm', ['run', '--silent', 'lint']) !== 0) process.exit(1);
 }
 
-console.log('== test bench');
-const up = spawnSync(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', 'up', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-if (up.status !== 0) {
-  console.error('The test bench could not start (see above). Tests need it: see README "Developer guide".');
-  process.exit(1);
+// CI logs are plain text: no colour codes from the reporter or from our CLI (FORCE_COLOR would win over NO_COLOR).
+const env = { ...process.env, MSSANTE_TEST: '1' };
+if (env.CI) {
+  env.NO_COLOR = '1';
+  delete env.FORCE_COLOR;
 }
-const startedHere = JSON.parse(up.stdout).started === true;
+// tsx's loader registration is experimental on Node 20: that warning is ours, not the code under test's.
+const nodeArgs = ['--no-warnings=ExperimentalWarning', '--import', 'tsx'];
 
-const testFiles = files.length ? files : findTests('test');
+let startedHere = false;
+if (!unit) {
+  console.log('== test bench');
+  const up = spawnSync(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', 'up', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (up.status !== 0) {
+    console.error('The test bench could not start (see above). Tests need it: see README "Developer guide".');
+    process.exit(1);
+  }
+  startedHere = JSON.parse(up.stdout).started === true;
+}
+
+const testFiles = files.length ? files : findTests(unit ? join('test', 'unit') : 'test');
 console.log(`== ${testFiles.length} test files`);
 const status = run(process.execPath, [
-  '--import', 'tsx',
-  '--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec',
+  ...nodeArgs,
+  '--test', `--test-concurrency=${unit ? 2 : 1}`, '--test-timeout=300000', '--test-reporter=spec',
   ...testFiles,
-], { env: { ...process.env, MSSANTE_TEST: '1' } });
+], { env });
 
 if (startedHere && !process.env.MSSANTE_KEEP_TESTBED) {
   run(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', 'down']);

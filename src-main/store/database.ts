@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { nativeBinding } from './native-binding.js';
 
 export type Db = Database.Database;
 
@@ -24,7 +25,7 @@ function openKeyed(file: string, key: Buffer, readonly: boolean): Db {
   for (let i = 0; ; i++) {
     let db: Db;
     try {
-      db = new Database(file, { readonly });
+      db = new Database(file, { readonly, nativeBinding: nativeBinding() });
     } catch (err) {
       throw new AppError('IO_FAILED', 'cannot open the store file', { cause: err });
     }

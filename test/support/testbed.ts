@@ -7,8 +7,6 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const STATE_FILE = join(REPO_ROOT, '.testbed', 'state.json');
-/** Real reference data (not shipped): ../shared/reference beside the repo. */
-export const SHARED_REFERENCE = join(REPO_ROOT, '..', 'shared', 'reference');
 
 /** A certificate with its key and chain, as PEM file paths. */
 export interface PemSet {

@@ -1,8 +1,8 @@
 // IGC-Santé production certificates, bundled because IGC-Santé is in no public trust store
 // (Référentiel MSSanté #2, ECO.1.1.4 / 1.1.10: the only accepted authority).
-// Source: the ANS bundle Chaine_de_certification-IGC-Sante.p7b (see shared/reference/SOURCES.md:
+// Source: the ANS bundle Chaine_de_certification-IGC-Sante.p7b (see test/fixtures/SOURCES.md:
 // padoa/tlsi-ins certificates/ca/Chaine_de_certification-IGC-Sante.p7b @ 7df8229b3afce8c6e86d5b01f5292460652a68ce),
-// split into PEM. Roots and intermediates expire in June 2033. test/unit/pki/anchors.test.ts checks these
+// split into PEM. Roots and intermediates expire in June 2033. test/unit/pki/igc-sante.test.ts checks these
 // strings against the reference files and the fingerprints below. Do not edit by hand.
 
 export interface BundledCertificate {

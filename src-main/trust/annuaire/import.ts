@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
+import { nativeBinding } from '../../store/native-binding.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,7 +114,7 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
   removeStaleBuilds(opts.home);
   const target = annuaireDbPath(opts.home);
   const buildPath = join(opts.home, `${BUILD_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
-  const db = new Database(buildPath);
+  const db = new Database(buildPath, { nativeBinding: nativeBinding() });
   let closed = false;
   try {
     // The build file is private until the rename: durability comes from the fsync before the

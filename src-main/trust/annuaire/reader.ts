@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
+import { nativeBinding } from '../../store/native-binding.js';
 import { existsSync, statSync } from 'node:fs';
 import { AppError } from '../../errors/index.js';
 import { normaliseAddress } from '../address.js';
@@ -127,7 +128,7 @@ export class AnnuaireReader {
 
   private static openFile(path: string): Database.Database {
     try {
-      return new Database(path, { readonly: true, fileMustExist: true });
+      return new Database(path, { readonly: true, fileMustExist: true, nativeBinding: nativeBinding() });
     } catch (err) {
       throw new AppError('IO_FAILED', 'cannot open the annuaire file', { cause: err });
     }

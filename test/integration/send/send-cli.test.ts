@@ -12,7 +12,8 @@ import PostalMime from 'postal-mime';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
 import { runMssante, type CliRun } from '../../support/cli.js';
 import { plainImapClient } from '../../support/imap-plain.js';
-import { card, loadTestbed, SHARED_REFERENCE, type TestbedCard, type TestbedState } from '../../support/testbed.js';
+import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
+import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 import { readXdm } from '../../../src-main/xdm/index.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
 import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
@@ -228,7 +229,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
 
   it('send --xdm: IHE_XDM.ZIP authored by the card holder and the PDF, with the ANS subject', async () => {
     const home = await sharedHome();
-    const res = await asA(home, ['send', '--to', B.address, '--body', 'Compte rendu ci-joint.', '--xdm', join(SHARED_REFERENCE, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml'), '--patient-ins', '279035121518989']);
+    const res = await asA(home, ['send', '--to', B.address, '--body', 'Compte rendu ci-joint.', '--xdm', join(REFERENCE_FIXTURES, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml'), '--patient-ins', '279035121518989']);
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { state: string; messageId: string };
     assert.equal(out.state, 'sent');

@@ -4,9 +4,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, X509Certificate } from 'node:crypto';
 import { identityFromCertificate, nationalIdType, pickAuthenticationCertificate } from '../../../src-main/card/identity.js';
-import { SHARED_REFERENCE } from '../../support/testbed.js';
+import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 
-const DIR = join(SHARED_REFERENCE, 'certs', 'end-entity-test');
+const DIR = join(REFERENCE_FIXTURES, 'certs', 'end-entity-test');
 const der = (file: string): Buffer => new X509Certificate(readFileSync(join(DIR, file))).raw;
 
 test('every real test certificate is classified (none left unread)', () => {

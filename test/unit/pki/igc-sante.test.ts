@@ -11,10 +11,10 @@ import { buildPath } from '../../../src-main/tls/pki/path-validation.js';
 import { igcSanteTrustStore, loadTrustAnchorsFile } from '../../../src-main/tls/pki/trust-store.js';
 import { PkiServerCertificateVerifier } from '../../../src-main/tls/pki/verifier.js';
 import { parsePemCertificates, sha256Fingerprint } from '../../../src-main/tls/pki/x509.js';
-import { SHARED_REFERENCE } from '../../support/testbed.js';
+import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 
-const PROD = join(SHARED_REFERENCE, 'certs', 'igc-sante-prod');
-const END_ENTITY = join(SHARED_REFERENCE, 'certs', 'end-entity-prod');
+const PROD = join(REFERENCE_FIXTURES, 'certs', 'igc-sante-prod');
+const END_ENTITY = join(REFERENCE_FIXTURES, 'certs', 'end-entity-prod');
 
 test('the bundled certificates are the reference IGC-Santé production certificates, fingerprints included', () => {
   const bundled = [...IGC_SANTE_ROOTS, ...IGC_SANTE_INTERMEDIATES];
@@ -26,7 +26,7 @@ test('the bundled certificates are the reference IGC-Santé production certifica
     assert.equal(sha256Fingerprint(cert!), b.sha256, b.name);
     assert.ok(referenceFingerprints.has(b.sha256), `${b.name} is a reference certificate`);
   }
-  // Known value from shared/reference/SOURCES.md.
+  // Known value (test/fixtures/reference/certs/igc-sante-prod, AC RACINE IGC-SANTE ELEMENTAIRE).
   assert.ok(IGC_SANTE_ROOTS.some((r) => r.sha256 === '2D:9E:22:CA:19:F7:77:C6:B7:45:25:7C:72:3E:CB:8D:F3:C3:5F:A6:F1:F6:EC:36:B8:36:00:C9:73:46:96:7F'));
 });
 
@@ -86,7 +86,7 @@ test('alb.mssante.fr (liste blanche signer): expired today, and never a server c
 
 test('IGC-Santé certificates are unknown CAs under a --trust-anchors store of another PKI', async () => {
   const logs: string[] = [];
-  const store = loadTrustAnchorsFile(join(SHARED_REFERENCE, 'certs', 'igc-sante-test', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), (l) => logs.push(l));
+  const store = loadTrustAnchorsFile(join(REFERENCE_FIXTURES, 'certs', 'igc-sante-test', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), (l) => logs.push(l));
   assert.equal(store.anchors.length, 1);
   assert.match(logs.join('\n'), /NON-DEFAULT trust anchor .*TEST AC RACINE IGC-SANTE ELEMENTAIRE.*sha256=/);
   const v = new PkiServerCertificateVerifier({ trustStore: store, fetchCrl: offline, now: () => new Date('2018-06-01T00:00:00Z') });

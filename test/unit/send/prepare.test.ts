@@ -10,7 +10,7 @@ import { TrustContext } from '../../../src-main/trust/index.js';
 import { ListeBlancheIndex } from '../../../src-main/trust/listeblanche/store.js';
 import { readXdm } from '../../../src-main/xdm/index.js';
 import type { MessageDetail } from '../../../src-main/store/types.js';
-import { SHARED_REFERENCE } from '../../support/testbed.js';
+import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 
 const A = 'dr.a@medecin.mssante.test';
 const B = 'dr.b@medecin.mssante.test';
@@ -53,7 +53,7 @@ describe('prepareOutgoing', () => {
   });
 
   it('an XDM takes the ANS subject and carries the card holder as author', async () => {
-    const cdaXml = readFileSync(join(SHARED_REFERENCE, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml'));
+    const cdaXml = readFileSync(join(REFERENCE_FIXTURES, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml'));
     const author = { lastName: 'MARTIN', firstName: 'Hélène', idNat: '810001234567', address: A };
     const p = await prepareOutgoing({ address: A }, { ...base, to: [{ address: B }], xdm: { cdaXml, author, patientIns: '279035121518989' } }, policy, limit);
     const parsed = await PostalMime.parse(p.message.raw);

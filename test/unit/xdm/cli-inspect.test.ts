@@ -5,12 +5,12 @@ import { unzipSync, zipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
-import { SHARED_REFERENCE } from '../../support/testbed.js';
+import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 import { buildXdmZip } from '../../../src-main/xdm/build-xdm.js';
 import { ANS_TEST_PATIENT, CDA_BIO, cdaSample } from './fixtures.js';
 import { buildRawZip } from './zip-fixtures.js';
 
-const sample = join(SHARED_REFERENCE, 'xdm', 'direct-project', 'xdmail_samplexdm_backslash-paths.zip');
+const sample = join(REFERENCE_FIXTURES, 'xdm', 'direct-project', 'xdmail_samplexdm_backslash-paths.zip');
 
 test('xdm inspect prints documents, patient and checks in French', async () => {
   const r = await runMssante(['xdm', 'inspect', sample]);
@@ -69,7 +69,7 @@ test('xdm render writes the CDA of an archive (or a bare CDA) as HTML on stdout'
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^<article class="cda-document"><header class="cda-header"><h1>Compte rendu d&#39;examens biologiques<\/h1>/);
     assert.match(r.stdout, /<td>1\.950 mUI\/l<\/td>/);
-    const bare = await runMssante(['--json', 'xdm', 'render', join(SHARED_REFERENCE, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml')]);
+    const bare = await runMssante(['--json', 'xdm', 'render', join(REFERENCE_FIXTURES, 'cda', 'ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml')]);
     assert.equal(bare.code, 0, bare.stderr);
     assert.deepEqual(JSON.parse(bare.stdout).attachments, [{ id: 'document', filename: "Compte rendu d'examens biologiques.pdf", mediaType: 'application/pdf', size: 326650, mediaTypeMismatch: false }]);
     const files = unzipSync(readFileSync(file));

@@ -1,14 +1,13 @@
 import { createWriteStream } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REFERENCE_FIXTURES } from '../../../support/fixtures.js';
 
 // Generator of realistic extractions (Extraction_Correspondance_MSSante_*.txt): the real header
-// from shared/reference (both variants), deterministic names, professions, cities, domains,
+// from test/fixtures/reference (both variants), deterministic names, professions, cities, domains,
 // PER and ORG mailboxes, and on demand duplicates and malformed lines.
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const REFERENCE_DIR = join(REPO_ROOT, '..', 'shared', 'reference');
+export const REFERENCE_DIR = REFERENCE_FIXTURES;
 
 /** The real header line, with the " structure BAL" suffixes. */
 export function referenceHeader(): string {
