@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { normaliseAddress, parseHostPort } from '../accounts/account.js';
+import { printable } from './error-text.js';
 
 export function hostPortArgument(value: string): { host: string; port: number } {
   try {
@@ -25,4 +26,18 @@ export function existingFile(value: string): string {
   const file = resolve(value);
   if (!existsSync(file)) throw new InvalidArgumentError(`fichier introuvable : ${value}`);
   return file;
+}
+
+/** French thousands: 100000 → "100 000". */
+const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+
+/** Parser of an integer option within [min, max]; the error names the option and the bounds. */
+export function integerBetween(option: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${option} doit être entre ${thousands(min)} et ${thousands(max)} (reçu : « ${printable(value)} »).`);
+    }
+    return n;
+  };
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { FRENCH_HELP, translateCommanderError } from './commander-fr.js';
 import { defaultHome, makeContext, type CliContext, type GlobalOptions } from './context.js';
 
 export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void;
@@ -19,9 +20,9 @@ export function buildProgram(registrars: readonly CommandRegistrar[]): Command {
     .addOption(new Option('--pin-stdin', 'lire le code PIN sur l’entrée standard (automatisation)'))
     .addOption(new Option('--json', 'sortie JSON sur la sortie standard'))
     .showHelpAfterError('(utilisez --help pour l’aide)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput(FRENCH_OUTPUT)
+    .configureHelp(FRENCH_HELP);
 
-  program.configureHelp({ sortSubcommands: true });
   const ctx = (): CliContext => makeContext(globalOptions(program));
   for (const register of registrars) register(program, ctx);
   localiseHelp(program);
@@ -40,10 +41,16 @@ function globalOptions(program: Command): GlobalOptions {
   };
 }
 
-// Every subcommand gets the French help option, recursively.
+// commander's usage errors, in French, on stderr.
+const FRENCH_OUTPUT = { outputError: (str: string, write: (s: string) => void) => write(`${translateCommanderError(str)}\n`) };
+
+// Every subcommand gets the French help and error texts, recursively (a command built apart and
+// added with addCommand() inherits nothing).
 function localiseHelp(cmd: Command): void {
   for (const sub of cmd.commands) {
     sub.helpOption('-h, --help', 'afficher l’aide de la commande');
+    sub.configureHelp(FRENCH_HELP).configureOutput(FRENCH_OUTPUT);
+    if (sub.commands.length > 0) sub.helpCommand('help [commande]', 'afficher l’aide d’une commande');
     // Usage errors of subcommands must reach runCli too (exit code 2), not process.exit(1).
     sub.exitOverride();
     sub.showHelpAfterError('(utilisez --help pour l’aide)');

@@ -47,7 +47,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   CERT_CRL_INVALID: 'La liste de révocation (CRL) du certificat du serveur est invalide (signature ou format).',
   PKCS12_BAD_PASSWORD: 'Mot de passe du certificat logiciel (PKCS#12) incorrect.',
   PKCS12_INVALID: 'Le fichier de certificat logiciel (PKCS#12) est invalide ou ne contient pas de clé RSA avec son certificat.',
-  ACCOUNT_NOT_FOUND: 'Aucun compte de messagerie configuré pour cette adresse : ajoutez-le avec « mssante account add ».',
+  ACCOUNT_NOT_FOUND: 'Aucun compte de messagerie configuré : ajoutez-en un avec « mssante account add ».',
   ACCOUNT_AMBIGUOUS: 'Plusieurs comptes sont configurés : précisez lequel avec --address.',
   ACCOUNT_EXISTS: 'Un compte existe déjà pour cette adresse (ajoutez --replace pour le remplacer).',
   NETWORK_UNREACHABLE: 'Serveur injoignable : vérifiez la connexion réseau.',

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
-import { AppError } from '../../errors/index.js';
 import { AnnuaireReader, TrustContext, downloadAnnuaire, importAnnuaire, trustDirOf, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
 import type { CliContext } from '../context.js';
+import { integerBetween } from '../option-parsers.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** JSON row of `annuaire search` (shape fixed by issue 7). */
@@ -78,12 +78,6 @@ function progressReporter(c: CliContext): (fraction: number, rows: number) => vo
   };
 }
 
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new AppError('INVALID_ARGUMENT', `--limit must be 1..1000, got ${value}`);
-  return n;
-}
-
 /** `mssante annuaire import|search|download`: the national MSSanté directory, offline. */
 export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
   const annuaire = program.command('annuaire').description('annuaire MSSanté hors ligne (import de l’extraction publique, recherche)');
@@ -136,10 +130,10 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .command('search')
     .description('rechercher un professionnel ou une structure (nom, prénom, profession, spécialité, ville, code postal, structure, adresse)')
     .argument('<recherche>', 'mots recherchés (début de mot suffisant, accents facultatifs)')
-    .option('--limit <n>', 'nombre maximal de résultats', '20')
-    .action((query: string, o: { limit: string }) => {
+    .option('--limit <n>', 'nombre maximal de résultats, de 1 à 1 000', integerBetween('--limit', 1, 1000), 20)
+    .action((query: string, o: { limit: number }) => {
       const c = ctx();
-      const limit = parseLimit(o.limit);
+      const limit = o.limit;
       const reader = AnnuaireReader.require(trustDirOf(c.home));
       try {
         const found = reader.search(query, limit);

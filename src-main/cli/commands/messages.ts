@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { Journal } from '../../audit/journal.js';
 import { journalHooks } from '../../audit/store-hooks.js';
 import { anchorOrWarn } from './audit.js';
-import { AppError } from '../../errors/index.js';
+import { AppError, isAppError } from '../../errors/index.js';
 import { storeError } from '../../store/database.js';
 import { flagList } from '../../store/flags.js';
 import { openHomeStore } from '../../store/home.js';
@@ -11,6 +11,8 @@ import type { FlagChange, MessageDetail, MessageSummary } from '../../store/type
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import type { CliContext } from '../context.js';
+import { printable } from '../error-text.js';
+import { integerBetween } from '../option-parsers.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
@@ -64,10 +66,17 @@ export function parseId(raw: string): number {
   return id;
 }
 
-function parseLimit(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 100_000) throw new AppError('INVALID_ARGUMENT', `bad --limit ${raw}`);
-  return n;
+/**
+ * A folder the store does not know, said with what the user can do: sync first when the store is
+ * empty, else pick one of the folders it has.
+ */
+export function unknownFolderError(err: unknown, store: MailStore): unknown {
+  if (!isAppError(err) || err.code !== 'NOT_FOUND' || typeof err.data.folder !== 'string') return err;
+  const folders = store.listFolders().map((f) => f.path);
+  const messageFr = folders.length === 0
+    ? 'La base locale est vide : lancez « mssante sync ».'
+    : `Dossier « ${printable(err.data.folder)} » inconnu dans la base locale ; dossiers : ${folders.map(printable).join(', ')} (option --folder).`;
+  return new AppError('NOT_FOUND', err.message, { cause: err, data: { ...err.data, folders, messageFr } });
 }
 
 const addr = (a: { name: string; address: string }): string => (a.name ? `${a.name} <${a.address}>` : a.address);
@@ -129,11 +138,16 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
     .command('list')
     .description('lister les messages d’un dossier, du plus récent au plus ancien')
     .option('--folder <dossier>', 'dossier IMAP', 'INBOX')
-    .option('--limit <n>', 'nombre maximal de messages', '50')
-    .action(async (o: { folder: string; limit: string }) => {
+    .option('--limit <n>', 'nombre maximal de messages, de 1 à 100 000', integerBetween('--limit', 1, 100_000), 50)
+    .action(async (o: { folder: string; limit: number }) => {
       const c = ctx();
-      const limit = parseLimit(o.limit);
-      const list = await withStore(c, (s) => s.listMessages({ folderPath: o.folder, limit }));
+      const list = await withStore(c, (s) => {
+        try {
+          return s.listMessages({ folderPath: o.folder, limit: o.limit });
+        } catch (err) {
+          throw unknownFolderError(err, s);
+        }
+      });
       c.result({ ok: true, folder: o.folder, messages: list.map(summaryJson) }, () => summaryTextFr(list));
     });
 

@@ -69,10 +69,13 @@ function storeId(raw: string): number {
 }
 
 /** French details under the error's own message: which address, which size, which file. */
-function explain(c: CliContext, err: unknown): void {
+function explain(c: CliContext, err: unknown, o: SendOptions): void {
   if (!isAppError(err)) return;
+  if (err.code === 'SEND_NO_RECIPIENT') c.progress('Indiquez au moins un destinataire avec --to (ou --cc, --bcc).');
   const problems = err.data.problems as RecipientProblem[] | undefined;
-  if (problems) for (const line of recipientProblemsFr(problems)) c.progress(line);
+  // each problem names the option the address came from (--to, --cc, --bcc)
+  const optionOf = (address: string): string => (o.to?.includes(address) ? '--to' : o.cc?.includes(address) ? '--cc' : o.bcc?.includes(address) ? '--bcc' : '');
+  if (problems) recipientProblemsFr(problems).forEach((line, i) => c.progress(optionOf(problems[i]!.address) ? `${optionOf(problems[i]!.address)} : ${line}` : line));
   if (typeof err.data.detailFr === 'string') c.progress(err.data.detailFr);
   if (err.code === 'IO_FAILED' && typeof err.data.file === 'string') c.progress(`Fichier illisible : ${err.data.file}`);
 }
@@ -152,7 +155,7 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
         try {
           prepared = await prepare(c, o, account, store, outbox.serverMaxBytes(account.address));
         } catch (err) {
-          explain(c, err);
+          explain(c, err, o);
           throw err;
         }
         if (o.draft) {

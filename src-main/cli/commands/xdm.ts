@@ -9,7 +9,7 @@ async function readInput(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
   } catch (err) {
-    throw new AppError('IO_FAILED', `cannot read ${file}`, { cause: err });
+    throw new AppError('IO_FAILED', `cannot read ${file}`, { cause: err, data: { file } });
   }
 }
 

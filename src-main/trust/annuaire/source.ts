@@ -92,7 +92,7 @@ export async function readExtraction(path: string, consumer: LineConsumer): Prom
   try {
     total = (await stat(path)).size;
   } catch (err) {
-    throw new AppError('IO_FAILED', `cannot read ${basename(path)}`, { cause: err });
+    throw new AppError('IO_FAILED', `cannot read ${basename(path)}`, { cause: err, data: { file: path } });
   }
   const zipped = await isZip(path);
   const hash = createHash('sha256');

@@ -87,7 +87,7 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
     bytes = readFileSync(file);
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new AppError('IO_FAILED', `cannot read ${basename(file)}`, { cause: err });
+    throw new AppError('IO_FAILED', `cannot read ${basename(file)}`, { cause: err, data: { file } });
   }
   const xml = bytes.toString('utf8');
   const parsed = parseListeBlanche(xml);

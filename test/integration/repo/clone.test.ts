@@ -1,5 +1,5 @@
 // A fresh clone with nothing beside it passes the unit lane: the committed tree (HEAD) is cloned
-// into an empty temporary folder (no ../shared, no .testbed) with node_modules borrowed from this
+// into an empty temporary folder (no shared data folder beside it, no .testbed) with node_modules borrowed from this
 // checkout, and `npm run test:unit` runs there. Uncommitted changes are not part of the clone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -16,7 +16,8 @@ let bundle: string;
 
 before(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'mssante-preload-'));
-  await build({ configFile, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+  // 'runner' loads the config in memory: no temp file under node_modules (read-only for some users)
+  await build({ configFile, configLoader: 'runner', logLevel: 'silent', build: { outDir, emptyOutDir: true } });
   bundle = readFileSync(join(outDir, 'preload.cjs'), 'utf8');
 });
 after(() => rmSync(outDir, { recursive: true, force: true }));

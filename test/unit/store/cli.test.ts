@@ -86,11 +86,12 @@ test('bad input gets a clear French error and a JSON error code', async () => {
     assert.match(missing.stderr, /Erreur : /);
     const badId = await runMssante(['--home', home, 'messages', 'show', 'abc'], { env });
     assert.equal(badId.code, 1);
-    assert.match(badId.stderr, /Paramètre invalide/);
+    assert.match(badId.stderr, /« abc » n’est pas un numéro de message/);
     const noFlag = await runMssante(['--home', home, 'messages', 'flag', '1'], { env });
     assert.equal(noFlag.code, 1);
     const folder = await runMssante(['--home', home, 'messages', 'list', '--folder', 'Nope', '--json'], { env });
     assert.equal(JSON.parse(folder.stdout).error.code, 'NOT_FOUND');
+    assert.match(folder.stderr, /Dossier « Nope » inconnu dans la base locale ; dossiers : .*INBOX/);
     const wrongKey = await runMssante(['--home', home, 'messages', 'list', '--json'], { env: { MSSANTE_STORE_KEY: randomBytes(32).toString('hex') } });
     assert.equal(JSON.parse(wrongKey.stdout).error.code, 'STORE_BAD_KEY');
     const noServer = await runMssante(['--home', home, 'sync', '--json'], { env: { ...env, MSSANTE_TEST: '' } });
