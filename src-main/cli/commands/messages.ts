@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { Journal } from '../../audit/journal.js';
-import { journalHooks } from '../../audit/store-hooks.js';
+import { composeStoreHooks } from '../../app/store-hooks.js';
+import { trustDirOf } from '../../trust/home.js';
 import { anchorOrWarn } from './audit.js';
 import { AppError } from '../../errors/index.js';
 import { storeError } from '../../store/database.js';
@@ -15,7 +16,7 @@ import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
 export async function withStore<T>(c: CliContext, fn: (store: MailStore) => T | Promise<T>): Promise<T> {
-  const store = await openHomeStore(c.home, { hooks: journalHooks() });
+  const store = await openHomeStore(c.home, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
   const journal = new Journal(store.db);
   const before = journal.head().seq;
   try {
