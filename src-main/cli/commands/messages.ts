@@ -12,6 +12,7 @@ import type { FlagChange, MessageDetail, MessageSummary } from '../../store/type
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import type { CliContext } from '../context.js';
+import { parseId } from '../option-parsers.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
@@ -57,12 +58,6 @@ export function summaryTextFr(list: readonly MessageSummary[]): string {
       return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject ?? '(sans objet)'}`;
     })
     .join('\n');
-}
-
-export function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('INVALID_ARGUMENT', `not a message id: ${raw}`, { data: { id: raw } });
-  return id;
 }
 
 function parseLimit(raw: string): number {
