@@ -13,9 +13,9 @@ import type { CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 import { cardFacts, pinFailureRecords } from '../audit/records.js';
 
-type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'card.login' | 'session.state' | 'session.lock' | 'session.unlock'>;
+type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'session.state' | 'session.lock' | 'session.unlock'>;
 
-export function pinLabel(pin: CardPinState | null | undefined): CardStatus['pin'] {
+export function pinLabel(pin: CardPinState | null | undefined): CardStatus['pinState'] {
   if (!pin) return undefined;
   if (pin.locked) return 'locked';
   if (pin.finalTry) return 'final-try';
@@ -32,7 +32,7 @@ export function statusOfToken(token: CardToken | undefined, loggedIn: boolean): 
   return {
     state: loggedIn ? 'logged-in' : 'present',
     ...(holder ? { holder } : {}),
-    pin: pinLabel(token.pin),
+    pinState: pinLabel(token.pin),
     pinpad: token.pin?.protectedPath ?? false,
   };
 }
@@ -114,7 +114,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
       if (isAppError(err) && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
         await record(pinFailureRecords(token, err));
         const after = await status().catch(() => undefined);
-        throw new AppError(err.code, err.message, { cause: err, data: { pin: after?.pin ?? (err.code === 'CARD_PIN_LOCKED' ? 'locked' : null) } });
+        throw new AppError(err.code, err.message, { cause: err, data: { pinState: after?.pinState ?? (err.code === 'CARD_PIN_LOCKED' ? 'locked' : null) } });
       }
       throw err;
     }
@@ -161,7 +161,6 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   return {
     channels: {
       'card.status': () => status(),
-      'card.login': ({ pin }) => login(pin),
       'session.state': async () => gate.state,
       'session.lock': async ({ reason }) => gate.lock(reason),
       'session.unlock': async ({ pin }) => {

@@ -9,7 +9,7 @@ import type { AsyncStoreApi } from '../store/worker/protocol.js';
 import type { Folder as StoreFolder, MessageSummary as StoreSummary } from '../store/types.js';
 import type { MailAddress } from '../store/parse.js';
 import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
-import { badgeFromDecision, levelFromDecision } from './trust-app.js';
+import { badgeFromDecision, levelFromDecision } from '../trust/badge.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 

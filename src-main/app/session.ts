@@ -12,7 +12,6 @@ export type LockReason = NonNullable<SessionState['reason']>;
 /** Channels that work while the session is locked: what the lock screen needs. */
 export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'card.status',
-  'card.login',
   'session.state',
   'session.lock',
   'session.unlock',

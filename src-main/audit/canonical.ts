@@ -1,5 +1,5 @@
-// Canonical serialisation of journal entries: the bytes hashed must not depend
-// on key order or spacing, so that any reader (another version of this app, a
+// Canonical serialisation of journal entries, RFC 8785 (JCS, the JSON
+// Canonicalization Scheme): the bytes hashed must not depend on key order or spacing, so that any reader (another version of this app, a
 // script of the clinic's auditor) recomputes the same SHA-256.
 // Rules: JSON, object keys sorted by UTF-16 code unit, no whitespace, `undefined`
 // members omitted, only finite numbers (safe integers in practice).

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { badgeFromDecision } from '../app/trust-app.js';
+import { badgeFromDecision } from '../trust/badge.js';
 import { AppError } from '../errors/index.js';
 import type { MailStore } from '../store/mail-store.js';
 import { entryLineFr } from './journal-export.js';

@@ -1,10 +1,10 @@
 // The journal as the application facade sees it: an async `record`, whatever
 // connection is behind it. In the app the store lives in a worker thread; the
-// journal gets its own small connection to the same encrypted file (WAL lets
-// both write; appends are a few rows) so the facade never waits for a sync batch.
+// facade's entries go through a second, main-thread connection to the same
+// encrypted file (app/core.ts; WAL lets both write, appends are a few rows). That
+// connection waits on SQLite's write lock while a sync batch commits.
 import { AppError } from '../errors/index.js';
-import { openDatabase, type Db } from '../store/database.js';
-import type { StoreKeyProvider } from '../store/key-provider.js';
+import type { Db } from '../store/database.js';
 import { signSessionCheckpoint, writeHeadAnchor, type CheckpointSigner } from './anchor.js';
 import type { JournalRecord } from './events.js';
 import { Journal } from './journal.js';
@@ -27,12 +27,6 @@ export function journalPort(journal: Journal, home?: string): JournalPort {
       if (home !== undefined) writeHeadAnchor(home, journal);
     },
   };
-}
-
-/** A journal port with its own connection to the store file; `close()` when the app quits. */
-export async function openJournalPort(opts: { file: string; keyProvider: StoreKeyProvider; home: string }): Promise<JournalPort & { close(): void }> {
-  const db = openDatabase(opts.file, await opts.keyProvider.getKey());
-  return { ...journalPort(new Journal(db), opts.home), close: () => db.close() };
 }
 
 /** Stamps records with the card holder acting (the facade's logged-in card), when known. */

@@ -4,9 +4,6 @@
 // back with the data, and cost one small INSERT per message.
 import type { Db } from '../store/database.js';
 import type { LocalChangeEvent, RemovedMessageEvent, StoreHooks, StoredMessageEvent } from '../store/types.js';
-import { TrustContext } from '../trust/context.js';
-import { trustDirOf } from '../trust/home.js';
-import { trustProviderFor } from '../trust/store-hook.js';
 import { aboutMessage, type JournalRecord } from './events.js';
 import { Journal } from './journal.js';
 
@@ -59,13 +56,4 @@ export function journalHooks(actor: () => string | null = () => null): JournalHo
     onMessagesRemoved: (db, events) => void journalOf(db).append(withActor(removedRecords(events))),
     onLocalChange: (db, event) => void journalOf(db).append(withActor([localChangeRecord(event, (path, from) => folderIdOf(db, path, from))])),
   };
-}
-
-/**
- * For the store worker thread (StoreWorkerOptions.hooksModule = this module):
- * the sender trust decision of the data folder plus the journal.
- */
-export function createStoreHooks(options: { home: string; trust?: boolean }): StoreHooks {
-  // a damaged annuaire or liste blanche counts as not imported: it must never keep the store closed
-  return { ...(options.trust === false ? {} : { trust: trustProviderFor(TrustContext.openLenient(trustDirOf(options.home)).context) }), ...journalHooks() };
 }

@@ -1,5 +1,6 @@
-// Starts the card host as a Node child process. The Electron shell will supply
-// its own launcher (utilityProcess) with the same shape.
+// Starts the card host as a Node child process (the CLI, the e2e harness). The
+// Electron shell supplies its own launcher of the same shape (shell/card-host.ts,
+// an Electron utilityProcess), through createCore's env (app/core.ts).
 import { fork } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -9,23 +9,13 @@ import {
   ORGANISATION_ISSUER_PATTERN,
   PERSON_ISSUER_PATTERN,
   PROFESSIONAL_ID_TYPES,
+  type CardHolder,
   type CardType,
   type NationalIdType,
 } from '../rules/cps.js';
 
-export interface CardHolder {
-  /** CN as written: prefix + number (e.g. 899700523527, 00B6087510, 30B0057881/CPET0002) */
-  nationalId: string;
-  idType: NationalIdType;
-  /** RPPS number (11 digits) when idType is RPPS, else null */
-  rpps: string | null;
-  /** ADELI number when idType is ADELI, else null */
-  adeli: string | null;
-  lastName: string;
-  firstName: string;
-  /** the `title` attribute, e.g. "Médecin" */
-  profession: string;
-}
+// The holder type lives with the CPS rules (rules/cps.ts): xdm/ and audit/ use it without importing card/.
+export type { CardHolder } from '../rules/cps.js';
 
 export interface CertificateSummary {
   subject: string;

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { normaliseAddress, parseHostPort } from '../accounts/account.js';
+import { AppError } from '../errors/index.js';
 import { printable } from './error-text.js';
 
 export function hostPortArgument(value: string): { host: string; port: number } {
@@ -40,4 +41,11 @@ export function integerBetween(option: string, min: number, max: number): (value
     }
     return n;
   };
+}
+
+/** A message id argument (messages, audit evidence). */
+export function parseId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('INVALID_ARGUMENT', `not a message id: ${raw}`, { data: { id: raw } });
+  return id;
 }

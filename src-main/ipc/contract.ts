@@ -93,7 +93,8 @@ export const CardStatus = z.object({
   state: z.enum(['no-module', 'no-reader', 'absent', 'several', 'present', 'logged-in', 'unavailable']),
   /** Read from the certificate, no PIN needed. */
   holder: z.object({ name: Text, profession: Text.optional(), rpps: z.string().max(20).optional() }).optional(),
-  pin: PinState.optional(),
+  /** The PIN's try state (never the PIN itself). */
+  pinState: PinState.optional(),
   /** Reader with its own keypad: the PIN is typed on the reader, never in the app. */
   pinpad: z.boolean(),
 });
@@ -354,11 +355,9 @@ export const CHANNELS = {
 
   // card and session
   'card.status': channel('core', Empty, CardStatus),
-  /** `pin` omitted on a pinpad reader. Never retried automatically. */
-  'card.login': channel('core', PinLogin, CardStatus),
   'session.state': channel('core', Empty, SessionState),
   'session.lock': channel('core', z.strictObject({ reason: z.enum(['idle', 'user']) }), SessionState),
-  /** Unlocking proves the card again: a PIN login (no `pin` on a pinpad reader). */
+  /** Unlocking proves the card again: a PIN login (no `pin` on a pinpad reader). Never retried automatically. */
   'session.unlock': channel('core', PinLogin, SessionState),
 
   // mail

@@ -57,3 +57,18 @@ export type CardType = 'CPS' | 'CPE' | 'ORG' | 'OTHER';
 
 export const PERSON_ISSUER_PATTERN = /\bIGC-SANTE\b.*\bPERSONNES\b/i;
 export const ORGANISATION_ISSUER_PATTERN = /\bIGC-SANTE\b.*\bORGANISATIONS\b/i;
+
+/** Who holds a CPS card, as its authentication certificate says (card/identity.ts reads it). */
+export interface CardHolder {
+  /** CN as written: prefix + number (e.g. 899700523527, 00B6087510, 30B0057881/CPET0002) */
+  nationalId: string;
+  idType: NationalIdType;
+  /** RPPS number (11 digits) when idType is RPPS, else null */
+  rpps: string | null;
+  /** ADELI number when idType is ADELI, else null */
+  adeli: string | null;
+  lastName: string;
+  firstName: string;
+  /** the `title` attribute, e.g. "Médecin" */
+  profession: string;
+}

@@ -2,25 +2,14 @@
 // application itself is the Electron-free core behind src-main/app/.
 //
 // Order: single-instance lock → privileged scheme → (ready) data folder, session
-// hardening, UI protocol → key protection check → store → card host → sync →
-// window. Quit stops them in reverse (sync before the store it writes to).
+// hardening, UI protocol → key protection check → store → card host → sync
+// (the core, built by app/core.ts createCore) → reconnect → window. Quit stops
+// them in reverse (sync before the store it writes to).
 import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor, protocol, safeStorage, session, shell, utilityProcess, WebContentsView } from 'electron';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CardService } from '../card/index.js';
 import { messageFr, toAppError } from '../errors/index.js';
-import { StoreWorkerClient } from '../store/worker/client.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { staticKeyProvider } from '../store/key-provider.js';
-import { Outbox } from '../send/index.js';
-import { TrustContext } from '../trust/index.js';
-import { AppError } from '../errors/index.js';
-import { createCoreApp } from '../app/core-app.js';
-import { lazyJournalPort } from '../audit/port.js';
-import { createSyncApp } from '../app/sync-app.js';
-import { cardAccount, cardAccountTarget, cardMailChannel } from '../app/sync-target.js';
-import { SyncEngine } from '../sync/engine.js';
+import { createCore } from '../app/core.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
 import type { Startable } from '../app/services.js';
 import { serveAppRequest } from './app-protocol.js';
@@ -90,52 +79,24 @@ async function start(): Promise<void> {
   }
 
   let ipc: IpcRegistration | undefined;
-  let store: StoreWorkerClient | undefined;
-  let outboxDb: Db | undefined;
-  let trust: TrustContext | null = null;
-  let stopCardWatch: (() => void) | undefined;
   let stopReconnect: (() => void) | undefined;
   const emit = windowEventSink(() => (currentWindow() ? [currentWindow()!.webContents] : []), log);
-  const card = new CardService({
-    launcher: utilityProcessCardHost(utilityProcess.fork, join(here, `card-host-entry${moduleExt}`)),
-    modulePath: process.env.MSSANTE_PKCS11_MODULE,
-  });
-  const storeApi = () => {
-    if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
-    return store.api;
-  };
-  // the access journal writes through the main-thread connection (outboxDb), next to the worker's
-  const journal = lazyJournalPort(() => outboxDb, layout.root);
-  const sync = createSyncApp({
+  // The same core as the CLI and the harness (app/core.ts); what differs is this env.
+  const { app: core, startables } = createCore({
+    home: layout.root,
+    storeFile: layout.storeFile,
+    settingsFile: layout.settingsFile,
+    trustDir: layout.trustDir,
+    keyProvider: sealedKeyProvider(layout.sealedKeyFile, safeStorage, () =>
+      keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
+    ),
     emit,
-    journal,
-    store: storeApi,
-    target: cardAccountTarget({ home: layout.root, currentSession: () => core.card?.currentSession(), log }),
-    createEngine: (options) => new SyncEngine(options),
-    folderIds: async (paths) => {
-      const folders = await storeApi().listFolders();
-      return folders.filter((f) => paths.includes(f.path)).map((f) => String(f.id));
+    card: {
+      launcher: utilityProcessCardHost(utilityProcess.fork, join(here, `card-host-entry${moduleExt}`)),
+      modulePath: process.env.MSSANTE_PKCS11_MODULE,
     },
     isOnline: () => net.isOnline(),
-  });
-  // (the sync connector above reads the card session from `core` only when it connects, after this line)
-  const core = createCoreApp({
-    emit,
-    settingsFile: layout.settingsFile,
-    card,
-    sync,
-    mail: storeApi,
-    trust: () => trust,
-    me: async () => (await cardAccount(layout.root))?.address,
-    journal,
-    send: {
-      outbox: () => {
-        if (!outboxDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
-        return new Outbox(outboxDb);
-      },
-      account: () => cardAccount(layout.root),
-      channel: cardMailChannel({ home: layout.root, currentSession: () => core.card?.currentSession(), log }),
-    },
+    log,
   });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),
@@ -156,43 +117,9 @@ async function start(): Promise<void> {
   app.on('will-quit', stopIdle);
 
   const services: Startable[] = [
+    ...startables, // store → card host → sync
     {
-      name: 'store',
-      start: async () => {
-        const keyProvider = sealedKeyProvider(layout.sealedKeyFile, safeStorage, () =>
-          keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
-        );
-        const key = await keyProvider.getKey();
-        // SQL runs in a worker thread: a long query never freezes the window. The outbox keeps
-        // its own small connection here (one short transaction per state change, before any network).
-        store = await StoreWorkerClient.start({ file: layout.storeFile, keyProvider: staticKeyProvider(key), ...storeHooks(layout.root) });
-        outboxDb = openDatabase(layout.storeFile, key);
-        key.fill(0);
-        trust = openTrust(layout.trustDir);
-      },
-      stop: async () => {
-        trust?.close();
-        outboxDb?.close();
-        await store?.close();
-      },
-    },
-    {
-      name: 'card host',
-      start: async () => {
-        // Watching keeps the host up for insertion/removal events; a missing card module is not fatal.
-        stopCardWatch = await card.watch().catch((err: unknown) => {
-          log(`card host not ready: ${toAppError(err).code}`);
-          return undefined;
-        });
-      },
-      stop: async () => {
-        stopCardWatch?.();
-        await core.close(); // the card signs the journal head before its host goes
-        card.close();
-      },
-    },
-    {
-      name: 'sync',
+      name: 'reconnect',
       start: async () => {
         stopReconnect = watchReconnect(
           { onPower: (event, listener) => onPowerEvent(event, listener), isOnline: () => net.isOnline() },
@@ -202,12 +129,7 @@ async function start(): Promise<void> {
           },
         );
       },
-      stop: async () => {
-        stopReconnect?.();
-        await sync.stop();
-        // A send in progress finishes and records its outcome while the card and the store are still there.
-        await core.send?.idle();
-      },
+      stop: async () => stopReconnect?.(),
     },
     {
       name: 'window',
@@ -267,29 +189,6 @@ async function ensureKeyProtection(layout: UserDataLayout): Promise<boolean> {
   if (response !== 1) return false;
   recordWeakKeystoreAcceptance(layout.keyProtectionFile);
   return true;
-}
-
-/**
- * The store thread's write hooks: the sender trust decision of each new message and the access
- * journal (src-main/audit/store-hooks). Without that module the store still works, unjournaled: said in the log.
- */
-function storeHooks(home: string): { hooksModule?: string; hooksOptions?: unknown } {
-  const module = fileURLToPath(new URL(`../audit/store-hooks${moduleExt}`, import.meta.url));
-  if (!existsSync(module)) {
-    log('store hooks module missing: no trust decision or journal at sync');
-    return {};
-  }
-  return { hooksModule: module, hooksOptions: { home, trust: true } };
-}
-
-/** Annuaire and liste blanche of the data folder (`mssante --home <userData> annuaire import …` writes them to <userData>/trust). */
-function openTrust(trustDir: string): TrustContext | null {
-  try {
-    return TrustContext.open(trustDir);
-  } catch (err) {
-    log(`trust data unavailable: ${toAppError(err).code}`);
-    return null;
-  }
 }
 
 function onPowerEvent(event: 'resume' | 'unlock-screen', listener: () => void): () => void {

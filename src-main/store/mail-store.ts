@@ -4,7 +4,7 @@ import { classifyFlags } from './flags.js';
 import type { StoreKeyProvider } from './key-provider.js';
 import { attachmentContent, htmlToText, parseMessage, sha256Hex, type MailAddress, type ParsedMessage } from './parse.js';
 import { ftsQuery } from './search-query.js';
-import { receiptOf, receiptsForMessage, recordReceipt, type ReadReceipt } from './receipts.js';
+import { receiptsForMessage, recordReceipt, type ReadReceipt } from './receipts.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type {
   Account,
@@ -257,7 +257,7 @@ export class MailStore {
         trust = decision === null || decision === undefined ? null : json(decision);
       }
       // a read receipt is recognised here, outside the transaction, and recorded with its message
-      return { msg, parsed: p, trust, receipt: receiptOf(p, msg.raw) };
+      return { msg, parsed: p, trust, receipt: this.hooks.receipt?.(p, msg.raw) ?? null };
     });
     return this.db.transaction(() => this.commitBatch(batch, prepared)).immediate();
   }

@@ -1,43 +1,19 @@
 // Read receipts (MDN) for the messages we sent, in the store: recognised on
-// the sync write path (`receiptOf` before the transaction, `recordReceipt`
-// inside it, with the receipt message), shown on the Sent copy whose
+// the sync write path (the `receipt` store hook before the transaction —
+// xdm/receipt-hook.ts, injected like trust — and `recordReceipt` inside it,
+// with the receipt message), shown on the Sent copy whose
 // Message-ID they name (`receiptsForMessage`), whichever of the two was
 // synced first. Table: migration 006.
-import { parseMdn, type ParsedMdn } from '../xdm/mdn.js';
 import type { Db } from './database.js';
-import type { ParsedMessage } from './parse.js';
 
 export interface ReadReceipt {
   /** Message-ID of the sent message, "<…>" */
   originalMessageId: string;
-  disposition: ParsedMdn['disposition'];
+  disposition: { type: string; actionMode?: string; sendingMode?: string; error?: { code: string; label: string } };
   /** when the reader's client produced it (Date header), ms */
   date: number | null;
   /** the reader's address */
   reporter: string | null;
-}
-
-/**
- * The receipt a received message carries, or null. Only messages whose
- * Content-Type names a disposition notification are parsed; a malformed
- * report stays an ordinary message (never a failed sync batch).
- */
-export function receiptOf(parsed: Pick<ParsedMessage, 'headers'>, raw: Uint8Array): ReadReceipt | null {
-  const contentType = parsed.headers.find((h) => h.key === 'content-type')?.value ?? '';
-  if (!/disposition-notification/i.test(contentType)) return null;
-  let mdn: ParsedMdn | undefined;
-  try {
-    mdn = parseMdn(raw);
-  } catch {
-    return null;
-  }
-  if (!mdn?.originalMessageId) return null;
-  return {
-    originalMessageId: mdn.originalMessageId,
-    disposition: mdn.disposition,
-    date: mdn.date ? mdn.date.getTime() : null,
-    reporter: mdn.finalRecipient ?? mdn.originalRecipient ?? mdn.from ?? null,
-  };
 }
 
 /** Inside the write transaction, with the receipt message's row. */

@@ -182,6 +182,24 @@ export interface RemovedMessageEvent {
 /** A sender-trust decision provider (issue 7): returns a JSON-serialisable decision, or null. */
 export type TrustProvider = (message: ParsedMessage, context: { folderPath: string; raw: Buffer }) => unknown;
 
+/** Recognises a read receipt in a received message (xdm/receipt-hook.ts); never throws for a malformed one. */
+export type ReceiptParser = (message: Pick<ParsedMessage, 'headers'>, raw: Uint8Array) => import('./receipts.js').ReadReceipt | null;
+
+/**
+ * The store hooks the composition root can ask for by name (app/store-hooks.ts is the registry):
+ * sender trust decision, access journal, read receipts.
+ */
+export const STORE_HOOK_NAMES = ['trust', 'journal', 'receipts'] as const;
+export type StoreHookName = (typeof STORE_HOOK_NAMES)[number];
+
+/** What the hooks of the registry are built from (structured-cloneable: it crosses into the store thread). */
+export interface StoreHookOptions {
+  /** data folder: journal head anchor */
+  home: string;
+  /** annuaire + liste blanche of the trust hook */
+  trustDir: string;
+}
+
 /** A local user action on a message (the op is queued for the server in the same transaction). */
 export interface LocalChangeEvent {
   messageRowId: number;
@@ -201,6 +219,8 @@ export interface LocalChangeEvent {
  */
 export interface StoreHooks {
   trust?: TrustProvider;
+  /** the read receipt (MDN) a received message carries, or null; recorded with the message (receipts.ts) */
+  receipt?: ReceiptParser;
   /** whether a stored decision (parsed trust_json; null when none) was made with another annuaire or liste blanche */
   trustStale?: (stored: unknown) => boolean;
   onMessagesStored?: (db: import('./database.js').Db, events: readonly StoredMessageEvent[]) => void;

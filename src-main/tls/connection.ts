@@ -7,6 +7,7 @@ import { Alert, AlertLevel, ContentType, HandshakeType, MAX_CIPHERTEXT, MAX_HAND
 import { TlsFailure, alertForError } from './failure.js';
 import { runClientHandshake, type HandshakeChannel, type HandshakeParams, type HandshakeResult, type Inbound } from './handshake.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_SIGN_TIMEOUT_MS } from './policy.js';
+import { TLS12 } from './messages.js';
 import type { GcmOpener, GcmSealer } from './record-protection.js';
 import type { Signer } from './signer.js';
 import type { ServerCertificateVerifier } from './types.js';
@@ -45,7 +46,7 @@ function receivedAlertError(description: number, phase: 'before-server-hello' | 
   let code: ErrorCode = 'TLS_ALERT_RECEIVED';
   // A server limited to TLS 1.0/1.1 finds none of our (TLS 1.2-only) suites and says
   // handshake_failure, but it writes that alert with its own, older, record version.
-  if (description === Alert.protocol_version || (phase === 'before-server-hello' && recordVersion < 0x0303)) code = 'TLS_PROTOCOL_VERSION';
+  if (description === Alert.protocol_version || (phase === 'before-server-hello' && recordVersion < TLS12)) code = 'TLS_PROTOCOL_VERSION';
   else if (phase === 'before-server-hello' && (description === Alert.handshake_failure || description === Alert.insufficient_security)) {
     code = 'TLS_NO_SHARED_CIPHER';
   } else if (
@@ -76,7 +77,7 @@ export class TlsClientConnection implements HandshakeChannel {
   private readonly earlyData: Buffer[] = [];
   private warnings = 0;
   /** version field of the record being handled (tells a TLS 1.0/1.1-only server's alert apart) */
-  private recordVersion = 0x0303;
+  private recordVersion = TLS12;
   private closeNotifySent = false;
   private closeNotifyReceived = false;
   private failure: AppError | undefined;
@@ -262,7 +263,7 @@ export class TlsClientConnection implements HandshakeChannel {
     }
     // Before ServerHello a server may use any 3.x record version (a TLS 1.1 server answers 3.2 and
     // we want to read that ServerHello to report the version precisely); after it, only 3.3.
-    if (this.versionLocked ? version !== 0x0303 : version >> 8 !== 3) {
+    if (this.versionLocked ? version !== TLS12 : version >> 8 !== 3) {
       throw new TlsFailure('TLS_BAD_RECORD', Alert.protocol_version, `record version 0x${version.toString(16)}`);
     }
     const limit = this.opener ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
@@ -322,7 +323,7 @@ export class TlsClientConnection implements HandshakeChannel {
       this.sawServerHello = true;
       // Lock record versions now, not when the handshake coroutine gets to it: the records that
       // follow in the same TCP segment are parsed before that.
-      if (raw.length >= 6 && raw.readUInt16BE(4) === 0x0303) this.versionLocked = true;
+      if (raw.length >= 6 && raw.readUInt16BE(4) === TLS12) this.versionLocked = true;
     }
     if (this.opener && msgType === HandshakeType.finished) this.serverFinishedSeen = true;
     this.deliver({ kind: 'handshake', type: msgType, body: raw.subarray(4), raw });
@@ -423,7 +424,7 @@ export class TlsClientConnection implements HandshakeChannel {
 function plainRecord(type: number, body: Buffer): Buffer {
   const header = Buffer.alloc(RECORD_HEADER);
   header.writeUInt8(type, 0);
-  header.writeUInt16BE(0x0303, 1);
+  header.writeUInt16BE(TLS12, 1);
   header.writeUInt16BE(body.length, 3);
   return Buffer.concat([header, body]);
 }

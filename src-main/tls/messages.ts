@@ -1,12 +1,14 @@
 // Encoding and parsing of the TLS 1.2 handshake messages our client sends and receives.
 // Parsers are strict: unknown or trailing bytes are decode errors.
 import { isIP } from 'node:net';
+import { TLS_VERSION } from '../rules/mssante.js';
 import { Alert, ExtensionType, HandshakeType } from './constants.js';
 import { TlsFailure } from './failure.js';
 import { OFFERED_GROUPS, OFFERED_SUITES, SERVER_SIGNATURE_SCHEMES } from './policy.js';
 import { ByteReader, u16, u16List, u8, u24, vec16, vec24, vec8 } from './wire.js';
 
-export const TLS12 = 0x0303;
+/** The only protocol version we speak (rules/mssante.ts, ECO.1.1.2). */
+export const TLS12 = TLS_VERSION;
 
 export function handshakeMessage(type: number, body: Buffer): Buffer {
   return Buffer.concat([u8(type), u24(body.length), body]);

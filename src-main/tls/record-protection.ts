@@ -3,8 +3,8 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { Alert, MAX_PLAINTEXT } from './constants.js';
 import { TlsFailure } from './failure.js';
+import { TLS12 } from './messages.js';
 
-const TLS12 = 0x0303;
 const EXPLICIT_NONCE = 8;
 const TAG = 16;
 

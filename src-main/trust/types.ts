@@ -3,14 +3,10 @@ import type { AnnuaireEntry } from './annuaire/entry.js';
 // Public data types of the trust decision. The decision JSON is stored with each message
 // (see store) and shown by `messages list/show --json` as `trust`: keep these shapes stable.
 
-export const TRUST_LEVELS = [
-  'verified_professional',
-  'verified_organization',
-  'trusted_domain_unknown_address',
-  'outside_trust_space',
-  'suspicious',
-] as const;
-export type TrustLevel = (typeof TRUST_LEVELS)[number];
+// The levels and their French words are shared with the renderer (src-main/shared/trust-levels.ts).
+import type { TrustLevel } from '../shared/trust-levels.js';
+
+export { TRUST_LEVELS, type TrustLevel } from '../shared/trust-levels.js';
 
 /** One mailbox as a header names it. */
 export interface MailboxFact {

@@ -1,7 +1,7 @@
 // What `mssante send … --xdm CDA_FILE [--patient-ins …]` (and the compose
 // window) attach: IHE_XDM.ZIP built from a CDA whose header names a patient
 // with a qualified INS, the readable PDF beside it, and the ANS subject.
-import type { CardHolder } from '../card/identity.js';
+import type { CardHolder } from '../rules/cps.js';
 import { AppError } from '../errors/index.js';
 import { buildXdmZip, type XdmAuthor, type XdmPatient } from './build-xdm.js';
 import { parseCdaBytes, type CdaDocument } from './cda.js';

@@ -14,7 +14,7 @@ import { openHomeStore } from '../../store/home.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
-import { parseId } from './messages.js';
+import { parseId } from '../option-parsers.js';
 
 /** Runs `fn` with the journal of --home, then moves the head anchor forward. */
 export async function withJournal<T>(c: CliContext, fn: (journal: Journal, store: MailStore) => T | Promise<T>): Promise<T> {

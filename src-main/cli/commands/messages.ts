@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { Journal } from '../../audit/journal.js';
-import { journalHooks } from '../../audit/store-hooks.js';
+import { composeStoreHooks } from '../../app/store-hooks.js';
+import { trustDirOf } from '../../trust/home.js';
 import { anchorOrWarn } from './audit.js';
 import { AppError, isAppError } from '../../errors/index.js';
 import { storeError } from '../../store/database.js';
@@ -12,12 +13,12 @@ import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../x
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import type { CliContext } from '../context.js';
 import { printable } from '../error-text.js';
-import { integerBetween } from '../option-parsers.js';
+import { integerBetween, parseId } from '../option-parsers.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
 export async function withStore<T>(c: CliContext, fn: (store: MailStore) => T | Promise<T>): Promise<T> {
-  const store = await openHomeStore(c.home, { hooks: journalHooks() });
+  const store = await openHomeStore(c.home, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
   const journal = new Journal(store.db);
   const before = journal.head().seq;
   try {
@@ -58,12 +59,6 @@ export function summaryTextFr(list: readonly MessageSummary[]): string {
       return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject ?? '(sans objet)'}`;
     })
     .join('\n');
-}
-
-export function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('INVALID_ARGUMENT', `not a message id: ${raw}`, { data: { id: raw } });
-  return id;
 }
 
 /**

@@ -8,7 +8,8 @@ import type { MailStore } from '../../store/mail-store.js';
 import { openHomeStore } from '../../store/home.js';
 import { Journal } from '../../audit/journal.js';
 import { sentRecord } from '../../audit/records.js';
-import { journalHooks } from '../../audit/store-hooks.js';
+import { composeStoreHooks } from '../../app/store-hooks.js';
+import { trustDirOf } from '../../trust/home.js';
 import { anchorOrWarn } from './audit.js';
 import { accountVerifier, withAccountSigner, type ConnectOptions } from '../account-signer.js';
 import type { CliContext } from '../context.js';
@@ -82,7 +83,7 @@ export function outcomeTextFr(e: OutboxEntry): string {
 }
 
 export async function withOutbox<T>(c: CliContext, fn: (outbox: Outbox, store: MailStore) => Promise<T> | T): Promise<T> {
-  const store = await openHomeStore(c.home, { hooks: journalHooks() });
+  const store = await openHomeStore(c.home, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
   const journal = new Journal(store.db);
   const before = journal.head().seq;
   try {

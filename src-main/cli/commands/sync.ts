@@ -1,13 +1,12 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { Journal } from '../../audit/journal.js';
-import { journalHooks } from '../../audit/store-hooks.js';
+import { composeStoreHooks, PRODUCT_STORE_HOOKS } from '../../app/store-hooks.js';
 import { pruneByRetention } from '../../audit/retention.js';
 import { AppError } from '../../errors/index.js';
 import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustDirOf } from '../../trust/home.js';
-import { trustProviderFor } from '../../trust/store-hook.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
 import { SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
@@ -66,10 +65,11 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .action(async (o: SyncOptions) => {
       const c = ctx();
       const store = await openHomeStore(c.home);
-      // sender trust decided for each new message, stored with it (annuaire + liste blanche of --home)
+      // a damaged annuaire or liste blanche stops the command here (the product's hook would count it as not imported)
       const trust = TrustContext.open(trustDirOf(c.home));
-      // and journalled (message received/removed) inside each batch's transaction
-      store.setHooks({ trust: trustProviderFor(trust), ...journalHooks() });
+      // the product's store hooks (app/store-hooks.ts): sender trust decided for each new message, stored
+      // with it; journalled (message received/removed) inside each batch's transaction; read receipts recognised
+      store.setHooks(composeStoreHooks(PRODUCT_STORE_HOOKS, { home: c.home, trustDir: trustDirOf(c.home) }));
       const journal = new Journal(store.db);
       let server: string | null = null;
       let address = o.account ?? '';

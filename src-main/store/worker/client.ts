@@ -1,6 +1,6 @@
 import { MessageChannel, type Worker } from 'node:worker_threads';
-import type { SyncBatch } from '../types.js';
-import { spawnWorker } from './spawn.js';
+import type { StoreHookName, StoreHookOptions, SyncBatch } from '../types.js';
+import { spawnWorker } from '../../runtime/workers.js';
 import { AppError } from '../../errors/index.js';
 import type { StoreKeyProvider } from '../key-provider.js';
 import { WORKER_METHODS, type AsyncStoreApi, type WorkerInit, type WorkerMethod, type WorkerResponse } from './protocol.js';
@@ -8,9 +8,9 @@ import { WORKER_METHODS, type AsyncStoreApi, type WorkerInit, type WorkerMethod,
 export interface StoreWorkerOptions {
   file: string;
   keyProvider: StoreKeyProvider;
-  /** see WorkerInit.hooksModule / hooksOptions */
-  hooksModule?: string;
-  hooksOptions?: unknown;
+  /** store hooks by name (see WorkerInit.hooks); none: a bare store */
+  hooks?: readonly StoreHookName[];
+  hookOptions?: StoreHookOptions;
 }
 
 /**
@@ -23,6 +23,8 @@ export class StoreWorkerClient {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private closed = false;
   readonly api: AsyncStoreApi;
+  /** the store hooks the thread built and runs (its answer at start) */
+  activeHooks: readonly StoreHookName[] = [];
 
   private constructor(
     private readonly worker: Worker,
@@ -55,17 +57,23 @@ export class StoreWorkerClient {
     const init: WorkerInit = {
       file: opts.file,
       keyHex: key.toString('hex'),
-      ...(opts.hooksModule ? { hooksModule: opts.hooksModule, hooksOptions: opts.hooksOptions } : {}),
+      ...(opts.hooks?.length ? { hooks: [...opts.hooks], ...(opts.hookOptions ? { hookOptions: opts.hookOptions } : {}) } : {}),
     };
-    const worker = spawnWorker('worker-main', { workerData: init });
-    const parser = spawnWorker('parse-worker', {});
+    const worker = spawnWorker('store', { workerData: init });
+    const parser = spawnWorker('store-parser', {});
     const channel = new MessageChannel();
     parser.postMessage({ port: channel.port1 }, [channel.port1]);
     worker.postMessage({ port: channel.port2 }, [channel.port2]);
     const client = new StoreWorkerClient(worker, parser);
     try {
       await new Promise<void>((resolve, reject) => {
-        client.pending.set(0, { resolve: () => resolve(), reject });
+        client.pending.set(0, {
+          resolve: (ready) => {
+            client.activeHooks = (ready as { hooks?: StoreHookName[] } | undefined)?.hooks ?? [];
+            resolve();
+          },
+          reject,
+        });
       });
     } catch (err) {
       client.closed = true;

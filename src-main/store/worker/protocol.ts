@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../../errors/index.js';
 import type { MailStore } from '../mail-store.js';
 import type { ParsedMessage } from '../parse.js';
-import type { SyncBatch } from '../types.js';
+import type { StoreHookName, StoreHookOptions, SyncBatch } from '../types.js';
 
 /**
  * The store methods reachable through the worker (Signal-Desktop's SQL
@@ -52,12 +52,11 @@ export interface WorkerInit {
   /** raw key, hex (structured-cloned once at start) */
   keyHex: string;
   /**
-   * Module (path or file: URL) exporting `createStoreHooks(options): StoreHooks | Promise<StoreHooks>`
-   * (trust provider, journal), loaded inside the store thread: functions cannot cross threads.
+   * Store hooks by name, built inside the store thread (functions cannot cross threads) by the
+   * registry of app/store-hooks.ts. A name the registry does not know fails the start.
    */
-  hooksModule?: string;
-  /** structured-cloneable options given to createStoreHooks (e.g. { home }) */
-  hooksOptions?: unknown;
+  hooks?: readonly StoreHookName[];
+  hookOptions?: StoreHookOptions;
 }
 
 export interface WorkerRequest {

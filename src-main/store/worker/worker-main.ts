@@ -1,24 +1,30 @@
 // Worker thread owning one connection to the store: heavy SQL (the sync write
 // path with parsing and FTS, search) runs here, off the main event loop.
-import { pathToFileURL } from 'node:url';
+// Not an entry point itself: the thread's entry (app/store-thread.ts, named
+// `store` in runtime/workers.ts) calls runStoreThread with the hook registry.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { AppError, toAppError } from '../../errors/index.js';
 import { MailStore } from '../mail-store.js';
 import { staticKeyProvider } from '../key-provider.js';
-import type { StoreHooks } from '../types.js';
+import type { StoreHookName, StoreHookOptions, StoreHooks } from '../types.js';
 import { WORKER_METHODS, type ParsedJob, type WorkerInit, type WorkerRequest, type WorkerResponse } from './protocol.js';
 
-const init = workerData as WorkerInit;
 const allowed = new Set<string>(WORKER_METHODS);
 
-async function start(): Promise<void> {
-  let hooks: StoreHooks = {};
-  if (init.hooksModule) {
-    const specifier = init.hooksModule.startsWith('file:') ? init.hooksModule : pathToFileURL(init.hooksModule).href;
-    const mod = (await import(specifier)) as { createStoreHooks?: (options: unknown) => StoreHooks | Promise<StoreHooks> };
-    if (typeof mod.createStoreHooks !== 'function') throw new Error('hooks module has no createStoreHooks()');
-    hooks = await mod.createStoreHooks(init.hooksOptions);
-  }
+/** Builds the named hooks; throws for a name it does not know (the store then never opens). */
+export type ComposeStoreHooks = (names: readonly StoreHookName[], options: StoreHookOptions | undefined) => StoreHooks | Promise<StoreHooks>;
+
+/** Runs the store thread: hooks first (a missing one is a startup failure), then the connection, then requests. */
+export function runStoreThread(compose: ComposeStoreHooks): void {
+  start(workerData as WorkerInit, compose).catch((err: unknown) => {
+    const e = toAppError(err);
+    parentPort!.postMessage({ id: 0, ok: false, error: { code: e.code, message: e.message, data: { ...e.data } } } satisfies WorkerResponse);
+  });
+}
+
+async function start(init: WorkerInit, compose: ComposeStoreHooks): Promise<void> {
+  const names = init.hooks ?? [];
+  const hooks: StoreHooks = names.length ? await compose(names, init.hookOptions) : {};
   const store = await MailStore.open({ file: init.file, keyProvider: staticKeyProvider(init.keyHex), hooks });
   // Requests are handled one at a time, in arrival order: the store is a single connection.
   let queue: Promise<void> = Promise.resolve();
@@ -61,10 +67,5 @@ async function start(): Promise<void> {
       return fn.apply(store, req.args);
     });
   });
-  parentPort!.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerResponse);
+  parentPort!.postMessage({ id: 0, ok: true, value: { hooks: names } } satisfies WorkerResponse);
 }
-
-start().catch((err: unknown) => {
-  const e = toAppError(err);
-  parentPort!.postMessage({ id: 0, ok: false, error: { code: e.code, message: e.message, data: { ...e.data } } } satisfies WorkerResponse);
-});

@@ -2,7 +2,7 @@
 // verified and indexed ONCE per process (memo keyed by the CRL bytes and the issuer), and a large one
 // in a worker thread so that the Electron main process never freezes on it.
 import { createHash } from 'node:crypto';
-import { spawnWorker } from '../../store/worker/spawn.js';
+import { spawnWorker } from '../../runtime/workers.js';
 import { CrlRejected, indexCrl, type CrlIndex } from './crl.js';
 import { derOf, type x509 } from './x509.js';
 
@@ -42,7 +42,7 @@ export function threadedIndexer(thresholdBytes = CRL_WORKER_THRESHOLD_BYTES): Cr
 function indexInWorker(bytes: Buffer, issuer: x509.X509Certificate): Promise<CrlIndex> {
   return new Promise((resolve, reject) => {
     // The heap cap turns a hostile, huge CRL into a refusal instead of exhausting the app's memory.
-    const worker = spawnWorker('../../tls/pki/crl-index-worker', { workerData: { bytes, issuerDer: derOf(issuer) }, resourceLimits: { maxOldGenerationSizeMb: 1536 } });
+    const worker = spawnWorker('crl-index', { workerData: { bytes, issuerDer: derOf(issuer) }, resourceLimits: { maxOldGenerationSizeMb: 1536 } });
     let settled = false;
     worker.once('message', (reply: WorkerReply) => {
       settled = true;

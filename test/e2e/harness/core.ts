@@ -1,19 +1,17 @@
-// The real core as the Electron shell wires it (src-main/shell/main.ts), minus
-// Electron: the encrypted store in its worker (trust decision hook), the card
-// service (SoftHSM / cps-sim), the annuaire, the sync run loop after card login,
-// the session gate. Shell-owned channels get test stand-ins that record what the
-// UI asked for (no OS dialogs here). Test-only, never shipped.
+// The real core as the Electron shell wires it — the same createCore
+// (src-main/app/core.ts), minus Electron: the encrypted store in its worker
+// (trust decision, journal and read-receipt hooks), the card service
+// (SoftHSM / cps-sim, child-process host), the annuaire, the sync run loop after
+// card login, the session gate. Shell-owned channels get test stand-ins that
+// record what the UI asked for (no OS dialogs here). Test-only, never shipped.
 import { join } from 'node:path';
-import { CardService } from '../../../src-main/card/index.js';
-import { StoreWorkerClient } from '../../../src-main/store/worker/client.js';
-import { openDatabase } from '../../../src-main/store/database.js';
-import { fileKeyProvider, staticKeyProvider } from '../../../src-main/store/key-provider.js';
-import { TrustContext, trustDirOf } from '../../../src-main/trust/index.js';
-import { Outbox } from '../../../src-main/send/index.js';
-import { createCoreApp, type CoreApp } from '../../../src-main/app/core-app.js';
-import { createSyncApp, type SyncApp } from '../../../src-main/app/sync-app.js';
-import { cardAccount, cardAccountTarget, cardMailChannel } from '../../../src-main/app/sync-target.js';
-import { SyncEngine } from '../../../src-main/sync/engine.js';
+import { createCore, type Core } from '../../../src-main/app/core.js';
+import type { CoreApp } from '../../../src-main/app/core-app.js';
+import { startInOrder } from '../../../src-main/app/lifecycle.js';
+import type { SyncApp } from '../../../src-main/app/sync-app.js';
+import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
+import type { StoreWorkerClient } from '../../../src-main/store/worker/client.js';
+import { trustDirOf } from '../../../src-main/trust/index.js';
 import type { ChannelHandlers } from '../../../src-main/ipc/contract.js';
 import type { EventSink } from '../../../src-main/ipc/dispatch.js';
 
@@ -32,6 +30,8 @@ export interface HarnessCoreOptions {
 
 export interface HarnessCore {
   core: CoreApp;
+  /** The composition root's result (what runs: Core.active()). */
+  root: Core;
   handlers: ChannelHandlers;
   store: StoreWorkerClient;
   sync: SyncApp;
@@ -40,64 +40,20 @@ export interface HarnessCore {
   close(): Promise<void>;
 }
 
-const log = () => undefined;
-
 export async function startHarnessCore(options: HarnessCoreOptions): Promise<HarnessCore> {
-  const file = join(options.home, 'store.db');
-  // A key file in the data folder (created on first use): a restarted harness reopens the same store.
-  const key = await fileKeyProvider(join(options.home, 'store.key')).getKey();
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  // The store thread's write hooks as the shell loads them: sender trust decision + access journal.
-  const store = await StoreWorkerClient.start({
-    file,
-    keyProvider: staticKeyProvider(key),
-    hooksModule: join(import.meta.dirname, '..', '..', '..', 'src-main', 'audit', `store-hooks${ext}`),
-    hooksOptions: { home: options.home, trust: true },
-  });
-  try {
-    return await wireCore(options, store, file, key);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-}
-
-async function wireCore(options: HarnessCoreOptions, store: StoreWorkerClient, file: string, key: Buffer): Promise<HarnessCore> {
-  const outboxDb = openDatabase(file, key);
-  let trust: TrustContext | null = null;
-  try {
-    trust = TrustContext.open(trustDirOf(options.home));
-  } catch {
-    trust = null;
-  }
-  const card = options.cardModule ? new CardService({ modulePath: options.cardModule, pollIntervalMs: 250 }) : undefined;
-  const stopWatch = card ? await card.watch() : undefined;
-  const target = { home: options.home, currentSession: () => core.card?.currentSession(), log };
-
-  const sync = createSyncApp({
+  const root = createCore({
+    home: options.home,
+    storeFile: join(options.home, 'store.db'),
+    settingsFile: join(options.home, 'settings.json'),
+    trustDir: trustDirOf(options.home),
+    // A key file in the data folder (created on first use): a restarted harness reopens the same store.
+    keyProvider: fileKeyProvider(join(options.home, 'store.key')),
     emit: options.emit,
-    store: () => store.api,
-    target: cardAccountTarget(target),
-    createEngine: (engineOptions) => new SyncEngine(engineOptions),
-    folderIds: async (paths) => (await store.api.listFolders()).filter((f) => paths.includes(f.path)).map((f) => String(f.id)),
+    ...(options.cardModule ? { card: { modulePath: options.cardModule, pollIntervalMs: 250, ...(options.tokenRef ? { tokenRef: options.tokenRef } : {}) } } : {}),
     isOnline: () => true,
   });
-
-  const core: CoreApp = createCoreApp({
-    emit: options.emit,
-    settingsFile: join(options.home, 'settings.json'),
-    ...(card ? { card } : {}),
-    ...(options.tokenRef ? { cardOptions: { tokenRef: options.tokenRef } } : {}),
-    sync,
-    mail: () => store.api,
-    trust: () => trust,
-    me: async () => (await cardAccount(options.home))?.address,
-    send: {
-      outbox: () => new Outbox(outboxDb),
-      account: () => cardAccount(options.home),
-      channel: cardMailChannel(target),
-    },
-  });
+  const lifecycle = await startInOrder(root.startables);
+  const core = root.app;
   if (options.unlocked) core.gate.unlock();
 
   const opened: HarnessCore['opened'] = { links: [], attachments: [], saved: [] };
@@ -126,19 +82,11 @@ async function wireCore(options: HarnessCoreOptions, store: StoreWorkerClient, f
 
   return {
     core,
+    root,
     handlers,
-    store,
-    sync,
+    store: root.store(),
+    sync: root.sync,
     opened,
-    close: async () => {
-      await core.send?.idle();
-      await sync.stop();
-      stopWatch?.();
-      core.dispose();
-      card?.close();
-      trust?.close();
-      await store.close();
-      outboxDb.close();
-    },
+    close: () => lifecycle.stop(),
   };
 }

@@ -129,8 +129,8 @@ test('locked at start: the lock screen shows the card holder, mail is refused', 
 });
 
 test('the PIN unlocks; sync runs over the card channel; the doctor reads the new folder', async () => {
-  const login = await dispatch(handlers, 'card.login', { pin: doctor.userPin });
-  assert.equal(login.ok && (login.value as { state: string }).state, 'logged-in');
+  const login = await dispatch(handlers, 'session.unlock', { pin: doctor.userPin });
+  assert.deepEqual(login.ok && login.value, { locked: false });
   await until('the first sync', () => events.some(([e, p]) => e === 'sync.status' && ['idle', 'error', 'offline'].includes((p as SyncStatus).state)));
   const status = (await dispatch(handlers, 'sync.status', {})) as { ok: true; value: SyncStatus };
   assert.equal(status.value.state, 'idle', JSON.stringify(status.value.error));

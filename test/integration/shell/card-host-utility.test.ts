@@ -56,15 +56,15 @@ test('status from the card in the utility process: holder from the certificate, 
 });
 
 test('a wrong PIN is one attempt with the remaining-tries state; the right one unlocks and the card signs', async () => {
-  const wrong = await dispatch(handlers, 'card.login', { pin: '0000' });
+  const wrong = await dispatch(handlers, 'session.unlock', { pin: '0000' });
   assert.equal(!wrong.ok && wrong.error.code, 'CARD_PIN_INCORRECT');
-  assert.equal(!wrong.ok && wrong.error.data?.pin, 'count-low');
+  assert.equal(!wrong.ok && wrong.error.data?.pinState, 'count-low');
   const after = bench.pinState('UTILITY card');
   assert.deepEqual({ triesLeft: after.triesLeft, loginCalls: after.loginCalls }, { triesLeft: 2, loginCalls: 1 }, 'exactly one attempt reached the card');
   assert.equal(gate.locked, true);
 
-  const right = await dispatch(handlers, 'card.login', { pin: '2468' });
-  assert.equal(right.ok && (right.value as { state: string }).state, 'logged-in');
+  const right = await dispatch(handlers, 'session.unlock', { pin: '2468' });
+  assert.deepEqual(right.ok && right.value, { locked: false });
   assert.equal(bench.pinState('UTILITY card').loginCalls, 2);
   assert.equal(gate.locked, false);
 

@@ -50,13 +50,13 @@ test('card status shows the holder from the certificate, without any PIN', async
   const { handlers } = setup();
   assert.deepEqual(await dispatch(handlers, 'card.status', {}), {
     ok: true,
-    value: { state: 'present', holder: { name: 'Jeanne MARTIN', profession: 'Médecin', rpps: '99700523527' }, pin: 'ok', pinpad: false },
+    value: { state: 'present', holder: { name: 'Jeanne MARTIN', profession: 'Médecin', rpps: '99700523527' }, pinState: 'ok', pinpad: false },
   });
 });
 
 test('a correct PIN logs in once and unlocks the session; the PIN never comes back', async () => {
   const { handlers, card, gate, events } = setup();
-  const result = await dispatch(handlers, 'card.login', { pin: '1234' });
+  const result = await dispatch(handlers, 'session.unlock', { pin: '1234' });
   assert.equal(result.ok, true);
   assert.ok(!JSON.stringify(result).includes('1234'));
   assert.equal(card.logins.length, 1);
@@ -67,29 +67,29 @@ test('a correct PIN logs in once and unlocks the session; the PIN never comes ba
 test('a wrong PIN fails once with the final-try state and is never retried', async () => {
   const { handlers, card, gate } = setup();
   card.loginError = new AppError('CARD_PIN_INCORRECT', 'CKR_PIN_INCORRECT');
-  const result = await dispatch(handlers, 'card.login', { pin: '0000' });
-  assert.deepEqual(result, { ok: false, error: { code: 'CARD_PIN_INCORRECT', message: 'Code PIN incorrect.', data: { pin: 'final-try' } } });
+  const result = await dispatch(handlers, 'session.unlock', { pin: '0000' });
+  assert.deepEqual(result, { ok: false, error: { code: 'CARD_PIN_INCORRECT', message: 'Code PIN incorrect.', data: { pinState: 'final-try' } } });
   assert.equal(card.logins.length, 1, 'one attempt per user action');
   assert.equal(gate.locked, true);
   const status = await dispatch(handlers, 'card.status', {});
-  assert.equal(status.ok && (status.value as { pin: string }).pin, 'final-try');
+  assert.equal(status.ok && (status.value as { pinState: string }).pinState, 'final-try');
 });
 
 test('without a keypad a PIN is required; on a pinpad reader no PIN is sent from the app', async () => {
   const { handlers, card } = setup();
-  const missing = await dispatch(handlers, 'card.login', {});
+  const missing = await dispatch(handlers, 'session.unlock', {});
   assert.equal(!missing.ok && missing.error.code, 'CARD_PIN_REQUIRED');
   assert.equal(card.logins.length, 0);
   card.current = token({ ...pinOk, protectedPath: true });
   assert.equal((await dispatch(handlers, 'card.status', {})).ok && true, true);
-  const ok = await dispatch(handlers, 'card.login', { pin: '1234' });
+  const ok = await dispatch(handlers, 'session.unlock', { pin: '1234' });
   assert.equal(ok.ok, true);
   assert.deepEqual(card.logins, [null], 'pinpad: the PIN is typed on the reader');
 });
 
 test('removing the card locks the session and tells the renderer', async () => {
   const { handlers, card, gate, events, app } = setup();
-  await dispatch(handlers, 'card.login', { pin: '1234' });
+  await dispatch(handlers, 'session.unlock', { pin: '1234' });
   events.length = 0;
   card.emit('removed', { type: 'removed', slot: '0', label: 'CPS3 TEST', serial: '80250000012345' });
   assert.deepEqual(gate.state, { locked: true, reason: 'card-removed' });
@@ -101,7 +101,7 @@ test('removing the card locks the session and tells the renderer', async () => {
 
 test('unlocking after an idle lock asks the PIN again: the old card session ends first', async () => {
   const { handlers, card, gate, app } = setup();
-  await dispatch(handlers, 'card.login', { pin: '1234' });
+  await dispatch(handlers, 'session.unlock', { pin: '1234' });
   const first = app.currentSession();
   gate.lock('idle');
   const unlocked = await dispatch(handlers, 'session.unlock', { pin: '1234' });

@@ -96,7 +96,7 @@ test('unlocking with the PIN: the card signs the journal head right after the lo
 
 test('locking (user, idle, system) signs while the card session is still open; quit signs a last one', async () => {
   const { home, journal, core, handlers, checkpoints } = app();
-  await dispatch(handlers, 'card.login', { pin: '1234' });
+  await dispatch(handlers, 'session.unlock', { pin: '1234' });
   await dispatch(handlers, 'settings.set', { idleLockMinutes: 5 }); // something new to anchor
   assert.deepEqual(await dispatch(handlers, 'session.lock', { reason: 'user' }), { ok: true, value: { locked: true, reason: 'user' } });
   await core.card!.settled();

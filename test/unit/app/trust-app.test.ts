@@ -9,7 +9,7 @@ import { importAnnuaire, importListeBlanche, TrustContext } from '../../../src-m
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
 import type { ChannelHandlers } from '../../../src-main/ipc/contract.js';
 import { createCoreApp } from '../../../src-main/app/core-app.js';
-import { badgeFromDecision } from '../../../src-main/app/trust-app.js';
+import { badgeFromDecision } from '../../../src-main/trust/badge.js';
 import { extractionLine, referenceHeader } from '../trust/support/extraction.js';
 
 const home = mkdtempSync(join(tmpdir(), 'mssante-trustapp-'));

@@ -4,6 +4,8 @@ import type { MssanteApi } from '../../../src-main/ipc/contract.js';
 
 declare const api: MssanteApi;
 void api.mail.folders();
+void api.session.unlock({ pin: '1234' });
+// @ts-expect-error the window unlocks through session.unlock; there is no card.login channel
 void api.card.login({ pin: '1234' });
 // @ts-expect-error mail.list needs a request
 void api.mail.list();

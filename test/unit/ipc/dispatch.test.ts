@@ -6,7 +6,7 @@ import { CHANNELS, CHANNEL_NAMES, EVENTS, EVENT_NAMES, type ChannelHandlers, typ
 import { checkEvent, dispatch } from '../../../src-main/ipc/dispatch.js';
 import { unavailableServices } from '../../../src-main/app/unavailable.js';
 
-const cardStatus = { state: 'present', pinpad: false, pin: 'ok', holder: { name: 'Dr Jean MARTIN', profession: 'Médecin' } } as const;
+const cardStatus = { state: 'present', pinpad: false, pinState: 'ok', holder: { name: 'Dr Jean MARTIN', profession: 'Médecin' } } as const;
 
 function handlers(overrides: Partial<Record<string, (req: unknown) => Promise<unknown>>> = {}): ChannelHandlers {
   const all: Record<string, unknown> = { ...unavailableServices() };
@@ -16,10 +16,10 @@ function handlers(overrides: Partial<Record<string, (req: unknown) => Promise<un
 
 test('a valid request reaches the handler and its value comes back in an ok envelope', async () => {
   let seen: unknown;
-  const h = handlers({ 'card.login': async (req) => { seen = req; return { ...cardStatus, state: 'logged-in' }; } });
-  const result = await dispatch(h, 'card.login', { pin: '1234' });
+  const h = handlers({ 'session.unlock': async (req) => { seen = req; return { locked: false }; } });
+  const result = await dispatch(h, 'session.unlock', { pin: '1234' });
   assert.deepEqual(seen, { pin: '1234' });
-  assert.deepEqual(result, { ok: true, value: { ...cardStatus, state: 'logged-in' } });
+  assert.deepEqual(result, { ok: true, value: { locked: false } });
 });
 
 test('an unknown channel is refused with INVALID_ARGUMENT and French text', async () => {
@@ -65,11 +65,11 @@ test('a response that breaks the contract becomes INTERNAL and nothing of it is 
 
 test('an AppError keeps its code and primitive data (PIN tries state); a plain Error is INTERNAL without its detail', async () => {
   const h = handlers({
-    'card.login': async () => { throw new AppError('CARD_PIN_INCORRECT', 'wrong pin', { data: { pin: 'final-try', nested: { x: 1 } } }); },
+    'session.unlock': async () => { throw new AppError('CARD_PIN_INCORRECT', 'wrong pin', { data: { pinState: 'final-try', nested: { x: 1 } } }); },
     'sync.now': async () => { throw new Error('/home/user/secret path'); },
   });
-  const login = await dispatch(h, 'card.login', { pin: '0000' });
-  assert.deepEqual(login, { ok: false, error: { code: 'CARD_PIN_INCORRECT', message: 'Code PIN incorrect.', data: { pin: 'final-try' } } });
+  const login = await dispatch(h, 'session.unlock', { pin: '0000' });
+  assert.deepEqual(login, { ok: false, error: { code: 'CARD_PIN_INCORRECT', message: 'Code PIN incorrect.', data: { pinState: 'final-try' } } });
   const sync = await dispatch(h, 'sync.now', {});
   assert.equal(!sync.ok && sync.error.code, 'INTERNAL');
   assert.ok(!JSON.stringify(sync).includes('secret'));
@@ -96,7 +96,7 @@ test('every channel carries only JSON-safe schemas with an owner', () => {
     z.toJSONSchema(CHANNELS[name].response, { io: 'output' });
   }
   // the renderer's typed API, generated from the contract (compile-time check)
-  const typed = (api: MssanteApi) => [api.mail.list, api.card.login, api.on] as const;
+  const typed = (api: MssanteApi) => [api.mail.list, api.session.unlock, api.on] as const;
   assert.equal(typeof typed, 'function');
 });
 
@@ -109,7 +109,8 @@ test('no response or event of the contract can carry a PIN, key, credential or S
     for (const [name, sub] of Object.entries(s.properties ?? {})) {
       const where = `${path}.${name}`;
       if (forbidden.test(name)) found.push(where);
-      // `pin` may only be the PIN *state* shown on the lock screen, never a value
+      // no response field is called `pin`; `pinState` is the PIN *state* shown on the lock screen, never a value
+      if (/^pin$/i.test(name)) found.push(`${where} (named pin)`);
       if (/pin/i.test(name) && name !== 'pinpad') {
         const values = (sub as { enum?: unknown[] }).enum;
         if (!values || !values.every((v) => ['ok', 'count-low', 'final-try', 'locked'].includes(v as string))) found.push(`${where} (not a PIN state)`);

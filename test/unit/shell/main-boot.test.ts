@@ -53,11 +53,12 @@ test('before ready: the UI scheme is privileged, renderers sandboxed, one instan
   assert.equal(state.windows.length, 0, 'no window before ready');
 });
 
-test('on ready: store → card host → sync → window, then the UI loads from app://', async () => {
+test('on ready: store (with its hooks) → card host → sync → reconnect → window, then the UI loads from app://', async () => {
   state.ready.resolve();
   await until('the window', () => journal.includes('loadURL app://mssante/index.html'));
   await until('startup end', () => logs.includes('started window'));
-  assert.deepEqual(logs.filter((l) => l.startsWith('started')), ['started store', 'started card host', 'started sync', 'started window']);
+  assert.deepEqual(logs.filter((l) => l.startsWith('started')), ['started store', 'started card host', 'started sync', 'started reconnect', 'started window']);
+  assert.ok(logs.includes('store hooks active: trust, journal, receipts'), 'the store thread runs the trust and journal hooks (app/core.ts createCore)');
   assert.ok(logs.includes('card host not ready: CARD_MODULE_NOT_FOUND'), 'a missing card library does not stop the app');
   assert.ok(journal.some((l) => l.startsWith('utilityProcess.fork ') && l.endsWith('card-host-entry.ts')), 'card host in a utility process');
   assert.equal(existsSync(join(state.userData, 'opened-attachments', 'old')), false, 'left-over opened attachments wiped at start');
@@ -115,5 +116,5 @@ test('the store is encrypted with a key sealed by the OS keystore', () => {
 test('quit stops everything in reverse order before the process ends', async () => {
   app.quit();
   assert.equal(await state.exited.promise, 0);
-  assert.deepEqual(logs.filter((l) => l.startsWith('stopped')), ['stopped window', 'stopped sync', 'stopped card host', 'stopped store']);
+  assert.deepEqual(logs.filter((l) => l.startsWith('stopped')), ['stopped window', 'stopped reconnect', 'stopped sync', 'stopped card host', 'stopped store']);
 });

@@ -12,6 +12,7 @@ import type { MailStorePort } from '../../../src-main/app/mail-app.js';
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
 import type { ChannelHandlers, MessageView } from '../../../src-main/ipc/contract.js';
 import { MailStore } from '../../../src-main/store/mail-store.js';
+import { receiptOf } from '../../../src-main/xdm/receipt-hook.js';
 import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { buildMdn } from '../../../src-main/xdm/mdn.js';
 import { buildEml } from '../../support/mail-fixtures.js';
@@ -24,7 +25,7 @@ const folder = { inbox: 0, sent: 0, other: 0 };
 let uid = 0;
 
 before(async () => {
-  store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider('33'.repeat(32)) });
+  store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider('33'.repeat(32)), hooks: { receipt: receiptOf } }); // the product's receipts hook (app/store-hooks.ts)
   const account = store.ensureAccount({ address: ME });
   const folders = store.upsertFolders(account.id, [
     { path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true },

@@ -48,21 +48,33 @@ test('a wrong key surfaces as STORE_BAD_KEY from the worker', async () => {
   }
 });
 
-test('store-thread hooks come from a module: trust decision and journal rows written with the batch', async () => {
+test('store-thread hooks come from the named registry: trust decision and journal rows written with the batch', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mssante-worker-'));
   const key = staticKeyProvider(randomBytes(32));
   try {
-    const hooksModule = new URL('./hooks-fixture.ts', import.meta.url).href;
-    const client = await StoreWorkerClient.start({ file: join(dir, 'mail.db'), keyProvider: key, hooksModule, hooksOptions: { tag: 'unit' } });
+    const client = await StoreWorkerClient.start({ file: join(dir, 'mail.db'), keyProvider: key, hooks: ['trust', 'journal'], hookOptions: { home: dir, trustDir: join(dir, 'trust') } });
+    assert.deepEqual(client.activeHooks, ['trust', 'journal']);
     const account = await client.api.ensureAccount({ address: 'paul.durand@medecin.mssante.fr' });
     const [folder] = await client.api.upsertFolders(account.id, [{ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true }]);
     await client.api.applyBatch({ folderId: folder!.id, newMessages: [{ uid: 1, flags: [], raw: buildEml({ from: 'x@gmail.com' }) }] });
     const [m] = await client.api.listMessages();
-    assert.deepEqual(m!.trust, { level: 'outside_trust_space', tag: 'unit', from: 'x@gmail.com' });
+    assert.equal((m!.trust as { level: string }).level, 'outside_trust_space', 'decided in the store thread');
     await client.close();
     const store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: key });
-    assert.deepEqual(store.db.prepare('SELECT sha256 FROM test_journal').pluck().all(), [m!.sha256]);
+    assert.deepEqual(store.db.prepare("SELECT message_sha256 FROM journal WHERE action = 'message.received'").pluck().all(), [m!.sha256]);
     store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a store hook missing from the registry is a startup failure, not a store without journal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mssante-worker-'));
+  try {
+    await assert.rejects(
+      StoreWorkerClient.start({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider(randomBytes(32)), hooks: ['journal', 'no-such-hook' as never], hookOptions: { home: dir, trustDir: join(dir, 'trust') } }),
+      (e) => isAppError(e) && e.code === 'INTERNAL' && /no-such-hook/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
