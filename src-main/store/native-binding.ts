@@ -35,9 +35,17 @@ let cached: { value: string | undefined } | undefined;
 /** selectNativeBinding for this process (resolved once). */
 export function nativeBinding(): string | undefined {
   if (!cached) {
-    const pkg = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers/package.json');
-    const nodeModules = dirname(dirname(pkg));
-    cached = { value: selectNativeBinding({ electron: process.versions.electron, platform: process.platform, arch: process.arch }, nodeModules, existsSync) };
+    const rt = { electron: process.versions.electron, platform: process.platform, arch: process.arch };
+    let value: string | undefined;
+    if (rt.electron !== undefined) {
+      try {
+        const pkg = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers/package.json');
+        value = selectNativeBinding(rt, dirname(dirname(pkg)), existsSync);
+      } catch {
+        value = undefined; // no cache to look in: better-sqlite3's own lookup decides
+      }
+    }
+    cached = { value };
   }
   return cached.value;
 }

@@ -14,6 +14,7 @@ import { plainImapClient } from '../support/imap-plain.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { generateCorpus } from '../testbed/corpus.js';
 import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { freePort } from '../support/ports.js';
 
 const state = loadTestbed();
 // doctorB: the bench's doctorA is the busiest card of the other suites.
@@ -21,7 +22,7 @@ const doctor = card(state, 'doctorB');
 const sender = card(state, 'doctorA');
 const tag = randomBytes(3).toString('hex');
 const folder = `e2e-ui-${tag}`;
-const COUNTER_PORT = 21650;
+const COUNTER_PORT = await freePort();
 const SUBJECT_ECHO = `Compte rendu d’échographie thyroïdienne ${tag}`;
 const SUBJECT_HOSTILE = `Invitation au webinaire ${tag}`;
 const LINK = 'https://exemple-hors-sante.fr/inscription';

@@ -7,12 +7,13 @@ import tls from 'node:tls';
 import { AppError } from '../../../src-main/errors/index.js';
 import { openImapSession } from '../../../src-main/imap/index.js';
 import { makeTestPki, PinnedCaVerifier, SoftwareSigner, type TestPki } from '../../support/tls.js';
+import { freePort } from '../../support/ports.js';
 
 let pki: TestPki;
 let server: tls.Server;
 /** what the client sent after AUTHENTICATE EXTERNAL's continuation, per connection */
 const answers: string[] = [];
-const PORT = 21060;
+const PORT = await freePort();
 
 before(async () => {
   pki = makeTestPki();

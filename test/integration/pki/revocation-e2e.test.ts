@@ -1,6 +1,6 @@
 // The revocation policy end to end: our TLS client against openssl s_server whose certificate's CRL
 // distribution point is unreachable, or publishes an out-of-date CRL. Refused by default, accepted
-// (status 'unknown') only with soft-fail. Own test CA (RSA: ECDHE_RSA suites), ports 21140-21149.
+// (status 'unknown') only with soft-fail. Own test CA (RSA: ECDHE_RSA suites), ports from the OS.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,9 +13,12 @@ import { trustStoreFromPem } from '../../../src-main/tls/pki/trust-store.js';
 import { PkiServerCertificateVerifier, type PkiVerifierOptions } from '../../../src-main/tls/pki/verifier.js';
 import { startExternalServer, type ExternalServer } from '../../support/tls.js';
 import { CrlServer } from '../../unit/pki/crl-server.js';
+import { closedPort, freePort } from '../../support/ports.js';
 
-const crlServer = new CrlServer(21140);
-const DEAD = 'http://127.0.0.1:21149/gone.crl'; // nothing listens there
+const crlServer = new CrlServer();
+const DEAD = `http://127.0.0.1:${await closedPort()}/gone.crl`; // nothing listens there
+const UNREACHABLE_PORT = await freePort();
+const STALE_PORT = await freePort();
 const servers: ExternalServer[] = [];
 let dir: string;
 let caPem: string;
@@ -43,8 +46,8 @@ before(async () => {
   // An out-of-date CRL: thisUpdate 10 days ago, nextUpdate 3 days ago (beyond the 24 h grace).
   openssl('ca', '-config', 'ca.cnf', '-name', 'c', '-gencrl', '-keyfile', 'ca.key', '-cert', 'ca.pem', '-out', 'stale.crl.pem', '-batch', '-crl_lastupdate', stamp(-10), '-crl_nextupdate', stamp(-3));
   crlServer.files.set('stale.crl', readFileSync(join(dir, 'stale.crl.pem')));
-  await serverWithCdp('unreachable', DEAD, 21141);
-  await serverWithCdp('stale', crlServer.url('stale.crl'), 21142);
+  await serverWithCdp('unreachable', DEAD, UNREACHABLE_PORT);
+  await serverWithCdp('stale', crlServer.url('stale.crl'), STALE_PORT);
 });
 
 after(async () => {
@@ -72,20 +75,20 @@ async function handshake(port: number, o: PkiVerifierOptions = {}): Promise<{ co
 
 describe('revocation policy through the TLS client', () => {
   it('CRL distribution point unreachable: refused with CERT_REVOCATION_UNKNOWN', async () => {
-    assert.deepEqual(await handshake(21141), { code: 'CERT_REVOCATION_UNKNOWN' });
+    assert.deepEqual(await handshake(UNREACHABLE_PORT), { code: 'CERT_REVOCATION_UNKNOWN' });
   });
 
   it('CRL distribution point unreachable with soft-fail: accepted, revocation "unknown", warning logged', async () => {
     const logs: string[] = [];
-    assert.deepEqual(await handshake(21141, { revocation: { softFail: true }, log: (l) => logs.push(l) }), { code: 'accepted', revocation: 'unknown' });
+    assert.deepEqual(await handshake(UNREACHABLE_PORT, { revocation: { softFail: true }, log: (l) => logs.push(l) }), { code: 'accepted', revocation: 'unknown' });
     assert.ok(logs.some((l) => l.includes('soft-fail')), logs.join('\n'));
   });
 
   it('CRL past nextUpdate + grace: refused with CERT_CRL_EXPIRED', async () => {
-    assert.deepEqual(await handshake(21142), { code: 'CERT_CRL_EXPIRED' });
+    assert.deepEqual(await handshake(STALE_PORT), { code: 'CERT_CRL_EXPIRED' });
   });
 
   it('the same out-of-date CRL within a 4-day grace is used (good-cached)', async () => {
-    assert.deepEqual(await handshake(21142, { revocation: { graceMs: 4 * 86_400_000 } }), { code: 'accepted', revocation: 'good-cached' });
+    assert.deepEqual(await handshake(STALE_PORT, { revocation: { graceMs: 4 * 86_400_000 } }), { code: 'accepted', revocation: 'good-cached' });
   });
 });

@@ -10,11 +10,11 @@ import { zipSync, strToU8 } from 'fflate';
 import { runMssante } from '../../support/cli.js';
 import { AnnuaireReader, trustDirOf } from '../../../src-main/trust/index.js';
 import { extractionLine, headerWithoutSuffix, REFERENCE_DIR, referenceHeader, writeExtraction } from '../../unit/trust/support/extraction.js';
+import { closedPort, freePort } from '../../support/ports.js';
 
-// Ports of this file (trust range 21300-21399): 21301 is never listened on (offline case),
-// 21302 serves a ZIP over loopback HTTP.
-const CLOSED_PORT = 21301;
-const SERVER_PORT = 21302;
+// Ports of this file, from the OS: one never listened on (offline case), one serving a ZIP over loopback HTTP.
+const CLOSED_PORT = await closedPort();
+const SERVER_PORT = await freePort();
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -1,4 +1,5 @@
-// A tiny HTTP server publishing CRLs on loopback, for revocation tests (ports 21100-21199 are ours).
+// A tiny HTTP server publishing CRLs on loopback, for revocation tests. Its port is chosen by the OS
+// at start() (none fixed), so url() is valid once started.
 import { createServer, type Server } from 'node:http';
 
 export class CrlServer {
@@ -6,9 +7,10 @@ export class CrlServer {
   requests = 0;
   private server: Server | undefined;
 
-  constructor(readonly port: number) {}
+  port = 0;
 
   url(name: string): string {
+    if (!this.port) throw new Error('CrlServer: url() before start()');
     return `http://127.0.0.1:${this.port}/${name}`;
   }
 
@@ -24,7 +26,10 @@ export class CrlServer {
     });
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.port, '127.0.0.1', () => resolve());
+      this.server!.listen(0, '127.0.0.1', () => {
+        this.port = (this.server!.address() as { port: number }).port;
+        resolve();
+      });
     });
   }
 

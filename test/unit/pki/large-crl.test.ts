@@ -13,7 +13,7 @@ import { parsePemCertificates } from '../../../src-main/tls/pki/x509.js';
 import { CrlServer } from './crl-server.js';
 
 const ENTRIES = 6000;
-const server = new CrlServer(21102);
+const server = new CrlServer();
 let dir: string;
 let chain: { revoked: Buffer[]; good: Buffer[] };
 let anchor: ReturnType<typeof parsePemCertificates>[number];

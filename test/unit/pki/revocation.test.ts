@@ -10,6 +10,7 @@ import { DiskCrlCache, MemoryCrlCache } from '../../../src-main/tls/pki/crl-cach
 import { httpCrlFetcher } from '../../../src-main/tls/pki/crl-fetcher.js';
 import { DEFAULT_REVOCATION_POLICY, decideRevocation, type CrlEvidence } from '../../../src-main/tls/pki/revocation-policy.js';
 import { PkiServerCertificateVerifier, type PkiVerifierOptions } from '../../../src-main/tls/pki/verifier.js';
+import { closedPort } from '../../support/ports.js';
 import { CrlServer } from './crl-server.js';
 import { DAY, keys, makeCa, makeCrl, makeRoot, makeServer, type Issued } from './pki-factory.js';
 
@@ -79,8 +80,8 @@ test('policy: a CRL issued in the future (beyond clock skew) is not trusted', ()
 
 // ---- verifier with CRLs over loopback HTTP -----------------------------------------------------
 
-const server = new CrlServer(21100);
-const DEAD_PORT = 21199; // nothing listens here
+const server = new CrlServer();
+let DEAD_PORT = 0; // nothing listens there (chosen in before())
 let root: Issued;
 let ca: Issued;
 let good: Issued;
@@ -89,6 +90,7 @@ let tmp: string;
 
 before(async () => {
   await server.start();
+  DEAD_PORT = await closedPort();
   tmp = mkdtempSync(join(tmpdir(), 'pki-crl-'));
   root = await makeRoot('TEST AC RACINE CRL');
   ca = await makeCa('TEST AC ORGANISATIONS CRL', root, { crlUrl: server.url('root.crl') });
