@@ -3,7 +3,7 @@
 // pieces answer SERVICE_UNAVAILABLE. The result is guarded by the session lock.
 // Used by the Electron shell and by the test-only loopback harness alike.
 import type { CardService } from '../card/index.js';
-import type { TrustContext } from '../trust/index.js';
+import type { DkimEvidence, TrustContext } from '../trust/index.js';
 import type { SyncStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js';
@@ -46,6 +46,8 @@ export interface CoreAppDeps {
   extra?: Partial<CoreServices>;
   /** The access journal (audit/port.ts): card, reading, attachments, settings are recorded through it. */
   journal?: JournalPort;
+  /** DKIM check of a message when it is opened (mail.read); none: the stored decision as is. */
+  dkim?: (raw: Buffer) => Promise<DkimEvidence[]>;
 }
 
 export interface CoreApp {
@@ -84,7 +86,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
   };
 
-  const mail = deps.mail ? createMailApp(deps.mail, journal) : undefined;
+  const mail = deps.mail ? createMailApp(deps.mail, journal, deps.dkim) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
   const mailParts: Partial<CoreServices> = mail && compose
     ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file) }

@@ -12,7 +12,9 @@ import { staticKeyProvider, type StoreKeyProvider } from '../store/key-provider.
 import type { StoreHookName } from '../store/types.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
 import { SyncEngine } from '../sync/engine.js';
-import { TrustContext } from '../trust/index.js';
+import { join } from 'node:path';
+import { TrustContext, verifyDkim, type DnsResolver } from '../trust/index.js';
+import { cachingResolver } from '../trust/dkim-cache.js';
 import { lazyJournalPort, type JournalPort } from '../audit/port.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
@@ -35,6 +37,8 @@ export interface CoreEnv {
   card?: { launcher?: CardHostLauncher; modulePath?: string | undefined; pollIntervalMs?: number; tokenRef?: string };
   /** Network state (Electron `net.isOnline` in the shell). */
   isOnline?: () => boolean;
+  /** DNS for the DKIM keys checked on open (default: node:dns); answers are cached in the data folder. */
+  dns?: DnsResolver;
   log?: (line: string) => void;
 }
 
@@ -94,8 +98,11 @@ export function createCore(env: CoreEnv): Core {
     ...(env.isOnline ? { isOnline: env.isOnline } : {}),
   });
   // (the sync target above reads the card session from `app` only when it connects, after this line)
+  // DKIM keys seen online are kept, so a message opened offline is still checked ("non vérifiable hors ligne" otherwise)
+  const dkimDns = cachingResolver({ file: join(env.home, 'dkim-dns-cache.json'), ...(env.dns ? { resolve: env.dns } : {}), ...(env.isOnline ? { isOnline: env.isOnline } : {}) });
   const app = createCoreApp({
     emit: env.emit,
+    dkim: (raw) => verifyDkim(raw, { resolver: dkimDns }),
     settingsFile: env.settingsFile,
     ...(card ? { card } : {}),
     ...(env.card?.tokenRef ? { cardOptions: { tokenRef: env.card.tokenRef } } : {}),

@@ -10,6 +10,8 @@ import type { Folder as StoreFolder, MessageSummary as StoreSummary } from '../s
 import type { MailAddress } from '../store/parse.js';
 import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
 import { badgeFromDecision, levelFromDecision } from '../trust/badge.js';
+import { withDkimEvidence } from '../trust/dkim-on-open.js';
+import type { DkimEvidence } from '../trust/types.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 
@@ -128,7 +130,8 @@ export interface MailApp {
 }
 
 /** `journal`: every reading of a message or attachment is journalled before its content is handed over. */
-export function createMailApp(port: () => MailStorePort, journal?: JournalPort): MailApp {
+/** `dkim`: checks the DKIM signatures of a message when it is opened (trust/dkim.ts with a caching resolver). */
+export function createMailApp(port: () => MailStorePort, journal?: JournalPort, dkim?: (raw: Buffer) => Promise<DkimEvidence[]>): MailApp {
   const store = () => port();
 
   const attachment = async (messageId: string, partId: string) => {
@@ -185,7 +188,10 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
             xdm = unreadableXdm(partId, err);
           }
         }
-        const policy = mdnPolicy((await store().getRaw(d.id)).raw);
+        const raw = (await store().getRaw(d.id)).raw;
+        const policy = mdnPolicy(raw);
+        // DKIM needs DNS, so it is checked here, on open, not at sync; offline it says so (cached key otherwise)
+        const trust = dkim && d.trust ? withDkimEvidence(d.trust, await dkim(raw), d.from?.address) : d.trust;
         return {
           id: String(d.id),
           folderId: String(d.folderId),
@@ -207,7 +213,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
             size: a.size,
             kind: isXdmAttachment(a.filename ?? undefined) ? ('xdm' as const) : ('file' as const),
           })),
-          trust: badgeFromDecision(d.trust),
+          trust: badgeFromDecision(trust),
           xdm,
           readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
           receipts: (await store().readReceipts(d.id)).map(receiptView),

@@ -1,6 +1,7 @@
 // What every command that connects as an account needs: the server-certificate
 // verifier for that account, and its client signer (the CPS card, PIN asked
-// once; or the PKCS#12 file, password asked once), closed after use.
+// once — and again per signature for a key with CKA_ALWAYS_AUTHENTICATE; or the
+// PKCS#12 file, password asked once), closed after use.
 import type { AccountConfig } from '../accounts/account.js';
 import { CardSigner } from '../card/index.js';
 import { Pkcs12Signer } from '../tls/pki/pkcs12-signer.js';
@@ -8,7 +9,7 @@ import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import type { ServerCertificateVerifier } from '../tls/index.js';
 import type { Signer } from '../tls/signer.js';
 import type { CliContext } from './context.js';
-import { logoutCard, openCardSession, promptPin, readPinFromStdin, withService } from './commands/card.js';
+import { logoutCard, openCardSession, promptPin, readPinFromStdin, signaturePin, withService } from './commands/card.js';
 
 export interface ConnectOptions {
   trustAnchors?: string;
@@ -40,7 +41,8 @@ export async function withAccountSigner<T>(c: CliContext, account: AccountConfig
   return withService(c, async (svc) => {
     const { token, session } = await openCardSession(c, svc);
     try {
-      return await fn(new CardSigner(session));
+      // a key with CKA_ALWAYS_AUTHENTICATE gets the PIN again for each signature (TLS handshake, checkpoint)
+      return await fn(new CardSigner(session, { pinForSignature: signaturePin(c, token) }));
     } finally {
       await logoutCard(c, token, session).catch(() => undefined);
     }

@@ -2,7 +2,7 @@
 // TrustBadge has this shape; app/mail-app.ts and audit/evidence.ts use it).
 // Wording comes from labels-fr.ts; only the "not yet decided" badge is here.
 import type { AnnuaireEntry } from './annuaire/entry.js';
-import { reasonLabelFr, TRUST_LEVEL_LABELS_FR } from './labels-fr.js';
+import { dkimExplanationFr, reasonLabelFr, TRUST_LEVEL_LABELS_FR } from './labels-fr.js';
 import { TRUST_LEVELS, type TrustDecision, type TrustIdentity, type TrustLevel } from './types.js';
 
 /** Who an address belongs to, according to the annuaire (contract: Identity). */
@@ -87,7 +87,7 @@ export function badgeFromDecision(stored: unknown): TrustBadgeView {
     level: stored.level,
     label: words.label,
     tone: words.tone,
-    explanation: words.description,
+    explanation: [words.description, dkimExplanationFr(stored.reasons)].filter(Boolean).join(' '),
     reasons: stored.reasons.map(reasonLabelFr),
     ...(stored.identity ? { identity: identityFromTrust(stored.identity) } : {}),
     ...(stored.imitated ? { imitated: identityFromTrust(stored.imitated) } : {}),

@@ -31,7 +31,7 @@ const RANK: Record<TrustLevel, number> = {
   verified_professional: 3,
 };
 
-function lower(level: TrustLevel, cap: TrustLevel): TrustLevel {
+export function lower(level: TrustLevel, cap: TrustLevel): TrustLevel {
   return RANK[cap] < RANK[level] ? cap : level;
 }
 
@@ -60,7 +60,7 @@ function aligned(dkimDomain: string, fromDomain: string): boolean {
   return d === fromDomain || fromDomain.endsWith('.' + d) || d.endsWith('.' + fromDomain);
 }
 
-function dkimReason(dkim: readonly DkimEvidence[] | null | undefined, fromDomain: string): TrustReason {
+export function dkimReason(dkim: readonly DkimEvidence[] | null | undefined, fromDomain: string): TrustReason {
   if (!dkim || dkim.length === 0 || dkim.every((d) => d.result === 'none')) {
     return { check: 'dkim', status: 'not_applicable', detail: 'absent' };
   }
@@ -68,6 +68,8 @@ function dkimReason(dkim: readonly DkimEvidence[] | null | undefined, fromDomain
   if (forFrom.some((d) => d.result === 'pass')) return { check: 'dkim', status: 'passed', detail: 'aligned_pass' };
   if (forFrom.some((d) => d.result === 'fail')) return { check: 'dkim', status: 'failed', detail: 'aligned_fail' };
   if (dkim.some((d) => d.result === 'pass')) return { check: 'dkim', status: 'not_applicable', detail: 'pass_not_aligned' };
+  // the signer's key could not be fetched (no network, DNS down) and no answer was cached
+  if (forFrom.length > 0 && forFrom.every((d) => d.result === 'temperror')) return { check: 'dkim', status: 'not_applicable', detail: 'offline' };
   return { check: 'dkim', status: 'not_applicable', detail: 'unverifiable' };
 }
 

@@ -12,7 +12,7 @@ export type { SignatureReport, SignatureStatus } from './listeblanche/signature.
 export { igcSanteSignerCheck, type SignerChainCheck } from './listeblanche/signer-chain.js';
 export { decideSenderTrust, identityOf } from './decision.js';
 export { TrustContext, senderFactsFromHeaders, type RecipientCheck, type AutocompleteEntry } from './context.js';
-export { verifyDkim } from './dkim.js';
+export { verifyDkim, type DnsResolver } from './dkim.js';
 export { createTrustProvider, decideFromHeaders, isDecisionStale, trustHooksFor, trustProviderFor } from './store-hook.js';
 export { TRUST_LEVEL_LABELS_FR, reasonLabelFr, decisionSummaryFr } from './labels-fr.js';
 export * from './types.js';

@@ -60,6 +60,7 @@ const DETAIL_LABELS_FR: Record<string, string> = {
   imitates_professional: 'imitation du nom d’un professionnel (caractères trompeurs)',
   several: 'plusieurs expéditeurs',
   bounce: 'message de non-remise',
+  offline: 'non vérifiable hors ligne',
 };
 
 export function reasonLabelFr(reason: TrustReason): string {
@@ -67,6 +68,16 @@ export function reasonLabelFr(reason: TrustReason): string {
   const base = reason.status === 'passed' ? labels.passed : reason.status === 'failed' ? labels.failed : labels.notApplicable;
   const detail = reason.detail ? DETAIL_LABELS_FR[reason.detail] : undefined;
   return detail ? `${base} (${detail})` : base;
+}
+
+/** The sentence the badge explanation gets from the DKIM check made when the message was opened, or null. */
+export function dkimExplanationFr(reasons: readonly TrustReason[]): string | null {
+  const dkim = reasons.find((r) => r.check === 'dkim');
+  if (!dkim) return null;
+  if (dkim.status === 'passed') return 'Signature DKIM du domaine expéditeur vérifiée à l’ouverture du message.';
+  if (dkim.status === 'failed') return 'Signature DKIM du domaine expéditeur invalide à l’ouverture : le message a pu être modifié ou usurpé.';
+  if (dkim.detail === 'offline') return 'Signature DKIM non vérifiable hors ligne : elle sera vérifiée à la prochaine ouverture avec une connexion.';
+  return null;
 }
 
 /** One-line French summary: "Professionnel vérifié — Jean DUPONT, Médecin (RPPS 10001234567)". */

@@ -9,8 +9,8 @@ import type { TrustDecision } from './types.js';
 // stale and can be recomputed with decideFromHeaders() on the stored headers.
 //
 // DKIM is not part of the sync-time decision: it needs DNS (the signer's key), which would make
-// sync depend on the network and slow it down. Verify it when a message is opened
-// (verifyDkim(raw) then decide again with `dkim`), as extra evidence.
+// sync depend on the network and slow it down. It is checked when a message is opened (mail.read:
+// verifyDkim with the caching resolver of dkim-cache.ts, folded in by dkim-on-open.ts), as extra evidence.
 
 /** Decision from a message's header list (lower-case keys, as the store parses them). */
 export function decideFromHeaders(ctx: TrustContext, headers: readonly { key: string; value: string }[]): TrustDecision {

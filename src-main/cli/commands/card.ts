@@ -70,18 +70,44 @@ function tokenText(t: CardToken): string {
   return lines.join('\n');
 }
 
-/** The PIN from standard input (first line), as bytes we can wipe. */
-export async function readPinFromStdin(): Promise<Buffer> {
+// Further lines of standard input after the first (--pin-stdin): the PINs for the signatures of a key
+// with CKA_ALWAYS_AUTHENTICATE, one line per signature, each used once. Wiped at logout.
+let stdinPins: Buffer[] = [];
+
+/** The PIN from standard input (first line), as bytes we can wipe; with `keepRest`, later lines are kept for signatures. */
+export async function readPinFromStdin(opts: { keepRest?: boolean } = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const all = Buffer.concat(chunks);
   for (const c of chunks) c.fill(0);
-  let end = all.indexOf(0x0a);
-  if (end < 0) end = all.length;
-  if (end > 0 && all[end - 1] === 0x0d) end--;
-  const pin = Buffer.from(all.subarray(0, end));
+  const lines: Buffer[] = [];
+  let start = 0;
+  while (start < all.length) {
+    let end = all.indexOf(0x0a, start);
+    if (end < 0) end = all.length;
+    const stop = end > start && all[end - 1] === 0x0d ? end - 1 : end;
+    lines.push(Buffer.from(all.subarray(start, stop)));
+    start = end + 1;
+  }
   all.fill(0);
+  const [pin = Buffer.alloc(0), ...rest] = lines;
+  if (opts.keepRest) stdinPins = rest.filter((l) => l.length > 0);
+  else for (const l of rest) l.fill(0);
   return pin;
+}
+
+/**
+ * For a key that demands the PIN for every signature (CKA_ALWAYS_AUTHENTICATE): asked again on the
+ * terminal, or the next line of standard input with --pin-stdin. One try per signature (the card
+ * service never retries); no PIN left is CARD_PIN_REQUIRED.
+ */
+export function signaturePin(c: CliContext, token: CardToken): () => Promise<Buffer | null> {
+  return async () => {
+    if (!c.pinStdin) return promptPin(`Code PIN de la carte « ${token.label} » pour cette signature : `);
+    const next = stdinPins.shift();
+    if (!next) throw new AppError('CARD_PIN_REQUIRED', 'the key demands the PIN for every signature: give one more line on standard input');
+    return next;
+  };
 }
 
 /** Prompts on the terminal without echo; the PIN never goes through a string. */
@@ -188,7 +214,7 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
   else if (pin.countLow) c.progress('Attention : un code PIN erroné a déjà été saisi sur cette carte.');
   let secret: Buffer | null = null;
   if (pin.protectedPath) c.progress('Saisissez votre code PIN sur le clavier du lecteur.');
-  else secret = c.pinStdin ? await readPinFromStdin() : await promptPin(`Code PIN de la carte « ${token.label} » : `);
+  else secret = c.pinStdin ? await readPinFromStdin({ keepRest: true }) : await promptPin(`Code PIN de la carte « ${token.label} » : `);
   const card = cardFacts(token);
   try {
     const session = await svc.login(token, secret);
@@ -207,6 +233,7 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
 
 /** Ends a card session and journals it. */
 export async function logoutCard(c: CliContext, token: CardToken, session: CardSession): Promise<void> {
+  for (const pin of stdinPins.splice(0)) pin.fill(0);
   await session.logout();
   const card = cardFacts(token);
   await recordCliOrWarn(c, [{ action: 'card.logout', data: card, actor: card.nationalId }]);

@@ -156,7 +156,8 @@ test('DKIM: a failing signature of the From domain removes the verified badge; u
   assert.equal(other.level, 'verified_professional');
   assert.equal(reason(other, 'dkim')?.detail, 'pass_not_aligned');
   const offline = decideSenderTrust(input({ message: { dkim: [{ domain: 'mssante.fr', result: 'temperror' }] } }));
-  assert.equal(reason(offline, 'dkim')?.detail, 'unverifiable');
+  assert.equal(reason(offline, 'dkim')?.detail, 'offline', 'the From domain\'s key could not be fetched: "non vérifiable hors ligne"');
+  assert.equal(offline.level, 'verified_professional');
   assert.equal(reason(decideSenderTrust(input({})), 'dkim')?.detail, 'absent');
 });
 
