@@ -21,7 +21,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     const appError = toAppError(err);
-    const message = messageFr(appError.code);
+    const message = messageFr(appError.code, appError.data);
     const tries = appError.data.triesLeft;
     process.stderr.write(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}\n`);
     if (argv.includes('--json')) {

@@ -78,6 +78,14 @@ function progressReporter(c: CliContext): (fraction: number, rows: number) => vo
   };
 }
 
+/** `--max-shrink` in percent (0..100) → a share. */
+function parseShrink(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new AppError('INVALID_ARGUMENT', `--max-shrink must be 0..100, got ${value}`);
+  return n / 100;
+}
+
 function parseLimit(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new AppError('INVALID_ARGUMENT', `--limit must be 1..1000, got ${value}`);
@@ -92,10 +100,15 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .command('import')
     .description('importer l’extraction Extraction_Correspondance_MSSante (.txt ou .zip) ; remplace l’annuaire actuel une fois l’import réussi')
     .argument('<fichier>', 'fichier Extraction_Correspondance_MSSante_*.txt ou archive .zip')
-    .action(async (file: string) => {
+    .option('--max-shrink <pourcent>', 'baisse maximale du nombre d’adresses acceptée sans --force (défaut : 10)')
+    .option('--force', 'accepter un fichier qui réduit l’annuaire au-delà de --max-shrink')
+    .action(async (file: string, o: { maxShrink?: string; force?: boolean }) => {
       const c = ctx();
+      const maxShrinkShare = parseShrink(o.maxShrink);
       const report = await importAnnuaire(file, {
         home: trustDirOf(c.home),
+        ...(maxShrinkShare === undefined ? {} : { maxShrinkShare }),
+        force: o.force === true,
         onProgress: progressReporter(c),
         onIndexing: () => c.progress('Construction de l’index de recherche…'),
       });
@@ -107,9 +120,16 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .description('télécharger l’extraction officielle (service de l’Annuaire Santé ou miroir data.gouv.fr) puis l’importer')
     .addOption(new Option('--source <source>', 'source du fichier').choices(['webservice', 'datagouv']).default('webservice'))
     .option('--url <url>', 'adresse de téléchargement (remplace celle de la source)')
-    .action(async (o: { source: 'webservice' | 'datagouv'; url?: string }) => {
+    .option('--force', 'accepter un fichier qui réduit l’annuaire de plus de 10 %')
+    .action(async (o: { source: 'webservice' | 'datagouv'; url?: string; force?: boolean }) => {
       const c = ctx();
-      const report = await downloadAnnuaire({ home: trustDirOf(c.home), source: o.source, ...(o.url ? { url: o.url } : {}), onProgress: (l) => c.progress(l) });
+      const report = await downloadAnnuaire({
+        home: trustDirOf(c.home),
+        source: o.source,
+        ...(o.url ? { url: o.url } : {}),
+        force: o.force === true,
+        onProgress: (l) => c.progress(l),
+      });
       c.result(reportJson(report), () => reportTextFr(report));
     });
 

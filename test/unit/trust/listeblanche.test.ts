@@ -9,9 +9,9 @@ import { isAppError } from '../../../src-main/errors/index.js';
 import { trustStoreFromPem } from '../../../src-main/tls/pki/trust-store.js';
 import { igcSanteSignerCheck, importListeBlanche, ListeBlancheIndex, type ListeBlancheImportReport } from '../../../src-main/trust/index.js';
 import { parseListeBlanche } from '../../../src-main/trust/listeblanche/parse.js';
-import { REFERENCE_DIR } from './support/extraction.js';
+import { FIXTURES_DIR } from './support/extraction.js';
 
-const LB = join(REFERENCE_DIR, 'listeblanche');
+const LB = join(FIXTURES_DIR, 'listeblanche');
 const SIGNED = join(LB, 'listeblanchemssante_signed_2025-02-28.xml');
 const BROKEN = join(LB, 'listeblanchemssante.xml');
 const TRUNCATED = join(LB, 'listeblanchemssante_signed_truncated_sample.xml');
@@ -115,7 +115,7 @@ test('signed with a trusted key: valid; any change to a domain, or a second sign
 });
 
 test('a signer that does not chain to the trusted roots is refused (test IGC-Santé root only)', async () => {
-  const testRoot = readFileSync(join(REFERENCE_DIR, 'certs', 'igc-sante-test', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), 'utf8');
+  const testRoot = readFileSync(join(FIXTURES_DIR, 'listeblanche', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), 'utf8');
   const checkChain = igcSanteSignerCheck(trustStoreFromPem(testRoot, 'test'));
   await assert.rejects(importListeBlanche(TRUNCATED, { home: tempDir(), checkChain }), (err) => isAppError(err) && /^untrusted_signer:CERT_UNKNOWN_CA/.test(String(err.data.reason)));
 });

@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Generator of realistic extractions (Extraction_Correspondance_MSSante_*.txt): the real header
-// from shared/reference (both variants), deterministic names, professions, cities, domains,
+// from test/fixtures/annuaire (both variants), deterministic names, professions, cities, domains,
 // PER and ORG mailboxes, and on demand duplicates and malformed lines.
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const REFERENCE_DIR = join(REPO_ROOT, '..', 'shared', 'reference');
+/** Public reference files copied into the repository (see each folder's SOURCES.md). */
+export const FIXTURES_DIR = join(REPO_ROOT, 'test', 'fixtures');
 
 /** The real header line, with the " structure BAL" suffixes. */
 export function referenceHeader(): string {
-  return readFileSync(join(REFERENCE_DIR, 'annuaire', 'Extraction_Correspondance_MSSante_HEADER_ONLY.txt'), 'utf8').replace(/\r?\n$/, '');
+  return readFileSync(join(FIXTURES_DIR, 'annuaire', 'Extraction_Correspondance_MSSante_HEADER_ONLY.txt'), 'utf8').replace(/\r?\n$/, '');
 }
 
 /** The other variant seen in the wild: same 31 columns without the " structure BAL" suffix. */
