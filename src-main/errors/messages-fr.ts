@@ -137,6 +137,10 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       : d.check === 'size'
         ? `Le fichier de l’annuaire dépasse la taille maximale admise (${count(d.maxMegabytes)} Mo une fois décompressé ; l’extraction réelle fait environ 100 Mo). Import refusé, la version précédente reste utilisée.`
         : undefined,
+  LISTE_BLANCHE_OLDER_REFUSED: (d) =>
+    typeof d.fileGeneratedAt === 'string' && typeof d.currentGeneratedAt === 'string'
+      ? `Cette liste blanche a été générée le ${d.fileGeneratedAt.slice(0, 10)}, avant la liste actuelle (générée le ${d.currentGeneratedAt.slice(0, 10)}) : import refusé, la liste actuelle reste utilisée. Relancez avec --force pour revenir à cette version.`
+      : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
 };

@@ -183,3 +183,32 @@ test('listeblanche import --json: domains and signature status (real broken file
   assert.match(sample.stderr, /signature de la liste blanche est invalide/);
   assert.equal(JSON.parse(readFileSync(join(trustDirOf(home), 'listeblanche.json'), 'utf8')).domains.length, 516, 'previous list kept');
 });
+
+test('listeblanche import: after the signed ANS list, the same file without its Signature and with a domain added is refused (exit 1, French) unless --accept-unsigned', async () => {
+  const home = tempDir();
+  const signedFile = join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante_signed_2025-02-28.xml');
+  const signed = await runMssante(['--home', home, 'listeblanche', 'import', signedFile]);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.match(signed.stdout, /signature valide/);
+
+  let xml = readFileSync(signedFile, 'utf8');
+  xml = xml.slice(0, xml.indexOf('<Signature xmlns=')) + xml.slice(xml.indexOf('</Signature>') + '</Signature>'.length);
+  const stripped = join(home, 'listeblanchemssante.xml');
+  writeFileSync(stripped, xml.replace('</ListeDomaines>', '<Domaine><Nom>intrus.example</Nom></Domaine></ListeDomaines>'));
+  const refused = await runMssante(['--home', home, 'listeblanche', 'import', stripped]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Erreur : Ce fichier de liste blanche n’est pas signé alors que la liste actuelle l’était : import refusé, la liste actuelle reste utilisée/);
+  const kept = JSON.parse(readFileSync(join(trustDirOf(home), 'listeblanche.json'), 'utf8'));
+  assert.deepEqual([kept.version.signature, kept.domains.includes('intrus.example')], ['valid', false]);
+
+  const older = join(home, 'older.xml');
+  writeFileSync(older, readFileSync(stripped, 'utf8').replace('<DateDeGeneration>2025-02-28T15:42:07Z', '<DateDeGeneration>2025-01-15T08:00:00Z'));
+  const downgrade = await runMssante(['--home', home, 'listeblanche', 'import', older, '--accept-unsigned', '--json']);
+  assert.equal(downgrade.code, 1);
+  assert.equal(JSON.parse(downgrade.stdout).error.code, 'LISTE_BLANCHE_OLDER_REFUSED');
+  assert.match(downgrade.stderr, /générée le 2025-01-15, avant la liste actuelle \(générée le 2025-02-28\)/);
+
+  const accepted = await runMssante(['--home', home, 'listeblanche', 'import', stripped, '--accept-unsigned']);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.match(accepted.stdout, /fichier non signé[\s\S]*acceptée par --accept-unsigned/);
+});
