@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
+import { ensurePrivateDir, precreatePrivateFile, tightenSqliteFiles } from '../files/private.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -52,11 +53,17 @@ function openKeyed(file: string, key: Buffer, readonly: boolean): Db {
  * newer version is refused with STORE_FUTURE_VERSION (never downgraded).
  */
 export function openDatabase(file: string, key: Buffer, opts: { migrations?: readonly Migration[]; readonly?: boolean } = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const onDisk = file !== ':memory:';
+  if (onDisk && !opts.readonly) {
+    // owner-only whatever the umask: SQLite would create the file 0644, and -wal/-shm copy its mode
+    ensurePrivateDir(dirname(file));
+    precreatePrivateFile(file);
+  }
   const db = openKeyed(file, key, opts.readonly ?? false);
   try {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) db.pragma('journal_mode = WAL');
+    if (onDisk && !opts.readonly) tightenSqliteFiles(file); // -wal/-shm left 0644 by an older version
     // NORMAL in WAL keeps every committed transaction consistent after a crash;
     // only the last commits before a power loss may roll back (never a torn one).
     db.pragma('synchronous = NORMAL');

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors/index.js';
+import { ensurePrivateDir, precreatePrivateFile } from '../../files/private.js';
 import { matchHeader, type HeaderMatch } from './columns.js';
 import { nameKey } from '../names.js';
 import { parseLine, type AnnuaireEntry } from './entry.js';
@@ -142,10 +143,11 @@ async function replaceFile(from: string, to: string): Promise<void> {
  */
 export async function importAnnuaire(file: string, opts: AnnuaireImportOptions): Promise<AnnuaireImportReport> {
   const started = performance.now();
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(opts.home);
   removeStaleBuilds(opts.home);
   const target = annuaireDbPath(opts.home);
   const buildPath = join(opts.home, `${BUILD_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+  precreatePrivateFile(buildPath); // SQLite would create it 0644 & ~umask
   const db = new Database(buildPath);
   let closed = false;
   try {

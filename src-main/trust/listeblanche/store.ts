@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../errors/index.js';
+import { ensurePrivateDir } from '../../files/private.js';
 import { normaliseDomain } from '../address.js';
 import { parseListeBlanche } from './parse.js';
 import { verifyListeBlancheSignature, type SignatureReport } from './signature.js';
@@ -159,7 +160,7 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
   const warnings = decision.warnings;
   const signedSeen = signature.status === 'valid' || previous?.signedSeen === true;
   const stored: StoredListeBlanche = { format: 1, version, signedSeen, signature, domains: parsed.domains };
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(opts.home);
   writeAtomically(listeBlanchePath(opts.home), JSON.stringify(stored));
   return {
     domains: parsed.domains.length,
