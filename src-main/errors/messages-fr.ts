@@ -61,7 +61,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   STORE_LOCKED: 'La base locale est utilisée par une autre instance.',
   STORE_BAD_KEY: 'Clé de la base locale incorrecte.',
   STORE_FUTURE_VERSION: 'La base locale a été créée par une version plus récente de l’application.',
-  STORE_CORRUPT: 'La base locale est endommagée.',
+  STORE_CORRUPT: 'La base locale des messages est endommagée (vérification d’intégrité en échec). Reconstruisez-la depuis le serveur : bouton « Reconstruire » de la fenêtre, ou « mssante store rebuild » (la boîte d’envoi, les brouillons locaux et le journal des accès sont conservés). Détail : « mssante store check ».',
   XDM_ZIP_INVALID: 'L’archive IHE_XDM.ZIP est endommagée ou n’est pas une archive ZIP.',
   XDM_ZIP_UNSUPPORTED: 'L’archive IHE_XDM.ZIP utilise un format non pris en charge (chiffrement, ZIP64 ou compression inconnue).',
   XDM_ZIP_UNSAFE_PATH: 'L’archive IHE_XDM.ZIP contient un nom de fichier dangereux (chemin absolu, « .. » ou lien) : elle a été refusée.',

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
 import { ensurePrivateDir, precreatePrivateFile, tightenSqliteFiles } from '../files/private.js';
+import { checkStore } from './integrity.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -52,8 +53,21 @@ function openKeyed(file: string, key: Buffer, readonly: boolean): Db {
  * pending migration. A wrong key is STORE_BAD_KEY; a database written by a
  * newer version is refused with STORE_FUTURE_VERSION (never downgraded).
  */
-export function openDatabase(file: string, key: Buffer, opts: { migrations?: readonly Migration[]; readonly?: boolean } = {}): Db {
+export interface OpenDatabaseOptions {
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+  /**
+   * 'quick' (default for a read-write open of an existing file): PRAGMA quick_check before
+   * anything else, so a damaged store is STORE_CORRUPT at once (sync, audit verify, the app)
+   * instead of failing later on one message. 'none': `store check` / `store rebuild`, which
+   * open a damaged store on purpose.
+   */
+  check?: 'quick' | 'none';
+}
+
+export function openDatabase(file: string, key: Buffer, opts: OpenDatabaseOptions = {}): Db {
   const onDisk = file !== ':memory:';
+  const existing = onDisk && !isNewFile(file);
   if (onDisk && !opts.readonly) {
     // owner-only whatever the umask: SQLite would create the file 0644, and -wal/-shm copy its mode
     ensurePrivateDir(dirname(file));
@@ -64,6 +78,12 @@ export function openDatabase(file: string, key: Buffer, opts: { migrations?: rea
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) db.pragma('journal_mode = WAL');
     if (onDisk && !opts.readonly) tightenSqliteFiles(file); // -wal/-shm left 0644 by an older version
+    if (existing && !opts.readonly && (opts.check ?? 'quick') === 'quick') {
+      const report = checkStore(db, 'quick', 10);
+      if (!report.ok) {
+        throw new AppError('STORE_CORRUPT', `quick_check failed: ${report.problems[0]}`, { data: { check: 'quick', problems: report.problems.length } });
+      }
+    }
     // NORMAL in WAL keeps every committed transaction consistent after a crash;
     // only the last commits before a power loss may roll back (never a torn one).
     db.pragma('synchronous = NORMAL');
