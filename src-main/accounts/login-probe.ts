@@ -12,7 +12,8 @@ export interface ProbeResult {
   protocol: 'imap' | 'smtp';
   endpoint: Endpoint;
   ok: boolean;
-  tls?: { protocol: string; suite: string; chain: VerifiedChain };
+  /** `suite` is null when the connection did not report it (e.g. it failed after the handshake) */
+  tls?: { protocol: string; suite: string | null; chain: VerifiedChain };
   /** where it failed: connect, tls (handshake or server certificate), authenticate, session */
   failedStep?: 'connect' | 'tls' | 'authenticate' | 'session';
   error?: AppError;
@@ -39,7 +40,7 @@ function capturing(verifier: ServerCertificateVerifier): { verifier: ServerCerti
 
 function tlsInfo(socket: Partial<Pick<TlsSocket, 'getCipher' | 'getProtocol'>> | undefined, chain: VerifiedChain | undefined): ProbeResult['tls'] {
   if (!chain) return undefined;
-  return { protocol: socket?.getProtocol?.() ?? 'TLSv1.2', suite: socket?.getCipher?.()?.standardName ?? '?', chain };
+  return { protocol: socket?.getProtocol?.() ?? 'TLSv1.2', suite: socket?.getCipher?.()?.standardName ?? null, chain };
 }
 
 function failedStep(err: AppError, handshakeDone: boolean): NonNullable<ProbeResult['failedStep']> {

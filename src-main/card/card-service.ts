@@ -8,6 +8,7 @@ import { identityFromCertificate, pickAuthenticationCertificate, type CardIdenti
 import { offersPss, pinStateFromFlags, signatureMechanismNames, type PinState } from './pkcs11-facts.js';
 import type { CardEvent, CardRequest, CardResults, HostMessage, ModuleInfo, RawCertificate, RawSlot } from './protocol.js';
 import type { SignPlan } from './signature-schemes.js';
+import { isCpsPinFormat } from '../rules/cps.js';
 
 /** One reader and what is in it, ready for display (`mssante card status`). */
 export interface CardToken {
@@ -119,6 +120,10 @@ export class CardService extends EventEmitter<CardServiceEvents> {
    */
   async login(token: CardToken, pin: Buffer | null): Promise<CardSession> {
     try {
+      // never spend a try on a PIN that cannot be a CPS PIN (" 1234 " typed with spaces)
+      if (pin && pin.length > 0 && !isCpsPinFormat(pin)) {
+        throw new AppError('CARD_PIN_FORMAT', 'PIN is not 4 to 8 digits: not sent to the card', { data: { attempted: false } });
+      }
       const cert = token.internal?.authCertificate;
       if (!token.present || !token.serial || !token.internal) throw new AppError('CARD_NOT_PRESENT', 'no card in this reader');
       if (!cert) throw new AppError('CARD_NO_CERTIFICATE', 'no authentication certificate on the card');
@@ -139,6 +144,10 @@ export class CardService extends EventEmitter<CardServiceEvents> {
     if (!this.liveSessions.has(sessionId)) {
       pin?.fill(0);
       return Promise.reject(new AppError('CARD_REMOVED', 'card session has ended'));
+    }
+    if (pin && pin.length > 0 && !isCpsPinFormat(pin)) {
+      pin.fill(0);
+      return Promise.reject(new AppError('CARD_PIN_FORMAT', 'PIN is not 4 to 8 digits: not sent to the card', { data: { attempted: false } }));
     }
     const request: CardRequest = { op: 'sign', sessionId, plan, ...(pin ? { pin: new Uint8Array(pin) } : {}) };
     const sent = this.send(request, pin ? this.opts.loginTimeoutMs : this.opts.requestTimeoutMs);

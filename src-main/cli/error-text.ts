@@ -46,5 +46,5 @@ export function cliErrorTextFr(err: AppError): string {
     default:
       break;
   }
-  return messageFr(err.code);
+  return messageFr(err.code, err.data);
 }

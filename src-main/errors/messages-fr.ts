@@ -18,6 +18,8 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   CARD_NO_CERTIFICATE: 'Aucun certificat d’authentification trouvé sur la carte.',
   CARD_SIGN_FAILED: 'La carte n’a pas pu signer.',
   CARD_TOKEN_AMBIGUOUS: 'Plusieurs cartes sont présentes : précisez laquelle utiliser (--token).',
+  CARD_PIN_FORMAT: 'Code PIN non accepté : il doit comporter de 4 à 8 chiffres, sans espace ni autre caractère. Il n’a pas été présenté à la carte (aucun essai consommé).',
+  CARD_CERT_REVOKED: 'Le certificat de votre carte CPS a été révoqué (liste de révocation de l’IGC-Santé) : le serveur le refusera. Contactez l’ANS pour obtenir une nouvelle carte.',
   TLS_HANDSHAKE_FAILED: 'La connexion sécurisée (TLS) avec le serveur a échoué.',
   TLS_PROTOCOL_VERSION: 'Le serveur n’accepte pas TLS 1.2, seule version autorisée par MSSanté.',
   TLS_NO_SHARED_CIPHER: 'Le serveur ne propose aucune suite de chiffrement autorisée par MSSanté.',
@@ -59,7 +61,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   STORE_LOCKED: 'La base locale est utilisée par une autre instance.',
   STORE_BAD_KEY: 'Clé de la base locale incorrecte.',
   STORE_FUTURE_VERSION: 'La base locale a été créée par une version plus récente de l’application.',
-  STORE_CORRUPT: 'La base locale est endommagée.',
+  STORE_CORRUPT: 'La base locale des messages est endommagée (vérification d’intégrité en échec). Reconstruisez-la depuis le serveur : bouton « Reconstruire » de la fenêtre, ou « mssante store rebuild » (la boîte d’envoi, les brouillons locaux et le journal des accès sont conservés). Détail : « mssante store check ».',
   XDM_ZIP_INVALID: 'L’archive IHE_XDM.ZIP est endommagée ou n’est pas une archive ZIP.',
   XDM_ZIP_UNSUPPORTED: 'L’archive IHE_XDM.ZIP utilise un format non pris en charge (chiffrement, ZIP64 ou compression inconnue).',
   XDM_ZIP_UNSAFE_PATH: 'L’archive IHE_XDM.ZIP contient un nom de fichier dangereux (chemin absolu, « .. » ou lien) : elle a été refusée.',
@@ -87,8 +89,13 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   ANNUAIRE_IMPORT_FAILED: 'L’import de l’annuaire a échoué ; la version précédente reste utilisée.',
   ANNUAIRE_DOWNLOAD_OFFLINE: 'Téléchargement impossible : pas de connexion Internet ou serveur de l’annuaire injoignable. Réessayez plus tard ou importez un fichier téléchargé ailleurs.',
   ANNUAIRE_DOWNLOAD_FAILED: 'Le serveur a refusé le téléchargement ou a renvoyé un fichier invalide.',
+  ANNUAIRE_TRUNCATED: 'L’extraction de l’annuaire est tronquée (dernière ligne coupée ou archive incomplète) : import refusé, la version précédente reste utilisée. Téléchargez de nouveau le fichier.',
+  ANNUAIRE_TOO_LARGE: 'Le fichier de l’annuaire se décompresse en un volume anormal (plus de 1 Go ou taux de compression suspect) : import refusé, la version précédente reste utilisée.',
+  ANNUAIRE_SHRINK_REFUSED: 'Le nouveau fichier contient beaucoup moins d’adresses que l’annuaire actuel : import refusé, la version précédente reste utilisée. Vérifiez le fichier, ou relancez avec --force si cette baisse est attendue.',
   LISTE_BLANCHE_BAD_FILE: 'Ce fichier n’est pas une liste blanche MSSanté lisible (aucun domaine trouvé ou contenu refusé).',
   LISTE_BLANCHE_SIGNATURE_INVALID: 'La signature de la liste blanche est invalide (fichier modifié ou signataire non reconnu par l’IGC-Santé) : elle n’a pas été importée, la version précédente reste utilisée.',
+  LISTE_BLANCHE_UNSIGNED_REFUSED: 'Ce fichier de liste blanche n’est pas signé alors que la liste actuelle l’était : import refusé, la liste actuelle reste utilisée. Utilisez le fichier signé publié par l’ANS (un informaticien peut forcer avec « mssante listeblanche import --accept-unsigned »).',
+  LISTE_BLANCHE_OLDER_REFUSED: 'Cette liste blanche est plus ancienne que la liste actuelle (date de génération antérieure) : import refusé, la liste actuelle reste utilisée. Relancez avec --force pour revenir à cette version.',
   SEND_NO_RECIPIENT: 'Aucun destinataire : indiquez au moins une adresse (À, Cc ou Cci).',
   SEND_RECIPIENT_INVALID: 'Adresse de destinataire invalide : corrigez-la avant d’envoyer.',
   SEND_RECIPIENT_OUTSIDE_TRUST_SPACE: 'Envoi bloqué : un destinataire n’appartient pas à l’espace de confiance MSSanté (domaine absent de la liste blanche). L’opérateur refuserait ce message ; aucune donnée n’a été envoyée.',
@@ -101,6 +108,44 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   EXPORT_TARGET_EXISTS: 'Le fichier de destination existe déjà : choisissez un autre nom ou un dossier vide.',
 };
 
-export function messageFr(code: ErrorCode): string {
-  return MESSAGES_FR[code];
+type ErrorData = Readonly<Record<string, unknown>>;
+
+const ANNUAIRE_BAD_FILE_FR: Record<string, string> = {
+  header: 'Ce fichier n’est pas une extraction de l’annuaire MSSanté (Extraction_Correspondance_MSSante) : en-tête non reconnu (colonnes « Type de BAL » et « Adresse BAL » absentes).',
+  empty: 'Le fichier de l’annuaire est vide : import refusé, la version précédente reste utilisée.',
+  no_usable_line: 'Le fichier de l’annuaire ne contient aucune ligne utilisable : import refusé, la version précédente reste utilisée.',
+  line_length: 'Le fichier de l’annuaire contient une ligne anormalement longue (fichier binaire ou sans fins de ligne) : import refusé.',
+  archive: 'L’archive de l’annuaire est endommagée (ZIP illisible) : import refusé, la version précédente reste utilisée. Téléchargez-la de nouveau.',
+  archive_entry: 'L’archive ne contient pas de fichier Extraction_Correspondance_MSSante_*.txt : import refusé.',
+};
+
+function count(value: unknown): string {
+  return typeof value === 'number' ? value.toLocaleString('fr-FR') : '?';
+}
+
+// Wording that names the facts an error carries (counts, which check failed). Only primitive
+// data the core put there on purpose; never text from a file or a server.
+const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undefined>> = {
+  ANNUAIRE_BAD_FILE: (d) => (typeof d.check === 'string' ? ANNUAIRE_BAD_FILE_FR[d.check] : undefined),
+  ANNUAIRE_TRUNCATED: (d) =>
+    d.check === 'final_newline'
+      ? `L’extraction de l’annuaire est tronquée : la ligne ${count(d.line)} est coupée (pas de fin de ligne à la fin du fichier). Import refusé, la version précédente reste utilisée. Téléchargez de nouveau le fichier.`
+      : undefined,
+  ANNUAIRE_TOO_LARGE: (d) =>
+    d.check === 'ratio'
+      ? `L’archive de l’annuaire se décompresse de façon anormale (taux supérieur à ${count(d.maxRatio)} pour 1 : archive piégée ou corrompue). Import refusé, la version précédente reste utilisée.`
+      : d.check === 'size'
+        ? `Le fichier de l’annuaire dépasse la taille maximale admise (${count(d.maxMegabytes)} Mo une fois décompressé ; l’extraction réelle fait environ 100 Mo). Import refusé, la version précédente reste utilisée.`
+        : undefined,
+  LISTE_BLANCHE_OLDER_REFUSED: (d) =>
+    typeof d.fileGeneratedAt === 'string' && typeof d.currentGeneratedAt === 'string'
+      ? `Cette liste blanche a été générée le ${d.fileGeneratedAt.slice(0, 10)}, avant la liste actuelle (générée le ${d.currentGeneratedAt.slice(0, 10)}) : import refusé, la liste actuelle reste utilisée. Relancez avec --force pour revenir à cette version.`
+      : undefined,
+  ANNUAIRE_SHRINK_REFUSED: (d) =>
+    `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
+};
+
+/** French text of `code`; with the error's `data`, the wording that names its facts when there is one. */
+export function messageFr(code: ErrorCode, data?: ErrorData): string {
+  return (data && DETAILED_FR[code]?.(data)) || MESSAGES_FR[code];
 }

@@ -33,7 +33,7 @@ export function errorResult(err: unknown): { ok: false; error: ErrorInfo } {
   }
   return {
     ok: false,
-    error: { code, message: messageFr(code), ...(Object.keys(data).length ? { data } : {}) },
+    error: { code, message: messageFr(code, appError.data), ...(Object.keys(data).length ? { data } : {}) },
   };
 }
 

@@ -72,3 +72,17 @@ export interface CardHolder {
   /** the `title` attribute, e.g. "Médecin" */
   profession: string;
 }
+
+/**
+ * A CPS PIN is 4 to 8 digits (ANS, Cryptolib CPS). Anything else (a space typed around it, a
+ * letter) is refused before the card: a PIN the card would reject costs one of its 3 tries.
+ */
+export const CPS_PIN_MIN_LENGTH = 4;
+export const CPS_PIN_MAX_LENGTH = 8;
+
+/** Checks the PIN bytes without making a string of them (the caller wipes the buffer). */
+export function isCpsPinFormat(pin: Uint8Array): boolean {
+  if (pin.length < CPS_PIN_MIN_LENGTH || pin.length > CPS_PIN_MAX_LENGTH) return false;
+  for (const b of pin) if (b < 0x30 || b > 0x39) return false;
+  return true;
+}

@@ -1,7 +1,8 @@
 // Layout of the application's data folder (Electron's userData). Everything
 // sensitive is inside the encrypted store; the rest holds no patient data.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../files/private.js';
 import { trustDirOf } from '../trust/home.js';
 
 export interface UserDataLayout {
@@ -38,10 +39,10 @@ export function userDataLayout(root: string): UserDataLayout {
   };
 }
 
-/** Creates the folders (owner-only) and empties the opened-attachments folder. */
+/** Creates the folders and makes them owner-only (also when they existed as 0755); empties opened-attachments. */
 export function prepareUserData(layout: UserDataLayout): void {
   for (const dir of [layout.root, layout.storeDir, layout.openedAttachmentsDir, layout.trustDir, layout.logsDir]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir);
   }
   wipeOpenedAttachments(layout);
 }

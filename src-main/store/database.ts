@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
+import { ensurePrivateDir, precreatePrivateFile, tightenSqliteFiles } from '../files/private.js';
+import { checkStore } from './integrity.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { nativeBinding } from './native-binding.js';
 
@@ -52,12 +54,37 @@ function openKeyed(file: string, key: Buffer, readonly: boolean): Db {
  * pending migration. A wrong key is STORE_BAD_KEY; a database written by a
  * newer version is refused with STORE_FUTURE_VERSION (never downgraded).
  */
-export function openDatabase(file: string, key: Buffer, opts: { migrations?: readonly Migration[]; readonly?: boolean } = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+export interface OpenDatabaseOptions {
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+  /**
+   * 'quick' (default for a read-write open of an existing file): PRAGMA quick_check before
+   * anything else, so a damaged store is STORE_CORRUPT at once (sync, audit verify, the app)
+   * instead of failing later on one message. 'none': `store check` / `store rebuild`, which
+   * open a damaged store on purpose.
+   */
+  check?: 'quick' | 'none';
+}
+
+export function openDatabase(file: string, key: Buffer, opts: OpenDatabaseOptions = {}): Db {
+  const onDisk = file !== ':memory:';
+  const existing = onDisk && !isNewFile(file);
+  if (onDisk && !opts.readonly) {
+    // owner-only whatever the umask: SQLite would create the file 0644, and -wal/-shm copy its mode
+    ensurePrivateDir(dirname(file));
+    precreatePrivateFile(file);
+  }
   const db = openKeyed(file, key, opts.readonly ?? false);
   try {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) db.pragma('journal_mode = WAL');
+    if (onDisk && !opts.readonly) tightenSqliteFiles(file); // -wal/-shm left 0644 by an older version
+    if (existing && !opts.readonly && (opts.check ?? 'quick') === 'quick') {
+      const report = checkStore(db, 'quick', 10);
+      if (!report.ok) {
+        throw new AppError('STORE_CORRUPT', `quick_check failed: ${report.problems[0]}`, { data: { check: 'quick', problems: report.problems.length } });
+      }
+    }
     // NORMAL in WAL keeps every committed transaction consistent after a crash;
     // only the last commits before a power loss may roll back (never a torn one).
     db.pragma('synchronous = NORMAL');

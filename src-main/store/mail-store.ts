@@ -84,6 +84,8 @@ export interface OpenStoreOptions {
   file: string;
   keyProvider: StoreKeyProvider;
   hooks?: StoreHooks;
+  /** integrity check at open (see openDatabase); 'none' only to inspect or rebuild a damaged store */
+  check?: 'quick' | 'none';
 }
 
 /**
@@ -105,7 +107,7 @@ export class MailStore {
 
   static async open(opts: OpenStoreOptions): Promise<MailStore> {
     const key = await opts.keyProvider.getKey();
-    return new MailStore(openDatabase(opts.file, key), opts.hooks ?? {});
+    return new MailStore(openDatabase(opts.file, key, opts.check ? { check: opts.check } : {}), opts.hooks ?? {});
   }
 
   /** Wraps an already opened database (the store worker, tests). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importAnnuaire, importListeBlanche, TrustContext, senderFactsFromHeaders } from '../../src-main/trust/index.js';
-import { REFERENCE_DIR, writeExtraction } from '../unit/trust/support/extraction.js';
+import { FIXTURES_DIR, writeExtraction } from '../unit/trust/support/extraction.js';
 
 const ROWS = Number(process.env.MSSANTE_BENCH_ANNUAIRE_ROWS ?? 540_000);
 const SELF = fileURLToPath(import.meta.url);
@@ -85,7 +85,7 @@ export async function benchTrust(opts: { log?: (line: string) => void; workDir?:
     if (imp.rows !== generated.rows || imp.duplicates !== generated.duplicates || imp.malformed !== generated.malformed) {
       throw new Error(`import counts ${JSON.stringify(imp)} differ from the generated ones ${JSON.stringify(generated)}`);
     }
-    await importListeBlanche(join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante.xml'), { home });
+    await importListeBlanche(join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante.xml'), { home });
     const ctx = TrustContext.open(home);
     try {
       const queries = autocompleteQueries(600);

@@ -37,7 +37,7 @@ export async function prepareHome(options: { state?: TestbedState; doctor?: Test
     })),
     ...COLLEAGUES.map((c) => extractionLine({ type: 'PER', ...c })),
     extractionLine({ type: 'ORG', address: ORG_CLIENT.address, structureName: 'CENTRE DE SANTÉ DES TILLEULS', postalCode: '35000', city: 'RENNES' }),
-  ].join('\n'));
+  ].join('\n') + '\n');
   await importAnnuaire(extraction, { home: trustHome });
   const lb = join(home, 'listeblanchemssante.xml');
   writeFileSync(lb, `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>${MAIL_DOMAIN}</Nom></Domaine><Domaine><Nom>${ORG_DOMAIN}</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>`);

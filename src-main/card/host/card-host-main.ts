@@ -7,9 +7,18 @@ import { runCardHost } from './card-host.js';
 if (!process.send) throw new Error('the card host must be started with an IPC channel');
 const send = process.send.bind(process);
 
+// The parent went away (quit, crash, SIGKILL): nothing left to serve, and nothing to report.
+const parentGone = (): never => process.exit(0);
+
 runCardHost({
-  postMessage: (message: HostMessage) => void send(message),
+  // Without a callback a send into a closed channel (EPIPE, ERR_IPC_CHANNEL_CLOSED) is an
+  // unhandled 'error' event that prints a stack: with one, it is the parent gone, said quietly.
+  postMessage: (message: HostMessage) => {
+    if (!process.connected) parentGone();
+    send(message, undefined, undefined, (err) => {
+      if (err) parentGone();
+    });
+  },
   onMessage: (handler) => process.on('message', (m) => handler(m as HostRequest)),
 });
-// The parent went away: nothing left to serve.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', parentGone);

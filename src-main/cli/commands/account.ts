@@ -120,11 +120,12 @@ function resultJson(r: ProbeResult): Record<string, unknown> {
 
 const REVOCATION_FR = { good: 'vérifiée (liste de révocation à jour)', 'good-cached': 'vérifiée (liste de révocation en cache)', unknown: 'NON vérifiée (option --crl-soft-fail)' } as const;
 
-function resultFr(r: ProbeResult): string {
+/** @internal exported for its test */
+export function resultFr(r: ProbeResult): string {
   const name = r.protocol === 'imap' ? 'IMAP (réception)' : 'SMTP (envoi)';
   const lines = [`${name} ${endpointFr(r.endpoint)} : ${r.ok ? 'connexion et authentification par certificat réussies' : `ÉCHEC (${messageFr(r.error!.code)})`}`];
   if (r.tls) {
-    lines.push(`  ${r.tls.protocol}, ${r.tls.suite}`);
+    lines.push(`  ${r.tls.protocol}, ${r.tls.suite ?? 'suite de chiffrement non communiquée par la connexion'}`);
     lines.push(`  Chaîne du serveur : ${r.tls.chain.subjects.join(' → ')}`);
     lines.push(`  Révocation : ${REVOCATION_FR[r.tls.chain.revocation]}`);
   }

@@ -86,10 +86,15 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .command('import')
     .description('importer l’extraction Extraction_Correspondance_MSSante (.txt ou .zip) ; remplace l’annuaire actuel une fois l’import réussi')
     .argument('<fichier>', 'fichier Extraction_Correspondance_MSSante_*.txt ou archive .zip')
-    .action(async (file: string) => {
+    .option('--max-shrink <pourcent>', 'baisse maximale du nombre d’adresses acceptée sans --force (défaut : 10)', integerBetween('--max-shrink', 0, 100))
+    .option('--force', 'accepter un fichier qui réduit l’annuaire au-delà de --max-shrink')
+    .action(async (file: string, o: { maxShrink?: number; force?: boolean }) => {
       const c = ctx();
+      const maxShrinkShare = o.maxShrink === undefined ? undefined : o.maxShrink / 100;
       const report = await importAnnuaire(file, {
         home: trustDirOf(c.home),
+        ...(maxShrinkShare === undefined ? {} : { maxShrinkShare }),
+        force: o.force === true,
         onProgress: progressReporter(c),
         onIndexing: () => c.progress('Construction de l’index de recherche…'),
       });
@@ -101,9 +106,16 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
     .description('télécharger l’extraction officielle (service de l’Annuaire Santé ou miroir data.gouv.fr) puis l’importer')
     .addOption(new Option('--source <source>', 'source du fichier').choices(['webservice', 'datagouv']).default('webservice'))
     .option('--url <url>', 'adresse de téléchargement (remplace celle de la source)')
-    .action(async (o: { source: 'webservice' | 'datagouv'; url?: string }) => {
+    .option('--force', 'accepter un fichier qui réduit l’annuaire de plus de 10 %')
+    .action(async (o: { source: 'webservice' | 'datagouv'; url?: string; force?: boolean }) => {
       const c = ctx();
-      const report = await downloadAnnuaire({ home: trustDirOf(c.home), source: o.source, ...(o.url ? { url: o.url } : {}), onProgress: (l) => c.progress(l) });
+      const report = await downloadAnnuaire({
+        home: trustDirOf(c.home),
+        source: o.source,
+        ...(o.url ? { url: o.url } : {}),
+        force: o.force === true,
+        onProgress: (l) => c.progress(l),
+      });
       c.result(reportJson(report), () => reportTextFr(report));
     });
 

@@ -13,6 +13,7 @@ import { registerSend } from './send.js';
 import { registerOutbox } from './outbox.js';
 import { registerAudit } from './audit.js';
 import { registerTrust } from './trust.js';
+import { registerStore } from './store.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -21,6 +22,7 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerMdn,
   registerAccount,
   registerSync,
+  registerStore,
   registerMessages,
   registerSearch,
   registerAnnuaire,

@@ -32,13 +32,18 @@ const STATE_FR: Record<OutboxEntry['state'], string> = {
 
 const time = (ms: number | null) => (ms === null ? '' : new Date(ms).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short' }));
 
-/** The user-facing name of the last error, with the server's own words when it gave some. */
+/** A sentence ends with its full stop: the outcome lines put another sentence right after it. */
+function sentence(text: string): string {
+  return text === '' || /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The user-facing name of the last error, with the server's own words when it gave some (one or more sentences). */
 function errorFr(e: OutboxEntry): string {
   if (!e.lastErrorCode) return '';
-  if (e.lastErrorCode === 'SEND_OUTCOME_UNKNOWN') return 'la connexion a été interrompue pendant l’envoi : le serveur a peut-être accepté le message';
-  if (e.lastErrorCode === 'SENT_COPY_FAILED') return 'copie dans « Envoyés » pas encore faite (nouvel essai au prochain envoi)';
-  const base = isErrorCode(e.lastErrorCode) ? messageFr(e.lastErrorCode) : e.lastErrorCode;
-  return e.lastError ? `${base} Réponse du serveur : « ${e.lastError} »` : base;
+  if (e.lastErrorCode === 'SEND_OUTCOME_UNKNOWN') return 'La connexion a été interrompue pendant l’envoi : le serveur a peut-être accepté le message.';
+  if (e.lastErrorCode === 'SENT_COPY_FAILED') return 'Copie dans « Envoyés » pas encore faite (nouvel essai au prochain envoi).';
+  const base = sentence(isErrorCode(e.lastErrorCode) ? messageFr(e.lastErrorCode) : e.lastErrorCode);
+  return e.lastError ? `${base} Réponse du serveur : « ${e.lastError} ».` : base;
 }
 
 export function outcomeJson(e: OutboxEntry): Record<string, unknown> {

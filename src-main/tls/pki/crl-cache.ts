@@ -2,8 +2,9 @@
 // raw CRL bytes keyed by distribution-point URL; they are re-verified against the issuer on every
 // use (a tampered cache file is just an invalid CRL), so the cache needs no integrity of its own.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../files/private.js';
 
 export interface CrlCache {
   get(url: string): Promise<Buffer | undefined>;
@@ -23,9 +24,9 @@ export class DiskCrlCache implements CrlCache {
 
   /** Atomic replace (write then rename): a crash never leaves a half-written CRL behind. */
   async put(url: string, crl: Buffer): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    ensurePrivateDir(this.dir); // owner-only like the rest of the data folder (umask 022 gives 0755/0644)
     const tmp = `${this.file(url)}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(tmp, crl);
+    await writeFile(tmp, crl, { mode: PRIVATE_FILE_MODE });
     await rename(tmp, this.file(url));
   }
 

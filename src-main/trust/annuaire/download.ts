@@ -24,6 +24,8 @@ export interface AnnuaireDownloadOptions {
   timeoutMs?: number;
   maxBytes?: number;
   onProgress?: (line: string) => void;
+  /** passed to the import: accept a download that shrinks the annuaire beyond its limit */
+  force?: boolean;
 }
 
 const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EPIPE']);
@@ -113,7 +115,7 @@ export async function downloadExtraction(opts: AnnuaireDownloadOptions): Promise
 export async function downloadAnnuaire(opts: AnnuaireDownloadOptions): Promise<AnnuaireImportReport> {
   const file = await downloadExtraction(opts);
   try {
-    return await importAnnuaire(file, { home: opts.home });
+    return await importAnnuaire(file, { home: opts.home, force: opts.force === true });
   } finally {
     await rm(file, { force: true });
   }

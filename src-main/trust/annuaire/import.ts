@@ -1,14 +1,15 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { nativeBinding } from '../../store/native-binding.js';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../errors/index.js';
+import { ensurePrivateDir, precreatePrivateFile } from '../../files/private.js';
 import { matchHeader, type HeaderMatch } from './columns.js';
 import { nameKey } from '../names.js';
 import { parseLine, type AnnuaireEntry } from './entry.js';
 import { ANNUAIRE_DEDUPE, ANNUAIRE_POST_LOAD, ANNUAIRE_SCHEMA, ANNUAIRE_SCHEMA_VERSION, BUILD_PREFIX, annuaireDbPath } from './schema.js';
-import { readExtraction, type ExtractionSource } from './source.js';
+import { DEFAULT_EXTRACTION_LIMITS, readExtraction, type ExtractionLimits, type ExtractionSource } from './source.js';
 
 export type MalformedReason = 'field_count' | 'missing_type' | 'invalid_address';
 
@@ -48,6 +49,39 @@ export interface AnnuaireImportOptions {
   onIndexing?: () => void;
   /** for tests of interruption: called after each data line */
   afterLine?: (rows: number) => void;
+  /** decompression and size limits (defaults: DEFAULT_EXTRACTION_LIMITS) */
+  limits?: Partial<ExtractionLimits>;
+  /** largest share (0..1) of the current annuaire's addresses an import may drop; default 0.1 */
+  maxShrinkShare?: number;
+  /** the IT person confirmed: accept an import that shrinks the annuaire beyond maxShrinkShare */
+  force?: boolean;
+}
+
+export const DEFAULT_MAX_SHRINK_SHARE = 0.1;
+
+/**
+ * Pure: may an import of `next` addresses replace an annuaire of `previous` addresses? A real
+ * extraction changes by a few percent between two days; a large drop is a truncated or wrong file.
+ */
+export function shrinkAllowed(previous: number | null, next: number, maxShrinkShare: number): boolean {
+  if (previous === null || previous === 0) return true;
+  return next >= previous * (1 - maxShrinkShare);
+}
+
+/** Address count of the annuaire in service, or null when there is none (or it is unreadable). */
+function currentEntryCount(target: string): number | null {
+  if (!existsSync(target)) return null;
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(target, { readonly: true, fileMustExist: true });
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string } | undefined;
+    const version = row ? (JSON.parse(row.value) as Partial<AnnuaireVersion>) : null;
+    return typeof version?.entries === 'number' ? version.entries : null;
+  } catch {
+    return null; // an unreadable annuaire is replaced by any good import
+  } finally {
+    db?.close();
+  }
 }
 
 const SAMPLE_LIMIT = 20;
@@ -110,10 +144,11 @@ async function replaceFile(from: string, to: string): Promise<void> {
  */
 export async function importAnnuaire(file: string, opts: AnnuaireImportOptions): Promise<AnnuaireImportReport> {
   const started = performance.now();
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(opts.home);
   removeStaleBuilds(opts.home);
   const target = annuaireDbPath(opts.home);
   const buildPath = join(opts.home, `${BUILD_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+  precreatePrivateFile(buildPath); // SQLite would create it 0644 & ~umask
   const db = new Database(buildPath, { nativeBinding: nativeBinding() });
   let closed = false;
   try {
@@ -152,7 +187,7 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
       line(text, lineNumber) {
         if (header === null) {
           header = matchHeader(text);
-          if (!header) throw new AppError('ANNUAIRE_BAD_FILE', 'header line has no "Type de BAL" / "Adresse BAL" columns');
+          if (!header) throw new AppError('ANNUAIRE_BAD_FILE', 'header line has no "Type de BAL" / "Adresse BAL" columns', { data: { check: 'header' } });
           return;
         }
         if (text.trim() === '') return;
@@ -170,14 +205,21 @@ export async function importAnnuaire(file: string, opts: AnnuaireImportOptions):
       progress(read, total) {
         opts.onProgress?.(total === 0 ? 1 : read / total, rows);
       },
-    });
-    if (header === null) throw new AppError('ANNUAIRE_BAD_FILE', 'empty file');
+    }, { ...DEFAULT_EXTRACTION_LIMITS, ...opts.limits });
+    if (header === null) throw new AppError('ANNUAIRE_BAD_FILE', 'empty file', { data: { check: 'empty' } });
     const matched = header as HeaderMatch;
     // Never replace a working annuaire with an empty one.
-    if (loaded === 0) throw new AppError('ANNUAIRE_BAD_FILE', `no usable line (${rows} data lines)`);
+    if (loaded === 0) throw new AppError('ANNUAIRE_BAD_FILE', `no usable line (${rows} data lines)`, { data: { check: 'no_usable_line', rows } });
     db.exec(ANNUAIRE_DEDUPE);
     const duplicates = (db.prepare('SELECT count(*) AS n FROM temp.duplicate').get() as { n: number }).n;
     const imported = loaded - duplicates;
+    const previous = currentEntryCount(target);
+    const maxShrinkShare = opts.maxShrinkShare ?? DEFAULT_MAX_SHRINK_SHARE;
+    if (!opts.force && !shrinkAllowed(previous, imported, maxShrinkShare)) {
+      throw new AppError('ANNUAIRE_SHRINK_REFUSED', `import would shrink the annuaire from ${previous} to ${imported} addresses`, {
+        data: { previous, next: imported, maxPercent: Math.round(maxShrinkShare * 100) },
+      });
+    }
 
     const version: AnnuaireVersion = {
       sourceName: source.name,

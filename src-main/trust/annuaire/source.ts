@@ -20,6 +20,26 @@ export interface ExtractionSource {
   bytes: number;
 }
 
+/**
+ * Limits on what an extraction may expand to. The real extraction is ~100 MB of text and its ZIP
+ * deflates ~8:1; a file beyond 1 GiB, or an archive expanding more than 100:1, is not an extraction
+ * (zip bomb): refused before it fills the disk or the annuaire.
+ */
+export interface ExtractionLimits {
+  /** most bytes of text accepted (the .txt size, or the inflated size of the ZIP entry) */
+  maxBytes: number;
+  /** most inflated bytes per compressed byte read (checked once `ratioFloorBytes` were inflated) */
+  maxRatio: number;
+  /** below this many inflated bytes the ratio is not checked (a tiny file may compress very well) */
+  ratioFloorBytes: number;
+}
+
+export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
+  maxBytes: 1024 * 1024 * 1024,
+  maxRatio: 100,
+  ratioFloorBytes: 16 * 1024 * 1024,
+};
+
 export interface LineConsumer {
   /** called for every line, without its end of line; `lineNumber` starts at 1 (the header) */
   line(text: string, lineNumber: number): void;
@@ -60,13 +80,25 @@ class LineSplitter {
     this.rest = text.slice(start);
     // A real line is a few hundred bytes: a file without line ends is not an extraction, and
     // must not make the pending text grow without bound.
-    if (this.rest.length > MAX_LINE) throw new AppError('ANNUAIRE_BAD_FILE', `line ${this.lineNumber + 1} is longer than ${MAX_LINE} characters`);
+    if (this.rest.length > MAX_LINE) {
+      throw new AppError('ANNUAIRE_BAD_FILE', `line ${this.lineNumber + 1} is longer than ${MAX_LINE} characters`, {
+        data: { check: 'line_length', line: this.lineNumber + 1 },
+      });
+    }
   }
 
+  /**
+   * The extraction ends with a line end: text after the last one is a line cut by a truncated
+   * download or copy, and a truncated extraction must never replace the annuaire.
+   */
   end(): void {
     const text = this.rest + this.decoder.decode();
     this.rest = '';
-    if (text !== '') this.emit(text);
+    if (text !== '') {
+      throw new AppError('ANNUAIRE_TRUNCATED', `no line end after line ${this.lineNumber + 1}: truncated extraction`, {
+        data: { check: 'final_newline', line: this.lineNumber + 1 },
+      });
+    }
   }
 
   private emit(line: string): void {
@@ -86,8 +118,14 @@ async function isZip(path: string): Promise<boolean> {
   }
 }
 
-/** Reads the extraction at `path` (.txt or .zip) line by line. */
-export async function readExtraction(path: string, consumer: LineConsumer): Promise<ExtractionSource> {
+function tooLarge(check: 'size' | 'ratio', detail: string, limits: ExtractionLimits): AppError {
+  return new AppError('ANNUAIRE_TOO_LARGE', detail, {
+    data: { check, maxMegabytes: Math.round(limits.maxBytes / (1024 * 1024)), maxRatio: limits.maxRatio },
+  });
+}
+
+/** Reads the extraction at `path` (.txt or .zip) line by line, within `limits`. */
+export async function readExtraction(path: string, consumer: LineConsumer, limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS): Promise<ExtractionSource> {
   let total: number;
   try {
     total = (await stat(path)).size;
@@ -95,12 +133,15 @@ export async function readExtraction(path: string, consumer: LineConsumer): Prom
     throw new AppError('IO_FAILED', `cannot read ${basename(path)}`, { cause: err, data: { file: path } });
   }
   const zipped = await isZip(path);
+  if (!zipped && total > limits.maxBytes) throw tooLarge('size', `${basename(path)} is ${total} bytes`, limits);
   const hash = createHash('sha256');
   const splitter = new LineSplitter(consumer);
   let name = basename(path);
   let found = !zipped;
   let complete = !zipped;
   let failure: unknown = null;
+  let inflated = 0;
+  let read = 0;
 
   const unzip = zipped ? new Unzip() : null;
   if (unzip) {
@@ -109,12 +150,23 @@ export async function readExtraction(path: string, consumer: LineConsumer): Prom
       if (found || !ANNUAIRE_EXTRACTION_FILE_PATTERN.test(file.name)) return;
       found = true;
       name = basename(file.name.replace(/\\/g, '/'));
+      // The declared size can lie; it is checked here only to refuse an honest bomb at once.
+      if (typeof file.originalSize === 'number' && file.originalSize > limits.maxBytes) {
+        failure ??= tooLarge('size', `entry declares ${file.originalSize} bytes`, limits);
+        return;
+      }
       file.ondata = (err, data, final) => {
         if (err) {
           failure ??= err;
           return;
         }
+        if (failure) return;
         try {
+          inflated += data.length;
+          if (inflated > limits.maxBytes) throw tooLarge('size', `entry inflates beyond ${limits.maxBytes} bytes`, limits);
+          if (inflated > limits.ratioFloorBytes && inflated > read * limits.maxRatio) {
+            throw tooLarge('ratio', `entry inflates ${Math.round(inflated / Math.max(read, 1))}:1`, limits);
+          }
           splitter.push(data);
           if (final) {
             splitter.end();
@@ -128,7 +180,6 @@ export async function readExtraction(path: string, consumer: LineConsumer): Prom
     };
   }
 
-  let read = 0;
   const stream = createReadStream(path, { highWaterMark: CHUNK });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -144,13 +195,16 @@ export async function readExtraction(path: string, consumer: LineConsumer): Prom
   } catch (err) {
     stream.destroy();
     if (err instanceof AppError) throw err;
-    throw new AppError(zipped ? 'ANNUAIRE_BAD_FILE' : 'IO_FAILED', `reading ${basename(path)} failed: ${(err as Error).message}`, { cause: err });
+    throw new AppError(zipped ? 'ANNUAIRE_BAD_FILE' : 'IO_FAILED', `reading ${basename(path)} failed: ${(err as Error).message}`, {
+      cause: err,
+      ...(zipped ? { data: { check: 'archive' } } : {}),
+    });
   }
   if (failure) {
     if (failure instanceof AppError) throw failure;
-    throw new AppError('ANNUAIRE_BAD_FILE', `corrupt archive ${basename(path)}: ${(failure as Error).message}`, { cause: failure });
+    throw new AppError('ANNUAIRE_BAD_FILE', `corrupt archive ${basename(path)}: ${(failure as Error).message}`, { cause: failure, data: { check: 'archive' } });
   }
-  if (!found) throw new AppError('ANNUAIRE_BAD_FILE', `no Extraction_Correspondance_MSSante_*.txt in ${basename(path)}`);
-  if (!complete) throw new AppError('ANNUAIRE_BAD_FILE', `truncated archive ${basename(path)}`);
+  if (!found) throw new AppError('ANNUAIRE_BAD_FILE', `no Extraction_Correspondance_MSSante_*.txt in ${basename(path)}`, { data: { check: 'archive_entry' } });
+  if (!complete) throw new AppError('ANNUAIRE_TRUNCATED', `truncated archive ${basename(path)}`, { data: { check: 'archive' } });
   return { name, extractionDate: extractionDateFromName(name), sha256: hash.digest('hex'), bytes: total };
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../errors/index.js';
+import { ensurePrivateDir } from '../../files/private.js';
 import { normaliseDomain } from '../address.js';
 import { parseListeBlanche } from './parse.js';
 import { verifyListeBlancheSignature, type SignatureReport } from './signature.js';
@@ -26,6 +27,8 @@ export interface ListeBlancheVersion {
 interface StoredListeBlanche {
   format: 1;
   version: ListeBlancheVersion;
+  /** a list with a valid signature was imported into this folder once (absent in older files: see `version`) */
+  signedSeen?: boolean;
   signature: SignatureReport;
   domains: string[];
 }
@@ -49,6 +52,39 @@ export interface ListeBlancheImportOptions {
   home: string;
   checkChain?: SignerChainCheck;
   now?: Date;
+  /**
+   * Accept an unsigned file although a signed list was imported here before (CLI
+   * `--accept-unsigned`, for the IT person; the window never sets it): without it, removing the
+   * Signature of the official file would be a way to slip a domain into the trust space.
+   */
+  acceptUnsigned?: boolean;
+  /** accept a file generated before the current list (DateDeGeneration), i.e. a downgrade */
+  force?: boolean;
+}
+
+/** What an import would do to the current list: the pure decision of importListeBlanche. */
+export type ListeBlancheReplacement =
+  | { ok: true; warnings: ListeBlancheImportReport['warnings'] }
+  | { ok: false; code: 'LISTE_BLANCHE_UNSIGNED_REFUSED' | 'LISTE_BLANCHE_OLDER_REFUSED' };
+
+export function decideReplacement(
+  previous: { version: ListeBlancheVersion; signedSeen: boolean } | null,
+  next: { signature: SignatureReport['status']; generatedAt: string | null },
+  opts: { acceptUnsigned?: boolean; force?: boolean },
+): ListeBlancheReplacement {
+  const warnings: ListeBlancheImportReport['warnings'] = [];
+  if (!previous) return { ok: true, warnings };
+  if (previous.signedSeen && next.signature !== 'valid') {
+    if (!opts.acceptUnsigned) return { ok: false, code: 'LISTE_BLANCHE_UNSIGNED_REFUSED' };
+    warnings.push('unsigned_replaces_signed');
+  }
+  const before = previous.version.generatedAt ? Date.parse(previous.version.generatedAt) : NaN;
+  const after = next.generatedAt ? Date.parse(next.generatedAt) : NaN;
+  if (!Number.isNaN(before) && !Number.isNaN(after) && after < before) {
+    if (!opts.force) return { ok: false, code: 'LISTE_BLANCHE_OLDER_REFUSED' };
+    warnings.push('older_than_previous');
+  }
+  return { ok: true, warnings };
 }
 
 export function listeBlanchePath(home: string): string {
@@ -75,7 +111,9 @@ function writeAtomically(path: string, content: string): void {
 /**
  * Imports a liste blanche file. An invalid signature (altered file, signer outside IGC-Santé)
  * is refused and the previous list stays; an absent signature is accepted and recorded (the
- * ANS repository publishes an unsigned copy), so the UI can say the list is unsigned.
+ * ANS repository publishes an unsigned copy) until a signed list has been imported: from then on
+ * an unsigned file is refused unless `acceptUnsigned`, and a file older than the current list
+ * unless `force` (decideReplacement). Every refusal leaves the current list in place.
  */
 export async function importListeBlanche(file: string, opts: ListeBlancheImportOptions): Promise<ListeBlancheImportReport> {
   const started = performance.now();
@@ -109,12 +147,20 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
     importedAt: new Date().toISOString(),
     signature: signature.status,
   };
-  const previous = previousVersion(opts.home);
-  const warnings: ListeBlancheImportReport['warnings'] = [];
-  if (previous?.signature === 'valid' && signature.status !== 'valid') warnings.push('unsigned_replaces_signed');
-  if (previous?.generatedAt && version.generatedAt && Date.parse(version.generatedAt) < Date.parse(previous.generatedAt)) warnings.push('older_than_previous');
-  const stored: StoredListeBlanche = { format: 1, version, signature, domains: parsed.domains };
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  const previous = previousList(opts.home);
+  const decision = decideReplacement(previous, { signature: signature.status, generatedAt: version.generatedAt }, opts);
+  if (!decision.ok) {
+    throw new AppError(decision.code, `liste blanche not imported (${decision.code}); the current list stays`, {
+      data: {
+        currentGeneratedAt: previous?.version.generatedAt ?? null,
+        fileGeneratedAt: version.generatedAt,
+      },
+    });
+  }
+  const warnings = decision.warnings;
+  const signedSeen = signature.status === 'valid' || previous?.signedSeen === true;
+  const stored: StoredListeBlanche = { format: 1, version, signedSeen, signature, domains: parsed.domains };
+  ensurePrivateDir(opts.home);
   writeAtomically(listeBlanchePath(opts.home), JSON.stringify(stored));
   return {
     domains: parsed.domains.length,
@@ -128,9 +174,17 @@ export async function importListeBlanche(file: string, opts: ListeBlancheImportO
   };
 }
 
-function previousVersion(home: string): ListeBlancheVersion | null {
+function previousList(home: string): { version: ListeBlancheVersion; signedSeen: boolean } | null {
+  let text: string;
   try {
-    return ListeBlancheIndex.load(home).version;
+    text = readFileSync(listeBlanchePath(home), 'utf8');
+  } catch {
+    return null; // none imported yet
+  }
+  try {
+    const stored = JSON.parse(text) as StoredListeBlanche;
+    if (!stored.version) return null;
+    return { version: stored.version, signedSeen: stored.signedSeen === true || stored.version.signature === 'valid' };
   } catch {
     return null; // unreadable: it is being replaced anyway
   }

@@ -70,6 +70,17 @@ describe('mssante card', () => {
     assert.equal(bench.pinState('CLI doctor').triesLeft, 3);
   });
 
+  test('a PIN typed with spaces around it is refused before the card: no try spent (issue 14)', async () => {
+    const before = bench.pinState('CLI doctor');
+    const r = await runMssante(['--token', 'CLI doctor', '--pin-stdin', '--json', 'card', 'login'], { env, stdin: ` ${PIN} \n` });
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).error.code, 'CARD_PIN_FORMAT');
+    assert.match(r.stderr, /Code PIN non accepté : il doit comporter de 4 à 8 chiffres, sans espace ni autre caractère\. Il n’a pas été présenté à la carte/);
+    assert.doesNotMatch(r.stderr, /Code PIN correct/);
+    assert.equal(bench.pinState('CLI doctor').loginCalls, before.loginCalls, 'the card was not asked');
+    assert.equal(bench.pinState('CLI doctor').triesLeft, before.triesLeft);
+  });
+
   test('login on a pinpad reader asks to type the PIN on the reader', async () => {
     const r = await runMssante(['--token', 'CLI pinpad', 'card', 'login'], { env });
     assert.equal(r.code, 0, r.stderr);

@@ -91,8 +91,14 @@ describe('card service over cps-sim', () => {
     assert.equal(bench.pinState('SIM wrongpin').loginCalls, callsBefore + 1, 'no automatic second attempt');
     assert.equal(bench.pinState('SIM wrongpin').triesLeft, 2);
 
-    const tooShort = await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.from('12')), 'CARD_PIN_INCORRECT');
+    const tooShort = await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.from('12')), 'CARD_PIN_FORMAT');
     assert.equal(tooShort.data.attempted, false);
+    // issue 14: a PIN typed with spaces around it is not 4–8 digits: refused before the card
+    const spaced = Buffer.from(' 1234 ');
+    await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), spaced), 'CARD_PIN_FORMAT');
+    assert.deepEqual(spaced, Buffer.alloc(6), 'wiped too');
+    await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.from('12a4')), 'CARD_PIN_FORMAT');
+    assert.equal(bench.pinState('SIM wrongpin').triesLeft, 2, 'no try spent');
     await rejectsWith(svc.login(await svc.selectToken('SIM wrongpin'), Buffer.alloc(0)), 'CARD_PIN_REQUIRED');
     assert.equal(bench.pinState('SIM wrongpin').loginCalls, callsBefore + 1, 'a PIN the card cannot accept is not sent');
 

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { zipSync, strToU8 } from 'fflate';
 import { runMssante } from '../../support/cli.js';
 import { AnnuaireReader, trustDirOf } from '../../../src-main/trust/index.js';
-import { extractionLine, headerWithoutSuffix, REFERENCE_DIR, referenceHeader, writeExtraction } from '../../unit/trust/support/extraction.js';
+import { extractionLine, headerWithoutSuffix, FIXTURES_DIR, referenceHeader, writeExtraction } from '../../unit/trust/support/extraction.js';
 import { closedPort, freePort } from '../../support/ports.js';
 
 // Ports of this file, from the OS: one never listened on (offline case), one serving a ZIP over loopback HTTP.
@@ -56,7 +56,7 @@ test('annuaire import --json reports rows, imported, duplicates, malformed, seco
 test('annuaire import in French: the malformed lines are named; a bad file is a French error and exit code 1', async () => {
   const home = tempDir();
   const zip = join(home, 'extraction.zip');
-  writeFileSync(zip, zipSync({ 'Extraction_Correspondance_MSSante_202611260300.txt': strToU8([headerWithoutSuffix(), DUPONT, 'PER|coupé'].join('\r\n')) }));
+  writeFileSync(zip, zipSync({ 'Extraction_Correspondance_MSSante_202611260300.txt': strToU8([headerWithoutSuffix(), DUPONT, 'PER|coupé'].join('\r\n') + '\r\n') }));
   const ok = await runMssante(['--home', home, 'annuaire', 'import', zip]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Annuaire importé : 1 adresses \(2 lignes lues, 0 doublons ignorés, 1 lignes invalides\)/);
@@ -76,10 +76,38 @@ test('annuaire import in French: the malformed lines are named; a bad file is a 
   assert.match(none.stderr, /n’a pas encore été importé/);
 });
 
+test('annuaire import refuses a truncated or much smaller extraction with exit code 1 and French counts; --force accepts', async () => {
+  const home = tempDir();
+  const full = join(home, 'Extraction_Correspondance_MSSante_202611250300.txt');
+  await writeExtraction(full, { rows: 1997 });
+  assert.equal((await runMssante(['--home', home, 'annuaire', 'import', full])).code, 0);
+
+  const small = join(home, 'Extraction_Correspondance_MSSante_202611260300.txt');
+  await writeExtraction(small, { rows: 682 });
+  const cut = join(home, 'cut.txt');
+  writeFileSync(cut, readFileSync(small).subarray(0, readFileSync(small).length - 25));
+  const truncated = await runMssante(['--home', home, 'annuaire', 'import', cut, '--json']);
+  assert.equal(truncated.code, 1);
+  assert.equal(JSON.parse(truncated.stdout).error.code, 'ANNUAIRE_TRUNCATED');
+  assert.match(truncated.stderr, /Erreur : L’extraction de l’annuaire est tronquée : la ligne 683 est coupée/);
+  assert.doesNotMatch(truncated.stderr, /en-tête/);
+
+  const shrink = await runMssante(['--home', home, 'annuaire', 'import', small]);
+  assert.equal(shrink.code, 1);
+  assert.match(shrink.stderr, /ne contient que 682 adresses contre 1\u202f997 dans l’annuaire actuel \(baisse de plus de 10 %\)/);
+  const status = JSON.parse((await runMssante(['--home', home, 'annuaire', 'status', '--json'])).stdout);
+  assert.equal(status.annuaire.entries, 1997, 'the current annuaire is kept');
+  assert.equal((await runMssante(['--home', home, 'annuaire', 'import', small, '--max-shrink', '70'])).code, 0, '--max-shrink');
+  assert.equal((await runMssante(['--home', home, 'annuaire', 'import', full])).code, 0);
+  const forced = await runMssante(['--home', home, 'annuaire', 'import', small, '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /Annuaire importé : 682 adresses/);
+});
+
 test('an import killed mid-way (SIGKILL) leaves the previous annuaire served; the next import cleans up', async () => {
   const home = tempDir();
   const first = join(home, 'Extraction_Correspondance_MSSante_202611250300.txt');
-  writeFileSync(first, [referenceHeader(), DUPONT].join('\n'));
+  writeFileSync(first, [referenceHeader(), DUPONT].join('\n') + '\n');
   assert.equal((await runMssante(['--home', home, 'annuaire', 'import', first])).code, 0);
 
   const big = join(home, 'Extraction_Correspondance_MSSante_202611260300.txt');
@@ -120,7 +148,7 @@ test('annuaire download without network: clear French offline error, nothing rep
 
 test('annuaire download from a (loopback) mirror: follows the redirect, imports the ZIP', async () => {
   const home = tempDir();
-  const zip = zipSync({ 'Extraction_Correspondance_MSSante_202611260300.txt': strToU8([referenceHeader(), DUPONT].join('\n')) });
+  const zip = zipSync({ 'Extraction_Correspondance_MSSante_202611260300.txt': strToU8([referenceHeader(), DUPONT].join('\n') + '\n') });
   const server: Server = createServer((req, res) => {
     if (req.url === '/r/latest') {
       res.writeHead(302, { location: '/files/Extraction_Correspondance_MSSante.zip' }).end();
@@ -142,16 +170,45 @@ test('annuaire download from a (loopback) mirror: follows the redirect, imports 
 
 test('listeblanche import --json: domains and signature status (real broken file: absent; truncated signed sample: refused)', async () => {
   const home = tempDir();
-  const broken = await runMssante(['--home', home, 'listeblanche', 'import', join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante.xml'), '--json']);
+  const broken = await runMssante(['--home', home, 'listeblanche', 'import', join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante.xml'), '--json']);
   assert.equal(broken.code, 0, broken.stderr);
   const r = JSON.parse(broken.stdout);
   assert.deepEqual([r.domains, r.entries, r.wellFormed, r.signature.status], [516, 619, false, 'absent']);
-  const text = await runMssante(['--home', home, 'listeblanche', 'import', join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante.xml')]);
+  const text = await runMssante(['--home', home, 'listeblanche', 'import', join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante.xml')]);
   assert.match(text.stdout, /Liste blanche importée : 516 domaines \(619 entrées\), fichier non signé\./);
   assert.match(text.stdout, /mal formé/);
-  const sample = await runMssante(['--home', home, 'listeblanche', 'import', join(REFERENCE_DIR, 'listeblanche', 'listeblanchemssante_signed_truncated_sample.xml'), '--json']);
+  const sample = await runMssante(['--home', home, 'listeblanche', 'import', join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante_signed_truncated_sample.xml'), '--json']);
   assert.equal(sample.code, 1);
   assert.equal(JSON.parse(sample.stdout).error.code, 'LISTE_BLANCHE_SIGNATURE_INVALID');
   assert.match(sample.stderr, /signature de la liste blanche est invalide/);
   assert.equal(JSON.parse(readFileSync(join(trustDirOf(home), 'listeblanche.json'), 'utf8')).domains.length, 516, 'previous list kept');
+});
+
+test('listeblanche import: after the signed ANS list, the same file without its Signature and with a domain added is refused (exit 1, French) unless --accept-unsigned', async () => {
+  const home = tempDir();
+  const signedFile = join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante_signed_2025-02-28.xml');
+  const signed = await runMssante(['--home', home, 'listeblanche', 'import', signedFile]);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.match(signed.stdout, /signature valide/);
+
+  let xml = readFileSync(signedFile, 'utf8');
+  xml = xml.slice(0, xml.indexOf('<Signature xmlns=')) + xml.slice(xml.indexOf('</Signature>') + '</Signature>'.length);
+  const stripped = join(home, 'listeblanchemssante.xml');
+  writeFileSync(stripped, xml.replace('</ListeDomaines>', '<Domaine><Nom>intrus.example</Nom></Domaine></ListeDomaines>'));
+  const refused = await runMssante(['--home', home, 'listeblanche', 'import', stripped]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Erreur : Ce fichier de liste blanche n’est pas signé alors que la liste actuelle l’était : import refusé, la liste actuelle reste utilisée/);
+  const kept = JSON.parse(readFileSync(join(trustDirOf(home), 'listeblanche.json'), 'utf8'));
+  assert.deepEqual([kept.version.signature, kept.domains.includes('intrus.example')], ['valid', false]);
+
+  const older = join(home, 'older.xml');
+  writeFileSync(older, readFileSync(stripped, 'utf8').replace('<DateDeGeneration>2025-02-28T15:42:07Z', '<DateDeGeneration>2025-01-15T08:00:00Z'));
+  const downgrade = await runMssante(['--home', home, 'listeblanche', 'import', older, '--accept-unsigned', '--json']);
+  assert.equal(downgrade.code, 1);
+  assert.equal(JSON.parse(downgrade.stdout).error.code, 'LISTE_BLANCHE_OLDER_REFUSED');
+  assert.match(downgrade.stderr, /générée le 2025-01-15, avant la liste actuelle \(générée le 2025-02-28\)/);
+
+  const accepted = await runMssante(['--home', home, 'listeblanche', 'import', stripped, '--accept-unsigned']);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.match(accepted.stdout, /fichier non signé[\s\S]*acceptée par --accept-unsigned/);
 });

@@ -23,7 +23,7 @@ before(async () => {
     referenceHeader(),
     extractionLine({ type: 'PER', address: 'jean.dupont@medecin.mssante.fr', nationalId: '810001234567', lastName: 'DUPONT', firstName: 'Jean', profession: 'Médecin', specialty: 'Cardiologie', postalCode: '29200', city: 'BREST', dematerialisation: 'true' }),
     extractionLine({ type: 'ORG', address: 'secretariat@hopital-sud.mssante.fr', structureName: 'HÔPITAL SUD', postalCode: '35000', city: 'RENNES' }),
-  ].join('\n'));
+  ].join('\n') + '\n');
   await importAnnuaire(file, { home });
   const lb = join(home, 'listeblanchemssante.xml');
   writeFileSync(lb, '<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>medecin.mssante.fr</Nom></Domaine><Domaine><Nom>hopital-sud.mssante.fr</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>');

@@ -64,3 +64,9 @@ test('fallbacks and PSS parameters', () => {
   assert.throws(() => planSignature(0x0804, data, CPS3), { code: 'CARD_SIGN_FAILED' });
   assert.throws(() => planSignature(0x0403, data, CPS4), { code: 'CARD_SIGN_FAILED' });
 });
+
+test('CPS PIN format: 4 to 8 ASCII digits, nothing around them', async () => {
+  const { isCpsPinFormat } = await import('../../../src-main/rules/cps.js');
+  for (const ok of ['1234', '00000000', '2468']) assert.equal(isCpsPinFormat(Buffer.from(ok)), true, ok);
+  for (const bad of [' 1234', '1234 ', ' 1234 ', '123', '123456789', '12a4', '1234\r', '１２３４']) assert.equal(isCpsPinFormat(Buffer.from(bad)), false, JSON.stringify(bad));
+});

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { zipSync, strToU8 } from 'fflate';
-import { isAppError } from '../../../src-main/errors/index.js';
+import { shrinkAllowed } from '../../../src-main/trust/annuaire/import.js';
+import { isAppError, messageFr, type AppError } from '../../../src-main/errors/index.js';
 import { AnnuaireReader, importAnnuaire } from '../../../src-main/trust/index.js';
 import { extractionLine, headerWithoutSuffix, referenceHeader, writeExtraction, type GeneratedPerson } from './support/extraction.js';
 
@@ -134,8 +135,8 @@ test('a reader keeps serving during an import and switches to the new version wh
   await importAnnuaire(first, { home });
   const reader = AnnuaireReader.require(home);
   const second = join(home, 'Extraction_Correspondance_MSSante_202611260312.txt');
-  writeFileSync(second, [referenceHeader(), extractionLine({ ...KERDRAON, lastName: 'KERDRAON-MARTIN' })].join('\n'));
-  await importAnnuaire(second, { home });
+  writeFileSync(second, [referenceHeader(), extractionLine({ ...KERDRAON, lastName: 'KERDRAON-MARTIN' })].join('\n') + '\n');
+  await importAnnuaire(second, { home, force: true }); // 3 → 1 address: a deliberate shrink
   assert.equal(reader.byAddress('jean.kerdraon@medecin.mssante.fr')?.lastName, 'KERDRAON', 'old handle still reads the old file');
   assert.equal(reader.reopenIfReplaced(), true);
   assert.equal(reader.version.extractionDate, '2026-11-26T03:12:00');
@@ -148,4 +149,112 @@ test('a reader keeps serving during an import and switches to the new version wh
 test('searching before any import is a clear ANNUAIRE_NOT_IMPORTED error', () => {
   assert.equal(AnnuaireReader.open(tempDir()), null);
   assert.throws(() => AnnuaireReader.require(tempDir()), (err) => isAppError(err) && err.code === 'ANNUAIRE_NOT_IMPORTED');
+});
+
+/** Asserts a refusal with `code` and returns it, the previous annuaire (`entries`) still in service. */
+async function assertRefused(home: string, file: string, code: string, entries: number, opts: Partial<Parameters<typeof importAnnuaire>[1]> = {}): Promise<AppError> {
+  let caught: AppError | null = null;
+  await assert.rejects(importAnnuaire(file, { home, ...opts }), (err) => {
+    assert.ok(isAppError(err), String(err));
+    assert.equal(err.code, code, err.message);
+    caught = err;
+    return true;
+  });
+  const reader = AnnuaireReader.require(home);
+  assert.equal(reader.version.entries, entries, 'the previous annuaire stays in service');
+  reader.close();
+  assert.deepEqual(readdirSync(home).filter((n) => n.includes('.build-')), [], 'no build file left behind');
+  return caught!;
+}
+
+test('a truncated extraction (last line cut, no final line end) is refused and says so, not "en-tête"', async () => {
+  const home = tempDir();
+  const good = join(home, 'good.txt');
+  await writeExtraction(good, { rows: 2000 });
+  assert.equal((await importAnnuaire(good, { home })).imported, 2000);
+
+  // the issue's case: a copy cut in the middle of a line (here 2,000 lines → 1,990 and a half)
+  const content = readFileSync(good, 'utf8');
+  const cut = join(home, 'Extraction_Correspondance_MSSante_202611260312.txt');
+  const lines = content.split('\n');
+  writeFileSync(cut, lines.slice(0, 1991).join('\n') + '\n' + lines[1991]!.slice(0, 40));
+  const err = await assertRefused(home, cut, 'ANNUAIRE_TRUNCATED', 2000, { force: true });
+  assert.equal(err.data.line, 1992);
+  const fr = messageFr(err.code, err.data);
+  assert.match(fr, /tronquée : la ligne 1\u202f992 est coupée/);
+  assert.doesNotMatch(fr, /en-tête/);
+
+  // the same cut inside a ZIP
+  const zip = join(home, 'cut.zip');
+  writeFileSync(zip, zipSync({ 'Extraction_Correspondance_MSSante_202611260312.txt': readFileSync(cut) }));
+  await assertRefused(home, zip, 'ANNUAIRE_TRUNCATED', 2000, { force: true });
+});
+
+test('an import that shrinks the annuaire by more than 10 % is refused with both counts, unless forced or allowed', async () => {
+  const home = tempDir();
+  const full = join(home, 'full.txt');
+  await writeExtraction(full, { rows: 1997 });
+  await importAnnuaire(full, { home });
+  const small = join(home, 'small.txt');
+  await writeExtraction(small, { rows: 682 });
+  const err = await assertRefused(home, small, 'ANNUAIRE_SHRINK_REFUSED', 1997);
+  assert.deepEqual([err.data.previous, err.data.next], [1997, 682]);
+  assert.match(messageFr(err.code, err.data), /ne contient que 682 adresses contre 1\u202f997 dans l’annuaire actuel \(baisse de plus de 10 %\).*--force/);
+
+  const slightlySmaller = join(home, 'minus5.txt');
+  await writeExtraction(slightlySmaller, { rows: 1900 });
+  assert.equal((await importAnnuaire(slightlySmaller, { home })).imported, 1900, 'a 5 % drop is normal');
+  await assertRefused(home, small, 'ANNUAIRE_SHRINK_REFUSED', 1900, { maxShrinkShare: 0.5 });
+  assert.equal((await importAnnuaire(small, { home, maxShrinkShare: 0.7 })).imported, 682, 'settable share');
+  await importAnnuaire(full, { home });
+  assert.equal((await importAnnuaire(small, { home, force: true })).imported, 682, '--force');
+  assert.equal(shrinkAllowed(null, 1, 0.1), true, 'first import');
+  assert.equal(shrinkAllowed(1000, 900, 0.1), true);
+  assert.equal(shrinkAllowed(1000, 899, 0.1), false);
+});
+
+test('decompression limits: a zip bomb of valid rows (ratio) and an oversized extraction (total size) are refused', async () => {
+  const home = tempDir();
+  const good = join(home, 'good.txt');
+  await writeExtraction(good, { rows: 3000 });
+  await importAnnuaire(good, { home });
+
+  // 48 MB of the same valid line: deflates ~1000:1, like the 1.2 GB bomb of the issue
+  const line = extractionLine(KERDRAON) + '\n';
+  const bombText = referenceHeader() + '\n' + line.repeat(Math.ceil((48 << 20) / line.length));
+  const bomb = join(home, 'bomb.zip');
+  writeFileSync(bomb, zipSync({ 'Extraction_Correspondance_MSSante_202611260312.txt': strToU8(bombText) }, { level: 9 }));
+  const ratio = await assertRefused(home, bomb, 'ANNUAIRE_TOO_LARGE', 3000, { force: true });
+  assert.equal(ratio.data.check, 'ratio');
+  assert.match(messageFr(ratio.code, ratio.data), /se décompresse de façon anormale \(taux supérieur à 100 pour 1/);
+
+  // total size: the same check the 1 GiB default makes, with a 200 KiB limit on a ~1 MB extraction
+  const big = join(home, 'big.txt');
+  await writeExtraction(big, { rows: 3000 });
+  const bigZip = join(home, 'big.zip');
+  writeFileSync(bigZip, zipSync({ 'Extraction_Correspondance_MSSante_202611260312.txt': readFileSync(big) }));
+  for (const file of [big, bigZip]) {
+    const size = await assertRefused(home, file, 'ANNUAIRE_TOO_LARGE', 3000, { limits: { maxBytes: 200 * 1024 } });
+    assert.equal(size.data.check, 'size');
+    assert.match(messageFr(size.code, size.data), /dépasse la taille maximale admise/);
+  }
+});
+
+test('each refusal names the check that failed', async () => {
+  const home = tempDir();
+  const good = join(home, 'good.txt');
+  writeFileSync(good, smallExtraction(referenceHeader()));
+  await importAnnuaire(good, { home });
+  const cases: [string, string | Buffer, string, RegExp][] = [
+    ['header.txt', 'Nom|Prénom\nA|B\n', 'ANNUAIRE_BAD_FILE', /en-tête non reconnu/],
+    ['empty.txt', '', 'ANNUAIRE_BAD_FILE', /vide/],
+    ['nolines.txt', referenceHeader() + '\nPER|x\n', 'ANNUAIRE_BAD_FILE', /aucune ligne utilisable/],
+    ['wrong.zip', Buffer.from(zipSync({ 'autre.txt': strToU8('x\n') })), 'ANNUAIRE_BAD_FILE', /ne contient pas de fichier Extraction_Correspondance/],
+  ];
+  for (const [name, content, code, fr] of cases) {
+    const file = join(home, name);
+    writeFileSync(file, content);
+    const err = await assertRefused(home, file, code, 3, { force: true });
+    assert.match(messageFr(err.code, err.data), fr, name);
+  }
 });

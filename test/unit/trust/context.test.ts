@@ -28,7 +28,7 @@ before(async () => {
     extractionLine({ type: 'PER', address: 'jean.dupont@medecin.mssante.fr', nationalId: '810001234567', lastName: 'DUPONT', firstName: 'Jean', profession: 'Médecin', specialty: 'Cardiologie', postalCode: '29200', city: 'BREST', dematerialisation: 'true' }),
     extractionLine({ type: 'ORG', address: 'secretariat@hôpital-sud.mssante.fr', structureName: 'HÔPITAL SUD', postalCode: '35000', city: 'RENNES' }),
     extractionLine({ type: 'PER', address: 'paul.durand@ancien-operateur.fr', nationalId: '810009999999', lastName: 'DURAND', firstName: 'Paul', profession: 'Pharmacien' }),
-  ].join('\n'));
+  ].join('\n') + '\n');
   await importAnnuaire(file, { home });
   const { importListeBlanche } = await import('../../../src-main/trust/index.js');
   await importListeBlanche(writeListeBlanche(home, ['medecin.mssante.fr', 'hôpital-sud.mssante.fr']), { home });

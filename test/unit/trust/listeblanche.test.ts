@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SignedXml } from 'xml-crypto';
-import { isAppError } from '../../../src-main/errors/index.js';
+import { isAppError, messageFr } from '../../../src-main/errors/index.js';
 import { trustStoreFromPem } from '../../../src-main/tls/pki/trust-store.js';
 import { igcSanteSignerCheck, importListeBlanche, ListeBlancheIndex, type ListeBlancheImportReport } from '../../../src-main/trust/index.js';
 import { parseListeBlanche } from '../../../src-main/trust/listeblanche/parse.js';
-import { REFERENCE_DIR } from './support/extraction.js';
+import { decideReplacement } from '../../../src-main/trust/listeblanche/store.js';
+import { FIXTURES_DIR } from './support/extraction.js';
 
-const LB = join(REFERENCE_DIR, 'listeblanche');
+const LB = join(FIXTURES_DIR, 'listeblanche');
 const SIGNED = join(LB, 'listeblanchemssante_signed_2025-02-28.xml');
 const BROKEN = join(LB, 'listeblanchemssante.xml');
 const TRUNCATED = join(LB, 'listeblanchemssante_signed_truncated_sample.xml');
@@ -115,7 +116,7 @@ test('signed with a trusted key: valid; any change to a domain, or a second sign
 });
 
 test('a signer that does not chain to the trusted roots is refused (test IGC-Santé root only)', async () => {
-  const testRoot = readFileSync(join(REFERENCE_DIR, 'certs', 'igc-sante-test', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), 'utf8');
+  const testRoot = readFileSync(join(FIXTURES_DIR, 'certs', 'igc-sante-test', 'TEST_AC_RACINE_IGC-SANTE_ELEMENTAIRE.pem'), 'utf8');
   const checkChain = igcSanteSignerCheck(trustStoreFromPem(testRoot, 'test'));
   await assert.rejects(importListeBlanche(TRUNCATED, { home: tempDir(), checkChain }), (err) => isAppError(err) && /^untrusted_signer:CERT_UNKNOWN_CA/.test(String(err.data.reason)));
 });
@@ -142,8 +143,74 @@ test('a file without any domain, or not a liste blanche, is refused', () => {
   }
 });
 
-test('replacing the signed list by the unsigned one is done, with warnings', async () => {
-  const r = await importListeBlanche(BROKEN, { home: signedHome });
+/** A folder holding the list imported in `before` (the real signed file), without verifying it again (~6 s CPU). */
+function homeWithSignedList(): string {
+  const home = tempDir();
+  writeFileSync(join(home, 'listeblanche.json'), readFileSync(join(signedHome, 'listeblanche.json')));
+  return home;
+}
+
+/** The issue's downgrade: the real signed file with its <Signature> removed and a domain added. */
+function strippedWithDomain(dir: string, generatedAt?: string): string {
+  let xml = readFileSync(SIGNED, 'utf8');
+  const start = xml.indexOf('<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"');
+  const end = xml.indexOf('</Signature>') + '</Signature>'.length;
+  assert.ok(start > 0 && end > start);
+  xml = xml.slice(0, start) + xml.slice(end);
+  xml = xml.replace('</ListeDomaines>', '<Domaine><Nom>intrus.example</Nom></Domaine></ListeDomaines>');
+  if (generatedAt) xml = xml.replace('<DateDeGeneration>2025-02-28T15:42:07Z', `<DateDeGeneration>${generatedAt}`);
+  const file = join(dir, `listeblanche-${generatedAt ?? 'same'}.xml`);
+  writeFileSync(file, xml);
+  return file;
+}
+
+function assertCurrentKept(home: string): void {
+  const index = ListeBlancheIndex.load(home);
+  assert.equal(index.version?.signature, 'valid', 'the signed list stays');
+  assert.equal(index.version?.generatedAt, '2025-02-28T15:42:07Z');
+  assert.equal(index.has('intrus.example'), false);
+  assert.equal(index.size, 4944);
+}
+
+test('once a signed list is imported, an unsigned file (signature removed, a domain added) is refused unless acceptUnsigned', async () => {
+  const home = homeWithSignedList();
+  const stripped = strippedWithDomain(home);
+  await assert.rejects(importListeBlanche(stripped, { home }), (err) => {
+    assert.ok(isAppError(err) && err.code === 'LISTE_BLANCHE_UNSIGNED_REFUSED', String(err));
+    assert.match(messageFr(err.code, err.data), /n’est pas signé alors que la liste actuelle l’était : import refusé, la liste actuelle reste utilisée/);
+    return true;
+  });
+  assertCurrentKept(home);
+  // the ANS repository's unsigned copy, newer: refused just the same
+  await assert.rejects(importListeBlanche(BROKEN, { home }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_UNSIGNED_REFUSED');
+  assertCurrentKept(home);
+
+  const r = await importListeBlanche(stripped, { home, acceptUnsigned: true });
   assert.deepEqual(r.warnings, ['unsigned_replaces_signed']);
-  assert.equal(ListeBlancheIndex.load(signedHome).version?.signature, 'absent');
+  assert.equal(ListeBlancheIndex.load(home).has('intrus.example'), true);
+  // the folder remembers a signed list was seen: the next unsigned file needs the option again
+  await assert.rejects(importListeBlanche(BROKEN, { home }), (err) => isAppError(err) && err.code === 'LISTE_BLANCHE_UNSIGNED_REFUSED');
+  assert.equal((await importListeBlanche(BROKEN, { home, acceptUnsigned: true })).version.signature, 'absent');
+});
+
+test('a file generated before the current list is refused unless force, naming both dates', async () => {
+  const home = homeWithSignedList();
+  const older = strippedWithDomain(home, '2024-12-01T10:00:00Z');
+  await assert.rejects(importListeBlanche(older, { home, acceptUnsigned: true }), (err) => {
+    assert.ok(isAppError(err) && err.code === 'LISTE_BLANCHE_OLDER_REFUSED', String(err));
+    assert.match(messageFr(err.code, err.data), /générée le 2024-12-01, avant la liste actuelle \(générée le 2025-02-28\) : import refusé.*--force/);
+    return true;
+  });
+  assertCurrentKept(home);
+  const r = await importListeBlanche(older, { home, acceptUnsigned: true, force: true });
+  assert.deepEqual(r.warnings, ['unsigned_replaces_signed', 'older_than_previous']);
+});
+
+test('decideReplacement: first import, same date, unsigned after unsigned are fine', () => {
+  const v = (signature: 'valid' | 'absent', generatedAt: string | null) => ({ sourceName: 'x', sha256: '', importedAt: '', signature, generatedAt });
+  assert.deepEqual(decideReplacement(null, { signature: 'absent', generatedAt: null }, {}), { ok: true, warnings: [] });
+  assert.deepEqual(decideReplacement({ version: v('absent', '2025-01-01'), signedSeen: false }, { signature: 'absent', generatedAt: '2025-01-01' }, {}), { ok: true, warnings: [] });
+  assert.deepEqual(decideReplacement({ version: v('valid', '2025-01-01'), signedSeen: true }, { signature: 'valid', generatedAt: '2025-02-01' }, {}), { ok: true, warnings: [] });
+  assert.deepEqual(decideReplacement({ version: v('absent', '2025-01-01'), signedSeen: true }, { signature: 'absent', generatedAt: '2025-02-01' }, {}), { ok: false, code: 'LISTE_BLANCHE_UNSIGNED_REFUSED' });
+  assert.deepEqual(decideReplacement({ version: v('valid', '2025-03-01'), signedSeen: true }, { signature: 'valid', generatedAt: '2025-02-01' }, {}), { ok: false, code: 'LISTE_BLANCHE_OLDER_REFUSED' });
 });

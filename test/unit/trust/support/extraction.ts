@@ -7,11 +7,12 @@ import { REFERENCE_FIXTURES } from '../../../support/fixtures.js';
 // from test/fixtures/reference (both variants), deterministic names, professions, cities, domains,
 // PER and ORG mailboxes, and on demand duplicates and malformed lines.
 
-export const REFERENCE_DIR = REFERENCE_FIXTURES;
+/** Public reference files copied into the repository (origins in test/fixtures/SOURCES.md). */
+export const FIXTURES_DIR = REFERENCE_FIXTURES;
 
 /** The real header line, with the " structure BAL" suffixes. */
 export function referenceHeader(): string {
-  return readFileSync(join(REFERENCE_DIR, 'annuaire', 'Extraction_Correspondance_MSSante_HEADER_ONLY.txt'), 'utf8').replace(/\r?\n$/, '');
+  return readFileSync(join(FIXTURES_DIR, 'annuaire', 'Extraction_Correspondance_MSSante_HEADER_ONLY.txt'), 'utf8').replace(/\r?\n$/, '');
 }
 
 /** The other variant seen in the wild: same 31 columns without the " structure BAL" suffix. */
