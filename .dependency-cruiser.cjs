@@ -6,7 +6,7 @@
 
 /** Lowest first. Keep in step with docs/ARCHITECTURE.md. */
 const LAYERS = [
-  ['shared', 'errors'],
+  ['shared', 'errors', 'files'],
   ['rules'],
   ['runtime'],
   ['store', 'tls'],

@@ -3,7 +3,9 @@
 // quick_check (every page read, no index cross-check) finds it in ~0.5 s on a 10k-message store
 // (200 MB) and runs at each read-write open; integrity_check (`mssante store check`) also
 // cross-checks every index against its table.
-import type { Db } from './database.js';
+import type Database from 'better-sqlite3-multiple-ciphers';
+
+type Db = Database.Database;
 
 export type StoreCheckKind = 'quick' | 'full';
 
