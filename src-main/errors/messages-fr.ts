@@ -51,6 +51,9 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   ACCOUNT_AMBIGUOUS: 'Plusieurs comptes sont configurés : précisez lequel avec --address.',
   ACCOUNT_EXISTS: 'Un compte existe déjà pour cette adresse (ajoutez --replace pour le remplacer).',
   NETWORK_UNREACHABLE: 'Serveur injoignable : vérifiez la connexion réseau.',
+  NETWORK_STALLED: 'Le serveur de messagerie ne répond plus (délai d’attente dépassé) : la synchronisation reprendra au prochain essai.',
+  NETWORK_CONNECTION_CUT: 'La connexion au serveur de messagerie a été coupée en cours de synchronisation : ce qui a été reçu est conservé, la synchronisation reprendra là où elle s’était arrêtée.',
+  IMAP_SERVER_REFUSED: 'Le serveur de messagerie a refusé la connexion : réessayez plus tard ou contactez votre opérateur.',
   IMAP_AUTH_FAILED: 'Le serveur de messagerie a refusé l’authentification par carte CPS.',
   IMAP_FAILED: 'Erreur du serveur de messagerie (IMAP).',
   SMTP_AUTH_FAILED: 'Le serveur d’envoi a refusé l’authentification par carte CPS.',
@@ -103,4 +106,23 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
 
 export function messageFr(code: ErrorCode): string {
   return MESSAGES_FR[code];
+}
+
+/**
+ * The French message of an error with the facts it carries (`data`): how long
+ * the server was silent, how many messages had arrived before a cut. Falls
+ * back to the code's message.
+ */
+export function describeErrorFr(err: { code: ErrorCode; data?: Readonly<Record<string, unknown>> }): string {
+  const d = err.data ?? {};
+  const n = (k: string): number | undefined => (typeof d[k] === 'number' && Number.isFinite(d[k]) ? (d[k] as number) : undefined);
+  const seconds = n('seconds');
+  const messages = n('messages');
+  if (err.code === 'NETWORK_STALLED' && seconds !== undefined) {
+    return `Le serveur de messagerie ne répond plus (aucune donnée reçue pendant ${seconds} s) : la synchronisation reprendra au prochain essai.`;
+  }
+  if (err.code === 'NETWORK_CONNECTION_CUT' && messages !== undefined) {
+    return `La connexion au serveur de messagerie a été coupée après ${messages} message${messages > 1 ? 's' : ''} reçu${messages > 1 ? 's' : ''} : ce qui a été reçu est conservé, la synchronisation reprendra là où elle s’était arrêtée.`;
+  }
+  return MESSAGES_FR[err.code];
 }

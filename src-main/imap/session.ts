@@ -5,6 +5,7 @@ import type { Signer } from '../tls/signer.js';
 import type { ServerCertificateVerifier } from '../tls/types.js';
 import { ExternalImapFlow } from './external-auth.js';
 import { tlsImapTransport } from './transport.js';
+import { DEFAULT_SIGN_TIMEOUT_MS } from '../tls/policy.js';
 
 export interface ImapEndpoint {
   host: string;
@@ -58,12 +59,32 @@ export async function openImapSession(endpoint: ImapEndpoint, signer: Signer, ve
 }
 
 /**
- * What the sync engine asks for (src-main/sync/connector.ts, `ImapConnector`): a fresh, connected,
- * authenticated session per call, with QRESYNC enabled when the server offers it.
+ * Default inactivity timeout of every network phase (TCP connect, TLS handshake, greeting, each
+ * command's reply, each FETCH stream): no byte for this long = stalled. imapflow's own default
+ * (5 minutes) left a stalled server hanging a sync in silence.
  */
-export function imapConnector(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): { connect(): Promise<ExternalImapFlow> } {
+export const DEFAULT_NETWORK_TIMEOUT_MS = 30_000;
+
+/**
+ * What the sync engine asks for (src-main/sync/connector.ts, `ImapConnector`): a fresh, connected,
+ * authenticated session per call, with QRESYNC enabled when the server offers it, every wait on the
+ * server bounded by `timeoutMs` (the card's signing time is bounded apart: signTimeoutMs).
+ */
+export function imapConnector(
+  endpoint: ImapEndpoint,
+  signer: Signer,
+  verifier: ServerCertificateVerifier,
+  options: ImapSessionOptions & { timeoutMs?: number } = {},
+): { connect(): Promise<ExternalImapFlow> } {
+  const { timeoutMs = DEFAULT_NETWORK_TIMEOUT_MS, ...rest } = options;
+  const timeouts = {
+    socketTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    // imapflow's deadline for the whole connect also covers the card's signature
+    connectionTimeout: 2 * timeoutMs + (rest.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS),
+  };
   return {
-    connect: () => openImapSession(endpoint, signer, verifier, { ...options, imap: { qresync: true, ...options.imap } }),
+    connect: () => openImapSession(endpoint, signer, verifier, { handshakeTimeoutMs: timeoutMs, ...rest, imap: { qresync: true, ...timeouts, ...rest.imap } }),
   };
 }
 
