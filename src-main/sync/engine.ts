@@ -113,7 +113,10 @@ const FETCH_FULL = { uid: true, flags: true, source: true, internalDate: true } 
 
 /** What one pass accumulated, across the connections it needed. */
 interface PassState {
+  /** per folder, accumulated across the connections of the pass */
   perFolder: Map<string, FolderSyncResult>;
+  /** folders finished this pass (not synced again after a reconnection) */
+  finished: Set<string>;
   renamedFolders: SyncSummary['renamedFolders'];
   removedFolders: SyncSummary['removedFolders'];
   failedFolders: SyncSummary['failedFolders'];
@@ -246,6 +249,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const started = performance.now();
     const pass: PassState = {
       perFolder: new Map(),
+      finished: new Set(),
       renamedFolders: [],
       removedFolders: [],
       failedFolders: [],
@@ -323,9 +327,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       wanted = wanted.filter((f) => only.includes(f.path));
     }
     for (const folder of wanted) {
-      if (pass.perFolder.has(folder.path) || pass.failedFolders.some((f) => f.folder === folder.path)) continue;
+      if (pass.finished.has(folder.path) || pass.failedFolders.some((f) => f.folder === folder.path)) continue;
       try {
-        pass.perFolder.set(folder.path, await this.syncFolder(client, folder, status.get(folder.path), pass));
+        await this.syncFolder(client, folder, status.get(folder.path), pass);
+        pass.finished.add(folder.path);
       } catch (err) {
         const e = this.failure(err, client, pass);
         // a lost connection ends this attempt (the caller reconnects); anything else is this folder's alone
@@ -387,7 +392,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const local = { ...folder, count: await this.store.countMessages(folder.id) };
     // No STATUS (rare): decide after SELECT, which yields the same facts.
     const plan = server ? planFolder(local, server, this.caps(client)) : null;
-    const result: FolderSyncResult = { folder: folder.path, plan: plan?.kind ?? 'incremental', new: 0, updated: 0, vanished: 0 };
+    // a folder resumed after a reconnection adds to what its first attempt counted
+    const result: FolderSyncResult = pass.perFolder.get(folder.path) ?? { folder: folder.path, plan: plan?.kind ?? 'incremental', new: 0, updated: 0, vanished: 0 };
+    pass.perFolder.set(folder.path, result);
     if (plan?.kind === 'noop') {
       await this.store.setCursor(folder.id, { lastSyncAt: Date.now() });
       return result;
@@ -414,7 +421,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     } else {
       await this.store.setCursor(folder.id, { lastSyncAt: Date.now() });
     }
-    result.plan = plan?.kind === 'initial' || current.kind === 'initial' ? 'initial' : current.kind;
+    result.plan = result.plan === 'initial' || plan?.kind === 'initial' || current.kind === 'initial' ? 'initial' : current.kind;
     return result;
   }
 

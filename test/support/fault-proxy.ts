@@ -14,6 +14,12 @@ export interface FaultPlan {
   cutAfterBytes?: number;
   /** close the client's connection at once, without reaching the server */
   refuse?: boolean;
+  /**
+   * over TLS: forward this many application-data records from the server
+   * (1 = the IMAP greeting), then stop forwarding. Lets a test stall a server
+   * after a healthy handshake and greeting, whatever the certificate sizes.
+   */
+  stallAfterTlsRecords?: number;
 }
 
 export interface FaultProxy {
@@ -22,6 +28,10 @@ export interface FaultProxy {
   readonly connections: number;
   /** what each new connection does (by its 0-based index); default: a clean pass-through */
   plan: (index: number) => FaultPlan;
+  /** stops forwarding the server's bytes on every open connection (they stay open, silent) */
+  stallNow(): void;
+  /** cuts every open connection at once */
+  cutNow(): void;
   /** resolves when a fault has fired on some connection (stall reached or cut done) */
   faulted(): Promise<{ index: number; kind: 'stall' | 'cut' | 'refuse' }>;
   close(): Promise<void>;
@@ -34,6 +44,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     for (const w of waiters.splice(0)) w(f);
   };
   let count = 0;
+  const live = new Set<{ stall: () => void; cut: () => void }>();
   const proxy: FaultProxy = {
     port: 0,
     get connections() {
@@ -41,6 +52,12 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     plan: () => ({}),
     faulted: () => new Promise((resolve) => waiters.push(resolve)),
+    stallNow: () => {
+      for (const l of live) l.stall();
+    },
+    cutNow: () => {
+      for (const l of live) l.cut();
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       server.close();
@@ -69,8 +86,35 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     client.pipe(upstream);
     let forwarded = 0;
     let stalled = false;
+    const control = {
+      stall: () => {
+        stalled = true;
+        fired({ index, kind: 'stall' });
+      },
+      cut: () => {
+        client.resetAndDestroy();
+        upstream.destroy();
+        fired({ index, kind: 'cut' });
+      },
+    };
+    live.add(control);
+    client.on('close', () => live.delete(control));
+    // TLS record framing (5-byte header: type, version, length), for stallAfterTlsRecords
+    let framing = Buffer.alloc(0);
+    let appRecords = 0;
     upstream.on('data', (chunk: Buffer) => {
       if (stalled) return; // swallowed: the client sees silence
+      if (plan.stallAfterTlsRecords !== undefined) {
+        framing = Buffer.concat([framing, chunk]);
+        while (!stalled && framing.length >= 5) {
+          const size = 5 + framing.readUInt16BE(3);
+          if (framing.length < size) break;
+          client.write(framing.subarray(0, size));
+          if (framing[0] === 23 && ++appRecords >= plan.stallAfterTlsRecords) control.stall();
+          framing = framing.subarray(size);
+        }
+        return;
+      }
       const limit = plan.cutAfterBytes ?? plan.stallAfterBytes;
       if (limit === undefined || forwarded + chunk.length <= limit) {
         forwarded += chunk.length;
