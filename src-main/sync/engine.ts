@@ -647,7 +647,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
             await client.mailboxOpen(idleFolder);
             idle();
           } catch (err) {
-            this.emit('error', isAppError(err) ? err : imapError(err));
+            this.emit('error', isAppError(err) ? err : connectionError(err, client, { messages: 0, timeoutMs: this.opts.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS }));
             client.close(); // a fresh connection is safer than a half-known state
           } finally {
             running = null;
