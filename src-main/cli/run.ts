@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { toAppError, messageFr } from '../errors/index.js';
+import { toAppError, describeErrorFr } from '../errors/index.js';
 import { buildProgram } from './program.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 
@@ -21,7 +21,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     const appError = toAppError(err);
-    const message = messageFr(appError.code);
+    const message = describeErrorFr(appError);
     const tries = appError.data.triesLeft;
     process.stderr.write(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}\n`);
     if (argv.includes('--json')) {

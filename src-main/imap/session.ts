@@ -94,8 +94,16 @@ function asImapError(err: unknown): AppError {
   if (e.code === 'STARTTLS_INJECTION') return new AppError('STARTTLS_INJECTION', e.message ?? 'plaintext after STARTTLS', { cause: err });
   if (e.tlsFailed && /STARTTLS/.test(e.message ?? '')) return new AppError('STARTTLS_NOT_OFFERED', e.message ?? 'no STARTTLS', { cause: err });
   if (e.authenticationFailed) return new AppError('IMAP_AUTH_FAILED', e.responseText ?? e.message ?? 'authentication failed', { cause: err });
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' || e.code === 'CONNECT_TIMEOUT') {
     return new AppError('NETWORK_UNREACHABLE', `${e.code}: ${e.message ?? ''}`, { cause: err });
+  }
+  // the server went silent after the TCP connection (greeting, STARTTLS or login reply overdue)
+  if (e.code === 'ETIMEOUT' || e.code === 'GREETING_TIMEOUT' || e.code === 'UPGRADE_TIMEOUT') {
+    return new AppError('NETWORK_STALLED', `${e.code}: ${e.message ?? ''}`, { cause: err });
+  }
+  // closed before or at the greeting (BYE, or nothing at all): the server turned us away
+  if (e.code === 'NoConnection' || e.code === 'ClosedAfterConnectTLS' || e.code === 'ClosedAfterConnectText' || e.code === 'ECONNRESET') {
+    return new AppError('IMAP_SERVER_REFUSED', `${e.code}: ${e.message ?? ''}`, { cause: err });
   }
   // imapflow wraps a socket error during STARTTLS; keep our own TLS error when it is inside
   const inner = (err as { cause?: unknown }).cause;

@@ -48,11 +48,17 @@ test('card channel: a stall in the middle of a download is detected by the inact
   store.close();
 });
 
-test('card channel: a TLS handshake that stalls is "stalled"; no TCP listener is "unreachable"', async () => {
+test('card channel: a TLS handshake or a login that stalls is "stalled"; closed at once is not "unreachable"; no TCP listener is "unreachable"', async () => {
   proxy ??= await startFaultProxy({ host: state.host, port: state.ports.imaps });
   proxy.plan = () => ({ stallAfterBytes: 0 });
   const { store } = await tempStore();
   await assert.rejects(engineVia(proxy.port, store).syncOnce(), (err) => isAppError(err) && err.code === 'NETWORK_STALLED' && err.data.seconds === 2);
+  // greeted, then silence under the login: stalled as well
+  proxy.plan = () => ({ stallAfterTlsRecords: 1 });
+  await assert.rejects(engineVia(proxy.port, store).syncOnce(), (err) => isAppError(err) && err.code === 'NETWORK_STALLED' && err.data.seconds === 2);
+  // closed before the handshake (implicit TLS): a TLS failure, never "unreachable"
+  proxy.plan = () => ({ refuse: true });
+  await assert.rejects(engineVia(proxy.port, store).syncOnce(), (err) => isAppError(err) && err.code === 'TLS_HANDSHAKE_FAILED');
   proxy.plan = () => ({});
   const probe = net.createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');

@@ -154,7 +154,7 @@ test('real-world server changes: deleted, renamed, recreated folders, expunges b
     const silent = await runMssante(['--home', home, 'sync', '--account', USER, '--timeout', '1', '--folder', stallBox], { env });
     assert.equal(silent.code, 1);
     assert.doesNotMatch(silent.stderr, /injoignable/);
-    assert.match(silent.stderr, /Erreur : Le serveur de messagerie ne répond plus/);
+    assert.match(silent.stderr, /Erreur : Le serveur de messagerie ne répond plus \(aucune donnée reçue pendant 1 s\)/);
     proxy.plan = () => ({});
     const back = await runMssante(sync([stallBox]), { env });
     assert.equal(back.code, 0, back.stderr);
