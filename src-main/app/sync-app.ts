@@ -2,7 +2,9 @@
 // passes, reconnect with backoff) started once the card is logged in, stopped
 // when the session locks or the app quits, restarted on "réessayer" and after
 // sleep/network changes. Status and progress go to the renderer as events.
-import { AppError, messageFr, toAppError } from '../errors/index.js';
+import { AppError, describeErrorFr, messageFr, toAppError } from '../errors/index.js';
+import { connectionFailureOf } from '../sync/engine.js';
+import { syncNoticesFr } from '../sync/summary-fr.js';
 import type { SyncStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import type { SyncEngineEvents, SyncEngineOptions } from '../sync/engine.js';
@@ -44,7 +46,7 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
   let running: Promise<void> | undefined;
   const now = deps.now ?? (() => new Date());
 
-  const set = (next: Partial<SyncStatus>, clear: ('progress' | 'error')[] = []) => {
+  const set = (next: Partial<SyncStatus>, clear: ('progress' | 'error' | 'notices')[] = []) => {
     const merged: SyncStatus = { ...status, ...next };
     for (const key of clear) delete merged[key];
     status = merged;
@@ -84,7 +86,16 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
       void deps.journal
         ?.record([{ action: 'sync.session', data: { account: target.address, server: null, ok: true, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationMs: s.durationMs } }])
         .catch(() => undefined);
-      set({ state: 'idle', online: true, lastSyncAt: now().toISOString() }, ['progress', 'error']);
+      const notices = syncNoticesFr(s);
+      const failed = s.failedFolders[0];
+      const withNotices = notices.length ? { notices } : {};
+      const clear = (extra: 'error'[]): ('progress' | 'error' | 'notices')[] => ['progress', ...extra, ...(notices.length ? [] : ['notices' as const])];
+      if (failed) {
+        // the other folders synced, but this pass is not a clean one: say which folder and why
+        set({ state: 'error', online: true, lastSyncAt: now().toISOString(), error: { code: failed.code, message: notices.filter((n) => n.includes(`« ${failed.folder} »`)).pop() ?? messageFr(failed.code) }, ...withNotices }, clear([]));
+      } else {
+        set({ state: 'idle', online: true, lastSyncAt: now().toISOString(), ...withNotices }, clear(['error']));
+      }
       const changed = summary.perFolder.filter((f) => f.new + f.updated + f.vanished > 0).map((f) => f.folder);
       if (changed.length || summary.replayed) {
         void deps.folderIds(changed).then((folderIds) => deps.emit('mail.changed', { folderIds }), () => undefined);
@@ -93,8 +104,10 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
     engine.on('error', (err) => {
       const code = toAppError(err).code;
       void deps.journal?.record([{ action: 'sync.session', data: { account: target.address, server: null, ok: false, error: code } }]).catch(() => undefined);
-      const offline = code === 'NETWORK_UNREACHABLE';
-      set({ state: offline ? 'offline' : 'error', online: !offline, error: { code, message: messageFr(code) } }, ['progress']);
+      // unreachable, stalled or cut: the server is out of reach (offline); anything else is an error of a reachable server
+      const failure = connectionFailureOf(code);
+      const offline = failure === 'unreachable' || failure === 'stalled' || failure === 'cut';
+      set({ state: offline ? 'offline' : 'error', online: !offline, error: { code, message: describeErrorFr(toAppError(err)) } }, ['progress']);
     });
     const controller = new AbortController();
     abort = controller;

@@ -53,6 +53,9 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   ACCOUNT_AMBIGUOUS: 'Plusieurs comptes sont configurés : précisez lequel avec --address.',
   ACCOUNT_EXISTS: 'Un compte existe déjà pour cette adresse (ajoutez --replace pour le remplacer).',
   NETWORK_UNREACHABLE: 'Serveur injoignable : vérifiez la connexion réseau.',
+  NETWORK_STALLED: 'Le serveur de messagerie ne répond plus (délai d’attente dépassé) : la synchronisation reprendra au prochain essai.',
+  NETWORK_CONNECTION_CUT: 'La connexion au serveur de messagerie a été coupée en cours de synchronisation : ce qui a été reçu est conservé, la synchronisation reprendra là où elle s’était arrêtée.',
+  IMAP_SERVER_REFUSED: 'Le serveur de messagerie a refusé la connexion : réessayez plus tard ou contactez votre opérateur.',
   IMAP_AUTH_FAILED: 'Le serveur de messagerie a refusé l’authentification par carte CPS.',
   IMAP_FAILED: 'Erreur du serveur de messagerie (IMAP).',
   SMTP_AUTH_FAILED: 'Le serveur d’envoi a refusé l’authentification par carte CPS.',
@@ -141,6 +144,16 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
     typeof d.fileGeneratedAt === 'string' && typeof d.currentGeneratedAt === 'string'
       ? `Cette liste blanche a été générée le ${d.fileGeneratedAt.slice(0, 10)}, avant la liste actuelle (générée le ${d.currentGeneratedAt.slice(0, 10)}) : import refusé, la liste actuelle reste utilisée. Relancez avec --force pour revenir à cette version.`
       : undefined,
+  NETWORK_STALLED: (d) =>
+    typeof d.seconds === 'number'
+      ? `Le serveur de messagerie ne répond plus (aucune donnée reçue pendant ${d.seconds} s) : la synchronisation reprendra au prochain essai.`
+      : undefined,
+  NETWORK_CONNECTION_CUT: (d) => {
+    const m = d.messages;
+    if (typeof m !== 'number') return undefined;
+    const s = m > 1 ? 's' : '';
+    return `La connexion au serveur de messagerie a été coupée après ${m} message${s} reçu${s} : ce qui a été reçu est conservé, la synchronisation reprendra là où elle s’était arrêtée.`;
+  },
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
 };
@@ -148,4 +161,9 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
 /** French text of `code`; with the error's `data`, the wording that names its facts when there is one. */
 export function messageFr(code: ErrorCode, data?: ErrorData): string {
   return (data && DETAILED_FR[code]?.(data)) || MESSAGES_FR[code];
+}
+
+/** The French message of an error with the facts it carries: `messageFr(code, data)` for an error object. */
+export function describeErrorFr(err: { code: ErrorCode; data?: ErrorData }): string {
+  return messageFr(err.code, err.data);
 }

@@ -5,6 +5,7 @@ import type { Signer } from '../tls/signer.js';
 import type { ServerCertificateVerifier } from '../tls/types.js';
 import { ExternalImapFlow } from './external-auth.js';
 import { tlsImapTransport } from './transport.js';
+import { DEFAULT_SIGN_TIMEOUT_MS } from '../tls/policy.js';
 
 export interface ImapEndpoint {
   host: string;
@@ -58,12 +59,32 @@ export async function openImapSession(endpoint: ImapEndpoint, signer: Signer, ve
 }
 
 /**
- * What the sync engine asks for (src-main/sync/connector.ts, `ImapConnector`): a fresh, connected,
- * authenticated session per call, with QRESYNC enabled when the server offers it.
+ * Default inactivity timeout of every network phase (TCP connect, TLS handshake, greeting, each
+ * command's reply, each FETCH stream): no byte for this long = stalled. imapflow's own default
+ * (5 minutes) left a stalled server hanging a sync in silence.
  */
-export function imapConnector(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): { connect(): Promise<ExternalImapFlow> } {
+export const DEFAULT_NETWORK_TIMEOUT_MS = 30_000;
+
+/**
+ * What the sync engine asks for (src-main/sync/connector.ts, `ImapConnector`): a fresh, connected,
+ * authenticated session per call, with QRESYNC enabled when the server offers it, every wait on the
+ * server bounded by `timeoutMs` (the card's signing time is bounded apart: signTimeoutMs).
+ */
+export function imapConnector(
+  endpoint: ImapEndpoint,
+  signer: Signer,
+  verifier: ServerCertificateVerifier,
+  options: ImapSessionOptions & { timeoutMs?: number } = {},
+): { connect(): Promise<ExternalImapFlow> } {
+  const { timeoutMs = DEFAULT_NETWORK_TIMEOUT_MS, ...rest } = options;
+  const timeouts = {
+    socketTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    // imapflow's deadline for the whole connect also covers the card's signature
+    connectionTimeout: 2 * timeoutMs + (rest.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS),
+  };
   return {
-    connect: () => openImapSession(endpoint, signer, verifier, { ...options, imap: { qresync: true, ...options.imap } }),
+    connect: () => openImapSession(endpoint, signer, verifier, { handshakeTimeoutMs: timeoutMs, ...rest, imap: { qresync: true, ...timeouts, ...rest.imap } }),
   };
 }
 
@@ -73,8 +94,16 @@ function asImapError(err: unknown): AppError {
   if (e.code === 'STARTTLS_INJECTION') return new AppError('STARTTLS_INJECTION', e.message ?? 'plaintext after STARTTLS', { cause: err });
   if (e.tlsFailed && /STARTTLS/.test(e.message ?? '')) return new AppError('STARTTLS_NOT_OFFERED', e.message ?? 'no STARTTLS', { cause: err });
   if (e.authenticationFailed) return new AppError('IMAP_AUTH_FAILED', e.responseText ?? e.message ?? 'authentication failed', { cause: err });
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT' || e.code === 'CONNECT_TIMEOUT') {
     return new AppError('NETWORK_UNREACHABLE', `${e.code}: ${e.message ?? ''}`, { cause: err });
+  }
+  // the server went silent after the TCP connection (greeting, STARTTLS or login reply overdue)
+  if (e.code === 'ETIMEOUT' || e.code === 'GREETING_TIMEOUT' || e.code === 'UPGRADE_TIMEOUT') {
+    return new AppError('NETWORK_STALLED', `${e.code}: ${e.message ?? ''}`, { cause: err });
+  }
+  // closed before or at the greeting (BYE, or nothing at all): the server turned us away
+  if (e.code === 'NoConnection' || e.code === 'ClosedAfterConnectTLS' || e.code === 'ClosedAfterConnectText' || e.code === 'ECONNRESET') {
+    return new AppError('IMAP_SERVER_REFUSED', `${e.code}: ${e.message ?? ''}`, { cause: err });
   }
   // imapflow wraps a socket error during STARTTLS; keep our own TLS error when it is inside
   const inner = (err as { cause?: unknown }).cause;

@@ -312,6 +312,8 @@ export const SyncStatus = z.object({
   lastSyncAt: IsoDate.nullable(),
   progress: SyncProgress.optional(),
   error: ErrorInfo.optional(),
+  /** what the last pass met on the server, in French (folders renamed or deleted, changes dropped, reconnections) */
+  notices: z.array(z.string().max(2000)).max(50).optional(),
 });
 
 export const Settings = z.object({

@@ -185,6 +185,52 @@ export class MailStore {
     return this.listFolders(accountId);
   }
 
+  /**
+   * The folder was renamed on the server (recognised by the sync planner):
+   * the row, its messages and their UIDs stay; only the path and names change.
+   */
+  renameFolder(folderId: number, to: FolderInfo): Folder {
+    this.db.transaction(() => {
+      this.stmt('UPDATE folders SET path = ?, name = ?, delimiter = ?, special_use = ?, selectable = ? WHERE id = ?').run(
+        to.path,
+        to.name,
+        to.delimiter,
+        to.specialUse,
+        to.selectable ? 1 : 0,
+        folderId,
+      );
+    }).immediate();
+    const f = this.getFolder(folderId);
+    if (!f) throw new AppError('NOT_FOUND', `folder ${folderId} not found`, { data: { id: folderId } });
+    return f;
+  }
+
+  /**
+   * The folder is gone from the server: its messages leave the store and the
+   * folder row goes (or stays, emptied, when it is still listed as
+   * non-selectable). Returns the queued changes that were dropped with the
+   * messages, so that the caller reports them instead of losing them silently.
+   */
+  removeFolder(folderId: number, opts: { keepRow?: boolean } = {}): { removed: number; droppedOps: PendingOp[] } {
+    return this.db.transaction(() => {
+      const droppedOps = this.pendingOps(folderId);
+      const rows = this.stmt('SELECT id, folder_id, uid, sha256 FROM messages WHERE folder_id = ?').all(folderId) as {
+        id: number;
+        folder_id: number;
+        uid: number | null;
+        sha256: string;
+      }[];
+      const removed = this.removeRows(rows, 'folder-deleted');
+      if (opts.keepRow) {
+        this.updateCursor(folderId, { syncState: 'new', initialLowUid: null });
+        this.stmt('UPDATE folders SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL WHERE id = ?').run(folderId);
+      } else {
+        this.stmt('DELETE FROM folders WHERE id = ?').run(folderId);
+      }
+      return { removed, droppedOps };
+    }).immediate();
+  }
+
   listFolders(accountId?: number): Folder[] {
     const rows = (
       accountId === undefined

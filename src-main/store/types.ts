@@ -176,7 +176,7 @@ export interface RemovedMessageEvent {
   folderId: number;
   uid: number | null;
   sha256: string;
-  reason: 'vanished' | 'uidvalidity-orphan' | 'moved' | 'deleted';
+  reason: 'vanished' | 'uidvalidity-orphan' | 'moved' | 'deleted' | 'folder-deleted';
 }
 
 /** A sender-trust decision provider (issue 7): returns a JSON-serialisable decision, or null. */

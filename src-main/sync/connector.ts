@@ -10,3 +10,6 @@ import type { ImapFlow } from 'imapflow';
 export interface ImapConnector {
   connect(): Promise<ImapFlow>;
 }
+
+
+export { DEFAULT_NETWORK_TIMEOUT_MS } from '../imap/session.js';

@@ -195,3 +195,91 @@ export function orderFolders<T extends { path: string; specialUse: string | null
   };
   return folders.filter((f) => f.selectable).sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
 }
+
+// ---------------------------------------------------------------- folder list changes
+
+/** A folder the store knows (with what was synced of it). */
+export interface KnownFolder {
+  id: number;
+  path: string;
+  uidvalidity: string | null;
+  /** RFC 8474 MAILBOXID, when the server offered OBJECTID */
+  mailboxId?: string | null;
+  /** messages stored locally (with or without UID) */
+  count: number;
+}
+
+/** One LIST entry (with its STATUS when the folder is selectable). */
+export interface ListedFolder {
+  path: string;
+  /** false for \Noselect and \NonExistent */
+  selectable: boolean;
+  uidvalidity: string | null;
+  mailboxId?: string | null;
+}
+
+export type FolderListChange =
+  /** same mailbox under a new name: the row, its messages and UIDs are kept (no re-download) */
+  | { kind: 'rename'; folderId: number; from: string; to: string; by: 'mailboxid' | 'uidvalidity' }
+  /** gone from LIST (or no longer selectable, keepRow): its messages leave the store */
+  | { kind: 'remove'; folderId: number; path: string; keepRow: boolean };
+
+/**
+ * What the server's folder list says about the folders we know: which were
+ * renamed (recognised by MAILBOXID, else by a UIDVALIDITY that exactly one
+ * vanished folder and exactly one new folder share: servers keep it on
+ * RENAME, a new folder gets a new one) and which are gone. A name listed as
+ * \Noselect / \NonExistent (a parent kept for its children) holds no
+ * messages any more.
+ */
+export function planFolderList(known: readonly KnownFolder[], listed: readonly ListedFolder[]): FolderListChange[] {
+  const byPath = new Map(listed.map((l) => [l.path, l]));
+  const knownPaths = new Set(known.map((k) => k.path));
+  const fresh = listed.filter((l) => l.selectable && !knownPaths.has(l.path));
+  const gone = known.filter((k) => !byPath.has(k.path));
+  const changes: FolderListChange[] = [];
+  const taken = new Set<string>();
+  for (const k of gone) {
+    let to: ListedFolder | undefined;
+    let by: 'mailboxid' | 'uidvalidity' = 'mailboxid';
+    if (k.mailboxId) to = fresh.find((l) => l.mailboxId === k.mailboxId);
+    if (!to && k.uidvalidity !== null) {
+      const sameUv = fresh.filter((l) => l.uidvalidity === k.uidvalidity && !(k.mailboxId && l.mailboxId && l.mailboxId !== k.mailboxId));
+      const rivals = gone.filter((g) => g.uidvalidity === k.uidvalidity);
+      if (sameUv.length === 1 && rivals.length === 1) {
+        to = sameUv[0];
+        by = 'uidvalidity';
+      }
+    }
+    if (to && !taken.has(to.path)) {
+      taken.add(to.path);
+      changes.push({ kind: 'rename', folderId: k.id, from: k.path, to: to.path, by });
+    } else {
+      changes.push({ kind: 'remove', folderId: k.id, path: k.path, keepRow: false });
+    }
+  }
+  for (const k of known) {
+    const l = byPath.get(k.path);
+    if (l && !l.selectable && (k.count > 0 || k.uidvalidity !== null)) changes.push({ kind: 'remove', folderId: k.id, path: k.path, keepRow: true });
+  }
+  return changes;
+}
+
+/** Queued moves whose target folder is not on the server (any more): they cannot apply. */
+export function movesToMissingFolders(actions: readonly ReplayAction[], serverPaths: ReadonlySet<string>): Extract<ReplayAction, { kind: 'move' }>[] {
+  return actions.filter((a): a is Extract<ReplayAction, { kind: 'move' }> => a.kind === 'move' && !serverPaths.has(a.target));
+}
+
+// ---------------------------------------------------------------- connection failures
+
+export type ConnectionFailure = 'unreachable' | 'tls' | 'stalled' | 'cut' | 'refused';
+
+/**
+ * Whether a failure inside a pass is worth a new connection (the pass then
+ * resumes where it was): a stall or a cut, not a refusal, a TLS or
+ * certificate failure, or an unreachable server (the run loop's backoff
+ * handles those).
+ */
+export function shouldReconnect(failure: ConnectionFailure | null, attempt: number, maxReconnects: number): boolean {
+  return (failure === 'stalled' || failure === 'cut') && attempt < maxReconnects;
+}

@@ -10,12 +10,12 @@ import type { ImapConnector } from './connector.js';
  * is ignored outside tests, so no password login can reach a user's machine;
  * the product connector is externalImapConnector (card channel, EXTERNAL).
  */
-export async function testConnector(account: Account, env: NodeJS.ProcessEnv = process.env): Promise<ImapConnector | undefined> {
+export async function testConnector(account: Account, env: NodeJS.ProcessEnv = process.env, opts: { timeoutMs?: number } = {}): Promise<ImapConnector | undefined> {
   const testModule = env.MSSANTE_TEST === '1' ? env.MSSANTE_TEST_IMAP_CONNECTOR : undefined;
   if (!testModule) return undefined;
-  const mod = (await import(pathToFileURL(testModule).href)) as { createConnector?: (a: Account) => ImapConnector };
+  const mod = (await import(pathToFileURL(testModule).href)) as { createConnector?: (a: Account, o: { timeoutMs?: number }) => ImapConnector };
   if (typeof mod.createConnector !== 'function') throw new AppError('INTERNAL', 'test connector module has no createConnector()');
-  return mod.createConnector(account);
+  return mod.createConnector(account, opts);
 }
 
 /** Whether this run is a test run with a test connector (see testConnector). */

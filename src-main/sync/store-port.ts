@@ -11,6 +11,8 @@ export interface SyncStorePort {
   ensureAccount(a: { address: string; displayName?: string | null; imapHost?: string | null; imapPort?: number | null }): Awaitable<Account>;
   upsertFolders(accountId: number, folders: readonly FolderInfo[]): Awaitable<Folder[]>;
   listFolders(accountId?: number): Awaitable<Folder[]>;
+  renameFolder(folderId: number, to: FolderInfo): Awaitable<Folder>;
+  removeFolder(folderId: number, opts?: { keepRow?: boolean }): Awaitable<{ removed: number; droppedOps: PendingOp[] }>;
   getFolder(id: number): Awaitable<Folder | undefined>;
   countMessages(folderId: number): Awaitable<number>;
   localUids(folderId: number): Awaitable<number[]>;

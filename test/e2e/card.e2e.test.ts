@@ -80,6 +80,8 @@ test('the right PIN opens the window; the sync error is in French with a retry',
   await page.getByTestId('sync-error').waitFor();
   assert.match(await page.getByTestId('sync-error').innerText(), /Aucun compte de messagerie/);
   await page.getByTestId('sync-retry').waitFor();
+  // the status follows the last real state: never "En ligne" beside an error
+  assert.equal(await page.getByTestId('online-state').innerText(), 'Erreur de synchronisation');
   assert.match(await page.getByTestId('card-holder').innerText(), /Émilie PETIT/);
 });
 

@@ -14,6 +14,10 @@ export interface PlainImapOptions {
   user?: string;
   password?: string;
   qresync?: boolean;
+  /** another port on 127.0.0.1 (a fault-injecting proxy in front of the tooling Dovecot) */
+  port?: number;
+  /** inactivity timeout of every phase, as the product connector has (default: imapflow's) */
+  timeoutMs?: number;
 }
 
 export function plainImapClient(state: TestbedState, o: PlainImapOptions = {}): ImapFlow {
@@ -22,7 +26,7 @@ export function plainImapClient(state: TestbedState, o: PlainImapOptions = {}): 
   return new ImapFlow({
     host: state.host,
     // the bench's tooling Dovecot (PLAIN, same Maildirs) when it has one
-    port: (state.ports as { toolingImaps?: number }).toolingImaps ?? state.ports.imaps,
+    port: o.port ?? (state.ports as { toolingImaps?: number }).toolingImaps ?? state.ports.imaps,
     secure: true,
     servername: 'localhost',
     tls: {
@@ -36,6 +40,7 @@ export function plainImapClient(state: TestbedState, o: PlainImapOptions = {}): 
     logger: false,
     qresync: o.qresync ?? true,
     disableCompression: true,
+    ...(o.timeoutMs ? { socketTimeout: o.timeoutMs, greetingTimeout: o.timeoutMs, connectionTimeout: o.timeoutMs } : {}),
   });
 }
 

@@ -2,14 +2,16 @@ import { JsonFileAccountRepository } from '../../accounts/account-repository.js'
 import { Journal } from '../../audit/journal.js';
 import { composeStoreHooks, PRODUCT_STORE_HOOKS } from '../../app/store-hooks.js';
 import { pruneByRetention } from '../../audit/retention.js';
-import { AppError } from '../../errors/index.js';
+import { InvalidArgumentError } from 'commander';
+import { AppError, describeErrorFr } from '../../errors/index.js';
 import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustDirOf } from '../../trust/home.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
-import { SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
+import { DEFAULT_NETWORK_TIMEOUT_MS, SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
+import { syncNoticesFr } from '../../sync/summary-fr.js';
 import { externalImapConnector } from '../../sync/imap-connector.js';
 import { testConnector, testConnectorConfigured } from '../../sync/resolve-connector.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
@@ -36,17 +38,27 @@ function progressPrinter(write: (line: string) => void): (p: SyncProgress) => vo
   };
 }
 
+function parseTimeout(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 3600) throw new InvalidArgumentError(`« ${v} » n’est pas un nombre de secondes entre 1 et 3600.`);
+  return Math.round(n * 1000);
+}
+
 interface SyncOptions {
   folder?: string[];
+  timeout?: number;
   account?: string;
   trustAnchors?: string;
   crlSoftFail?: boolean;
   passwordStdin?: boolean;
 }
 
-async function runSync(c: CliContext, store: MailStore, address: string, connector: ImapConnector, folders: string[] | undefined, journal: Journal, server: string | null): Promise<SyncSummary> {
-  const engine = new SyncEngine({ store, connector, account: { address } });
+async function runSync(c: CliContext, store: MailStore, address: string, connector: ImapConnector, folders: string[] | undefined, journal: Journal, server: string | null, timeoutMs: number): Promise<SyncSummary> {
+  const engine = new SyncEngine({ store, connector, account: { address }, networkTimeoutMs: timeoutMs });
   engine.on('progress', progressPrinter((l) => c.progress(l)));
+  engine.on('reconnecting', ({ error }) => {
+    if (error) c.progress(`${describeErrorFr(error)} Nouvelle connexion…`);
+  });
   const s = await engine.syncOnce(folders ? { folders } : {});
   journal.append([{ action: 'sync.session', data: { account: address, server, ok: true, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationMs: s.durationMs } }]);
   return s;
@@ -60,6 +72,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .option('--folder <dossier>', 'ne synchroniser que ce dossier (répétable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--account <adresse>', 'adresse MSSanté du compte (par défaut : le seul compte configuré)')
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
+    .option('--timeout <secondes>', `délai sans réponse du serveur au-delà duquel la connexion est jugée bloquée (défaut : ${DEFAULT_NETWORK_TIMEOUT_MS / 1000})`, parseTimeout)
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
     .action(async (o: SyncOptions) => {
@@ -73,13 +86,14 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
       const journal = new Journal(store.db);
       let server: string | null = null;
       let address = o.account ?? '';
+      const timeoutMs = o.timeout ?? DEFAULT_NETWORK_TIMEOUT_MS;
       try {
         let s: SyncSummary;
         const testAccount = testConnectorConfigured() ? (o.account ? store.ensureAccount({ address: o.account }) : store.getAccount()) : undefined;
-        const test = testAccount ? await testConnector(testAccount) : undefined;
+        const test = testAccount ? await testConnector(testAccount, process.env, { timeoutMs }) : undefined;
         if (test) {
           address = testAccount!.address;
-          s = await runSync(c, store, address, test, o.folder, journal, server);
+          s = await runSync(c, store, address, test, o.folder, journal, server, timeoutMs);
         } else {
           const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
           address = account.address;
@@ -87,7 +101,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
           store.ensureAccount({ address, imapHost: account.imap.host, imapPort: account.imap.port });
           const verifier = accountVerifier(c, account, o);
           s = await withAccountSigner(c, account, o, async (signer) => {
-            const done = await runSync(c, store, address, externalImapConnector(account.imap, signer, verifier), o.folder, journal, server);
+            const done = await runSync(c, store, address, externalImapConnector(account.imap, signer, verifier, { timeoutMs }), o.folder, journal, server, timeoutMs);
             // the card is still logged in: it signs the journal's head (anchor)
             await checkpointOrWarn(c, journal, signer);
             return done;
@@ -99,8 +113,35 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
         } catch (err) {
           c.progress(`Attention : purge du journal des accès impossible (${err instanceof AppError ? err.code : String(err)}).`);
         }
-        const summary = { ok: true, account: address, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationSeconds: s.durationMs / 1000, perFolder: s.perFolder };
-        c.result(summary, `Synchronisation terminée en ${(s.durationMs / 1000).toFixed(1)} s : ${s.folders} dossier(s), ${s.new} nouveau(x), ${s.updated} mis à jour, ${s.vanished} supprimé(s) sur le serveur, ${s.replayed} modification(s) locale(s) envoyée(s).`);
+        const notices = syncNoticesFr(s);
+        const ok = s.failedFolders.length === 0;
+        const summary = {
+          ok,
+          account: address,
+          folders: s.folders,
+          new: s.new,
+          updated: s.updated,
+          vanished: s.vanished,
+          replayed: s.replayed,
+          durationSeconds: s.durationMs / 1000,
+          perFolder: s.perFolder,
+          renamedFolders: s.renamedFolders,
+          removedFolders: s.removedFolders,
+          failedFolders: s.failedFolders,
+          droppedChanges: s.droppedChanges,
+          reconnects: s.reconnects.map((r) => r.code),
+          notices,
+        };
+        const head = ok ? 'Synchronisation terminée' : 'Synchronisation incomplète';
+        c.result(
+          summary,
+          [
+            ...notices,
+            `${head} en ${(s.durationMs / 1000).toFixed(1)} s : ${s.folders} dossier(s), ${s.new} nouveau(x), ${s.updated} mis à jour, ${s.vanished} supprimé(s) sur le serveur, ${s.replayed} modification(s) locale(s) envoyée(s).`,
+          ].join('\n'),
+        );
+        // a folder that could not be synced is a failure for scripts, although the others were
+        if (!ok) process.exitCode = 1;
       } catch (err) {
         // a failed session is journalled too (the messages stored before the failure already are)
         try {

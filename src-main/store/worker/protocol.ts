@@ -11,6 +11,8 @@ export const WORKER_METHODS = [
   'ensureAccount',
   'getAccount',
   'upsertFolders',
+  'renameFolder',
+  'removeFolder',
   'listFolders',
   'getFolder',
   'findFolder',

@@ -15,6 +15,8 @@ class FakeEngine extends EventEmitter {
   }
 }
 
+const CLEAN = { renamedFolders: [], removedFolders: [], failedFolders: [], droppedChanges: [], reconnects: [] };
+
 function setup(opts: { account?: boolean; online?: boolean } = {}) {
   const events: [string, unknown][] = [];
   const engines: FakeEngine[] = [];
@@ -43,7 +45,7 @@ test('sync runs after start, reports progress, then idle with the last sync time
   assert.equal(app.status().state, 'syncing');
   engines[0]!.emit('progress', { folder: 'INBOX', phase: 'initial', done: 20, total: 100 });
   assert.deepEqual(app.status().progress, { folderName: 'INBOX', done: 20, total: 100 });
-  engines[0]!.emit('synced', { folders: 2, new: 3, updated: 0, vanished: 0, replayed: 0, durationMs: 10, perFolder: [{ folder: 'INBOX', plan: 'initial', new: 3, updated: 0, vanished: 0 }, { folder: 'Envoyés', plan: 'uid-diff', new: 0, updated: 0, vanished: 0 }] });
+  engines[0]!.emit('synced', { folders: 2, new: 3, updated: 0, vanished: 0, replayed: 0, durationMs: 10, perFolder: [{ folder: 'INBOX', plan: 'initial', new: 3, updated: 0, vanished: 0 }, { folder: 'Envoyés', plan: 'uid-diff', new: 0, updated: 0, vanished: 0 }], ...CLEAN });
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(app.status(), { online: true, state: 'idle', lastSyncAt: '2026-11-26T09:30:00.000Z' });
   assert.deepEqual(events.filter(([e]) => e === 'sync.progress'), [['sync.progress', { folderName: 'INBOX', done: 20, total: 100 }]]);
@@ -87,4 +89,45 @@ test('overlapping starts (unlock and retry at once) leave exactly one run loop',
   assert.deepEqual(engines.map((e) => e.aborted), [true, true, false]);
   await app.stop();
   assert.equal(engines[2]!.aborted, true);
+});
+
+test('a stall or a cut shows "Hors ligne" with its own French message; a server error shows "Erreur", never beside "En ligne"', async () => {
+  const { app, engines } = setup();
+  await app.start();
+  engines[0]!.emit('error', new AppError('NETWORK_STALLED', 'socket timeout', { data: { seconds: 30 } }));
+  assert.equal(app.status().state, 'offline');
+  assert.equal(app.status().online, false);
+  assert.equal(app.status().error?.message, 'Le serveur de messagerie ne répond plus (aucune donnée reçue pendant 30 s) : la synchronisation reprendra au prochain essai.');
+  engines[0]!.emit('error', new AppError('NETWORK_CONNECTION_CUT', 'closed', { data: { messages: 7 } }));
+  assert.equal(app.status().state, 'offline');
+  assert.match(app.status().error!.message!, /coupée après 7 messages reçus/);
+  engines[0]!.emit('error', new AppError('IMAP_SERVER_REFUSED', 'BYE'));
+  assert.equal(app.status().state, 'error');
+  // a retry is a real new run
+  await app.syncNow();
+  assert.equal(engines.length, 2);
+  assert.equal(engines[0]!.aborted, true);
+  await app.stop();
+});
+
+test('a pass where one folder failed ends in "error" naming the folder; deleted and renamed folders are told', async () => {
+  const { app, engines } = setup();
+  await app.start();
+  engines[0]!.emit('synced', {
+    folders: 2, new: 0, updated: 0, vanished: 0, replayed: 0, durationMs: 5,
+    perFolder: [{ folder: 'INBOX', plan: 'noop', new: 0, updated: 0, vanished: 0 }],
+    ...CLEAN,
+    removedFolders: [{ folder: 'Ancien', messages: 2 }],
+    failedFolders: [{ folder: 'Abîmé', code: 'IMAP_FAILED' }],
+  });
+  const s = app.status();
+  assert.equal(s.state, 'error');
+  assert.equal(s.error?.code, 'IMAP_FAILED');
+  assert.match(s.error!.message!, /« Abîmé » n’a pas pu être synchronisé/);
+  assert.ok(s.notices?.some((n) => n.includes('« Ancien » n’existe plus sur le serveur')));
+  engines[0]!.emit('synced', { folders: 1, new: 0, updated: 0, vanished: 0, replayed: 0, durationMs: 5, perFolder: [], ...CLEAN });
+  assert.equal(app.status().state, 'idle');
+  assert.equal(app.status().error, undefined);
+  assert.equal(app.status().notices, undefined);
+  await app.stop();
 });
