@@ -12,6 +12,8 @@ import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summa
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
+import { mayHoldResults, resultsFromAttachments } from '../results/extract.js';
+import { resultsPanel } from '../results/view.js';
 
 /** What the facade needs from the store. */
 export type MailStorePort = Pick<
@@ -186,6 +188,15 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
           }
         }
         const policy = mdnPolicy((await store().getRaw(d.id)).raw);
+        // laboratory results (CDA biology, HPRIM): read from the attachments that may hold some
+        const candidates = [];
+        for (const a of d.attachments.filter(mayHoldResults)) candidates.push({ filename: a.filename, mimeType: a.mimeType, bytes: new Uint8Array(await store().getAttachmentContent(a.id)) });
+        const found = resultsFromAttachments(candidates);
+        // an unreadable archive is already reported by the XDM panel; only unreadable HPRIM files are reported here
+        const hprimErrors = found.errors.filter((e) => e.error.code === 'HPRIM_INVALID');
+        const results = found.documents.length || hprimErrors.length
+          ? resultsPanel(found.documents, hprimErrors.map((e) => `${e.filename ?? 'Pièce jointe'} : ${messageFr(e.error.code)}`))
+          : null;
         return {
           id: String(d.id),
           folderId: String(d.folderId),
@@ -209,6 +220,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
           })),
           trust: badgeFromDecision(d.trust),
           xdm,
+          results,
           readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
           receipts: (await store().readReceipts(d.id)).map(receiptView),
           seen: d.flags.seen,
