@@ -14,6 +14,7 @@ import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 import { mayHoldResults, resultsFromAttachments } from '../results/extract.js';
 import { resultsPanel } from '../results/view.js';
+import { printDocument, type PrintDocument } from '../print/print-document.js';
 
 /** What the facade needs from the store. */
 export type MailStorePort = Pick<
@@ -127,6 +128,8 @@ function unreadableXdm(partId: string, err: unknown): NonNullable<MessageView['x
 export interface MailApp {
   channels: MailChannels;
   attachmentContent(ref: { messageId: string; partId: string }, purpose?: 'open' | 'save'): Promise<AttachmentContent>;
+  printable(ref: { messageId: string; view: 'message' | 'results' }, printedAt: Date): Promise<PrintDocument>;
+  recordPrinted(ref: { messageId: string; view: 'message' | 'results' }, target: 'pdf' | 'printer'): Promise<void>;
 }
 
 /** `journal`: every reading of a message or attachment is journalled before its content is handed over. */
@@ -284,6 +287,27 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
         });
         return { summary, documents };
       },
+    },
+
+    async printable({ messageId, view }, printedAt) {
+      const d = await store().getMessage(parseId(messageId, 'message'));
+      const candidates = [];
+      for (const a of d.attachments.filter(mayHoldResults)) candidates.push({ filename: a.filename, mimeType: a.mimeType, bytes: new Uint8Array(await store().getAttachmentContent(a.id)) });
+      const found = resultsFromAttachments(candidates);
+      if (view === 'results' && !found.documents.length) throw new AppError('RESULTS_NOT_FOUND', 'no laboratory results in this message');
+      return printDocument({
+        subject: d.subject ?? '',
+        from: d.from ? (d.from.name ? `${d.from.name} <${d.from.address}>` : d.from.address) : '',
+        to: d.to.map((a) => a.address).join(', '),
+        date: d.date === null ? null : new Date(d.date).toISOString(),
+        text: d.text,
+        results: found.documents.length ? resultsPanel(found.documents) : null,
+      }, printedAt, view);
+    },
+
+    async recordPrinted({ messageId, view }, target) {
+      const d = await store().getMessage(parseId(messageId, 'message'));
+      await journal?.record([{ action: 'message.printed', data: { messageId: d.messageId, sha256: d.sha256, target, view, via: 'app' }, message: { row: d.id, sha256: d.sha256 } }]);
     },
 
     async attachmentContent({ messageId, partId }, purpose) {

@@ -474,6 +474,8 @@ export const CHANNELS = {
   'messageView.show': channel('shell', z.strictObject({ html: z.string().max(20_000_000), bounds: Bounds, remoteImages: z.boolean() }), z.object({ shown: z.boolean() })),
   'messageView.setBounds': channel('shell', z.strictObject({ bounds: Bounds }), z.object({ shown: z.boolean() })),
   'messageView.hide': channel('shell', Empty, z.object({ shown: z.boolean() })),
+  /** Export a message (or only its laboratory results) as PDF: save dialog, then Chromium's PDF printing; journalled. */
+  'print.pdf': channel('shell', z.strictObject({ messageId: Id, view: z.enum(['message', 'results']) }), z.object({ saved: z.boolean() })),
 } as const;
 
 // ---------------------------------------------------------------- events (main → renderer)

@@ -99,3 +99,40 @@ test('mssante messages print ID --pdf: a PDF with the results, journalled withou
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('the app shell: print.pdf asks where to save, prints, writes, then journals; cancel prints nothing', async () => {
+  const { shellChannels } = await import('../../../src-main/shell/shell-channels.js');
+  const { unavailableServices } = await import('../../../src-main/app/unavailable.js');
+  const dir = mkdtempSync(join(tmpdir(), 'results-shell-print-'));
+  try {
+    const calls: string[] = [];
+    let answer: { canceled: boolean; filePath?: string } = { canceled: true };
+    let defaultPath = '';
+    const doc = printDocument({ subject: 'Bilan', from: '', to: '', date: null, text: null, results: tshPanel() }, PRINTED_AT, 'results');
+    const channels = shellChannels({
+      version: '0',
+      core: {
+        ...unavailableServices(),
+        printable: async () => (calls.push('printable'), doc),
+        recordPrinted: async (_ref: unknown, target: string) => void calls.push(`journal:${target}`),
+      },
+      dialog: { showSaveDialog: async (o: { defaultPath: string }) => ((defaultPath = o.defaultPath), answer), showOpenDialog: async () => ({ canceled: true, filePaths: [] }) } as never,
+      shell: { openPath: async () => '' },
+      window: () => undefined,
+      openExternal: async () => false,
+      messageView: { show: () => true, setBounds: () => true, hide: () => false },
+      openedAttachmentsDir: join(dir, 'opened'),
+      renderPdf: async () => (calls.push('render'), new TextEncoder().encode('%PDF-1.7 test')),
+      now: () => PRINTED_AT,
+    });
+    assert.deepEqual(await channels['print.pdf']({ messageId: '1', view: 'results' }), { saved: false });
+    assert.deepEqual(calls, ['printable']);
+    assert.equal(defaultPath, "Compte rendu d'examens biologiques 2026-12-06.pdf");
+    answer = { canceled: false, filePath: join(dir, 'out.pdf') };
+    assert.deepEqual(await channels['print.pdf']({ messageId: '1', view: 'results' }), { saved: true });
+    assert.deepEqual(calls, ['printable', 'printable', 'render', 'journal:pdf']);
+    assert.equal(readFileSync(join(dir, 'out.pdf'), 'latin1'), '%PDF-1.7 test');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
