@@ -153,3 +153,26 @@ test('a critical flag (HH) and an unflagged out-of-range value: critical and com
   assert.deepEqual(rows(r).map((x) => x[4]), ['computed:H', 'LL']);
   assert.deepEqual(summarizeResults([r]), { total: 2, abnormal: 2, critical: 1, mismatches: 1 });
 });
+
+test('200 corrupted biology CDAs: each gives results or an AppError, never a crash', async () => {
+  const { isAppError } = await import('../../../src-main/errors/index.js');
+  const base = resultsFixture('BIO-CR-BIO_2024.01_Glycemie_deux_unites_principales_mole_masse.xml');
+  // mutations land in the header and the results, not in the embedded PDF (base64 mutations change nothing)
+  const cut = new TextDecoder('latin1').decode(base).indexOf('Copie du document');
+  let seed = 43;
+  const r = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const outcomes = { ok: 0, refused: 0 };
+  for (let i = 0; i < 200; i++) {
+    const out = base.slice();
+    for (let n = 0; n < 1 + Math.floor(r() * 3); n++) out[Math.floor(r() * cut)] = [0x3c, 0x3e, 0x22, 0x2f, 0x2e, 0x2d, 0x30 + Math.floor(r() * 10), Math.floor(r() * 256)][Math.floor(r() * 8)]!;
+    try {
+      parseCdaResultsBytes(out);
+      outcomes.ok++;
+    } catch (err) {
+      assert.ok(isAppError(err), `mutation ${i}: ${err instanceof Error ? err.stack : String(err)}`);
+      outcomes.refused++;
+    }
+  }
+  // both paths are exercised: damaged documents that still parse, and refused ones
+  assert.ok(outcomes.ok > 20 && outcomes.refused > 20, JSON.stringify(outcomes));
+});
