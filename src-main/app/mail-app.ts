@@ -136,6 +136,43 @@ export interface MailApp {
 export function createMailApp(port: () => MailStorePort, journal?: JournalPort): MailApp {
   const store = () => port();
 
+  // Abnormal/critical counts of the list rows, computed from the attachments the first time a row is
+  // listed and kept for the session (keyed by the message's SHA-256, so a moved message keeps them).
+  // Interim until the counts are stored with the message (a store migration numbered after 007).
+  const resultCounts = new Map<string, { abnormal: number; critical: number } | null>();
+  const RESULT_COUNTS_MAX = 20_000;
+  async function countsOf(s: StoreSummary): Promise<{ abnormal: number; critical: number } | null> {
+    if (!s.hasAttachments) return null;
+    const cached = resultCounts.get(s.sha256);
+    if (cached !== undefined) return cached;
+    let counts: { abnormal: number; critical: number } | null = null;
+    try {
+      const d = await store().getMessage(s.id);
+      const candidates = [];
+      for (const a of d.attachments.filter(mayHoldResults)) candidates.push({ filename: a.filename, mimeType: a.mimeType, bytes: new Uint8Array(await store().getAttachmentContent(a.id)) });
+      if (candidates.length) {
+        const found = resultsFromAttachments(candidates);
+        if (found.documents.length) {
+          const summary = resultsPanel(found.documents).summary;
+          counts = { abnormal: summary.abnormal, critical: summary.critical };
+        }
+      }
+    } catch {
+      counts = null; // the reading pane reports unreadable attachments
+    }
+    if (resultCounts.size >= RESULT_COUNTS_MAX) resultCounts.clear();
+    resultCounts.set(s.sha256, counts);
+    return counts;
+  }
+  async function rowsOut(items: readonly StoreSummary[]): Promise<MessageSummary[]> {
+    const out: MessageSummary[] = [];
+    for (const s of items) {
+      const counts = await countsOf(s);
+      out.push({ ...summaryOut(s), ...(counts ? { results: counts } : {}) });
+    }
+    return out;
+  }
+
   const attachment = async (messageId: string, partId: string) => {
     const detail = await store().getMessage(parseId(messageId, 'message'));
     const info = detail.attachments.find((a) => String(a.id) === partId);
@@ -174,7 +211,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
         const id = parseId(folderId, 'folder');
         if (!(await store().getFolder(id))) throw new AppError('NOT_FOUND', 'no such folder');
         const { total, items } = await store().listPage({ folderId: id, limit, offset, order: sort.dir, threads });
-        return { total, offset, items: items.map(summaryOut) };
+        return { total, offset, items: await rowsOut(items) };
       },
 
       'mail.read': async ({ id }) => {
@@ -264,7 +301,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
         // The store returns the newest matches up to a limit. Asking one more than the page needs
         // tells whether more exist: `total` is exact at the end and grows by pages before.
         const rows = await store().search(query, { limit: offset + limit + 1, ...(id === undefined ? {} : { folderId: id }) });
-        return { total: rows.length, offset, items: rows.slice(offset, offset + limit).map(summaryOut) };
+        return { total: rows.length, offset, items: await rowsOut(rows.slice(offset, offset + limit)) };
       },
 
       'xdm.view': async ({ messageId, partId }) => {

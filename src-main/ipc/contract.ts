@@ -135,6 +135,8 @@ export const MessageSummary = z.object({
   flagged: z.boolean(),
   answered: z.boolean(),
   size: Count,
+  /** laboratory results in the attachments: abnormal and critical counts, for the list row */
+  results: z.object({ abnormal: Count, critical: Count }).optional(),
 });
 
 export const MessagePage = z.object({ total: Count, offset: Count, items: z.array(MessageSummary) });

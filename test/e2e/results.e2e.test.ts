@@ -112,6 +112,12 @@ test('after the PIN, both laboratory messages are synced', async () => {
   await ours.click();
   await row(SUBJECT_HPRIM).waitFor({ timeout: 30_000 });
   assert.equal(await page.getByTestId('message-row').count(), 2);
+  // the list rows: critical mark and abnormal count, in words
+  await row(SUBJECT_HPRIM).getByTestId('row-critical').waitFor();
+  assert.equal(await row(SUBJECT_HPRIM).getByTestId('row-critical').innerText(), '‼ Résultat critique');
+  assert.equal(await row(SUBJECT_HPRIM).getByTestId('row-abnormal').innerText(), '1 résultat anormal');
+  assert.equal(await row(SUBJECT_XDM).getByTestId('row-abnormal').innerText(), '1 résultat anormal');
+  assert.equal(await row(SUBJECT_XDM).getByTestId('row-critical').count(), 0);
 });
 
 test('an XDM biology report: the laboratory PDF first, then the table with TSH and the low FT4', async () => {

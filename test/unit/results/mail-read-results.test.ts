@@ -94,3 +94,17 @@ test('an HPRIM attachment: critical potassium, computed flags told apart', async
 test('a message without results: results is null', async () => {
   assert.equal((await read(3)).results, null);
 });
+
+test('list rows carry the abnormal and critical counts of their results', async () => {
+  const folders = await dispatch(handlers, 'mail.folders', {});
+  assert.ok(folders.ok);
+  const inbox = (folders.value as { folders: { id: string; role: string }[] }).folders.find((f) => f.role === 'inbox')!;
+  const page = await dispatch(handlers, 'mail.list', { folderId: inbox.id, offset: 0, limit: 10, sort: { by: 'date', dir: 'asc' }, threads: false });
+  assert.ok(page.ok, JSON.stringify(page));
+  const items = (page.value as { items: { subject: string; results?: { abnormal: number; critical: number } }[] }).items;
+  assert.deepEqual(items.map((i) => [i.subject, i.results]), [
+    ['Résultats 1', { abnormal: 1, critical: 0 }],
+    ['Résultats 2', { abnormal: 4, critical: 1 }],
+    ['Résultats 3', undefined],
+  ]);
+});
