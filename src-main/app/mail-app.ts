@@ -12,7 +12,7 @@ import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summa
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
-import { mayHoldResults, resultsFromAttachments } from '../results/extract.js';
+import { mayHoldResults, resultsFromAttachments, resultsPdfOf } from '../results/extract.js';
 import { resultsPanel } from '../results/view.js';
 import { printDocument, type PrintDocument } from '../print/print-document.js';
 
@@ -173,11 +173,19 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
     return out;
   }
 
-  const attachment = async (messageId: string, partId: string) => {
+  const storedAttachment = async (messageId: string, partId: string) => {
     const detail = await store().getMessage(parseId(messageId, 'message'));
     const info = detail.attachments.find((a) => String(a.id) === partId);
     if (!info) throw new AppError('NOT_FOUND', 'no such attachment in this message');
     return { info, data: await store().getAttachmentContent(info.id), detail };
+  };
+  const attachment = async (messageId: string, partId: string) => {
+    const embedded = /^([1-9][0-9]{0,15})\/pdf\/([0-9]{1,4})$/.exec(partId);
+    if (!embedded) return storedAttachment(messageId, partId);
+    // the laboratory's PDF inside a results attachment (CDA observationMedia): read from its container
+    const { info, data, detail } = await storedAttachment(messageId, embedded[1]!);
+    const pdf = resultsPdfOf(info.filename ?? undefined, data, Number(embedded[2]));
+    return { info: { ...info, filename: pdf.filename, mimeType: 'application/pdf' }, data: Buffer.from(pdf.bytes), detail };
   };
 
   const journalAttachment = (purpose: 'open' | 'save', message: { id: number; sha256: string }, info: { sha256: string; size: number }) =>
@@ -237,6 +245,15 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
         const results = found.documents.length || hprimErrors.length
           ? resultsPanel(found.documents, hprimErrors.map((e) => `${e.filename ?? 'Pièce jointe'} : ${messageFr(e.error.code)}`))
           : null;
+        // the laboratory PDF of each report opens like an attachment: "<attachment id>/pdf/<n>"
+        const resultAttachments = d.attachments.filter(mayHoldResults);
+        found.documents.forEach((doc, i) => {
+          const pdf = results?.documents[i]?.pdf;
+          const index = doc.origin.attachmentIndex;
+          if (!pdf || index === undefined) return;
+          const n = found.documents.slice(0, i).filter((x) => x.origin.attachmentIndex === index).length;
+          pdf.partId = `${resultAttachments[index]!.id}/pdf/${n}`;
+        });
         return {
           id: String(d.id),
           folderId: String(d.folderId),

@@ -233,7 +233,8 @@ export const ResultsDocumentView = z.object({
   /** HPRIM free text, or the narrative of a CDA without structured results */
   freeText: Text.nullable(),
   /** the laboratory's PDF of the same report, embedded in the CDA */
-  pdf: z.object({ filename: Text, size: Count }).nullable(),
+  /** `partId`: attachment.open opens it with the OS */
+  pdf: z.object({ filename: Text, size: Count, partId: Id.optional() }).nullable(),
 });
 /** Results carried by a message (CDA biology in an IHE_XDM.ZIP, HPRIM attachments). */
 export const ResultsPanel = z.object({

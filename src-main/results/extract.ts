@@ -14,7 +14,7 @@ import type { TextEncodingName } from './text-encoding.js';
 export interface ResultsDocument {
   report: ResultsReport;
   /** where it came from: the attachment's file name, and the document number inside an XDM archive */
-  origin: { kind: 'xdm' | 'cda' | 'hprim'; filename?: string; documentNumber?: number };
+  origin: { kind: 'xdm' | 'cda' | 'hprim'; filename?: string; documentNumber?: number; attachmentIndex?: number };
   /** the laboratory's own PDF of the report (embedded in the CDA): shown first, next to the table */
   pdf?: { filename: string; bytes: Uint8Array };
   encoding?: TextEncodingName;
@@ -67,6 +67,13 @@ export interface AttachmentBytes {
   bytes: Uint8Array;
 }
 
+/** The laboratory PDF of the n-th results document of one attachment (its "part" id `<attachment>/pdf/<n>`). */
+export function resultsPdfOf(filename: string | undefined, bytes: Uint8Array, n: number): { filename: string; bytes: Uint8Array } {
+  const pdf = resultsFromFile(filename, bytes)[n]?.pdf;
+  if (!pdf) throw new AppError('NOT_FOUND', 'no laboratory PDF at this place');
+  return pdf;
+}
+
 /** True when an attachment may hold results (checked before loading its content). */
 export function mayHoldResults(a: { filename: string | null; mimeType: string }): boolean {
   const name = (a.filename ?? '').toLowerCase();
@@ -80,9 +87,9 @@ export function mayHoldResults(a: { filename: string | null; mimeType: string })
 export function resultsFromAttachments(list: readonly AttachmentBytes[]): { documents: ResultsDocument[]; errors: { filename: string | null; error: AppError }[] } {
   const documents: ResultsDocument[] = [];
   const errors: { filename: string | null; error: AppError }[] = [];
-  for (const a of list) {
+  for (const [index, a] of list.entries()) {
     try {
-      documents.push(...resultsFromFile(a.filename ?? undefined, a.bytes));
+      documents.push(...resultsFromFile(a.filename ?? undefined, a.bytes).map((d) => ({ ...d, origin: { ...d.origin, attachmentIndex: index } })));
     } catch (err) {
       if (!isAppError(err)) throw err;
       errors.push({ filename: a.filename, error: err });

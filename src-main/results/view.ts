@@ -40,7 +40,8 @@ export interface ResultsDocumentView {
   groups: { title: string; specimen?: string; rows: ResultRowView[]; comments: string[] }[];
   comments: string[];
   freeText: string | null;
-  pdf: { filename: string; size: number } | null;
+  /** `partId`: what attachment.open takes to open it (`<attachment id>/pdf/<n>`) */
+  pdf: { filename: string; size: number; partId?: string } | null;
 }
 
 export interface ResultsPanelView {

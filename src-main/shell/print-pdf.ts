@@ -4,17 +4,14 @@
 // run without the Electron binary; its decisions are tested in
 // test/unit/results/print.test.ts (pdf-options) and its twin for the CLI
 // (print/chromium-pdf.ts) is tested end to end.
-import type { BrowserWindow as BrowserWindowType } from 'electron';
+import { createPrintWindow, type BrowserWindowCtor } from './windows.js';
 import { AppError } from '../errors/index.js';
 import { electronPdfOptions } from '../print/pdf-options.js';
 import type { PrintDocument } from '../print/print-document.js';
 
-export function electronPdfRenderer(BrowserWindow: typeof BrowserWindowType): (doc: PrintDocument) => Promise<Uint8Array> {
+export function electronPdfRenderer(BrowserWindow: BrowserWindowCtor): (doc: PrintDocument) => Promise<Uint8Array> {
   return async (doc) => {
-    const win = new BrowserWindow({
-      show: false,
-      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, partition: 'print-pdf', webSecurity: true },
-    });
+    const win = createPrintWindow(BrowserWindow);
     // the page is self-contained: nothing may be fetched
     win.webContents.session.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith('data:') }));
     try {

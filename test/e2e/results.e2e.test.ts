@@ -126,6 +126,9 @@ test('an XDM biology report: the laboratory PDF first, then the table with TSH a
   await results.waitFor();
   // PDF first, with a toggle to the structured view
   assert.match(await page.getByTestId('results-pdf').innerText(), /compte rendu en PDF/);
+  await page.getByTestId('results-open-pdf').click();
+  await page.getByText('Pièce jointe ouverte.').waitFor();
+  assert.deepEqual(harness.core.opened.attachments, ["Compte rendu d'examens biologiques-doc-1.pdf"]);
   await page.getByTestId('results-show-table').click();
   const table = results.getByTestId('results-table');
   await table.waitFor();

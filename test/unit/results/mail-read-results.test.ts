@@ -108,3 +108,15 @@ test('list rows carry the abnormal and critical counts of their results', async 
     ['Résultats 3', undefined],
   ]);
 });
+
+test('the laboratory PDF inside the XDM opens like an attachment (part "<id>/pdf/0")', async () => {
+  const v = await read(1);
+  const pdf = v.results!.documents[0]!.pdf!;
+  assert.match(pdf.partId ?? '', /^\d+\/pdf\/0$/);
+  const content = await core.services.attachmentContent({ messageId: '1', partId: pdf.partId! }, 'open');
+  assert.equal(content.filename, pdf.filename);
+  assert.equal(content.contentType, 'application/pdf');
+  assert.equal(content.data.subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.equal(content.data.length, pdf.size);
+  await assert.rejects(core.services.attachmentContent({ messageId: '1', partId: pdf.partId!.replace(/0$/, '7') }), (e: { code?: string }) => e.code === 'NOT_FOUND');
+});
