@@ -89,7 +89,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const mail = deps.mail ? createMailApp(deps.mail, journal, deps.dkim) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
   const mailParts: Partial<CoreServices> = mail && compose
-    ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file) }
+    ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file), printable: (ref, at) => mail.printable(ref, at), recordPrinted: (ref, target) => mail.recordPrinted(ref, target) }
     : {};
   gate.onChange((state) => {
     if (state.locked) {

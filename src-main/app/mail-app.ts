@@ -14,6 +14,9 @@ import { withDkimEvidence } from '../trust/dkim-on-open.js';
 import type { DkimEvidence } from '../trust/types.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
+import { mayHoldResults, resultsFromAttachments, resultsPdfOf } from '../results/extract.js';
+import { resultsPanel } from '../results/view.js';
+import { printDocument, type PrintDocument } from '../print/print-document.js';
 
 /** What the facade needs from the store. */
 export type MailStorePort = Pick<
@@ -127,6 +130,8 @@ function unreadableXdm(partId: string, err: unknown): NonNullable<MessageView['x
 export interface MailApp {
   channels: MailChannels;
   attachmentContent(ref: { messageId: string; partId: string }, purpose?: 'open' | 'save'): Promise<AttachmentContent>;
+  printable(ref: { messageId: string; view: 'message' | 'results' }, printedAt: Date): Promise<PrintDocument>;
+  recordPrinted(ref: { messageId: string; view: 'message' | 'results' }, target: 'pdf' | 'printer'): Promise<void>;
 }
 
 /** `journal`: every reading of a message or attachment is journalled before its content is handed over. */
@@ -134,11 +139,56 @@ export interface MailApp {
 export function createMailApp(port: () => MailStorePort, journal?: JournalPort, dkim?: (raw: Buffer) => Promise<DkimEvidence[]>): MailApp {
   const store = () => port();
 
-  const attachment = async (messageId: string, partId: string) => {
+  // Abnormal/critical counts of the list rows, computed from the attachments the first time a row is
+  // listed and kept for the session (keyed by the message's SHA-256, so a moved message keeps them).
+  // Interim until the counts are stored with the message (a store migration numbered after 007).
+  const resultCounts = new Map<string, { abnormal: number; critical: number } | null>();
+  const RESULT_COUNTS_MAX = 20_000;
+  async function countsOf(s: StoreSummary): Promise<{ abnormal: number; critical: number } | null> {
+    if (!s.hasAttachments) return null;
+    const cached = resultCounts.get(s.sha256);
+    if (cached !== undefined) return cached;
+    let counts: { abnormal: number; critical: number } | null = null;
+    try {
+      const d = await store().getMessage(s.id);
+      const candidates = [];
+      for (const a of d.attachments.filter(mayHoldResults)) candidates.push({ filename: a.filename, mimeType: a.mimeType, bytes: new Uint8Array(await store().getAttachmentContent(a.id)) });
+      if (candidates.length) {
+        const found = resultsFromAttachments(candidates);
+        if (found.documents.length) {
+          const summary = resultsPanel(found.documents).summary;
+          counts = { abnormal: summary.abnormal, critical: summary.critical };
+        }
+      }
+    } catch {
+      counts = null; // the reading pane reports unreadable attachments
+    }
+    if (resultCounts.size >= RESULT_COUNTS_MAX) resultCounts.clear();
+    resultCounts.set(s.sha256, counts);
+    return counts;
+  }
+  async function rowsOut(items: readonly StoreSummary[]): Promise<MessageSummary[]> {
+    const out: MessageSummary[] = [];
+    for (const s of items) {
+      const counts = await countsOf(s);
+      out.push({ ...summaryOut(s), ...(counts ? { results: counts } : {}) });
+    }
+    return out;
+  }
+
+  const storedAttachment = async (messageId: string, partId: string) => {
     const detail = await store().getMessage(parseId(messageId, 'message'));
     const info = detail.attachments.find((a) => String(a.id) === partId);
     if (!info) throw new AppError('NOT_FOUND', 'no such attachment in this message');
     return { info, data: await store().getAttachmentContent(info.id), detail };
+  };
+  const attachment = async (messageId: string, partId: string) => {
+    const embedded = /^([1-9][0-9]{0,15})\/pdf\/([0-9]{1,4})$/.exec(partId);
+    if (!embedded) return storedAttachment(messageId, partId);
+    // the laboratory's PDF inside a results attachment (CDA observationMedia): read from its container
+    const { info, data, detail } = await storedAttachment(messageId, embedded[1]!);
+    const pdf = resultsPdfOf(info.filename ?? undefined, data, Number(embedded[2]));
+    return { info: { ...info, filename: pdf.filename, mimeType: 'application/pdf' }, data: Buffer.from(pdf.bytes), detail };
   };
 
   const journalAttachment = (purpose: 'open' | 'save', message: { id: number; sha256: string }, info: { sha256: string; size: number }) =>
@@ -172,7 +222,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort, 
         const id = parseId(folderId, 'folder');
         if (!(await store().getFolder(id))) throw new AppError('NOT_FOUND', 'no such folder');
         const { total, items } = await store().listPage({ folderId: id, limit, offset, order: sort.dir, threads });
-        return { total, offset, items: items.map(summaryOut) };
+        return { total, offset, items: await rowsOut(items) };
       },
 
       'mail.read': async ({ id }) => {
@@ -192,6 +242,24 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort, 
         const policy = mdnPolicy(raw);
         // DKIM needs DNS, so it is checked here, on open, not at sync; offline it says so (cached key otherwise)
         const trust = dkim && d.trust ? withDkimEvidence(d.trust, await dkim(raw), d.from?.address) : d.trust;
+        // laboratory results (CDA biology, HPRIM): read from the attachments that may hold some
+        const candidates = [];
+        for (const a of d.attachments.filter(mayHoldResults)) candidates.push({ filename: a.filename, mimeType: a.mimeType, bytes: new Uint8Array(await store().getAttachmentContent(a.id)) });
+        const found = resultsFromAttachments(candidates);
+        // an unreadable archive is already reported by the XDM panel; only unreadable HPRIM files are reported here
+        const hprimErrors = found.errors.filter((e) => e.error.code === 'HPRIM_INVALID');
+        const results = found.documents.length || hprimErrors.length
+          ? resultsPanel(found.documents, hprimErrors.map((e) => `${e.filename ?? 'Pièce jointe'} : ${messageFr(e.error.code)}`))
+          : null;
+        // the laboratory PDF of each report opens like an attachment: "<attachment id>/pdf/<n>"
+        const resultAttachments = d.attachments.filter(mayHoldResults);
+        found.documents.forEach((doc, i) => {
+          const pdf = results?.documents[i]?.pdf;
+          const index = doc.origin.attachmentIndex;
+          if (!pdf || index === undefined) return;
+          const n = found.documents.slice(0, i).filter((x) => x.origin.attachmentIndex === index).length;
+          pdf.partId = `${resultAttachments[index]!.id}/pdf/${n}`;
+        });
         return {
           id: String(d.id),
           folderId: String(d.folderId),
@@ -215,6 +283,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort, 
           })),
           trust: badgeFromDecision(trust),
           xdm,
+          results,
           readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
           receipts: (await store().readReceipts(d.id)).map(receiptView),
           seen: d.flags.seen,
@@ -255,7 +324,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort, 
         // The store returns the newest matches up to a limit. Asking one more than the page needs
         // tells whether more exist: `total` is exact at the end and grows by pages before.
         const rows = await store().search(query, { limit: offset + limit + 1, ...(id === undefined ? {} : { folderId: id }) });
-        return { total: rows.length, offset, items: rows.slice(offset, offset + limit).map(summaryOut) };
+        return { total: rows.length, offset, items: await rowsOut(rows.slice(offset, offset + limit)) };
       },
 
       'xdm.view': async ({ messageId, partId }) => {
@@ -278,6 +347,27 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort, 
         });
         return { summary, documents };
       },
+    },
+
+    async printable({ messageId, view }, printedAt) {
+      const d = await store().getMessage(parseId(messageId, 'message'));
+      const candidates = [];
+      for (const a of d.attachments.filter(mayHoldResults)) candidates.push({ filename: a.filename, mimeType: a.mimeType, bytes: new Uint8Array(await store().getAttachmentContent(a.id)) });
+      const found = resultsFromAttachments(candidates);
+      if (view === 'results' && !found.documents.length) throw new AppError('RESULTS_NOT_FOUND', 'no laboratory results in this message');
+      return printDocument({
+        subject: d.subject ?? '',
+        from: d.from ? (d.from.name ? `${d.from.name} <${d.from.address}>` : d.from.address) : '',
+        to: d.to.map((a) => a.address).join(', '),
+        date: d.date === null ? null : new Date(d.date).toISOString(),
+        text: d.text,
+        results: found.documents.length ? resultsPanel(found.documents) : null,
+      }, printedAt, view);
+    },
+
+    async recordPrinted({ messageId, view }, target) {
+      const d = await store().getMessage(parseId(messageId, 'message'));
+      await journal?.record([{ action: 'message.printed', data: { messageId: d.messageId, sha256: d.sha256, target, view, via: 'app' }, message: { row: d.id, sha256: d.sha256 } }]);
     },
 
     async attachmentContent({ messageId, partId }, purpose) {

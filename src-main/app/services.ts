@@ -3,6 +3,7 @@
 // with exactly the contract's validated request and response types, plus the
 // few internal operations the shell needs for its OS-bound channels.
 import type { ChannelHandler, CoreChannel } from '../ipc/contract.js';
+import type { PrintDocument } from '../print/print-document.js';
 
 /** One handler per 'core' channel of src-main/ipc/contract.ts. */
 export type CoreChannelHandlers = { [C in CoreChannel]: ChannelHandler<C> };
@@ -20,6 +21,10 @@ export interface CoreInternals {
   attachmentContent(ref: { messageId: string; partId: string }, purpose?: 'open' | 'save'): Promise<AttachmentContent>;
   /** Adds a file chosen in the OS dialog to the compose attachments (same result as compose.attachData). */
   attachFile(file: { filename: string; contentType: string; data: Buffer }): Promise<{ attachmentId: string; filename: string; contentType: string; size: number }>;
+  /** The print page of a message (whole, or its laboratory results only), for the shell's PDF export. */
+  printable(ref: { messageId: string; view: 'message' | 'results' }, printedAt: Date): Promise<PrintDocument>;
+  /** Journals a printout once written (what and how, never the content). */
+  recordPrinted(ref: { messageId: string; view: 'message' | 'results' }, target: 'pdf' | 'printer'): Promise<void>;
 }
 
 export type CoreServices = CoreChannelHandlers & CoreInternals;

@@ -17,6 +17,8 @@ export function unavailableServices(): CoreServices {
   const services: Record<string, unknown> = {
     attachmentContent: unavailable('attachmentContent'),
     attachFile: unavailable('attachFile'),
+    printable: unavailable('printable'),
+    recordPrinted: unavailable('recordPrinted'),
   };
   for (const name of CORE_CHANNEL_NAMES) services[name] = unavailable(name);
   return services as unknown as CoreServices;

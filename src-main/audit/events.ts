@@ -42,6 +42,8 @@ export interface JournalEventData {
   'attachment.saved': { sha256: string; attachmentSha256: string; size: number };
   'message.sent': { messageId: string; account: string; recipients: string[]; sha256: string; size: number };
   'message.exported': { messageId: string | null; sha256: string; receiptSha256: string };
+  /** a message or its results printed / exported as PDF: what and how, never the content */
+  'message.printed': { messageId: string | null; sha256: string; target: 'pdf' | 'printer'; view: 'message' | 'results'; via: 'cli' | 'app' };
   'journal.exported': { since: string | null; entries: number; fileSha256: string };
   'settings.changed': { changes: Record<string, string | number | boolean | null> };
   'journal.verified': { ok: boolean; entries: number; brokenAt?: number | null; problem?: string | null };
@@ -77,6 +79,7 @@ export const JOURNAL_ACTIONS = [
   'attachment.saved',
   'message.sent',
   'message.exported',
+  'message.printed',
   'journal.exported',
   'settings.changed',
   'journal.verified',

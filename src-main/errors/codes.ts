@@ -88,6 +88,10 @@ export const ERROR_CODES = [
   'MDN_INVALID',
   'MDN_NOT_REQUESTED',
   'MDN_CONFIRMATION_REQUIRED',
+  // laboratory results: HPRIM files, result documents
+  'HPRIM_INVALID',
+  'RESULTS_NOT_FOUND',
+  'PRINT_FAILED',
   // application shell and IPC
   'IPC_FORBIDDEN',
   'SERVICE_UNAVAILABLE',

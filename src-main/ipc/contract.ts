@@ -136,6 +136,8 @@ export const MessageSummary = z.object({
   flagged: z.boolean(),
   answered: z.boolean(),
   size: Count,
+  /** laboratory results in the attachments: abnormal and critical counts, for the list row */
+  results: z.object({ abnormal: Count, critical: Count }).optional(),
 });
 
 export const MessagePage = z.object({ total: Count, offset: Count, items: z.array(MessageSummary) });
@@ -186,6 +188,63 @@ export const XdmSummary = z.object({
   error: ErrorInfo.optional(),
 });
 
+// ---------------------------------------------------------------- laboratory results
+
+const FlagLevel = z.enum(['normal', 'low', 'high', 'abnormal', 'critical', 'other', 'none']);
+export const ResultsSummary = z.object({ total: Count, abnormal: Count, critical: Count, mismatches: Count });
+/** One measure, already worded in French by the results module (src-main/results/view.ts). */
+const ResultCells = z.object({
+  value: Text,
+  unit: Text,
+  range: Text,
+  /** "▲ élevé (calculé)", "‼ critique bas", "normal", or '' */
+  flag: Text,
+  level: FlagLevel,
+  /** the flag was computed from the range: the laboratory gave none */
+  computed: z.boolean(),
+});
+export const ResultRow = ResultCells.extend({
+  label: Text,
+  code: Text.optional(),
+  /** the same result in another unit (mmol/L and g/L) */
+  alternates: z.array(ResultCells),
+  /** comments, previous result, text/structure disagreement (French) */
+  notes: z.array(Text),
+  mismatch: z.boolean(),
+});
+export const ResultsDocumentView = z.object({
+  title: Text,
+  source: z.enum(['cda', 'hprim']),
+  sourceText: Text,
+  /** attachment file name (and document number in an XDM archive) */
+  origin: Text,
+  /** "PAT-TROIS DOMINIQUE, né(e) le … — INS qualifiée (…)" */
+  patient: Text,
+  laboratory: Text.optional(),
+  biologist: Text.optional(),
+  prescriber: Text.optional(),
+  requestNumber: Text.optional(),
+  dates: Text,
+  summary: ResultsSummary,
+  /** one French sentence listing the abnormal values, for screen readers */
+  abnormalSummary: Text,
+  criticalLabels: z.array(Text),
+  groups: z.array(z.object({ title: Text, specimen: Text.optional(), rows: z.array(ResultRow), comments: z.array(Text) })),
+  comments: z.array(Text),
+  /** HPRIM free text, or the narrative of a CDA without structured results */
+  freeText: Text.nullable(),
+  /** the laboratory's PDF of the same report, embedded in the CDA */
+  /** `partId`: attachment.open opens it with the OS */
+  pdf: z.object({ filename: Text, size: Count, partId: Id.optional() }).nullable(),
+});
+/** Results carried by a message (CDA biology in an IHE_XDM.ZIP, HPRIM attachments). */
+export const ResultsPanel = z.object({
+  summary: ResultsSummary,
+  documents: z.array(ResultsDocumentView),
+  /** French lines about attachments that could not be read */
+  errors: z.array(Line),
+});
+
 export const MessageView = z.object({
   id: Id,
   folderId: Id,
@@ -207,6 +266,8 @@ export const MessageView = z.object({
   attachments: z.array(AttachmentInfo),
   trust: TrustBadge,
   xdm: XdmSummary.nullable(),
+  /** laboratory results found in the attachments, or null when there are none */
+  results: ResultsPanel.nullable(),
   readReceipt: z.object({
     requested: z.boolean(),
     /** false when the receipt address differs from Return-Path: ask before sending. */
@@ -417,6 +478,8 @@ export const CHANNELS = {
   'messageView.show': channel('shell', z.strictObject({ html: z.string().max(20_000_000), bounds: Bounds, remoteImages: z.boolean() }), z.object({ shown: z.boolean() })),
   'messageView.setBounds': channel('shell', z.strictObject({ bounds: Bounds }), z.object({ shown: z.boolean() })),
   'messageView.hide': channel('shell', Empty, z.object({ shown: z.boolean() })),
+  /** Export a message (or only its laboratory results) as PDF: save dialog, then Chromium's PDF printing; journalled. */
+  'print.pdf': channel('shell', z.strictObject({ messageId: Id, view: z.enum(['message', 'results']) }), z.object({ saved: z.boolean() })),
 } as const;
 
 // ---------------------------------------------------------------- events (main → renderer)
@@ -459,6 +522,7 @@ export type Folder = z.output<typeof Folder>;
 export type MessageSummary = z.output<typeof MessageSummary>;
 export type MessagePage = z.output<typeof MessagePage>;
 export type MessageView = z.output<typeof MessageView>;
+export type ResultsPanel = z.output<typeof ResultsPanel>;
 export type TrustBadge = z.output<typeof TrustBadge>;
 export type Draft = z.output<typeof Draft>;
 export type OutboxItem = z.output<typeof OutboxItem>;

@@ -20,6 +20,7 @@ import { watchReconnect } from './reconnect.js';
 import { watchIdle } from './idle-lock.js';
 import { confirmingOpener, hardenSession, hardenWebContents } from './security.js';
 import { shellChannels } from './shell-channels.js';
+import { electronPdfRenderer } from './print-pdf.js';
 import { keyProtection, readWeakKeystoreAcceptance, recordWeakKeystoreAcceptance, sealedKeyProvider } from './store-key.js';
 import { APP_SCHEME } from './url-policy.js';
 import { prepareUserData, userDataLayout, wipeOpenedAttachments, type UserDataLayout } from './user-data.js';
@@ -145,6 +146,7 @@ async function start(): Promise<void> {
             openExternal,
             messageView,
             openedAttachmentsDir: layout.openedAttachmentsDir,
+            renderPdf: electronPdfRenderer(BrowserWindow),
           }),
         };
         ipc = registerIpcHandlers(ipcMain, handlers, log);

@@ -11,6 +11,8 @@ import { MAX_ATTACHMENT_BYTES } from '../app/compose-app.js';
 import { riskyToOpen, safeFileName } from './files.js';
 import type { MessageViewController } from './message-view.js';
 import type { ExternalOpener } from './security.js';
+import { pdfFileName } from '../print/pdf-options.js';
+import type { PrintDocument } from '../print/print-document.js';
 
 export type ShellChannelHandlers = { [C in ShellChannel]: ChannelHandler<C> };
 
@@ -24,6 +26,9 @@ export interface ShellChannelDeps {
   messageView: Pick<MessageViewController, 'show' | 'setBounds' | 'hide'>;
   /** Folder for attachments opened with the OS (wiped at start and quit). */
   openedAttachmentsDir: string;
+  /** Chromium's PDF printing of a print page (Electron printToPDF, see print-pdf.ts). */
+  renderPdf?: (doc: PrintDocument) => Promise<Uint8Array>;
+  now?: () => Date;
   platform?: NodeJS.Platform;
 }
 
@@ -82,5 +87,23 @@ export function shellChannels(deps: ShellChannelDeps): ShellChannelHandlers {
     'messageView.show': async ({ html, bounds, remoteImages }) => ({ shown: deps.messageView.show(html, bounds, remoteImages) }),
     'messageView.setBounds': async ({ bounds }) => ({ shown: deps.messageView.setBounds(bounds) }),
     'messageView.hide': async () => ({ shown: deps.messageView.hide() }),
+
+    'print.pdf': async (ref) => {
+      const printedAt = deps.now?.() ?? new Date();
+      const doc = await deps.core.printable(ref, printedAt);
+      const win = deps.window();
+      const options = { title: 'Enregistrer en PDF', defaultPath: pdfFileName(doc.title, printedAt), buttonLabel: 'Enregistrer', filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+      const choice = win ? await deps.dialog.showSaveDialog(win, options) : await deps.dialog.showSaveDialog(options);
+      if (choice.canceled || !choice.filePath) return { saved: false };
+      if (!deps.renderPdf) throw new AppError('PRINT_FAILED', 'no PDF renderer');
+      const bytes = await deps.renderPdf(doc);
+      try {
+        await writeFile(choice.filePath, bytes);
+      } catch (err) {
+        throw new AppError('IO_FAILED', 'cannot write the PDF', { cause: err });
+      }
+      await deps.core.recordPrinted(ref, 'pdf');
+      return { saved: true };
+    },
   };
 }

@@ -48,6 +48,17 @@ export function messageViewPreferences(): WebPreferences {
   };
 }
 
+/** Partition of the hidden print window: in memory, separate from the UI and the message view. */
+export const PRINT_PARTITION = 'print-pdf';
+
+/** The hidden window that prints a page to PDF (print-pdf.ts): never shown, no preload, no JavaScript. */
+export function printWindowOptions(): BrowserWindowConstructorOptions {
+  return {
+    show: false,
+    webPreferences: { ...REQUIRED_PREFERENCES, javascript: false, images: true, partition: PRINT_PARTITION, devTools: false },
+  };
+}
+
 /** Lists what is wrong with some webPreferences (empty = secure). */
 export function insecurePreferences(prefs: WebPreferences | undefined): string[] {
   const problems: string[] = [];

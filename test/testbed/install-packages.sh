@@ -8,6 +8,7 @@ PACKAGES=(
   gnutls-bin openssl
   chromium
   isync notmuch
+  poppler-utils
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ import { registerOutbox } from './outbox.js';
 import { registerAudit } from './audit.js';
 import { registerTrust } from './trust.js';
 import { registerStore } from './store.js';
+import { registerResults } from './results.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -33,4 +34,5 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerOutbox,
   // after registerMessages: also adds `messages export`
   registerAudit,
+  registerResults,
 ];

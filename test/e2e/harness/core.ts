@@ -13,6 +13,7 @@ import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
 import type { StoreWorkerClient } from '../../../src-main/store/worker/client.js';
 import { trustDirOf } from '../../../src-main/trust/index.js';
 import type { ChannelHandlers } from '../../../src-main/ipc/contract.js';
+import { renderPdfWithChromium } from '../../../src-main/print/chromium-pdf.js';
 import type { EventSink } from '../../../src-main/ipc/dispatch.js';
 
 export interface HarnessCoreOptions {
@@ -36,7 +37,7 @@ export interface HarnessCore {
   store: StoreWorkerClient;
   sync: SyncApp;
   /** URLs the UI asked to open (after its confirmation), attachments opened/saved. */
-  opened: { links: string[]; attachments: string[]; saved: string[] };
+  opened: { links: string[]; attachments: string[]; saved: string[]; printed: { file: string; bytes: Uint8Array }[] };
   close(): Promise<void>;
 }
 
@@ -56,7 +57,7 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
   const core = root.app;
   if (options.unlocked) core.gate.unlock();
 
-  const opened: HarnessCore['opened'] = { links: [], attachments: [], saved: [] };
+  const opened: HarnessCore['opened'] = { links: [], attachments: [], saved: [], printed: [] };
   const handlers: ChannelHandlers = {
     ...core.services,
     'app.info': async () => ({ version: 'harness', platform: 'linux', isolatedMessageView: false }),
@@ -71,6 +72,13 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     'compose.pickFiles': async () => ({
       attachments: await Promise.all((options.pickFiles?.() ?? []).map((file) => core.services.attachFile(file))),
     }),
+    // the save dialog answers "<title>.pdf"; the PDF comes from Chromium's PDF printing (playwright-core)
+    'print.pdf': async (ref) => {
+      const doc = await core.services.printable(ref, new Date());
+      opened.printed.push({ file: `${doc.title}.pdf`, bytes: await renderPdfWithChromium(doc) });
+      await core.services.recordPrinted(ref, 'pdf');
+      return { saved: true };
+    },
     'link.open': async ({ url }) => {
       opened.links.push(url);
       return { opened: true };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMainWindow, createMessageView } from '../../../src-main/shell/windows.js';
+import { createMainWindow, createMessageView, createPrintWindow } from '../../../src-main/shell/windows.js';
 import { insecurePreferences, MESSAGE_PARTITION, REQUIRED_PREFERENCES } from '../../../src-main/shell/web-preferences.js';
 import { APP_ENTRY_URL } from '../../../src-main/shell/url-policy.js';
 
@@ -35,7 +35,9 @@ test('every window and view the shell creates has secure webPreferences', () => 
   created.length = 0;
   createMainWindow(FakeBrowserWindow as never, '/app/dist/preload/preload.cjs');
   createMessageView(FakeWebContentsView as never);
-  assert.deepEqual(created.map((c) => c.kind), ['BrowserWindow', 'WebContentsView']);
+  createPrintWindow(FakeBrowserWindow as never);
+  assert.deepEqual(created.map((c) => c.kind), ['BrowserWindow', 'WebContentsView', 'BrowserWindow']);
+  assert.equal(created[2]!.options.webPreferences!.javascript, false, 'the print window runs no script');
   for (const { kind, options } of created) {
     const prefs = options.webPreferences!;
     assert.deepEqual(insecurePreferences(prefs), [], kind);
@@ -79,7 +81,7 @@ test('no other code creates web contents or relaxes web preferences', () => {
   }
   assert.deepEqual(offenders, []);
   const windows = readFileSync(join(root, 'src-main/shell/windows.ts'), 'utf8');
-  assert.equal(windows.match(/new \w+Class\(/g)?.length, 2, 'windows.ts creates exactly the two known kinds');
+  assert.equal(windows.match(/new \w+Class\(/g)?.length, 3, 'windows.ts creates exactly the three known kinds');
   const main = readFileSync(join(root, 'src-main/shell/main.ts'), 'utf8');
   assert.match(main, /app\.enableSandbox\(\)/, 'every renderer process is sandboxed');
   assert.match(main, /requestSingleInstanceLock\(\)/);
