@@ -86,7 +86,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
   };
 
-  const mail = deps.mail ? createMailApp(deps.mail, journal, deps.dkim) : undefined;
+  const mail = deps.mail ? createMailApp(deps.mail, journal, { dkim: deps.dkim, emit: deps.emit }) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
   const mailParts: Partial<CoreServices> = mail && compose
     ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file), printable: (ref, at) => mail.printable(ref, at), recordPrinted: (ref, target) => mail.recordPrinted(ref, target) }

@@ -14,6 +14,7 @@ import { withDkimEvidence } from '../trust/dkim-on-open.js';
 import type { DkimEvidence } from '../trust/types.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
+import type { EventSink } from '../ipc/dispatch.js';
 import { mayHoldResults, resultsFromAttachments, resultsPdfOf } from '../results/extract.js';
 import { resultsPanel } from '../results/view.js';
 import { printDocument, type PrintDocument } from '../print/print-document.js';
@@ -135,12 +136,22 @@ export interface MailApp {
 }
 
 /** `journal`: every reading of a message or attachment is journalled before its content is handed over. */
-/** `dkim`: checks the DKIM signatures of a message when it is opened (trust/dkim.ts with a caching resolver). */
-export function createMailApp(port: () => MailStorePort, journal?: JournalPort, dkim?: (raw: Buffer) => Promise<DkimEvidence[]>): MailApp {
+/**
+ * `dkim`: checks the DKIM signatures of a message when it is opened (trust/dkim.ts with a caching resolver).
+ * `emit`: tells the window when list rows gained their results counts.
+ */
+export function createMailApp(
+  port: () => MailStorePort,
+  journal?: JournalPort,
+  opts: { dkim?: (raw: Buffer) => Promise<DkimEvidence[]>; emit?: EventSink } = {},
+): MailApp {
+  const { dkim, emit } = opts;
   const store = () => port();
 
   // Abnormal/critical counts of the list rows, computed from the attachments the first time a row is
   // listed and kept for the session (keyed by the message's SHA-256, so a moved message keeps them).
+  // With an event sink, a page is answered at once with what is known and the rest is computed in
+  // the background, then `mail.changed` makes the list ask again: the first screen never waits.
   // Interim until the counts are stored with the message (a store migration numbered after 007).
   const resultCounts = new Map<string, { abnormal: number; critical: number } | null>();
   const RESULT_COUNTS_MAX = 20_000;
@@ -167,11 +178,30 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort, 
     resultCounts.set(s.sha256, counts);
     return counts;
   }
+  const pending = new Set<string>();
   async function rowsOut(items: readonly StoreSummary[]): Promise<MessageSummary[]> {
     const out: MessageSummary[] = [];
+    const missing: StoreSummary[] = [];
     for (const s of items) {
-      const counts = await countsOf(s);
+      let counts = s.hasAttachments ? resultCounts.get(s.sha256) : null;
+      if (counts === undefined) {
+        if (emit) {
+          if (!pending.has(s.sha256)) missing.push(s);
+          counts = null;
+        } else counts = await countsOf(s);
+      }
       out.push({ ...summaryOut(s), ...(counts ? { results: counts } : {}) });
+    }
+    if (missing.length && emit) {
+      for (const s of missing) pending.add(s.sha256);
+      void (async () => {
+        const changed = new Set<string>();
+        for (const s of missing) {
+          if ((await countsOf(s)) !== null) changed.add(String(s.folderId));
+          pending.delete(s.sha256);
+        }
+        if (changed.size) emit('mail.changed', { folderIds: [...changed] });
+      })().catch(() => undefined);
     }
     return out;
   }

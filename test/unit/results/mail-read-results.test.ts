@@ -18,6 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'mssante-results-read-'));
 let store: MailStore;
 let handlers: ChannelHandlers;
 let core: ReturnType<typeof createCoreApp>;
+const changed: string[][] = [];
+let onChanged: (() => void) | undefined;
 const PATIENT = { ins: '279035121518989', oid: '1.2.250.1.213.1.4.10', traits: { birthName: 'PAT-TROIS', firstGivenName: 'DOMINIQUE', birthDate: '1979-03-28', sex: 'F' as const } };
 
 function mail(n: number, attachment?: { filename: string; type: string; bytes: Uint8Array }): Buffer {
@@ -56,7 +58,13 @@ before(async () => {
       return typeof value === 'function' ? async (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args) : value;
     },
   }) as unknown as MailStorePort;
-  core = createCoreApp({ emit: () => {}, settingsFile: join(dir, 'settings.json'), mail: () => port });
+  core = createCoreApp({
+    emit: (event, payload) => {
+      if (event !== 'mail.changed') return;
+      changed.push((payload as { folderIds: string[] }).folderIds);
+      onChanged?.();
+    },
+    settingsFile: join(dir, 'settings.json'), mail: () => port });
   core.gate.unlock();
   handlers = core.services as unknown as ChannelHandlers;
 });
@@ -95,13 +103,22 @@ test('a message without results: results is null', async () => {
   assert.equal((await read(3)).results, null);
 });
 
-test('list rows carry the abnormal and critical counts of their results', async () => {
+test('list rows: answered at once, then the counts computed in the background and mail.changed sent', async () => {
   const folders = await dispatch(handlers, 'mail.folders', {});
   assert.ok(folders.ok);
   const inbox = (folders.value as { folders: { id: string; role: string }[] }).folders.find((f) => f.role === 'inbox')!;
-  const page = await dispatch(handlers, 'mail.list', { folderId: inbox.id, offset: 0, limit: 10, sort: { by: 'date', dir: 'asc' }, threads: false });
-  assert.ok(page.ok, JSON.stringify(page));
-  const items = (page.value as { items: { subject: string; results?: { abnormal: number; critical: number } }[] }).items;
+  const list = async () => {
+    const page = await dispatch(handlers, 'mail.list', { folderId: inbox.id, offset: 0, limit: 10, sort: { by: 'date', dir: 'asc' }, threads: false });
+    assert.ok(page.ok, JSON.stringify(page));
+    return (page.value as { items: { subject: string; results?: { abnormal: number; critical: number } }[] }).items;
+  };
+  const done = new Promise<void>((resolve) => (onChanged = resolve));
+  const first = await list();
+  await done;
+  assert.deepEqual(changed.at(-1), [inbox.id]);
+  // the first answer did not wait for the attachments (the session cache may already hold some from mail.read)
+  assert.equal(first.length, 3);
+  const items = await list();
   assert.deepEqual(items.map((i) => [i.subject, i.results]), [
     ['Résultats 1', { abnormal: 1, critical: 0 }],
     ['Résultats 2', { abnormal: 4, critical: 1 }],
