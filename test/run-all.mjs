@@ -71,7 +71,7 @@ const testFiles = files.length ? files : findTests(unit ? join('test', 'unit') :
 console.log(`== ${testFiles.length} test files`);
 const status = run(process.execPath, [
   ...nodeArgs,
-  '--test', `--test-concurrency=${unit ? 2 : 1}`, '--test-timeout=300000', '--test-reporter=spec',
+  '--test', `--test-concurrency=${unit ? 2 : 1}`, '--test-timeout=900000', '--test-reporter=spec',
   ...testFiles,
 ], { env });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/testbed.js';
 
-test('a clone of HEAD alone in an empty folder passes the unit lane', { timeout: 900_000 }, async () => {
+test('a clone of HEAD alone in an empty folder passes the unit lane', { timeout: 850_000 }, async () => {
   const parent = mkdtempSync(join(tmpdir(), 'mssante-clone-'));
   try {
     const repo = join(parent, 'repo');

@@ -54,7 +54,7 @@ test('xdm inspect refuses a hostile archive with a French message and a JSON err
     assert.equal(JSON.parse(r.stdout).error.code, 'XDM_ZIP_UNSAFE_PATH');
     const missing = await runMssante(['xdm', 'inspect', join(dir, 'absent.zip')]);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /Lecture ou écriture de fichier impossible/);
+    assert.equal(missing.stderr, `Erreur : Fichier introuvable : ${join(dir, 'absent.zip')}.\n`, 'names the missing file');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
