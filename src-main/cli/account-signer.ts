@@ -38,7 +38,7 @@ export async function withAccountSigner<T>(c: CliContext, account: AccountConfig
     return fn(signer);
   }
   return withService(c, async (svc) => {
-    const { token, session } = await openCardSession(c, svc);
+    const { token, session } = await openCardSession(c, svc, { ...((o.trustAnchors ?? account.trustAnchorsFile) ? { trustAnchors: o.trustAnchors ?? account.trustAnchorsFile } : {}) });
     try {
       return await fn(new CardSigner(session));
     } finally {
