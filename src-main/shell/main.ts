@@ -174,7 +174,7 @@ async function start(): Promise<void> {
           if (!(await offerStoreRebuild(err, layout, key))) throw err;
           store = await startStore();
         }
-        outboxDb = openDatabase(layout.storeFile, key);
+        outboxDb = openDatabase(layout.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
         key.fill(0);
         trust = openTrust(layout.trustDir);
       },
