@@ -39,6 +39,11 @@ export interface CoreEnv {
   isOnline?: () => boolean;
   /** DNS for the DKIM keys checked on open (default: node:dns); answers are cached in the data folder. */
   dns?: DnsResolver;
+  /**
+   * Called when the store cannot open (e.g. STORE_CORRUPT from the quick check): true once it was
+   * rebuilt and the open should be tried again. The shell asks the user; omitted → the error stands.
+   */
+  recoverStore?: (err: unknown, key: Buffer) => Promise<boolean>;
   log?: (line: string) => void;
 }
 
@@ -129,12 +134,19 @@ export function createCore(env: CoreEnv): Core {
         try {
           // SQL runs in a worker thread with the product's hooks; a hook missing from the
           // registry fails this start (the thread never opens the store).
-          const client = await StoreWorkerClient.start({
+          const startStore = (): Promise<StoreWorkerClient> => StoreWorkerClient.start({
             file: env.storeFile,
-            keyProvider: staticKeyProvider(key),
+            keyProvider: staticKeyProvider(Buffer.from(key)),
             hooks: PRODUCT_STORE_HOOKS,
             hookOptions: { home: env.home, trustDir: env.trustDir },
           });
+          let client: StoreWorkerClient;
+          try {
+            client = await startStore();
+          } catch (err) {
+            if (!env.recoverStore || !(await env.recoverStore(err, Buffer.from(key)))) throw err;
+            client = await startStore();
+          }
           const missing = PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h));
           if (missing.length) {
             await client.close();
@@ -142,7 +154,7 @@ export function createCore(env: CoreEnv): Core {
           }
           log(`store hooks active: ${client.activeHooks.join(', ')}`);
           store = client;
-          mainDb = openDatabase(env.storeFile, key);
+          mainDb = openDatabase(env.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
         } finally {
           key.fill(0);
         }

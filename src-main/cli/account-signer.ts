@@ -39,7 +39,7 @@ export async function withAccountSigner<T>(c: CliContext, account: AccountConfig
     return fn(signer);
   }
   return withService(c, async (svc) => {
-    const { token, session } = await openCardSession(c, svc);
+    const { token, session } = await openCardSession(c, svc, { ...((o.trustAnchors ?? account.trustAnchorsFile) ? { trustAnchors: o.trustAnchors ?? account.trustAnchorsFile } : {}) });
     try {
       // a key with CKA_ALWAYS_AUTHENTICATE gets the PIN again for each signature (TLS handshake, checkpoint)
       return await fn(new CardSigner(session, { pinForSignature: signaturePin(c, token) }));

@@ -19,7 +19,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   CARD_SIGN_FAILED: 'La carte n’a pas pu signer.',
   CARD_TOKEN_AMBIGUOUS: 'Plusieurs cartes sont présentes : précisez laquelle utiliser (--token).',
   CARD_PIN_FORMAT: 'Code PIN non accepté : il doit comporter de 4 à 8 chiffres, sans espace ni autre caractère. Il n’a pas été présenté à la carte (aucun essai consommé).',
-  CARD_CERT_REVOKED: 'Le certificat de votre carte CPS a été révoqué (liste de révocation de l’IGC-Santé) : le serveur le refusera. Contactez l’ANS pour obtenir une nouvelle carte.',
+  CARD_CERT_REVOKED: 'Le certificat de votre carte CPS a été révoqué (liste de révocation de l’IGC-Santé) : le serveur le refusera, le code PIN n’a pas été demandé. Contactez l’ANS pour obtenir une nouvelle carte.',
   TLS_HANDSHAKE_FAILED: 'La connexion sécurisée (TLS) avec le serveur a échoué.',
   TLS_PROTOCOL_VERSION: 'Le serveur n’accepte pas TLS 1.2, seule version autorisée par MSSanté.',
   TLS_NO_SHARED_CIPHER: 'Le serveur ne propose aucune suite de chiffrement autorisée par MSSanté.',
@@ -33,6 +33,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   TLS_NO_SHARED_SIGNATURE_SCHEME: 'Le serveur n’accepte aucun algorithme de signature que votre carte ou certificat sait produire.',
   TLS_SIGN_TIMEOUT: 'La carte n’a pas signé à temps (code PIN non saisi ou carte trop lente).',
   TLS_CLIENT_CERT_REJECTED: 'Le serveur a refusé votre certificat d’authentification (carte CPS ou certificat logiciel).',
+  TLS_CLIENT_CERT_NOT_SENT: 'Le serveur exige un certificat client et aucun ne lui a été présenté (vérification sans carte) : relancez avec --card pour présenter votre carte CPS.',
   STARTTLS_NOT_OFFERED: 'Le serveur ne propose pas STARTTLS : connexion refusée (jamais de messagerie en clair).',
   STARTTLS_INJECTION: 'Données inattendues reçues en clair avant la négociation TLS (possible attaque) : connexion refusée.',
   CERT_UNKNOWN_CA: 'Le certificat du serveur n’est pas émis par l’IGC-Santé.',
@@ -157,6 +158,10 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
     const s = m > 1 ? 's' : '';
     return `La connexion au serveur de messagerie a été coupée après ${m} message${s} reçu${s} : ce qui a été reçu est conservé, la synchronisation reprendra là où elle s’était arrêtée.`;
   },
+  CARD_CERT_REVOKED: (d) =>
+    typeof d.revocationDate === 'string'
+      ? `Le certificat de votre carte CPS a été révoqué le ${new Date(d.revocationDate).toLocaleDateString('fr-FR')} (liste de révocation de l’IGC-Santé) : le serveur le refusera, le code PIN n’a pas été demandé. Contactez l’ANS pour obtenir une nouvelle carte.`
+      : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
 };

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { messageFr, toAppError } from '../errors/index.js';
 import { createCore } from '../app/core.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
+import { rebuildStore } from '../app/store-recovery.js';
+import { staticKeyProvider } from '../store/key-provider.js';
 import type { Startable } from '../app/services.js';
 import { serveAppRequest } from './app-protocol.js';
 import { utilityProcessCardHost } from './card-host.js';
@@ -97,6 +99,8 @@ async function start(): Promise<void> {
       modulePath: process.env.MSSANTE_PKCS11_MODULE,
     },
     isOnline: () => net.isOnline(),
+    // a damaged store (quick_check at open): offer the rebuild `mssante store rebuild` does
+    recoverStore: (err, key) => offerStoreRebuild(err, layout, key),
     log,
   });
   const messageView = new MessageViewController(
@@ -200,6 +204,41 @@ function onPowerEvent(event: 'resume' | 'unlock-screen', listener: () => void): 
   }
   powerMonitor.on('unlock-screen', listener);
   return () => powerMonitor.off('unlock-screen', listener);
+}
+
+/**
+ * The store is damaged: asks whether to rebuild it (outbox, local drafts and the verified journal
+ * carried over, the damaged file set aside; the messages come back from the server at the next
+ * sync, after the card unlock). Returns false when it is not damage or the user chose to quit.
+ */
+async function offerStoreRebuild(err: unknown, layout: UserDataLayout, key: Buffer): Promise<boolean> {
+  if (toAppError(err).code !== 'STORE_CORRUPT') return false;
+  log('store damaged (integrity check at open failed): rebuild offered');
+  const { response } = await dialog.showMessageBox({
+    type: 'warning',
+    title: 'Messagerie MSSanté',
+    message: 'La base locale des messages est endommagée.',
+    detail:
+      'La messagerie peut la reconstruire : la boîte d’envoi, les brouillons enregistrés sur cet ordinateur et le journal des accès (après vérification) sont conservés, ' +
+      'et les messages sont de nouveau téléchargés depuis le serveur après le déverrouillage par votre carte CPS. La base endommagée est gardée à part.',
+    buttons: ['Reconstruire depuis le serveur', 'Quitter'],
+    defaultId: 0,
+    cancelId: 1,
+    noLink: true,
+  });
+  if (response !== 0) return false;
+  const report = await rebuildStore({ file: layout.storeFile, home: layout.root, keyProvider: staticKeyProvider(Buffer.from(key)), onProgress: () => undefined });
+  log(`store rebuilt: outbox ${report.outbox.carried} (drafts ${report.outbox.drafts}), journal ${report.journal.carried} (verified ${report.journal.verified})`);
+  if (!report.journal.verified) {
+    await dialog.showMessageBox({
+      type: 'warning',
+      title: 'Messagerie MSSanté',
+      message: 'Le journal des accès n’a pas pu être repris.',
+      detail: `${report.journal.reasonFr ?? 'Il était illisible dans la base endommagée.'} Il reste dans la base mise de côté : ${report.damagedFile}`,
+      buttons: ['Continuer'],
+    });
+  }
+  return true;
 }
 
 function fatal(err: unknown): void {

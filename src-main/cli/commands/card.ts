@@ -7,6 +7,10 @@ import type { CliContext } from '../context.js';
 import { recordCliOrWarn } from './audit.js';
 import { cardFacts, pinFailureRecords } from '../../audit/records.js';
 import type { CommandRegistrar } from '../program.js';
+import { checkClientCertificateRevocation } from '../../tls/pki/client-revocation.js';
+import { DiskCrlCache, crlCacheDir } from '../../tls/pki/crl-cache.js';
+import { resolveTrustStore } from '../../tls/pki/trust-store.js';
+import { trustAnchorsOption } from '../pki-options.js';
 
 /** What `card status --json` prints for one reader (shape fixed by issue 3). */
 function tokenJson(t: CardToken): Record<string, unknown> {
@@ -202,13 +206,28 @@ async function status(c: CliContext): Promise<void> {
 }
 
 /**
+ * A card whose certificate the CRL lists as revoked is refused before its PIN is asked (the CRL
+ * cache of --home is enough offline): the operator would refuse it with a vaguer message.
+ */
+async function refuseRevokedCard(c: CliContext, token: CardToken, trustAnchors: string | undefined): Promise<void> {
+  const der = token.internal?.authCertificate?.der;
+  if (!der) return;
+  const quiet = (): void => undefined;
+  const r = await checkClientCertificateRevocation(der, { trustStore: resolveTrustStore(trustAnchors, quiet), crlCache: new DiskCrlCache(crlCacheDir(c.home)), log: quiet });
+  if (r.status === 'revoked') {
+    throw new AppError('CARD_CERT_REVOKED', `card certificate of "${token.label}" is revoked`, { data: { revocationDate: r.revocationDate } });
+  }
+}
+
+/**
  * Selects the card, asks the PIN (terminal, --pin-stdin or the reader's pinpad) ONCE and logs in.
  * Never retries. Also used by `account test` to get a card session for TLS client authentication.
  */
-export async function openCardSession(c: CliContext, svc: CardService): Promise<{ token: CardToken; session: CardSession }> {
+export async function openCardSession(c: CliContext, svc: CardService, o: { trustAnchors?: string } = {}): Promise<{ token: CardToken; session: CardSession }> {
   const token = await svc.selectToken(c.token);
   const pin = token.pin;
   if (!pin) throw new AppError('CARD_NOT_PRESENT', 'no card');
+  await refuseRevokedCard(c, token, o.trustAnchors);
   if (pin.locked) throw new AppError('CARD_PIN_LOCKED', 'token reports the PIN locked', { data: { ...pin } });
   if (pin.finalTry) c.progress('Attention : dernier essai avant blocage de la carte.');
   else if (pin.countLow) c.progress('Attention : un code PIN erroné a déjà été saisi sur cette carte.');
@@ -239,9 +258,9 @@ export async function logoutCard(c: CliContext, token: CardToken, session: CardS
   await recordCliOrWarn(c, [{ action: 'card.logout', data: card, actor: card.nationalId }]);
 }
 
-async function login(c: CliContext): Promise<void> {
+async function login(c: CliContext, o: { trustAnchors?: string }): Promise<void> {
   await withService(c, async (svc) => {
-    const { token, session } = await openCardSession(c, svc);
+    const { token, session } = await openCardSession(c, svc, o);
     await logoutCard(c, token, session);
     c.result({ ok: true, token: { label: token.label, serial: token.serial }, holder: token.holder }, `Code PIN correct : carte « ${token.label} »${token.holder ? ` de ${token.holder.firstName} ${token.holder.lastName}` : ''}.`);
   });
@@ -285,8 +304,9 @@ export const registerCard: CommandRegistrar = (program: Command, ctx) => {
     .action(() => status(ctx()));
   card
     .command('login')
-    .description('vérifier le code PIN de la carte (un seul essai, jamais de nouvel essai automatique)')
-    .action(() => login(ctx()));
+    .description('vérifier le code PIN de la carte (un seul essai, jamais de nouvel essai automatique) ; une carte révoquée est refusée avant')
+    .addOption(trustAnchorsOption())
+    .action((o: { trustAnchors?: string }) => login(ctx(), o));
   card
     .command('watch')
     .description('afficher les insertions et retraits de cartes jusqu’à interruption (Ctrl+C)')

@@ -8,6 +8,9 @@ import { AppError, messageFr, toAppError } from '../../errors/index.js';
 import { imapStartTls } from '../../imap/index.js';
 import { smtpStartTls } from '../../smtp/index.js';
 import { connectTls, type HandshakeResult, type ServerCertificateVerifier, type TlsSocket } from '../../tls/index.js';
+import type { Signer } from '../../tls/signer.js';
+import { CardSigner } from '../../card/index.js';
+import { logoutCard, openCardSession, withService } from './card.js';
 import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
@@ -21,19 +24,31 @@ export interface ServerCheck {
   /** what the server presented, leaf first (subjects, even when refused) */
   presentedChain: string[];
   handshake?: HandshakeResult;
+  /** the card presented with --card (its label), or null: no client certificate was offered */
+  clientCertificate: string | null;
   error?: AppError;
 }
 
-/** Runs one handshake without client certificate; never throws. */
-export async function checkServer(host: string, port: number, starttls: 'imap' | 'smtp' | undefined, verifier: ServerCertificateVerifier): Promise<ServerCheck> {
-  const check: ServerCheck = { host, port, ...(starttls ? { starttls } : {}), presentedChain: [] };
+/**
+ * Runs one handshake, with the card's certificate when `client` is given (--card), without any
+ * otherwise; never throws. A server that requires a client certificate refuses the second kind:
+ * that is said as such (TLS_CLIENT_CERT_NOT_SENT), not as a rejected certificate.
+ */
+export async function checkServer(
+  host: string,
+  port: number,
+  starttls: 'imap' | 'smtp' | undefined,
+  verifier: ServerCertificateVerifier,
+  client?: { signer: Signer; label: string },
+): Promise<ServerCheck> {
+  const check: ServerCheck = { host, port, ...(starttls ? { starttls } : {}), presentedChain: [], clientCertificate: client?.label ?? null };
   const recording: ServerCertificateVerifier = {
     verify: (chain, name) => {
       check.presentedChain = chain.map(subjectOf);
       return verifier.verify(chain, name);
     },
   };
-  const tls = { serverName: host, verifier: recording };
+  const tls = { serverName: host, verifier: recording, ...(client ? { signer: client.signer } : {}) };
   let socket: TlsSocket | undefined;
   try {
     if (starttls === 'imap') socket = await imapStartTls(host, port, tls);
@@ -46,6 +61,9 @@ export async function checkServer(host: string, port: number, starttls: 'imap' |
     check.handshake = socket.info;
   } catch (err) {
     check.error = toAppError(err, 'TLS_HANDSHAKE_FAILED');
+    if (!client && check.error.code === 'TLS_CLIENT_CERT_REJECTED') {
+      check.error = new AppError('TLS_CLIENT_CERT_NOT_SENT', `${check.error.message}; no client certificate was sent (no --card)`, { cause: err });
+    }
   } finally {
     socket?.end();
   }
@@ -82,6 +100,7 @@ export function checkJson(c: ServerCheck): Record<string, unknown> {
           revocationDetail: h.serverChain.revocationDetail ?? null,
           trustSource: h.serverChain.trustSource ?? null,
           clientCertificateRequested: h.clientCertificateRequested,
+          clientCertificateSent: c.clientCertificate !== null && h.clientCertificateRequested,
         }
       : { presentedChain: c.presentedChain }),
     ...(c.error ? { error: { code: c.error.code, message: messageFr(c.error.code) } } : {}),
@@ -96,7 +115,9 @@ export function checkText(c: ServerCheck): string {
     lines.push(`  Suite : ${h.suite.standardName}`);
     lines.push(`  Chaîne du serveur : ${h.serverChain.subjects.join(' → ')}`);
     lines.push(`  Révocation : ${REVOCATION_FR[h.serverChain.revocation]}`);
-    if (h.clientCertificateRequested) lines.push('  Le serveur demande un certificat client (carte CPS) : testez la connexion complète avec « mssante account test ».');
+    if (h.clientCertificateRequested && c.clientCertificate) lines.push(`  Certificat client : celui de la carte « ${c.clientCertificate} », présenté et accepté par le serveur.`);
+    else if (h.clientCertificateRequested) lines.push('  Le serveur demande un certificat client : aucun n’a été envoyé (ajoutez --card pour présenter votre carte CPS, ou testez le compte avec « mssante account test »).');
+    else if (c.clientCertificate) lines.push('  Le serveur n’a pas demandé de certificat client : la carte n’a pas été utilisée.');
     lines.push('  Verdict : ACCEPTÉ (conforme à la politique TLS MSSanté)');
   } else {
     if (c.presentedChain.length) lines.push(`  Chaîne présentée (non validée) : ${c.presentedChain.join(' → ')}`);
@@ -109,6 +130,7 @@ interface CheckOptions {
   starttls?: 'imap' | 'smtp';
   trustAnchors?: string;
   crlSoftFail?: boolean;
+  card?: boolean;
 }
 
 async function run(c: CliContext, target: { host: string; port: number }, o: CheckOptions): Promise<void> {
@@ -118,7 +140,17 @@ async function run(c: CliContext, target: { host: string; port: number }, o: Che
     crlSoftFail: Boolean(o.crlSoftFail),
     log: (line) => c.progress(line),
   });
-  const check = await checkServer(target.host, target.port, o.starttls, verifier);
+  const check = o.card
+    ? await withService(c, async (svc) => {
+        // the card signs the handshake (PIN asked once, like `account test`), then logs out
+        const { token, session } = await openCardSession(c, svc, o.trustAnchors ? { trustAnchors: o.trustAnchors } : {});
+        try {
+          return await checkServer(target.host, target.port, o.starttls, verifier, { signer: new CardSigner(session), label: token.label ?? 'CPS' });
+        } finally {
+          await logoutCard(c, token, session).catch(() => undefined);
+        }
+      })
+    : await checkServer(target.host, target.port, o.starttls, verifier);
   if (check.error) {
     // The details go to stderr; the refusal itself (exit 1, French reason, JSON error) is the thrown error.
     c.progress(checkText(check));
@@ -130,10 +162,11 @@ async function run(c: CliContext, target: { host: string; port: number }, o: Che
 export const registerCheckServer: CommandRegistrar = (program: Command, ctx) => {
   program
     .command('check-server')
-    .description('vérifier la connexion TLS d’un serveur MSSanté (protocole, suite, certificat, révocation) sans s’authentifier')
+    .description('vérifier la connexion TLS d’un serveur MSSanté (protocole, suite, certificat, révocation) sans s’authentifier ; --card présente la carte CPS')
     .argument('<hôte:port>', 'serveur à vérifier', hostPortArgument)
     .addOption(new Option('--starttls <protocole>', 'négocier STARTTLS avant TLS (ports 143 et 587)').choices(['imap', 'smtp']))
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
+    .option('--card', 'présenter le certificat de la carte CPS (code PIN demandé) au serveur qui en exige un')
     .action((target: { host: string; port: number }, o: CheckOptions) => run(ctx(), target, o));
 };

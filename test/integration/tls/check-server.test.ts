@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
-import { loadTestbed, type TestbedState } from '../../support/testbed.js';
+import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { startExternalServer } from '../../support/tls.js';
 
 let tb: TestbedState;
@@ -58,6 +58,28 @@ describe('mssante check-server', () => {
       const r = await check(['localhost:21040', '--trust-anchors', tb.pki.caBundle]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /Erreur : Le certificat du serveur a été révoqué\./);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a server that requires a client certificate: without --card says none was sent; with --card presents the card (issue 14)', async () => {
+    // openssl s_server -Verify: the client certificate is mandatory at the TLS level
+    const port = 21045;
+    const server = await startExternalServer('openssl', ['s_server', '-accept', String(port), '-cert', tb.pki.server.chain, '-key', tb.pki.server.key, '-Verify', '3', '-CAfile', tb.pki.caBundle, '-tls1_2', '-quiet'], port);
+    try {
+      const without = await runMssante(['--home', home, '--json', 'check-server', `localhost:${port}`, '--trust-anchors', tb.pki.caBundle]);
+      assert.equal(without.code, 1);
+      assert.equal(JSON.parse(without.stdout).error.code, 'TLS_CLIENT_CERT_NOT_SENT');
+      assert.match(without.stderr, /Erreur : Le serveur exige un certificat client et aucun ne lui a été présenté \(vérification sans carte\) : relancez avec --card/);
+      assert.doesNotMatch(without.stderr, /refusé votre certificat/);
+
+      const doctor = card(tb, 'doctorA');
+      const env = { SOFTHSM2_CONF: tb.softhsm.conf, MSSANTE_TEST: '' };
+      const withCard = await runMssante(['--home', home, '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin', 'check-server', `localhost:${port}`, '--trust-anchors', tb.pki.caBundle, '--card'], { stdin: `${doctor.userPin}\n`, env });
+      assert.equal(withCard.code, 0, withCard.stderr);
+      assert.match(withCard.stdout, new RegExp(`Certificat client : celui de la carte « ${doctor.tokenLabel} », présenté et accepté par le serveur\\.`));
+      assert.match(withCard.stdout, /Verdict : ACCEPTÉ/);
     } finally {
       await server.stop();
     }
