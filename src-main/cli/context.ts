@@ -1,9 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createCore, type Core, type CoreEnv } from '../app/core.js';
-import { defaultKeyProvider } from '../store/key-provider.js';
-import { storeFile } from '../store/home.js';
-import { trustDirOf } from '../trust/home.js';
+import type { Core } from '../app/core.js';
 
 /** Global options shared by every verb (see `mssante --help`). */
 export interface GlobalOptions {
@@ -20,26 +17,11 @@ export interface CliContext extends GlobalOptions {
   result(json: unknown, text: string | (() => string)): void;
   /** Progress and prompts on stderr (never pollutes --json output). */
   progress(line: string): void;
-  /** The core as the shell builds it (app/core.ts createCore) with the CLI's env; built on first use, nothing started. */
-  core(): Core;
-}
-
-/**
- * What the CLI gives the composition root: the data folder of --home, the store key of
- * MSSANTE_STORE_KEY or <home>/store.key, the card host as a Node child process (the card
- * service's default launcher), no window to send events to.
- */
-export function cliCoreEnv(opts: GlobalOptions): CoreEnv {
-  return {
-    home: opts.home,
-    storeFile: storeFile(opts.home),
-    settingsFile: join(opts.home, 'settings.json'),
-    trustDir: trustDirOf(opts.home),
-    keyProvider: defaultKeyProvider(opts.home),
-    emit: () => undefined,
-    card: { modulePath: opts.pkcs11Module, ...(opts.token ? { tokenRef: opts.token } : {}) },
-    isOnline: () => true,
-  };
+  /**
+   * The core as the shell builds it (app/core.ts createCore) with the CLI's env; built on first use,
+   * nothing started. Loaded lazily: a verb that does not need it does not pay for its imports.
+   */
+  core(): Promise<Core>;
 }
 
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -50,10 +32,10 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function makeContext(opts: GlobalOptions): CliContext {
-  let core: Core | undefined;
+  let core: Promise<Core> | undefined;
   return {
     ...opts,
-    core: () => (core ??= createCore(cliCoreEnv(opts))),
+    core: () => (core ??= import('./core-env.js').then(({ cliCore }) => cliCore(opts))),
     result(json, text) {
       if (opts.json) process.stdout.write(JSON.stringify(json, jsonReplacer, 2) + '\n');
       else process.stdout.write((typeof text === 'function' ? text() : text) + '\n');

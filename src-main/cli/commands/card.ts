@@ -182,7 +182,7 @@ function reportModuleAttempts(c: CliContext, err: unknown): void {
 }
 
 export async function withService<T>(c: CliContext, fn: (svc: CardService) => Promise<T>): Promise<T> {
-  const svc = c.core().card!;
+  const svc = (await c.core()).card!;
   try {
     return await fn(svc);
   } catch (err) {
@@ -267,7 +267,7 @@ async function login(c: CliContext, o: { trustAnchors?: string }): Promise<void>
 }
 
 async function watch(c: CliContext): Promise<void> {
-  const svc = c.core().card!;
+  const svc = (await c.core()).card!;
   // One line per event (NDJSON with --json): a consumer reads events as they come.
   const line = (json: Record<string, unknown>, text: string): void => {
     process.stdout.write(`${c.json ? JSON.stringify(json) : text}\n`);

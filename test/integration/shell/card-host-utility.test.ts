@@ -51,7 +51,7 @@ after(() => {
 
 test('status from the card in the utility process: holder from the certificate, no PIN', async () => {
   const status = await dispatch(handlers, 'card.status', {});
-  assert.deepEqual(status, { ok: true, value: { state: 'present', holder: { name: 'Chloé BERNARD', profession: 'Médecin', rpps: '99700400021' }, pin: 'ok', pinpad: false } });
+  assert.deepEqual(status, { ok: true, value: { state: 'present', holder: { name: 'Chloé BERNARD', profession: 'Médecin', rpps: '99700400021' }, pinState: 'ok', pinpad: false } });
   assert.deepEqual(forked, [entry]);
 });
 

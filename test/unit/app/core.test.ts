@@ -14,7 +14,7 @@ import { startHarnessCore } from '../../e2e/harness/core.js';
 test('CLI context: createCore with the CLI env; journal and trust hooks active in the store thread', async () => {
   const home = mkdtempSync(join(tmpdir(), 'mssante-core-cli-'));
   try {
-    const root = makeContext({ home, pinStdin: false, json: true }).core();
+    const root = await makeContext({ home, pinStdin: false, json: true }).core();
     assert.deepEqual(root.active(), { storeHooks: [], journal: false, trust: false }, 'nothing runs before start');
     const lifecycle = await startInOrder(root.startables);
     try {

@@ -102,13 +102,13 @@ test('a batch that fails leaves no journal entry behind (rolled back with the da
 
 test('facade: card login, PIN failure and lock, logout on card removal are journalled with holder national id and certificate fingerprint', async () => {
   card.loginError = new AppError('CARD_PIN_INCORRECT', 'bad pin', { data: { finalTry: true } });
-  assert.equal((await dispatch(handlers, 'card.login', { pin: '7777' })).ok, false);
+  assert.equal((await dispatch(handlers, 'session.unlock', { pin: '7777' })).ok, false);
   assert.deepEqual(JSON.parse(lastOf('card.pin_failed')!.data), { nationalId: holder.nationalId, certSha256: certificate.sha256, serial: '80250000012345', finalTry: true });
   card.loginError = new AppError('CARD_PIN_LOCKED', 'locked', { data: { locked: true } });
-  assert.equal((await dispatch(handlers, 'card.login', { pin: '7777' })).ok, false);
+  assert.equal((await dispatch(handlers, 'session.unlock', { pin: '7777' })).ok, false);
   assert.ok(lastOf('card.locked'));
   card.loginError = undefined;
-  assert.equal((await dispatch(handlers, 'card.login', { pin: '482913' })).ok, true);
+  assert.equal((await dispatch(handlers, 'session.unlock', { pin: '482913' })).ok, true);
   const login = lastOf('card.login')!;
   assert.deepEqual(JSON.parse(login.data), { nationalId: holder.nationalId, certSha256: certificate.sha256, serial: '80250000012345' });
   assert.equal(login.actor, holder.nationalId);

@@ -33,9 +33,9 @@ test('an unknown channel is refused with INVALID_ARGUMENT and French text', asyn
 
 test('a malformed PIN is refused before any handler runs, and the PIN is not echoed', async () => {
   let called = false;
-  const h = handlers({ 'card.login': async () => { called = true; return cardStatus; } });
+  const h = handlers({ 'session.unlock': async () => { called = true; return { locked: false }; } });
   for (const pin of ['12a4', '123', '123456789', 1234]) {
-    const result = await dispatch(h, 'card.login', { pin });
+    const result = await dispatch(h, 'session.unlock', { pin });
     assert.equal(result.ok, false);
     assert.equal(!result.ok && result.error.code, 'INVALID_ARGUMENT');
     assert.ok(!JSON.stringify(result).includes(String(pin)));
