@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { toAppError, messageFr } from '../errors/index.js';
 import { buildProgram } from './program.js';
+import { termSafe } from './terminal-text.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 
 /**
@@ -23,7 +24,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const appError = toAppError(err);
     const message = messageFr(appError.code);
     const tries = appError.data.triesLeft;
-    process.stderr.write(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}\n`);
+    process.stderr.write(termSafe(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}`) + '\n');
     if (argv.includes('--json')) {
       process.stdout.write(JSON.stringify({ ok: false, error: { code: appError.code, message, ...(tries === undefined ? {} : { triesLeft: tries }) } }) + '\n');
     }
