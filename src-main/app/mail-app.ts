@@ -10,6 +10,7 @@ import type { Folder as StoreFolder, MessageSummary as StoreSummary } from '../s
 import type { MailAddress } from '../store/parse.js';
 import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
+import { decodeText } from '../store/mime-text.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 
@@ -34,8 +35,20 @@ export type MailStorePort = Pick<
 
 type MailChannels = Pick<
   CoreChannelHandlers,
-  'mail.folders' | 'mail.list' | 'mail.read' | 'mail.setFlags' | 'mail.move' | 'mail.delete' | 'mail.search' | 'xdm.view'
+  'mail.folders' | 'mail.list' | 'mail.read' | 'mail.source' | 'mail.setFlags' | 'mail.move' | 'mail.delete' | 'mail.search' | 'xdm.view'
 >;
+
+/** Longest source shown in the window (the whole message stays in the store and in `--raw`). */
+export const SOURCE_MAX_CHARS = 2 * 1024 * 1024;
+
+/** A raw message as text: UTF-8 when it mostly is, else windows-1252 (every byte readable). */
+export function sourceText(raw: Uint8Array): { text: string; truncated: boolean } {
+  // the store worker hands a Uint8Array (structured clone), not a Buffer
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const cut = bytes.length > SOURCE_MAX_CHARS ? bytes.subarray(0, SOURCE_MAX_CHARS) : bytes;
+  const text = decodeText(cut, 'utf-8') ?? cut.toString('utf8');
+  return { text, truncated: cut !== bytes };
+}
 
 export function parseId(id: string, what: 'message' | 'folder' | 'attachment'): number {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new AppError('NOT_FOUND', `no ${what} with this id`);
@@ -66,6 +79,14 @@ function parentOf(f: StoreFolder, byPath: Map<string, StoreFolder>): string | nu
 const address = (a: MailAddress | null | undefined) => (a ? { address: a.address ?? '', ...(a.name ? { name: a.name } : {}) } : { address: '' });
 const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 
+/** Longest subject sent in list pages. */
+export const LIST_SUBJECT_MAX = 500;
+
+function listSubject(subject: string | null): string {
+  if (!subject) return '';
+  return subject.length > LIST_SUBJECT_MAX ? `${subject.slice(0, LIST_SUBJECT_MAX)}…` : subject;
+}
+
 export function summaryOut(s: StoreSummary): MessageSummary {
   return {
     id: String(s.id),
@@ -75,7 +96,8 @@ export function summaryOut(s: StoreSummary): MessageSummary {
     date: iso(s.date),
     from: address(s.from),
     fromTrust: levelFromDecision(s.trust),
-    subject: s.subject ?? '',
+    // a list row shows one line: a 100 KB subject is cut here (mail.read gives the whole text)
+    subject: listSubject(s.subject),
     hasAttachments: s.hasAttachments,
     seen: s.flags.seen,
     flagged: s.flags.flagged,
@@ -214,6 +236,15 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
           seen: d.flags.seen,
           flagged: d.flags.flagged,
         };
+      },
+
+      'mail.source': async ({ id }) => {
+        const row = parseId(id, 'message');
+        const d = await store().getMessage(row);
+        const { raw, sha256 } = await store().getRaw(row);
+        // no access without its trace, like `mssante messages show --raw`
+        await journal?.record([{ action: 'message.opened', data: { messageId: d.messageId, sha256, raw: true }, message: { row, sha256 } }]);
+        return sourceText(raw);
       },
 
       'mail.setFlags': async ({ ids, seen, flagged }) => {

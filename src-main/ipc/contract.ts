@@ -365,6 +365,10 @@ export const CHANNELS = {
   'mail.folders': channel('core', Empty, z.object({ folders: z.array(Folder) })),
   'mail.list': channel('core', z.strictObject({ folderId: Id, ...Paging, sort: SortOrder, threads: z.boolean() }), MessagePage),
   'mail.read': channel('core', z.strictObject({ id: Id }), MessageView),
+  /**
+   * The message as received (RFC 822 source, UTF-8 else windows-1252, cut at 2 MB) for "Voir la source": shown as escaped text, never as HTML.
+   */
+  'mail.source': channel('core', z.strictObject({ id: Id }), z.object({ text: z.string(), truncated: z.boolean() })),
   'mail.setFlags': channel('core', z.strictObject({ ids: Ids, seen: z.boolean().optional(), flagged: z.boolean().optional() }), z.object({ updated: Count })),
   'mail.move': channel('core', z.strictObject({ ids: Ids, toFolderId: Id }), z.object({ moved: Count })),
   /** To the trash; deleted for good when already in the trash. */

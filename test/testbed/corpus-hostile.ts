@@ -20,7 +20,8 @@ export interface EdgeMessage {
 }
 
 const CRLF = '\r\n';
-const DATE = 'Tue, 01 Dec 2026 09:00:00 +0000';
+/** one minute apart in set order, so a list sorted by date shows them in a known order */
+const dateOf = (n: number): string => new Date(Date.UTC(2026, 11, 1, 9, n)).toUTCString().replace('GMT', '+0000');
 const b64w = (s: string): string => `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
 
 function lines(b64: string): string {
@@ -36,10 +37,10 @@ interface Build {
   body: Buffer | string;
 }
 
-function build(recipient: string, b: Build): { raw: Buffer; messageId: string } {
+function build(recipient: string, b: Build, n: number): { raw: Buffer; messageId: string } {
   const messageId = `<edge.${b.name}@${ORG_DOMAIN}>`;
   const head = [
-    `Date: ${DATE}`,
+    `Date: ${dateOf(n)}`,
     `From: ${b.from ?? `"Dr Claire Bernard" <claire.bernard@${ORG_DOMAIN}>`}`,
     `To: ${recipient}`,
     `Message-ID: ${messageId}`,
@@ -63,7 +64,7 @@ function attachmentMultipart(boundary: string, text: string, attHeaders: string[
 export function hostileSet(recipient: string): EdgeMessage[] {
   const out: EdgeMessage[] = [];
   const add = (b: Build, expect: Omit<EdgeMessage, 'name' | 'raw' | 'messageId'>): void => {
-    out.push({ name: b.name, ...build(recipient, b), ...expect });
+    out.push({ name: b.name, ...build(recipient, b, out.length), ...expect });
   };
   // terminal escapes in a raw header, in an encoded-word, in the From name and in the body
   add({ name: 'ansi-subject', headers: ['Subject: Bilan \x1b[2J\x1b[H\x07 sanguin', ...PLAIN_UTF8], body: 'Texte \x1b]0;pwned\x07 du bilan.' }, { subject: 'sanguin', body: 'du bilan' });
@@ -106,7 +107,8 @@ export function hostileSet(recipient: string): EdgeMessage[] {
 export function malformedSet(recipient: string): EdgeMessage[] {
   const out: EdgeMessage[] = [];
   const add = (b: Build, expect: Omit<EdgeMessage, 'name' | 'raw' | 'messageId'>): void => {
-    out.push({ name: b.name, ...build(recipient, b), ...expect });
+    // dated after the hostile set: both sets in one folder keep a known order
+    out.push({ name: b.name, ...build(recipient, b, 100 + out.length), ...expect });
   };
   const cp1252 = (s: string): Buffer => Buffer.from(s, 'latin1');
   // 8-bit text with no charset at all (windows-1252 bytes)
@@ -132,7 +134,7 @@ export function malformedSet(recipient: string): EdgeMessage[] {
   add({ name: 'ew-in-quoted-name', from: `"=?UTF-8?Q?Dr_H=C3=A9l=C3=A8ne_Martin?=" <helene.martin@${ORG_DOMAIN}>`, headers: ['Subject: Nom encode entre guillemets', ...PLAIN_UTF8], body: 'Texte.' }, { subject: 'Nom encode', body: 'Texte.' });
   // undecodable bodies: garbage base64, unknown transfer encoding
   add({ name: 'base64-garbage', headers: ['Subject: Corps base64 illisible', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'], body: '!!!! ceci n’est pas du base64 @@@@ ####' }, { subject: 'base64 illisible', body: null });
-  add({ name: 'unknown-cte', headers: ['Subject: Encodage inconnu', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: x-uuencode'], body: 'begin 644 cr.txt\r\nM0V]M<&5T92!R96YD=0``\r\nend' }, { subject: 'Encodage inconnu', body: null });
+  add({ name: 'unknown-cte', headers: ['Subject: Encodage inconnu', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: x-uuencode'], body: 'begin 644 cr.txt\r\nM0V]M<&5T92!R96YD=0``\r\nend' }, { subject: 'Encodage inconnu', body: 'begin 644' });
   // multipart with a wrong boundary: the text is in the source but no part is found
   add({ name: 'wrong-boundary', headers: ['Subject: Frontiere fausse', 'Content-Type: multipart/mixed; boundary="annonce"'], body: ['--reelle', ...PLAIN_UTF8, '', 'Le compte rendu est joint.', '--reelle--', ''].join(CRLF) }, { subject: 'Frontiere fausse', body: null });
   add({ name: 'multipart-no-boundary', headers: ['Subject: Sans frontiere', 'Content-Type: multipart/mixed'], body: ['--x', ...PLAIN_UTF8, '', 'Texte perdu.', '--x--', ''].join(CRLF) }, { subject: 'Sans frontiere', body: null });

@@ -199,3 +199,14 @@ test('attachments dropped on compose are held by main, typed, size-limited, and 
   assert.equal(!locked.ok && locked.error.code, 'SESSION_LOCKED');
   core.gate.unlock();
 });
+
+test('mail.source gives the message as received, as text (windows-1252 bytes readable)', async () => {
+  const list = await ok<MessagePage>('mail.list', page(ids.inbox));
+  const id = list.items.find((m) => m.subject === 'Échographie cardiaque de Mme X')!.id;
+  const { text, truncated } = await ok<{ text: string; truncated: boolean }>('mail.source', { id });
+  assert.equal(truncated, false);
+  assert.match(text, /^Return-Path: <jeanne\.martin@medecin\.mssante\.fr>\r\n/);
+  assert.match(text, /Subject: Échographie cardiaque de Mme X/);
+  const { sourceText } = await import('../../../src-main/app/mail-app.js');
+  assert.equal(sourceText(new Uint8Array(Buffer.from('Subject: R\xe9sultat\r\n', 'latin1'))).text, 'Subject: Résultat\r\n');
+});
