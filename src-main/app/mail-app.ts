@@ -11,6 +11,7 @@ import type { MailAddress } from '../store/parse.js';
 import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summarizeXdm, xdmWarningFr, type XdmSummary as XdmModuleSummary } from '../xdm/index.js';
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import { decodeText } from '../store/mime-text.js';
+import { addressView } from '../trust/idn.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 
@@ -61,6 +62,16 @@ const ROLE_BY_SPECIAL_USE: Record<string, Folder['role']> = {
   '\\Trash': 'trash',
   '\\Junk': 'junk',
   '\\Archive': 'archive',
+};
+
+/** Special-use folders have one French name everywhere (sidebar, list title, moves), whatever the server calls them. */
+export const FOLDER_NAMES_FR: Partial<Record<Folder['role'], string>> = {
+  inbox: 'Boîte de réception',
+  sent: 'Envoyés',
+  drafts: 'Brouillons',
+  trash: 'Corbeille',
+  junk: 'Indésirables',
+  archive: 'Archives',
 };
 
 export function folderRole(f: Pick<StoreFolder, 'path' | 'specialUse'>): Folder['role'] {
@@ -181,7 +192,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
           const total = counts.get(f.id)?.total ?? 0;
           const unread = counts.get(f.id)?.unread ?? 0;
           const role = folderRole(f);
-          out.push({ id: String(f.id), parentId: parentOf(f, byPath), name: role === 'inbox' ? 'Boîte de réception' : f.name, role, unread, total });
+          out.push({ id: String(f.id), parentId: parentOf(f, byPath), name: FOLDER_NAMES_FR[role] ?? f.name, role, unread, total });
         }
         return { folders: out };
       },
@@ -219,6 +230,7 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
             date: iso(d.date),
             subject: d.subject ?? '',
             ...(d.messageId ? { messageId: d.messageId } : {}),
+            ...(d.from ? { fromShown: addressView(d.from.address).shown } : {}),
           },
           text: d.text,
           html: d.html,

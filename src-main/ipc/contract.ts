@@ -196,6 +196,8 @@ export const MessageView = z.object({
     date: IsoDate,
     subject: Text,
     messageId: Text.optional(),
+    /** The From address as shown: an internationalised domain in Unicode when it is single-script (else as received). */
+    fromShown: Text.optional(),
   }),
   text: z.string().nullable(),
   /**

@@ -152,3 +152,21 @@ test('binary declared as text is listed as an attachment, never shown as text', 
   assert.equal(await page.getByTestId('message-text').count(), 0);
   assert.match(await page.getByTestId('body-placeholder').innerText(), /pièces jointes/);
 });
+
+test('spoofing cues: IDN shown in Unicode when single-script, mixed-script and borrowed names flagged suspicious', async () => {
+  const badge = () => page.getByTestId('reading-pane').getByTestId('trust-badge');
+  await openAt(positionOf('idn-single-script'));
+  assert.match(await page.getByTestId('from-address').innerText(), /secretariat@hôpital-exemple\.fr/);
+  assert.notEqual(await badge().getAttribute('data-level'), 'suspicious');
+  await openAt(positionOf('idn-mixed-script'));
+  assert.match(await page.getByTestId('from-address').innerText(), /xn--hpital-exemple-vzl\.fr/, 'a mixed-script domain stays in punycode');
+  assert.equal(await badge().getAttribute('data-level'), 'suspicious');
+  await badge().click();
+  assert.match(await page.getByTestId('trust-explanation').innerText(), /Domaine international trompeur/);
+  await screenshot(page, 'hostile/idn-melange-alphabets');
+  await badge().click();
+  for (const name of ['display-name-other-pro', 'display-name-address']) {
+    await openAt(positionOf(name));
+    assert.equal(await badge().getAttribute('data-level'), 'suspicious', name);
+  }
+});

@@ -52,6 +52,8 @@ before(async () => {
     { path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true },
     { path: 'Corbeille', name: 'Corbeille', delimiter: '/', specialUse: '\\Trash', selectable: true },
     { path: 'INBOX/Laboratoire', name: 'Laboratoire', delimiter: '/', specialUse: null, selectable: true },
+    { path: 'Sent', name: 'Sent', delimiter: '/', specialUse: '\\Sent', selectable: true },
+    { path: 'Drafts', name: 'Drafts', delimiter: '/', specialUse: '\\Drafts', selectable: true },
   ]);
   ids.inbox = folders.find((f) => f.path === 'INBOX')!.id;
   ids.trash = folders.find((f) => f.path === 'Corbeille')!.id;
@@ -99,6 +101,9 @@ test('folders come with roles, hierarchy and unread counts', async () => {
   assert.deepEqual({ name: inbox.name, unread: inbox.unread, total: inbox.total }, { name: 'Boîte de réception', unread: 2, total: 3 });
   assert.equal(folders.find((f) => f.name === 'Laboratoire')!.parentId, inbox.id);
   assert.equal(folders.find((f) => f.name === 'Corbeille')!.role, 'trash');
+  // special-use folders carry their French name, whatever the server calls them (list titles use it too)
+  assert.equal(folders.find((f) => f.role === 'sent')!.name, 'Envoyés');
+  assert.equal(folders.find((f) => f.role === 'drafts')!.name, 'Brouillons');
 });
 
 test('message pages: newest first, offset/limit, sender trust level on each row', async () => {
