@@ -12,6 +12,7 @@ import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summa
 import { badgeFromDecision, levelFromDecision } from './trust-app.js';
 import { decodeText } from '../store/mime-text.js';
 import { addressView } from '../trust/idn.js';
+import { ALTERED_FR, formatIns } from '../xdm/summary.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 
@@ -128,7 +129,7 @@ export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<Message
       ...(t.firstGivenName ? { firstGivenName: t.firstGivenName } : {}),
       ...(t.birthDate ? { birthDate: t.birthDate } : {}),
       ...(t.sex ? { sex: t.sex } : {}),
-      ...(s.patient.ins ? { ins: s.patient.ins } : {}),
+      ...(s.patient.ins ? { ins: s.patient.ins, insShown: formatIns(s.patient.ins) } : {}),
       qualified: s.patient.qualified,
       statusText: s.patient.statusText,
     },
@@ -139,7 +140,9 @@ export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<Message
       authors: d.authors,
       ...(d.mimeType ? { mimeType: d.mimeType } : {}),
       integrity: INTEGRITY.has(d.integrity) ? d.integrity : 'unverified',
+      ...(d.confidentiality.length ? { confidentiality: d.confidentiality } : {}),
     })),
+    ...(s.documents.some((d) => d.integrity === 'mismatch' || d.integrity === 'missing') ? { alteredWarning: ALTERED_FR } : {}),
     warnings: s.warnings.map(xdmWarningFr),
   };
 }

@@ -164,6 +164,8 @@ export const XdmSummary = z.object({
     birthDate: z.string().optional(),
     sex: z.enum(['M', 'F']).optional(),
     ins: z.string().optional(),
+    /** The INS grouped as printed on cards: "1 84 12 75 108 155 15". */
+    insShown: z.string().optional(),
     /** INS qualified: matricule + OID + the 4 identity traits. */
     qualified: z.boolean(),
     /** French, e.g. "INS non qualifiée : manque date de naissance". */
@@ -178,7 +180,11 @@ export const XdmSummary = z.object({
     mimeType: z.string().optional(),
     /** Bytes checked against the metadata (size / SHA-1). */
     integrity: z.enum(['ok', 'mismatch', 'unverified', 'missing']),
+    /** Confidentiality codes in French words ("Normale", "Non visible par le patient"). */
+    confidentiality: z.array(z.string()).optional(),
   })),
+  /** Set when a document does not match its metadata: the French warning to show before it. */
+  alteredWarning: z.string().optional(),
   /** French warnings (patient mismatch, unlisted files…). */
   warnings: z.array(z.string()),
   /** Set when the archive could not be read (French message of its error code). */

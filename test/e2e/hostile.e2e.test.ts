@@ -170,3 +170,21 @@ test('spoofing cues: IDN shown in Unicode when single-script, mixed-script and b
     assert.equal(await badge().getAttribute('data-level'), 'suspicious', name);
   }
 });
+
+test('an altered IHE_XDM.ZIP: unmistakable warning before the summary and the document; INS grouped; no stray space', async () => {
+  await openAt(positionOf('xdm-altered'));
+  const xdm = page.getByTestId('xdm-summary');
+  await xdm.waitFor();
+  const banner = page.getByTestId('xdm-altered');
+  assert.match(await banner.innerText(), /document altéré ou métadonnées erronées.*Ne le classez pas/s);
+  const text = await xdm.innerText();
+  assert.ok(text.indexOf('document altéré') < text.indexOf('Patient'), 'the warning comes first');
+  assert.match(await page.getByTestId('xdm-ins').innerText(), /INS \d \d{2} \d{2} \d{2} \d{3} \d{3} \d{2}/);
+  assert.match(await page.getByTestId('xdm-ins').innerText(), /intégrité n’est pas garantie/);
+  assert.doesNotMatch(text, / ,/, 'no space before a comma');
+  assert.match(text, /né\(e\) le \d{2}\/\d{2}\/\d{4} \((homme|femme)\)/);
+  await page.getByRole('button', { name: 'Afficher le document' }).click();
+  await xdm.getByTestId('message-frame').first().waitFor();
+  assert.equal(await xdm.getByRole('alert').count(), 2, 'the warning is repeated right before the document');
+  await screenshot(page, 'hostile/xdm-altere');
+});

@@ -4,7 +4,9 @@
 //
 //   hostileSet(recipient)    → terminal escapes, bidi, huge lines/subjects/file names, spoofed senders, hostile HTML
 //   malformedSet(recipient)  → undeclared/mis-declared charsets, broken encoded-words, undecodable bodies, binary as text
+import { unzipSync, zipSync } from 'fflate';
 import { ORG_DOMAIN } from './config.js';
+import { Rng, makePdf, makeXdmZip, patient } from './corpus-content.js';
 
 export interface EdgeMessage {
   /** short stable name (test output, screenshots) */
@@ -95,6 +97,17 @@ export function hostileSet(recipient: string): EdgeMessage[] {
   // display names pretending to be someone else
   add({ name: 'display-name-other-pro', from: `"Dr Jean Dupont" <jean.dupont@exemple-hors-sante.fr>`, headers: ['Subject: Demande de dossier', ...PLAIN_UTF8], body: 'Pouvez-vous m’envoyer le dossier ?' }, { subject: 'Demande de dossier', body: 'dossier' });
   add({ name: 'display-name-address', from: `"jean.dupont@medecin.mssante.fr" <contact@exemple-hors-sante.fr>`, headers: ['Subject: Dossier patient', ...PLAIN_UTF8], body: 'Merci de répondre.' }, { subject: 'Dossier patient', body: 'répondre' });
+  // an IHE_XDM.ZIP whose document no longer matches the METADATA size and hash (altered after signing)
+  const p = patient(new Rng(15));
+  const zip = unzipSync(makeXdmZip({ p, title: 'Compte rendu de biologie', pdf: makePdf('CR', ['Glycémie 5,2 mmol/l']), author: { name: 'Dr Claire Bernard', address: `claire.bernard@${ORG_DOMAIN}` }, rpps: '99700100099', recipient, when: '20261201090000', n: 1, seed: 15 }));
+  const doc = Buffer.from(zip['IHE_XDM/SUBSET01/DOC0001.XML']!).toString('utf8').replace('5,2', '9,8');
+  zip['IHE_XDM/SUBSET01/DOC0001.XML'] = new Uint8Array(Buffer.from(`${doc}<!-- modifié -->`));
+  const altered = Buffer.from(zipSync(zip, { level: 6, mtime: new Date('2024-01-01T00:00:00Z') }));
+  add({
+    name: 'xdm-altered',
+    headers: ['Subject: Resultats biologie (document altere)', 'Content-Type: multipart/mixed; boundary="b3"'],
+    body: attachmentMultipart('b3', 'Ci-joint le compte rendu.', ['Content-Type: application/zip; name="IHE_XDM.ZIP"', 'Content-Disposition: attachment; filename="IHE_XDM.ZIP"', 'Content-Transfer-Encoding: base64'], lines(altered.toString('base64'))),
+  }, { subject: 'document altere', body: 'Ci-joint le compte rendu', attachment: 'IHE_XDM.ZIP' });
   // hostile HTML only (script, remote images, plain http)
   add({
     name: 'html-script-remote',
