@@ -41,6 +41,8 @@ export interface JournalEventData {
   'attachment.opened': { sha256: string; attachmentSha256: string; size: number };
   'attachment.saved': { sha256: string; attachmentSha256: string; size: number };
   'message.sent': { messageId: string; account: string; recipients: string[]; sha256: string; size: number };
+  /** the user confirmed, one by one, recipients outside the MSSanté trust space for this message */
+  'message.outside_trust_space': { messageId: string; recipients: string[]; sha256: string };
   'message.exported': { messageId: string | null; sha256: string; receiptSha256: string };
   'journal.exported': { since: string | null; entries: number; fileSha256: string };
   'settings.changed': { changes: Record<string, string | number | boolean | null> };
@@ -76,6 +78,7 @@ export const JOURNAL_ACTIONS = [
   'attachment.opened',
   'attachment.saved',
   'message.sent',
+  'message.outside_trust_space',
   'message.exported',
   'journal.exported',
   'settings.changed',

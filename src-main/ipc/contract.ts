@@ -328,12 +328,15 @@ export const Settings = z.object({
   remoteImages: z.enum(['ask', 'never']),
   groupThreads: z.boolean(),
   readReceipts: z.enum(['ask', 'never']),
+  /** Clinic policy for recipients outside the MSSanté trust space: forbidden, or sent after a confirmation per recipient. */
+  outsideTrustSpace: z.enum(['block', 'confirm']),
 });
 const SettingsPatch = z.strictObject({
   idleLockMinutes: z.int().min(1).max(240).optional(),
   remoteImages: z.enum(['ask', 'never']).optional(),
   groupThreads: z.boolean().optional(),
   readReceipts: z.enum(['ask', 'never']).optional(),
+  outsideTrustSpace: z.enum(['block', 'confirm']).optional(),
 });
 
 const Bounds = z.strictObject({
@@ -402,7 +405,11 @@ export const CHANNELS = {
   'compose.saveDraft': channel('core', z.strictObject({ draft: DraftIn }), z.object({ draftId: Id })),
   'compose.discardDraft': channel('core', z.strictObject({ draftId: Id }), z.object({ discarded: z.boolean() })),
   /** Saved in the outbox before any network; sent by the outbox. */
-  'compose.send': channel('core', z.strictObject({ draft: DraftIn }), z.object({ outboxId: Id })),
+  /**
+   * `confirmedOutside`: the recipients outside the trust space the user confirmed one by one for
+   * this message (refused when the clinic setting outsideTrustSpace is 'block'); recorded in the journal.
+   */
+  'compose.send': channel('core', z.strictObject({ draft: DraftIn, confirmedOutside: z.array(z.string().max(320)).max(1500).optional() }), z.object({ outboxId: Id })),
   'outbox.list': channel('core', Empty, z.object({ items: z.array(OutboxItem) })),
   /** `confirmUncertain`: the user accepts that an 'uncertain' message may reach its recipients twice. */
   'outbox.retry': channel('core', z.strictObject({ id: Id, confirmUncertain: z.boolean().optional() }), OutboxItem),
