@@ -107,6 +107,7 @@ export function summaryOut(s: StoreSummary): MessageSummary {
     threadSize: s.threadSize ?? 1,
     date: iso(s.date),
     from: address(s.from),
+    ...(s.to?.length ? { to: s.to.slice(0, 20).map((a) => address(a)) } : {}),
     fromTrust: levelFromDecision(s.trust),
     // a list row shows one line: a 100 KB subject is cut here (mail.read gives the whole text)
     subject: listSubject(s.subject),

@@ -128,6 +128,8 @@ export const MessageSummary = z.object({
   threadSize: z.int().min(1),
   date: IsoDate,
   from: Address,
+  /** To recipients (the Sent and Drafts lists show them instead of the sender). */
+  to: z.array(Address).optional(),
   fromTrust: TrustLevel,
   subject: Text,
   hasAttachments: z.boolean(),

@@ -112,6 +112,8 @@ test('message pages: newest first, offset/limit, sender trust level on each row'
   assert.deepEqual(all.items.map((m) => m.subject), ['Offre promotionnelle', 'Bilan biologique', 'Échographie cardiaque de Mme X']);
   assert.deepEqual(all.items.map((m) => m.fromTrust), ['unknown', 'verified_professional', 'verified_professional']);
   assert.equal(all.items[1]!.hasAttachments, true);
+  // rows carry the recipients (the Sent and Drafts lists show them instead of the sender)
+  assert.deepEqual(all.items[0]!.to, [{ address: 'paul.durand@medecin.mssante.fr', name: 'Paul DURAND' }]);
   const second = await ok<MessagePage>('mail.list', page(ids.inbox, 1, 1));
   assert.deepEqual(second.items.map((m) => m.subject), ['Bilan biologique']);
   const oldest = await ok<MessagePage>('mail.list', { ...page(ids.inbox), sort: { by: 'date', dir: 'asc' } });
