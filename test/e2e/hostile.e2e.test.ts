@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
@@ -187,4 +188,30 @@ test('an altered IHE_XDM.ZIP: unmistakable warning before the summary and the do
   await xdm.getByTestId('message-frame').first().waitFor();
   assert.equal(await xdm.getByRole('alert').count(), 2, 'the warning is repeated right before the document');
   await screenshot(page, 'hostile/xdm-altere');
+});
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core in the page (evaluated through the debugging protocol: no request, the page's CSP untouched). */
+async function axeViolations(): Promise<{ id: string; impact: string | null; nodes: string[] }[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+}
+
+test('accessibility: axe-core finds no violation on the mailbox states (message, placeholder and source, altered XDM, compose)', async () => {
+  const found: string[] = [];
+  for (const [name, open] of [['undeclared-cp1252', false], ['wrong-boundary', true], ['xdm-altered', false], ['long-filename-nul', false]] as const) {
+    await openAt(positionOf(name));
+    if (open) await page.getByTestId('show-source').click();
+    for (const v of await axeViolations()) found.push(`${name}: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`);
+  }
+  await page.getByTestId('new-message').click();
+  await page.getByTestId('compose').waitFor();
+  for (const v of await axeViolations()) found.push(`compose: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`);
+  await page.getByRole('button', { name: 'Abandonner' }).click();
+  assert.deepEqual(found, []);
 });
