@@ -12,6 +12,9 @@ import { isXdmAttachment, mdnPolicy, readXdm, receiptView, renderCdaBytes, summa
 import { badgeFromDecision, levelFromDecision } from '../trust/badge.js';
 import { withDkimEvidence } from '../trust/dkim-on-open.js';
 import type { DkimEvidence } from '../trust/types.js';
+import { decodeText } from '../store/mime-text.js';
+import { addressView } from '../trust/idn.js';
+import { ALTERED_FR, formatIns } from '../xdm/summary.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 import type { EventSink } from '../ipc/dispatch.js';
@@ -40,8 +43,20 @@ export type MailStorePort = Pick<
 
 type MailChannels = Pick<
   CoreChannelHandlers,
-  'mail.folders' | 'mail.list' | 'mail.read' | 'mail.setFlags' | 'mail.move' | 'mail.delete' | 'mail.search' | 'xdm.view'
+  'mail.folders' | 'mail.list' | 'mail.read' | 'mail.source' | 'mail.setFlags' | 'mail.move' | 'mail.delete' | 'mail.search' | 'xdm.view'
 >;
+
+/** Longest source shown in the window (the whole message stays in the store and in `--raw`). */
+export const SOURCE_MAX_CHARS = 2 * 1024 * 1024;
+
+/** A raw message as text: UTF-8 when it mostly is, else windows-1252 (every byte readable). */
+export function sourceText(raw: Uint8Array): { text: string; truncated: boolean } {
+  // the store worker hands a Uint8Array (structured clone), not a Buffer
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const cut = bytes.length > SOURCE_MAX_CHARS ? bytes.subarray(0, SOURCE_MAX_CHARS) : bytes;
+  const text = decodeText(cut, 'utf-8') ?? cut.toString('utf8');
+  return { text, truncated: cut !== bytes };
+}
 
 export function parseId(id: string, what: 'message' | 'folder' | 'attachment'): number {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new AppError('NOT_FOUND', `no ${what} with this id`);
@@ -54,6 +69,16 @@ const ROLE_BY_SPECIAL_USE: Record<string, Folder['role']> = {
   '\\Trash': 'trash',
   '\\Junk': 'junk',
   '\\Archive': 'archive',
+};
+
+/** Special-use folders have one French name everywhere (sidebar, list title, moves), whatever the server calls them. */
+export const FOLDER_NAMES_FR: Partial<Record<Folder['role'], string>> = {
+  inbox: 'Boîte de réception',
+  sent: 'Envoyés',
+  drafts: 'Brouillons',
+  trash: 'Corbeille',
+  junk: 'Indésirables',
+  archive: 'Archives',
 };
 
 export function folderRole(f: Pick<StoreFolder, 'path' | 'specialUse'>): Folder['role'] {
@@ -72,6 +97,14 @@ function parentOf(f: StoreFolder, byPath: Map<string, StoreFolder>): string | nu
 const address = (a: MailAddress | null | undefined) => (a ? { address: a.address ?? '', ...(a.name ? { name: a.name } : {}) } : { address: '' });
 const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 
+/** Longest subject sent in list pages. */
+export const LIST_SUBJECT_MAX = 500;
+
+function listSubject(subject: string | null): string {
+  if (!subject) return '';
+  return subject.length > LIST_SUBJECT_MAX ? `${subject.slice(0, LIST_SUBJECT_MAX)}…` : subject;
+}
+
 export function summaryOut(s: StoreSummary): MessageSummary {
   return {
     id: String(s.id),
@@ -80,8 +113,10 @@ export function summaryOut(s: StoreSummary): MessageSummary {
     threadSize: s.threadSize ?? 1,
     date: iso(s.date),
     from: address(s.from),
+    ...(s.to?.length ? { to: s.to.slice(0, 20).map((a) => address(a)) } : {}),
     fromTrust: levelFromDecision(s.trust),
-    subject: s.subject ?? '',
+    // a list row shows one line: a 100 KB subject is cut here (mail.read gives the whole text)
+    subject: listSubject(s.subject),
     hasAttachments: s.hasAttachments,
     seen: s.flags.seen,
     flagged: s.flags.flagged,
@@ -101,7 +136,7 @@ export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<Message
       ...(t.firstGivenName ? { firstGivenName: t.firstGivenName } : {}),
       ...(t.birthDate ? { birthDate: t.birthDate } : {}),
       ...(t.sex ? { sex: t.sex } : {}),
-      ...(s.patient.ins ? { ins: s.patient.ins } : {}),
+      ...(s.patient.ins ? { ins: s.patient.ins, insShown: formatIns(s.patient.ins) } : {}),
       qualified: s.patient.qualified,
       statusText: s.patient.statusText,
     },
@@ -112,7 +147,9 @@ export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<Message
       authors: d.authors,
       ...(d.mimeType ? { mimeType: d.mimeType } : {}),
       integrity: INTEGRITY.has(d.integrity) ? d.integrity : 'unverified',
+      ...(d.confidentiality.length ? { confidentiality: d.confidentiality } : {}),
     })),
+    ...(s.documents.some((d) => d.integrity === 'mismatch' || d.integrity === 'missing') ? { alteredWarning: ALTERED_FR } : {}),
     warnings: s.warnings.map(xdmWarningFr),
   };
 }
@@ -242,7 +279,7 @@ export function createMailApp(
           const total = counts.get(f.id)?.total ?? 0;
           const unread = counts.get(f.id)?.unread ?? 0;
           const role = folderRole(f);
-          out.push({ id: String(f.id), parentId: parentOf(f, byPath), name: role === 'inbox' ? 'Boîte de réception' : f.name, role, unread, total });
+          out.push({ id: String(f.id), parentId: parentOf(f, byPath), name: FOLDER_NAMES_FR[role] ?? f.name, role, unread, total });
         }
         return { folders: out };
       },
@@ -301,6 +338,7 @@ export function createMailApp(
             date: iso(d.date),
             subject: d.subject ?? '',
             ...(d.messageId ? { messageId: d.messageId } : {}),
+            ...(d.from ? { fromShown: addressView(d.from.address).shown } : {}),
           },
           text: d.text,
           html: d.html,
@@ -319,6 +357,15 @@ export function createMailApp(
           seen: d.flags.seen,
           flagged: d.flags.flagged,
         };
+      },
+
+      'mail.source': async ({ id }) => {
+        const row = parseId(id, 'message');
+        const d = await store().getMessage(row);
+        const { raw, sha256 } = await store().getRaw(row);
+        // no access without its trace, like `mssante messages show --raw`
+        await journal?.record([{ action: 'message.opened', data: { messageId: d.messageId, sha256, raw: true }, message: { row, sha256 } }]);
+        return sourceText(raw);
       },
 
       'mail.setFlags': async ({ ids, seen, flagged }) => {

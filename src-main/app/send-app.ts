@@ -8,8 +8,9 @@ import { AppError, isErrorCode, messageFr } from '../errors/index.js';
 import type { OutboxItem } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import {
+  assertRecipientsExcept,
+  confirmedOutsideRecipients,
   assertMessageSize,
-  assertRecipients,
   composeMessage,
   effectiveSizeLimit,
   processOutbox,
@@ -42,6 +43,8 @@ export interface SendAppDeps {
   channel: (account: AccountConfig) => AccountMailChannel | undefined;
   /** Bytes of a compose attachment held by main. */
   attachment: (id: string) => { filename: string; contentType: string; data: Buffer } | undefined;
+  /** Clinic setting outsideTrustSpace ('confirm' when not given). */
+  outsidePolicy?: () => 'block' | 'confirm';
   /** The access journal: each message accepted by the server is recorded (Message-ID, recipients, hash). */
   journal?: JournalPort;
 }
@@ -85,11 +88,13 @@ export function createSendApp(deps: SendAppDeps): SendApp {
   const list = () => deps.outbox().list({ states: ['queued', 'sending', 'sent', 'failed', 'uncertain'] }).slice(-200).map(outboxItem);
   const changed = () => deps.emit('outbox.changed', { items: list() });
 
-  const compose = async (draft: DraftIn, account: AccountConfig, checkRecipients: boolean) => {
+  const compose = async (draft: DraftIn, account: AccountConfig, checkRecipients: boolean, confirmedOutside: readonly string[] = []) => {
     const trust = deps.trust();
     const policy = trust ? recipientPolicyOf(trust) : NO_LISTE_BLANCHE;
     const all: ComposeAddress[] = [...draft.to, ...draft.cc, ...draft.bcc];
-    const checked = checkRecipients ? assertRecipients(all, policy) : all;
+    const outside = checkRecipients ? confirmedOutsideRecipients(all, policy, confirmedOutside, deps.outsidePolicy?.() ?? 'confirm') : [];
+    // the confirmed outside recipients pass as they are; every other one is checked as usual
+    const checked = checkRecipients ? assertRecipientsExcept(all, policy, outside) : all;
     const canonical = (list: readonly ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
     const attachments = draft.attachments.map((a) => {
       const held = deps.attachment(a.attachmentId);
@@ -109,7 +114,7 @@ export function createSendApp(deps: SendAppDeps): SendApp {
       readReceipt: draft.readReceipt,
     });
     assertMessageSize(message.raw.length, effectiveSizeLimit({ serverBytes: deps.outbox().serverMaxBytes(account.address) }));
-    return message;
+    return Object.assign(message, { outside });
   };
 
   const flush = (): Promise<void> => {
@@ -143,12 +148,16 @@ export function createSendApp(deps: SendAppDeps): SendApp {
 
   return {
     channels: {
-      'compose.send': async ({ draft }) => {
+      'compose.send': async ({ draft, confirmedOutside }) => {
         const account = await requireAccount();
-        const message = await compose(draft, account, true);
+        const message = await compose(draft, account, true, confirmedOutside);
         const replyToRow = draft.replyTo ? parseId(draft.replyTo, 'message') : null;
         // Saved before any network work: from here on the message cannot be lost.
         const entry = deps.outbox().add(account.address, message, { replyToRow });
+        // the override of the trust-space check is on record, with who it was for
+        if (message.outside.length) {
+          await deps.journal?.record([{ action: 'message.outside_trust_space', data: { messageId: message.messageId, recipients: message.outside, sha256: message.sha256 } }]);
+        }
         if (draft.draftId) deps.outbox().cancel(parseId(draft.draftId, 'message'));
         changed();
         void flush();

@@ -11,6 +11,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   remoteImages: 'ask',
   groupThreads: false,
   readReceipts: 'ask',
+  outsideTrustSpace: 'confirm',
 });
 
 export class SettingsFile {

@@ -41,6 +41,8 @@ export interface JournalEventData {
   'attachment.opened': { sha256: string; attachmentSha256: string; size: number };
   'attachment.saved': { sha256: string; attachmentSha256: string; size: number };
   'message.sent': { messageId: string; account: string; recipients: string[]; sha256: string; size: number };
+  /** the user confirmed, one by one, recipients outside the MSSanté trust space for this message */
+  'message.outside_trust_space': { messageId: string; recipients: string[]; sha256: string };
   'message.exported': { messageId: string | null; sha256: string; receiptSha256: string };
   /** a message or its results printed / exported as PDF: what and how, never the content */
   'message.printed': { messageId: string | null; sha256: string; target: 'pdf' | 'printer'; view: 'message' | 'results'; via: 'cli' | 'app' };
@@ -78,6 +80,7 @@ export const JOURNAL_ACTIONS = [
   'attachment.opened',
   'attachment.saved',
   'message.sent',
+  'message.outside_trust_space',
   'message.exported',
   'message.printed',
   'journal.exported',

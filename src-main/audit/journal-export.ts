@@ -24,6 +24,7 @@ const ACTION_FR: Record<string, string> = {
   'attachment.opened': 'pièce jointe ouverte',
   'attachment.saved': 'pièce jointe enregistrée',
   'message.sent': 'message envoyé',
+  'message.outside_trust_space': 'envoi hors espace de confiance confirmé',
   'message.exported': 'message exporté',
   'journal.exported': 'journal exporté',
   'settings.changed': 'réglage modifié',

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Core } from '../app/core.js';
+import { termSafe } from '../shared/terminal-text.js';
 
 /** Global options shared by every verb (see `mssante --help`). */
 export interface GlobalOptions {
@@ -38,10 +39,11 @@ export function makeContext(opts: GlobalOptions): CliContext {
     core: () => (core ??= import('./core-env.js').then(({ cliCore }) => cliCore(opts))),
     result(json, text) {
       if (opts.json) process.stdout.write(JSON.stringify(json, jsonReplacer, 2) + '\n');
-      else process.stdout.write((typeof text === 'function' ? text() : text) + '\n');
+      // text for people: whatever untrusted text a formatter missed is still shown, not obeyed
+      else process.stdout.write(termSafe(typeof text === 'function' ? text() : text) + '\n');
     },
     progress(line) {
-      process.stderr.write(line + '\n');
+      process.stderr.write(termSafe(line) + '\n');
     },
   };
 }

@@ -2,11 +2,8 @@
 // its data (address, file, folder, id) lets the text name the culprit and the next step.
 // Pure; runCli prints the result after "Erreur : ".
 import { messageFr, type AppError } from '../errors/index.js';
+import { termField } from '../shared/terminal-text.js';
 
-/** Text from outside (file names, server folder names) made safe for a terminal: no control or bidi characters. */
-export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?'); // eslint-disable-line no-control-regex
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -25,23 +22,23 @@ export function cliErrorTextFr(err: AppError): string {
   switch (err.code) {
     case 'ACCOUNT_NOT_FOUND':
       return address
-        ? `Aucun compte de messagerie configuré pour l’adresse ${printable(address)} : ajoutez-le avec « mssante account add --address ${printable(address)} … ».`
+        ? `Aucun compte de messagerie configuré pour l’adresse ${termField(address)} : ajoutez-le avec « mssante account add --address ${termField(address)} … ».`
         : 'Aucun compte de messagerie configuré : ajoutez-en un avec « mssante account add ».';
     case 'IO_FAILED':
       if (file) {
         const code = causeCode(err);
-        if (code === 'ENOENT') return `Fichier introuvable : ${printable(file)}.`;
-        if (code === 'EACCES' || code === 'EPERM') return `Accès refusé au fichier ${printable(file)} : vérifiez ses droits.`;
-        return `Lecture ou écriture impossible : ${printable(file)}.`;
+        if (code === 'ENOENT') return `Fichier introuvable : ${termField(file)}.`;
+        if (code === 'EACCES' || code === 'EPERM') return `Accès refusé au fichier ${termField(file)} : vérifiez ses droits.`;
+        return `Lecture ou écriture impossible : ${termField(file)}.`;
       }
       break;
     case 'NOT_FOUND':
-      if (str(d.folder)) return `Dossier « ${printable(str(d.folder)!)} » introuvable dans la base locale.`;
-      if (d.id !== undefined) return `Aucun message n° ${printable(String(d.id))} dans la base locale (voir « mssante messages list »).`;
+      if (str(d.folder)) return `Dossier « ${termField(str(d.folder)!)} » introuvable dans la base locale.`;
+      if (d.id !== undefined) return `Aucun message n° ${termField(String(d.id))} dans la base locale (voir « mssante messages list »).`;
       break;
     case 'INVALID_ARGUMENT':
-      if (d.id !== undefined) return `« ${printable(String(d.id))} » n’est pas un numéro de message (voir « mssante messages list »).`;
-      if (str(d.option)) return `Valeur refusée pour l’option ${printable(str(d.option)!)}.`;
+      if (d.id !== undefined) return `« ${termField(String(d.id))} » n’est pas un numéro de message (voir « mssante messages list »).`;
+      if (str(d.option)) return `Valeur refusée pour l’option ${termField(str(d.option)!)}.`;
       break;
     default:
       break;

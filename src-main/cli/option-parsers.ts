@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { normaliseAddress, parseHostPort } from '../accounts/account.js';
 import { AppError } from '../errors/index.js';
-import { printable } from './error-text.js';
+import { termField } from '../shared/terminal-text.js';
 
 export function hostPortArgument(value: string): { host: string; port: number } {
   try {
@@ -37,7 +37,7 @@ export function integerBetween(option: string, min: number, max: number): (value
   return (value) => {
     const n = Number(value);
     if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${option} doit être entre ${thousands(min)} et ${thousands(max)} (reçu : « ${printable(value)} »).`);
+      throw new InvalidArgumentError(`${option} doit être entre ${thousands(min)} et ${thousands(max)} (reçu : « ${termField(value)} »).`);
     }
     return n;
   };

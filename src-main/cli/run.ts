@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { toAppError } from '../errors/index.js';
 import { cliErrorTextFr } from './error-text.js';
 import { buildProgram } from './program.js';
+import { termSafe } from '../shared/terminal-text.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 
 /**
@@ -24,7 +25,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const appError = toAppError(err);
     const message = cliErrorTextFr(appError);
     const tries = appError.data.triesLeft;
-    process.stderr.write(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}\n`);
+    process.stderr.write(termSafe(`Erreur : ${message}${appError.code === 'INTERNAL' ? ` (${appError.message})` : ''}`) + '\n');
     if (argv.includes('--json')) {
       process.stdout.write(JSON.stringify({ ok: false, error: { code: appError.code, message, ...(tries === undefined ? {} : { triesLeft: tries }) } }) + '\n');
     }

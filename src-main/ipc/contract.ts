@@ -129,6 +129,8 @@ export const MessageSummary = z.object({
   threadSize: z.int().min(1),
   date: IsoDate,
   from: Address,
+  /** To recipients (the Sent and Drafts lists show them instead of the sender). */
+  to: z.array(Address).optional(),
   fromTrust: TrustLevel,
   subject: Text,
   hasAttachments: z.boolean(),
@@ -167,6 +169,8 @@ export const XdmSummary = z.object({
     birthDate: z.string().optional(),
     sex: z.enum(['M', 'F']).optional(),
     ins: z.string().optional(),
+    /** The INS grouped as printed on cards: "1 84 12 75 108 155 15". */
+    insShown: z.string().optional(),
     /** INS qualified: matricule + OID + the 4 identity traits. */
     qualified: z.boolean(),
     /** French, e.g. "INS non qualifiée : manque date de naissance". */
@@ -181,7 +185,11 @@ export const XdmSummary = z.object({
     mimeType: z.string().optional(),
     /** Bytes checked against the metadata (size / SHA-1). */
     integrity: z.enum(['ok', 'mismatch', 'unverified', 'missing']),
+    /** Confidentiality codes in French words ("Normale", "Non visible par le patient"). */
+    confidentiality: z.array(z.string()).optional(),
   })),
+  /** Set when a document does not match its metadata: the French warning to show before it. */
+  alteredWarning: z.string().optional(),
   /** French warnings (patient mismatch, unlisted files…). */
   warnings: z.array(z.string()),
   /** Set when the archive could not be read (French message of its error code). */
@@ -256,6 +264,8 @@ export const MessageView = z.object({
     date: IsoDate,
     subject: Text,
     messageId: Text.optional(),
+    /** The From address as shown: an internationalised domain in Unicode when it is single-script (else as received). */
+    fromShown: Text.optional(),
   }),
   text: z.string().nullable(),
   /**
@@ -384,12 +394,15 @@ export const Settings = z.object({
   remoteImages: z.enum(['ask', 'never']),
   groupThreads: z.boolean(),
   readReceipts: z.enum(['ask', 'never']),
+  /** Clinic policy for recipients outside the MSSanté trust space: forbidden, or sent after a confirmation per recipient. */
+  outsideTrustSpace: z.enum(['block', 'confirm']),
 });
 const SettingsPatch = z.strictObject({
   idleLockMinutes: z.int().min(1).max(240).optional(),
   remoteImages: z.enum(['ask', 'never']).optional(),
   groupThreads: z.boolean().optional(),
   readReceipts: z.enum(['ask', 'never']).optional(),
+  outsideTrustSpace: z.enum(['block', 'confirm']).optional(),
 });
 
 const Bounds = z.strictObject({
@@ -427,6 +440,10 @@ export const CHANNELS = {
   'mail.folders': channel('core', Empty, z.object({ folders: z.array(Folder) })),
   'mail.list': channel('core', z.strictObject({ folderId: Id, ...Paging, sort: SortOrder, threads: z.boolean() }), MessagePage),
   'mail.read': channel('core', z.strictObject({ id: Id }), MessageView),
+  /**
+   * The message as received (RFC 822 source, UTF-8 else windows-1252, cut at 2 MB) for "Voir la source": shown as escaped text, never as HTML.
+   */
+  'mail.source': channel('core', z.strictObject({ id: Id }), z.object({ text: z.string(), truncated: z.boolean() })),
   'mail.setFlags': channel('core', z.strictObject({ ids: Ids, seen: z.boolean().optional(), flagged: z.boolean().optional() }), z.object({ updated: Count })),
   'mail.move': channel('core', z.strictObject({ ids: Ids, toFolderId: Id }), z.object({ moved: Count })),
   /** To the trash; deleted for good when already in the trash. */
@@ -452,7 +469,11 @@ export const CHANNELS = {
   'compose.saveDraft': channel('core', z.strictObject({ draft: DraftIn }), z.object({ draftId: Id })),
   'compose.discardDraft': channel('core', z.strictObject({ draftId: Id }), z.object({ discarded: z.boolean() })),
   /** Saved in the outbox before any network; sent by the outbox. */
-  'compose.send': channel('core', z.strictObject({ draft: DraftIn }), z.object({ outboxId: Id })),
+  /**
+   * `confirmedOutside`: the recipients outside the trust space the user confirmed one by one for
+   * this message (refused when the clinic setting outsideTrustSpace is 'block'); recorded in the journal.
+   */
+  'compose.send': channel('core', z.strictObject({ draft: DraftIn, confirmedOutside: z.array(z.string().max(320)).max(1500).optional() }), z.object({ outboxId: Id })),
   'outbox.list': channel('core', Empty, z.object({ items: z.array(OutboxItem) })),
   /** `confirmUncertain`: the user accepts that an 'uncertain' message may reach its recipients twice. */
   'outbox.retry': channel('core', z.strictObject({ id: Id, confirmUncertain: z.boolean().optional() }), OutboxItem),

@@ -1,11 +1,11 @@
 // Results as a French plain-text table for the terminal. Every string from the
-// document goes through neutraliseForTerminal.
+// document goes through termField (shared/terminal-text.ts).
 import { summarizeResults, isCritical, type ResultsReport } from './model.js';
 import type { ResultsDocument } from './extract.js';
 import { abnormalCountFr, criticalCountFr, dateFr, flagLabelFr, mismatchFr, patientLineFr, rangeFr, sourceFr, unitFr, valueFr } from './format-fr.js';
-import { neutraliseForTerminal } from './terminal-text.js';
+import { termField } from '../shared/terminal-text.js';
 
-const cell = (s: string): string => neutraliseForTerminal(s.replace(/[\t\n\r]+/g, ' '));
+const cell = (s: string): string => termField(s.replace(/[\t\n\r]+/g, ' '), Infinity);
 
 export function resultsTextFr(docs: readonly ResultsDocument[]): string {
   if (!docs.length) return 'Aucun résultat d’analyses dans ce document.';

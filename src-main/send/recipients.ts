@@ -86,3 +86,37 @@ export function certificateMailboxes(der: Buffer): string[] {
     .filter((v) => v.startsWith('email:'))
     .map((v) => v.slice('email:'.length).toLowerCase());
 }
+
+/**
+ * Recipients outside the trust space that the user confirmed one by one for this message
+ * (as typed), when the clinic setting allows it. Returns [] when there is none, or when another
+ * problem (syntax, no liste blanche) must be reported first by assertRecipients. Throws
+ * SEND_RECIPIENT_OUTSIDE_TRUST_SPACE when the setting is 'block' or one of them is not confirmed.
+ */
+export function confirmedOutsideRecipients(
+  addresses: readonly ComposeAddress[],
+  policy: RecipientPolicy,
+  confirmed: readonly string[],
+  setting: 'block' | 'confirm',
+): string[] {
+  const problems = recipientProblems(addresses.map((a) => a.address), policy);
+  const outside = problems.filter((p) => p.reason === 'outside_trust_space');
+  if (!outside.length || !policy.hasListeBlanche || problems.some((p) => p.reason === 'syntax')) return [];
+  if (setting === 'block') {
+    throw new AppError('SEND_RECIPIENT_OUTSIDE_TRUST_SPACE', 'recipients outside the trust space are forbidden by the clinic setting', { data: { problems: outside, setting } });
+  }
+  const ok = new Set(confirmed.map((a) => a.trim().toLowerCase()));
+  const missing = outside.filter((p) => !ok.has(p.address.trim().toLowerCase()));
+  if (missing.length) throw new AppError('SEND_RECIPIENT_OUTSIDE_TRUST_SPACE', 'recipient outside the trust space not confirmed', { data: { problems: missing } });
+  return outside.map((p) => p.address);
+}
+
+/** assertRecipients for every recipient but the confirmed outside ones (kept as typed, same order). */
+export function assertRecipientsExcept(addresses: readonly ComposeAddress[], policy: RecipientPolicy, confirmedOutside: readonly string[]): ComposeAddress[] {
+  if (!confirmedOutside.length) return assertRecipients(addresses, policy);
+  const skip = new Set(confirmedOutside.map((a) => a.trim().toLowerCase()));
+  const inside = addresses.filter((a) => !skip.has(a.address.trim().toLowerCase()));
+  const checked = inside.length ? assertRecipients(inside, policy) : [];
+  let i = 0;
+  return addresses.map((a) => (skip.has(a.address.trim().toLowerCase()) ? { ...a, address: a.address.trim().toLowerCase() } : checked[i++]!));
+}

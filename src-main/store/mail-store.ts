@@ -60,6 +60,7 @@ function summaryFromRow(r: Row): MessageSummary {
     uid: (r.uid as number | null) ?? null,
     date: (r.date as number | null) ?? (r.internal_date as number | null) ?? null,
     from: parseJson<MailAddress | null>(r.from_json, null),
+    to: parseJson<MailAddress[]>(r.to_json, []),
     subject: (r.subject as string | null) ?? null,
     flags: {
       seen: r.seen === 1,
@@ -77,7 +78,7 @@ function summaryFromRow(r: Row): MessageSummary {
   };
 }
 
-const SUMMARY_COLUMNS = `m.id, m.folder_id, f.path AS folder_path, m.uid, m.date, m.internal_date, m.from_json, m.subject,
+const SUMMARY_COLUMNS = `m.id, m.folder_id, f.path AS folder_path, m.uid, m.date, m.internal_date, m.from_json, m.to_json, m.subject,
   m.seen, m.flagged, m.answered, m.deleted, m.draft, m.keywords_json, m.has_attachments, m.thread_id, m.size, m.sha256, m.trust_json`;
 
 export interface OpenStoreOptions {
@@ -554,7 +555,7 @@ export class MailStore {
   getMessage(id: number): MessageDetail {
     const r = this.db
       .prepare(
-        `SELECT ${SUMMARY_COLUMNS}, m.message_id, m.in_reply_to, m.references_json, m.to_json, m.cc_json, m.bcc_json, m.reply_to_json,
+        `SELECT ${SUMMARY_COLUMNS}, m.message_id, m.in_reply_to, m.references_json, m.cc_json, m.bcc_json, m.reply_to_json,
            m.sender_json, m.received_at, b.text, b.html
          FROM messages m JOIN folders f ON f.id = m.folder_id LEFT JOIN message_bodies b ON b.message_id = m.id WHERE m.id = ?`,
       )

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import PostalMime from 'postal-mime';
 import type { Address, Attachment, Email } from 'postal-mime';
 import { useNativeBase64 } from './mime-base64.js';
+import { fixRawHeaders, useFrenchTextRules } from './mime-text.js';
 
 useNativeBase64();
+useFrenchTextRules();
 
 export interface MailAddress {
   name: string;
@@ -82,7 +84,9 @@ async function parseEmail(raw: Buffer): Promise<Email> {
     // postal-mime copies a view into a fresh ArrayBuffer; a Buffer that owns its whole ArrayBuffer
     // (what IMAP fetches and worker messages give) is handed over as is: it only reads it
     const whole = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
-    return await PostalMime.parse(whole ? raw.buffer : raw);
+    // raw 8-bit header lines that are not UTF-8 are read as windows-1252 (a copy only then)
+    const input = fixRawHeaders(raw);
+    return await PostalMime.parse(input !== raw ? input : whole ? raw.buffer : raw);
   } catch {
     return { headers: [], headerLines: [], attachments: [] };
   }

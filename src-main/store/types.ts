@@ -85,6 +85,8 @@ export interface MessageSummary {
   uid: number | null;
   date: number | null;
   from: MailAddress | null;
+  /** recipients (To): what the Sent and Drafts lists show instead of the sender */
+  to: MailAddress[];
   subject: string | null;
   flags: Flags;
   hasAttachments: boolean;

@@ -6,7 +6,7 @@ import type { AnnuaireVersion } from './annuaire/import.js';
 import { AnnuaireReader } from './annuaire/reader.js';
 import { decideSenderTrust } from './decision.js';
 import { ListeBlancheIndex, type ListeBlancheVersion } from './listeblanche/store.js';
-import { looksLike, nameWords, personName } from './names.js';
+import { embedsName, looksLike, nameWords, personName } from './names.js';
 import type { MailboxFact, MessageSenderFacts, TrustDecision, TrustInput, TrustLevel } from './types.js';
 
 // The lookups behind the trust decision (annuaire + liste blanche of one --home), kept open for
@@ -146,16 +146,21 @@ export class TrustContext {
    * same senders come back in every mailbox, and this runs once per synced message.
    */
   private namesakes(displayName: string): AnnuaireEntry[] {
-    const words = nameWords(displayName).filter((w) => w.length > 1);
-    if (!this.annuaire || words.length < 2 || words.length > 4) return [];
+    const words = nameWords(displayName).filter((w) => w.length > 1).slice(0, 8);
+    if (!this.annuaire || words.length < 2) return [];
     const key = words.join(' ');
     let found = this.namesakeCache.get(key);
     if (!found) {
-      // Full rows only for the candidates whose name the display name may imitate.
+      // Full rows only for the candidates whose name the display name may imitate. A longer
+      // display name ("Dr Jean DUPONT - Cardiologie CHU Brest") is searched by 2- and 3-word windows.
       const annuaire = this.annuaire;
-      found = annuaire
-        .nameCandidates(words)
-        .filter((c) => looksLike(displayName, personName(c.firstName, c.lastName)))
+      const windows = words.length <= 4 ? [words] : [2, 3].flatMap((n) => words.slice(0, words.length - n + 1).map((_, i) => words.slice(i, i + n)));
+      const byId = new Map(windows.flatMap((w) => annuaire.nameCandidates(w)).map((c) => [c.id, c]));
+      found = [...byId.values()]
+        .filter((c) => {
+          const name = personName(c.firstName, c.lastName);
+          return looksLike(displayName, name) || embedsName(displayName, name);
+        })
         .map((c) => annuaire.byId(c.id))
         .filter((e): e is AnnuaireEntry => e !== null);
       if (this.namesakeCache.size >= NAMESAKE_CACHE_SIZE) this.namesakeCache.clear();

@@ -1,6 +1,7 @@
+import { domainView } from './idn.js';
 import { normaliseAddress, type NormalisedAddress } from './address.js';
 import type { AnnuaireEntry } from './annuaire/entry.js';
-import { addressesInDisplayName, looksLike, personName, sameName } from './names.js';
+import { addressesInDisplayName, embedsName, looksLike, personName, sameName } from './names.js';
 import type { DkimEvidence, TrustDecision, TrustIdentity, TrustInput, TrustLevel, TrustReason } from './types.js';
 
 // The sender trust decision: a pure function of what the message says and of what the
@@ -101,6 +102,10 @@ export function decideSenderTrust(input: TrustInput): TrustDecision {
     return { level: 'suspicious', reasons, identity: null, basis };
   }
   reasons.push({ check: 'from_address', status: 'passed' });
+  // an internationalised domain mixing scripts, or a non-Latin one that reads as Latin, imitates another
+  const idn = domainView(from.domain).verdict;
+  const idnSpoof = idn === 'mixed_script' || idn === 'confusable';
+  if (idn !== 'ascii') reasons.push({ check: 'idn_domain', status: idnSpoof ? 'failed' : 'passed', detail: idn });
 
   const inListe = trusted.has(from.domain);
   reasons.push({ check: 'domain_in_liste_blanche', status: inListe ? 'passed' : 'failed' });
@@ -116,6 +121,8 @@ export function decideSenderTrust(input: TrustInput): TrustDecision {
         ? 'verified_professional'
         : 'verified_organization';
 
+  if (idnSpoof) level = lower(level, 'suspicious');
+
   // Display name: another address written in it, or the name of someone else.
   let imitated: TrustIdentity | undefined;
   const displayName = fromFact.displayName?.trim() ?? '';
@@ -124,16 +131,21 @@ export function decideSenderTrust(input: TrustInput): TrustDecision {
   } else {
     const otherAddress = addressesInDisplayName(displayName).find((a) => normaliseAddress(a)?.address !== from.address);
     const ownName = entry ? personName(entry.firstName, entry.lastName) : '';
-    const isOwnName = ownName !== '' && sameName(displayName, ownName);
+    const isOwnName = ownName !== '' && (sameName(displayName, ownName) || embedsName(displayName, ownName, false));
     const other = isOwnName
       ? undefined
-      : input.namesakes.find((p) => p.address !== from.address && p.type === 'PER' && looksLike(displayName, personName(p.firstName, p.lastName)));
+      : input.namesakes.find((p) => {
+          const name = personName(p.firstName, p.lastName);
+          return p.address !== from.address && p.type === 'PER' && (looksLike(displayName, name) || embedsName(displayName, name));
+        });
     if (otherAddress) {
       reasons.push({ check: 'display_name', status: 'failed', detail: 'contains_other_address' });
       level = lower(level, 'suspicious');
     } else if (other) {
       imitated = identityOf(other);
-      const literal = sameName(displayName, personName(other.firstName, other.lastName));
+      const otherName = personName(other.firstName, other.lastName);
+      // the name itself, or the name with words around it ("Dr Jean DUPONT - CHU Brest")
+      const literal = sameName(displayName, otherName) || embedsName(displayName, otherName, false);
       reasons.push({ check: 'display_name', status: 'failed', detail: literal ? 'name_of_other_professional' : 'imitates_professional' });
       level = lower(level, !literal || !inListe ? 'suspicious' : 'trusted_domain_unknown_address');
     } else {

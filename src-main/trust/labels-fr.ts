@@ -42,6 +42,11 @@ const CHECK_LABELS_FR: Record<TrustCheck, { passed: string; failed: string; notA
     failed: 'Le nom affiché imite un autre professionnel ou contient une autre adresse',
     notApplicable: 'Pas de nom affiché',
   },
+  idn_domain: {
+    passed: 'Domaine international écrit dans une seule écriture',
+    failed: 'Domaine international trompeur : il mélange des alphabets ou imite des lettres latines',
+    notApplicable: 'Domaine en caractères latins simples',
+  },
   dkim: {
     passed: 'Signature DKIM valide du domaine expéditeur',
     failed: 'Signature DKIM du domaine expéditeur invalide (message modifié ou usurpé)',
@@ -61,6 +66,9 @@ const DETAIL_LABELS_FR: Record<string, string> = {
   several: 'plusieurs expéditeurs',
   bounce: 'message de non-remise',
   offline: 'non vérifiable hors ligne',
+  single_script: 'une seule écriture',
+  mixed_script: 'alphabets mélangés',
+  confusable: 'lettres imitant l’alphabet latin',
 };
 
 export function reasonLabelFr(reason: TrustReason): string {

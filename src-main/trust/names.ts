@@ -84,6 +84,18 @@ export function looksLike(displayName: string, realName: string): boolean {
   return editDistance(shown.join(' '), real.join(' '), 1) <= 1;
 }
 
+/**
+ * Does the display name carry the whole of `realName` among other words ("Dr Jean DUPONT -
+ * Cardiologie CHU Brest")? Folded words (confusables too unless told), any order; at least two name words.
+ */
+export function embedsName(displayName: string, realName: string, foldConfusables = true): boolean {
+  const words = foldConfusables ? nameWords : plainWords;
+  const shown = words(displayName);
+  const real = words(realName);
+  if (real.length < 2 || shown.length <= real.length) return false;
+  return real.every((w) => shown.includes(w));
+}
+
 /** Full display name of an annuaire person: "Jean DUPONT". */
 export function personName(firstName: string | null, lastName: string | null): string {
   return [firstName, lastName].filter(Boolean).join(' ');

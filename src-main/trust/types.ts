@@ -60,6 +60,7 @@ export type TrustCheck =
   | 'sender_matches_from'
   | 'envelope_matches_from'
   | 'display_name'
+  | 'idn_domain'
   | 'dkim';
 
 export interface TrustReason {

@@ -22,6 +22,32 @@ export interface XdmDocumentSummary {
   sha1?: string;
   checks: { found: boolean; size: CheckResult; hash: CheckResult };
   integrity: 'ok' | 'mismatch' | 'unverified' | 'missing';
+  /** confidentiality codes of the metadata, in French words ("Normale", "Non visible par le patient") */
+  confidentiality: string[];
+}
+
+// HL7 v3 Confidentiality (2.16.840.1.113883.5.25) and the French DMP codes (1.2.250.1.213.1.1.4.13).
+const CONFIDENTIALITY_FR: Record<string, string> = {
+  N: 'Normale',
+  R: 'Restreinte',
+  V: 'Très restreinte',
+  L: 'Faible',
+  M: 'Modérée',
+  U: 'Non restreinte',
+  INVISIBLE_PATIENT: 'Non visible par le patient',
+  MASQUE_PS: 'Masqué aux professionnels de santé',
+  INVISIBLE_REPRESENTANTS_LEGAUX: 'Non visible par les représentants légaux',
+};
+
+/** A confidentiality code in French words; an unknown code keeps its display name or code. */
+export function confidentialityFr(c: CodedValue): string {
+  return CONFIDENTIALITY_FR[c.code] ?? c.display ?? c.code;
+}
+
+/** An INS (NIR/NIA, 15 digits) grouped as printed on cards: "1 84 12 75 108 155 15". */
+export function formatIns(ins: string): string {
+  const m = /^(\d)(\d{2})(\d{2})(\d{2}|2[AB])(\d{3})(\d{3})(\d{2})$/i.exec(ins.replace(/\s+/g, ''));
+  return m ? m.slice(1).join(' ') : ins;
 }
 
 export interface XdmPatientSummary {
@@ -64,6 +90,7 @@ export function summarizeXdm(pkg: XdmPackage): XdmSummary {
         ...(d.actualSha1 ? { sha1: d.actualSha1 } : {}),
         checks: { found: d.matchedBy !== 'missing', size: d.sizeCheck, hash: d.hashCheck },
         integrity: d.integrity,
+        confidentiality: (e.confidentialityCodes ?? []).map(confidentialityFr),
       };
     }),
     patient: summarizePatient(pkg.patient),
@@ -121,25 +148,32 @@ export function xdmWarningFr(w: XdmWarning): string {
   return `${WARNING_FR[w.code]}${'path' in w ? ` (${w.path})` : ''}`;
 }
 
+/** The warning shown before a document whose bytes do not match its metadata. */
+export const ALTERED_FR =
+  'ATTENTION : document altéré ou métadonnées erronées (taille ou empreinte différentes de celles déclarées). Ne le classez pas dans le dossier du patient ; demandez un nouvel envoi à l’expéditeur.';
+
 /** French text for the terminal. */
 export function xdmSummaryTextFr(s: XdmSummary): string {
   const p = s.patient;
   const t = p.traits;
+  const altered = s.documents.some((d) => d.integrity === 'mismatch' || d.integrity === 'missing');
   const lines = [
     `Patient : ${[t.birthName, t.firstGivenName].filter(Boolean).join(' ') || 'non renseigné'}` +
       `${t.birthDate ? `, né(e) le ${t.birthDate.split('-').reverse().join('/')}` : ''}${t.sex ? `, sexe ${t.sex}` : ''}`,
-    `INS : ${p.ins ? `${p.ins} (OID ${p.oid}${p.oidLabel ? `, ${p.oidLabel}` : ''})` : 'absent'}`,
-    `Statut : ${p.statusText}`,
+    `INS : ${p.ins ? `${formatIns(p.ins)} (OID ${p.oid}${p.oidLabel ? `, ${p.oidLabel}` : ''})` : 'absent'}`,
+    `Statut : ${p.statusText}${altered ? ' (sur un document altéré : ne pas s’y fier)' : ''}`,
     `Documents (${s.documents.length}) :`,
   ];
   s.documents.forEach((d, i) => {
     lines.push(`  ${i + 1}. ${d.title ?? '(sans titre)'}${d.typeCode ? ` — ${d.typeCode.display ?? d.typeCode.code}` : ''}`);
     if (d.classCode) lines.push(`     Classe : ${d.classCode.display ?? d.classCode.code}`);
     if (d.creationTime) lines.push(`     Créé le : ${d.creationTime}`);
+    if (d.confidentiality.length) lines.push(`     Confidentialité : ${d.confidentiality.join(' ; ')}`);
     if (d.authors.length) lines.push(`     Auteur : ${d.authors.join(' ; ')}`);
     lines.push(`     Fichier : ${d.path ?? 'introuvable'}${d.size !== undefined ? ` (${d.size} octets, ${d.mimeType ?? 'type inconnu'})` : ''}`);
     lines.push(`     Taille : ${CHECK_FR[d.checks.size]} ; empreinte SHA-1 : ${CHECK_FR[d.checks.hash]} → ${INTEGRITY_FR[d.integrity]}`);
   });
   for (const w of s.warnings) lines.push(`Attention : ${xdmWarningFr(w)}`);
+  if (altered) lines.unshift(ALTERED_FR, '');
   return lines.join('\n');
 }

@@ -301,6 +301,13 @@ test('compose: annuaire autocomplete with badge and dématérialisation, blockin
   // drafts save themselves two seconds after the last change
   await page.getByTestId('compose').getByText(/Brouillon enregistré à \d{2}:\d{2}/).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('compose-send').isDisabled(), true, 'outside the trust space blocks sending');
+  // the confirmation names the recipient and is given per recipient, for this message
+  const confirm = page.getByTestId('confirm-outside').filter({ hasText: 'patient.personnel@gmail.com' });
+  assert.equal(await confirm.count(), 1);
+  await confirm.locator('input').check();
+  assert.equal(await page.getByTestId('compose-send').isDisabled(), false, 'sendable once this recipient is confirmed');
+  await confirm.locator('input').uncheck();
+  assert.equal(await page.getByTestId('compose-send').isDisabled(), true);
   await screenshot(page, '07-redaction-hors-espace-confiance');
   await page.getByRole('button', { name: 'Retirer patient.personnel@gmail.com' }).click();
   assert.equal(await page.getByTestId('outside-warning').count(), 0);
@@ -327,6 +334,8 @@ test('compose: annuaire autocomplete with badge and dématérialisation, blockin
     state = r.ok ? (r.value.items.find((x) => x.subject.includes('Avis cardiologique'))?.state ?? '') : r.error.code;
   }
   assert.equal(state, 'sent');
+  // "placé dans la boîte d'envoi" is no longer true: the notice goes
+  await page.getByTestId('notice').filter({ hasText: 'boîte d’envoi' }).waitFor({ state: 'detached', timeout: 10_000 });
   assert.equal(await serverCount('INBOX', `Avis cardiologique ${tag}`), 1);
 });
 

@@ -1,4 +1,4 @@
-// npm run testbed -- up [--json] | down | status [--json] | corpus --mailbox <addr> --count N [--seed S]
+// npm run testbed -- up [--json] | down | status [--json] | corpus --mailbox <addr> --count N [--seed S] | corpus --mailbox <addr> --set hostile|malformed
 import { up, down, status } from './bench.js';
 
 const [verb, ...rest] = process.argv.slice(2);
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     }
     case 'corpus': {
       const { corpusCommand } = await import('./corpus-cli.js');
-      return corpusCommand({ mailbox: option('--mailbox'), count: option('--count'), seed: option('--seed'), folder: option('--folder'), json });
+      return corpusCommand({ mailbox: option('--mailbox'), count: option('--count'), seed: option('--seed'), folder: option('--folder'), set: option('--set'), json });
     }
     default:
       console.error('usage: npm run testbed -- up [--json] | down | status [--json] | corpus --mailbox <address> --count <n> [--seed <s>]');

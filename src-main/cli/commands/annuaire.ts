@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { AnnuaireReader, TrustContext, downloadAnnuaire, importAnnuaire, trustDirOf, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
 import type { CliContext } from '../context.js';
 import { integerBetween } from '../option-parsers.js';
+import { termField } from '../../shared/terminal-text.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** JSON row of `annuaire search` (shape fixed by issue 7). */
@@ -21,7 +22,12 @@ function entryJson(e: AnnuaireEntry): Record<string, unknown> {
   };
 }
 
+// The annuaire is a downloaded public file: its fields are untrusted text for the terminal.
 function entryTextFr(e: AnnuaireEntry): string {
+  return termField(entryLineFr(e), 400);
+}
+
+function entryLineFr(e: AnnuaireEntry): string {
   const who = [e.civility, e.firstName, e.lastName].filter(Boolean).join(' ') || e.structureName || '';
   const what = [e.profession, e.specialty].filter(Boolean).join(', ');
   const where = [e.structureName && e.lastName ? e.structureName : null, [e.postalCode, e.city].filter(Boolean).join(' ')].filter(Boolean).join(', ');

@@ -12,8 +12,8 @@ import type { FlagChange, MessageDetail, MessageSummary } from '../../store/type
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import type { CliContext } from '../context.js';
-import { printable } from '../error-text.js';
 import { integerBetween, parseId } from '../option-parsers.js';
+import { termBlock, termField, termFileName } from '../../shared/terminal-text.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
@@ -55,8 +55,8 @@ export function summaryTextFr(list: readonly MessageSummary[]): string {
     .map((m) => {
       const date = m.date === null ? '—' : new Date(m.date).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
       const mark = `${m.flags.seen ? ' ' : '●'}${m.flags.flagged ? '★' : ' '}${m.hasAttachments ? '📎' : '  '}`;
-      const from = m.from ? m.from.name || m.from.address : '(expéditeur inconnu)';
-      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject ?? '(sans objet)'}`;
+      const from = m.from ? termField(m.from.name || m.from.address, 60) : '(expéditeur inconnu)';
+      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject === null ? '(sans objet)' : termField(m.subject)}`;
     })
     .join('\n');
 }
@@ -70,11 +70,12 @@ export function unknownFolderError(err: unknown, store: MailStore): unknown {
   const folders = store.listFolders().map((f) => f.path);
   const messageFr = folders.length === 0
     ? 'La base locale est vide : lancez « mssante sync ».'
-    : `Dossier « ${printable(err.data.folder)} » inconnu dans la base locale ; dossiers : ${folders.map(printable).join(', ')} (option --folder).`;
+    : `Dossier « ${termField(err.data.folder)} » inconnu dans la base locale ; dossiers : ${folders.map((f) => termField(f)).join(', ')} (option --folder).`;
   return new AppError('NOT_FOUND', err.message, { cause: err, data: { ...err.data, folders, messageFr } });
 }
 
-const addr = (a: { name: string; address: string }): string => (a.name ? `${a.name} <${a.address}>` : a.address);
+// names and addresses come from the message: neutralised for the terminal
+const addr = (a: { name: string; address: string }): string => (a.name ? `${termField(a.name, 80)} <${termField(a.address, 120)}>` : termField(a.address, 120));
 
 /** The structured document of the message's IHE_XDM.ZIP attachment, if any (read in memory). */
 type XdmJson = ReturnType<typeof xdmJsonForAttachment> | null;
@@ -109,16 +110,16 @@ function detailTextFr(d: MessageDetail, xdm: XdmJson, receipts: readonly Receipt
     `À : ${d.to.map(addr).join(', ') || '—'}`,
     ...(d.cc.length ? [`Cc : ${d.cc.map(addr).join(', ')}`] : []),
     `Date : ${d.date === null ? '—' : new Date(d.date).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}`,
-    `Objet : ${d.subject ?? '(sans objet)'}`,
+    `Objet : ${d.subject === null ? '(sans objet)' : termField(d.subject)}`,
     `Empreinte SHA-256 : ${d.sha256}`,
     // read receipts of a sent message: "Lu le 26/11/2026 à 11:30 par …"
     ...receipts.map(receiptLineFr),
     '',
-    d.text ?? (d.html !== null ? '(message au format HTML uniquement)' : ''),
+    d.text !== null ? termBlock(d.text) : d.html !== null ? '(message au format HTML uniquement)' : '',
   ];
   if (d.attachments.length) {
     lines.push('', 'Pièces jointes :');
-    for (const a of d.attachments) lines.push(`  - ${a.filename ?? '(sans nom)'} (${a.mimeType}, ${a.size} octets)`);
+    for (const a of d.attachments) lines.push(`  - ${a.filename === null ? '(sans nom)' : termFileName(a.filename, 120)} (${termField(a.mimeType, 80)}, ${a.size} octets)`);
   }
   if (xdm && 'documents' in xdm) lines.push('', 'Document de santé structuré (IHE_XDM.ZIP) :', xdmSummaryTextFr(xdm));
   else if (xdm) lines.push('', `IHE_XDM.ZIP illisible : ${xdm.error.message}`);

@@ -8,6 +8,7 @@ import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustDirOf } from '../../trust/home.js';
+import { termField } from '../../shared/terminal-text.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
@@ -28,12 +29,12 @@ function progressPrinter(write: (line: string) => void): (p: SyncProgress) => vo
     if (tty) {
       const width = 30;
       const bar = '█'.repeat(Math.round((pct / 100) * width)).padEnd(width, '░');
-      process.stderr.write(`\r${p.folder} ${phase} ${bar} ${p.done}/${p.total}${p.done === p.total ? '\n' : ''}`);
+      process.stderr.write(`\r${termField(p.folder, 80)} ${phase} ${bar} ${p.done}/${p.total}${p.done === p.total ? '\n' : ''}`);
       return;
     }
     // not a terminal: one line per 10 % step
     const key = `${p.folder}:${p.phase}:${Math.floor(pct / 10)}`;
-    if (key !== last) write(`${p.folder} : ${phase} ${p.done}/${p.total}`);
+    if (key !== last) write(`${termField(p.folder, 80)} : ${phase} ${p.done}/${p.total}`);
     last = key;
   };
 }

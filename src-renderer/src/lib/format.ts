@@ -30,3 +30,26 @@ export function fileSize(bytes: number): string {
 export function displayName(a: { address: string; name?: string | undefined }): string {
   return a.name?.trim() || a.address || '(expéditeur inconnu)';
 }
+
+// C0/C1 controls and bidi overrides/isolates are invisible in a page, and the bidi ones reorder
+// what follows ("facture<U+202E>fdp.exe" reads "facture" + "exe.pdf"): shown as visible text.
+// eslint-disable-next-line no-control-regex -- matching controls is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** Untrusted one-line text (subject, name, file name) with its controls shown, e.g. "␀" → "\x00", U+202E → "<U+202E>". */
+export function visibleControls(s: string): string {
+  return s.replace(UNSAFE, (ch) => {
+    const cp = ch.codePointAt(0)!;
+    return cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `<U+${cp.toString(16).toUpperCase().padStart(4, '0')}>`;
+  });
+}
+
+/** A long file name cut in the middle, its extension kept: "Compte-rendu-opé…-final.pdf". */
+export function middleEllipsis(name: string, max = 48): string {
+  const chars = Array.from(name);
+  if (chars.length <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= 10 ? Array.from(name.slice(dot)).length : 0;
+  const tail = Math.max(ext + 6, Math.floor(max / 3));
+  return `${chars.slice(0, max - tail - 1).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}

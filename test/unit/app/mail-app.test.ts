@@ -52,6 +52,8 @@ before(async () => {
     { path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true },
     { path: 'Corbeille', name: 'Corbeille', delimiter: '/', specialUse: '\\Trash', selectable: true },
     { path: 'INBOX/Laboratoire', name: 'Laboratoire', delimiter: '/', specialUse: null, selectable: true },
+    { path: 'Sent', name: 'Sent', delimiter: '/', specialUse: '\\Sent', selectable: true },
+    { path: 'Drafts', name: 'Drafts', delimiter: '/', specialUse: '\\Drafts', selectable: true },
   ]);
   ids.inbox = folders.find((f) => f.path === 'INBOX')!.id;
   ids.trash = folders.find((f) => f.path === 'Corbeille')!.id;
@@ -99,6 +101,9 @@ test('folders come with roles, hierarchy and unread counts', async () => {
   assert.deepEqual({ name: inbox.name, unread: inbox.unread, total: inbox.total }, { name: 'Boîte de réception', unread: 2, total: 3 });
   assert.equal(folders.find((f) => f.name === 'Laboratoire')!.parentId, inbox.id);
   assert.equal(folders.find((f) => f.name === 'Corbeille')!.role, 'trash');
+  // special-use folders carry their French name, whatever the server calls them (list titles use it too)
+  assert.equal(folders.find((f) => f.role === 'sent')!.name, 'Envoyés');
+  assert.equal(folders.find((f) => f.role === 'drafts')!.name, 'Brouillons');
 });
 
 test('message pages: newest first, offset/limit, sender trust level on each row', async () => {
@@ -107,6 +112,8 @@ test('message pages: newest first, offset/limit, sender trust level on each row'
   assert.deepEqual(all.items.map((m) => m.subject), ['Offre promotionnelle', 'Bilan biologique', 'Échographie cardiaque de Mme X']);
   assert.deepEqual(all.items.map((m) => m.fromTrust), ['unknown', 'verified_professional', 'verified_professional']);
   assert.equal(all.items[1]!.hasAttachments, true);
+  // rows carry the recipients (the Sent and Drafts lists show them instead of the sender)
+  assert.deepEqual(all.items[0]!.to, [{ address: 'paul.durand@medecin.mssante.fr', name: 'Paul DURAND' }]);
   const second = await ok<MessagePage>('mail.list', page(ids.inbox, 1, 1));
   assert.deepEqual(second.items.map((m) => m.subject), ['Bilan biologique']);
   const oldest = await ok<MessagePage>('mail.list', { ...page(ids.inbox), sort: { by: 'date', dir: 'asc' } });
@@ -198,4 +205,15 @@ test('attachments dropped on compose are held by main, typed, size-limited, and 
   const locked = await dispatch(handlers, 'compose.attachData', { filename: 'a.pdf', contentType: 'application/pdf', dataBase64: pdf.toString('base64') });
   assert.equal(!locked.ok && locked.error.code, 'SESSION_LOCKED');
   core.gate.unlock();
+});
+
+test('mail.source gives the message as received, as text (windows-1252 bytes readable)', async () => {
+  const list = await ok<MessagePage>('mail.list', page(ids.inbox));
+  const id = list.items.find((m) => m.subject === 'Échographie cardiaque de Mme X')!.id;
+  const { text, truncated } = await ok<{ text: string; truncated: boolean }>('mail.source', { id });
+  assert.equal(truncated, false);
+  assert.match(text, /^Return-Path: <jeanne\.martin@medecin\.mssante\.fr>\r\n/);
+  assert.match(text, /Subject: Échographie cardiaque de Mme X/);
+  const { sourceText } = await import('../../../src-main/app/mail-app.js');
+  assert.equal(sourceText(new Uint8Array(Buffer.from('Subject: R\xe9sultat\r\n', 'latin1'))).text, 'Subject: Résultat\r\n');
 });

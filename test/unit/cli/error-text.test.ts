@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { translateCommanderError } from '../../../src-main/cli/commander-fr.js';
-import { cliErrorTextFr, printable } from '../../../src-main/cli/error-text.js';
+import { cliErrorTextFr } from '../../../src-main/cli/error-text.js';
+import { termField } from '../../../src-main/shared/terminal-text.js';
 import { integerBetween } from '../../../src-main/cli/option-parsers.js';
 import { AppError } from '../../../src-main/errors/index.js';
 
@@ -43,6 +44,6 @@ test('errors name their culprit: address only when one was given, the file, the 
 });
 
 test('text from outside is neutralised before reaching the terminal', () => {
-  assert.equal(printable('INBOX\u001b[2J\u202eevil\r\n'), 'INBOX?[2J?evil??');
-  assert.match(cliErrorTextFr(new AppError('NOT_FOUND', 'x', { data: { folder: 'a\u001b]0;x\u0007' } })), /« a\?\]0;x\? »/);
+  assert.equal(termField('INBOX\u001b[2J\u202eevil\r\n'), 'INBOX\\x1b[2J<U+202E>evil\\x0d\\x0a');
+  assert.match(cliErrorTextFr(new AppError('NOT_FOUND', 'x', { data: { folder: 'a\u001b]0;x\u0007' } })), /« a\\x1b\]0;x\\x07 »/);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
 import { buildXdmZip } from '../../../src-main/xdm/build-xdm.js';
-import { neutraliseForTerminal } from '../../../src-main/results/terminal-text.js';
+import { termField } from '../../../src-main/shared/terminal-text.js';
 import { RESULTS_FIXTURES, resultsFixture } from './fixtures.js';
 
 const ANS_TEST_PATIENT = {
@@ -74,6 +74,6 @@ test('a file without results: RESULTS_NOT_FOUND in French', async () => {
   }
 });
 
-test('neutraliseForTerminal keeps French text intact', () => {
-  assert.equal(neutraliseForTerminal('Hyperglycémie modérée – contrôle à 3 mois'), 'Hyperglycémie modérée – contrôle à 3 mois');
+test('the terminal neutraliser keeps French text intact', () => {
+  assert.equal(termField('Hyperglycémie modérée – contrôle à 3 mois'), 'Hyperglycémie modérée – contrôle à 3 mois');
 });

@@ -7,7 +7,9 @@ import { ListeBlancheIndex } from '../../../src-main/trust/listeblanche/store.js
 import {
   assertMessageSize,
   assertRecipients,
+  assertRecipientsExcept,
   assertSender,
+  confirmedOutsideRecipients,
   classifySendFailure,
   effectiveSizeLimit,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -114,5 +116,26 @@ describe('reply fields', () => {
     assert.deepEqual([fwd.to, fwd.references, fwd.inReplyTo], [[], [], undefined]);
     assert.equal(fwd.subject, 'TR : Bilan sanguin');
     assert.equal(subjectFor(null, 'reply'), 'RE : ');
+  });
+});
+
+describe('sending outside the trust space (issue 15): a deliberate act per recipient, or forbidden by the clinic', () => {
+  const list = [{ address: 'dr.b@medecin.mssante.test' }, { address: 'Patient@Gmail.com' }, { address: 'autre@exemple.fr' }];
+  it('refuses until every outside recipient is confirmed, naming the unconfirmed ones', () => {
+    const e = code(() => confirmedOutsideRecipients(list, policy, ['patient@gmail.com'], 'confirm'));
+    assert.equal(e.code, 'SEND_RECIPIENT_OUTSIDE_TRUST_SPACE');
+    assert.deepEqual((e.data.problems as { address: string }[]).map((p) => p.address), ['autre@exemple.fr']);
+    assert.deepEqual(confirmedOutsideRecipients(list, policy, ['patient@gmail.com', 'autre@exemple.fr'], 'confirm'), ['Patient@Gmail.com', 'autre@exemple.fr']);
+    assert.deepEqual(confirmedOutsideRecipients([{ address: 'dr.b@medecin.mssante.test' }], policy, [], 'confirm'), []);
+  });
+  it('the clinic setting "block" forbids it even when confirmed', () => {
+    const e = code(() => confirmedOutsideRecipients(list, policy, ['patient@gmail.com', 'autre@exemple.fr'], 'block'));
+    assert.equal(e.code, 'SEND_RECIPIENT_OUTSIDE_TRUST_SPACE');
+    assert.equal(e.data.setting, 'block');
+  });
+  it('the other recipients are still checked, order kept', () => {
+    const ok = assertRecipientsExcept(list, policy, ['Patient@Gmail.com', 'autre@exemple.fr']);
+    assert.deepEqual(ok.map((a) => a.address), ['dr.b@medecin.mssante.test', 'patient@gmail.com', 'autre@exemple.fr']);
+    assert.equal(code(() => assertRecipientsExcept([...list, { address: 'x@ailleurs.fr' }], policy, ['Patient@Gmail.com', 'autre@exemple.fr'])).code, 'SEND_RECIPIENT_OUTSIDE_TRUST_SPACE');
   });
 });

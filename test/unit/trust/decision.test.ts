@@ -167,3 +167,27 @@ test('every level and every reason has French wording', () => {
   assert.equal(reasonLabelFr(reason(d, 'sender_matches_from')!), 'L’en-tête Sender désigne une autre adresse que l’expéditeur (domaine hors espace de confiance)');
   for (const r of d.reasons) assert.ok(reasonLabelFr(r).length > 10);
 });
+
+test('a display name carrying another professional’s name among other words is flagged (issue 15)', () => {
+  const outside = decideSenderTrust(input({ from: [{ address: 'secretariat@exemple-hors-sante.fr', displayName: 'Dr Jean DUPONT - Cardiologie CHU Brest' }], fromEntry: null, namesakes: [DUPONT] }));
+  assert.equal(outside.level, 'suspicious');
+  assert.equal(reason(outside, 'display_name')?.status, 'failed');
+  assert.equal(reason(outside, 'display_name')?.detail, 'name_of_other_professional');
+  const cyrillic = decideSenderTrust(input({ from: [{ address: 'secretariat2@ch-brest.mssante.fr', displayName: 'Dr Jеan Dupоnt - CHU Brest' }], fromEntry: null, namesakes: [DUPONT] }));
+  assert.equal(cyrillic.level, 'suspicious');
+  assert.equal(reason(cyrillic, 'display_name')?.detail, 'imitates_professional');
+  const own = decideSenderTrust(input({ from: [{ address: DUPONT.address, displayName: 'Dr Jean DUPONT - Cardiologie' }], namesakes: [DUPONT, person({ address: 'jean.dupont2@infirmier.mssante.fr' })] }));
+  assert.equal(own.level, 'verified_professional', 'the owner of the name with words around it');
+});
+
+test('IDN sender domains: single-script shown in Unicode and passed; mixed-script or confusable flagged suspicious', () => {
+  const single = decideSenderTrust(input({ from: [{ address: 'secretariat@xn--hpital-exemple-0ob.fr', displayName: '' }], fromEntry: null }));
+  assert.equal(reason(single, 'idn_domain')?.status, 'passed');
+  assert.equal(single.level, 'outside_trust_space');
+  const mixed = decideSenderTrust(input({ from: [{ address: 'secretariat@xn--hpital-exemple-vzl.fr', displayName: '' }], fromEntry: null }));
+  assert.equal(reason(mixed, 'idn_domain')?.status, 'failed');
+  assert.equal(reason(mixed, 'idn_domain')?.detail, 'mixed_script');
+  assert.equal(mixed.level, 'suspicious');
+  assert.match(reasonLabelFr(reason(mixed, 'idn_domain')!), /trompeur.*alphabets mélangés/);
+  assert.equal(reason(decideSenderTrust(input({})), 'idn_domain'), undefined, 'nothing said of a plain ASCII domain');
+});
