@@ -1,12 +1,12 @@
 // Layering of src-main (docs/ARCHITECTURE.md, "Layers"), checked by `npm run lint`.
 // A folder imports only its own files and folders of LOWER layers; folders of the same
 // layer never import each other, so no cycle between folders is possible. The renderer
-// imports only src-main/shared/ (pure modules) and the IPC contract's types.
+// imports only src-main/common/ (pure modules) and the IPC contract's types.
 // test/unit/lint/layers.test.ts proves each rule fires on a fixture tree.
 
 /** Lowest first. Keep in step with docs/ARCHITECTURE.md. */
 const LAYERS = [
-  ['shared', 'errors', 'files'],
+  ['common', 'errors', 'files'],
   ['rules'],
   ['runtime'],
   ['store', 'tls'],
@@ -54,11 +54,11 @@ module.exports = {
       to: { circular: true },
     },
     {
-      name: 'renderer-only-shared',
-      comment: `the renderer imports only ${root}/shared/ (pure modules) and the types of the IPC contract`,
+      name: 'renderer-only-common',
+      comment: `the renderer imports only ${root}/common/ (pure modules) and the types of the IPC contract`,
       severity: 'error',
       from: { path: `^${esc(rendererRoot)}/` },
-      to: { path: `^${R}/`, pathNot: [`^${R}/shared/`, `^${R}/ipc/contract\\.ts$`] },
+      to: { path: `^${R}/`, pathNot: [`^${R}/common/`, `^${R}/ipc/contract\\.ts$`] },
     },
     {
       name: 'renderer-contract-types-only',

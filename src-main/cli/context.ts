@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Core } from '../app/core.js';
-import { termSafe } from '../shared/terminal-text.js';
+import { termSafe } from '../common/terminal-text.js';
 
 /** Global options shared by every verb (see `mssante --help`). */
 export interface GlobalOptions {

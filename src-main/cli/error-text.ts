@@ -2,7 +2,7 @@
 // its data (address, file, folder, id) lets the text name the culprit and the next step.
 // Pure; runCli prints the result after "Erreur : ".
 import { messageFr, type AppError } from '../errors/index.js';
-import { termField } from '../shared/terminal-text.js';
+import { termField } from '../common/terminal-text.js';
 
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

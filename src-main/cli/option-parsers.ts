@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { normaliseAddress, parseHostPort } from '../accounts/account.js';
 import { AppError } from '../errors/index.js';
-import { termField } from '../shared/terminal-text.js';
+import { termField } from '../common/terminal-text.js';
 
 export function hostPortArgument(value: string): { host: string; port: number } {
   try {

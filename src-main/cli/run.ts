@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { toAppError } from '../errors/index.js';
 import { cliErrorTextFr } from './error-text.js';
 import { buildProgram } from './program.js';
-import { termSafe } from '../shared/terminal-text.js';
+import { termSafe } from '../common/terminal-text.js';
 import { COMMAND_GROUPS } from './commands/index.js';
 
 /**

@@ -1,9 +1,9 @@
 // Results as a French plain-text table for the terminal. Every string from the
-// document goes through termField (shared/terminal-text.ts).
+// document goes through termField (common/terminal-text.ts).
 import { summarizeResults, isCritical, type ResultsReport } from './model.js';
 import type { ResultsDocument } from './extract.js';
 import { abnormalCountFr, criticalCountFr, dateFr, flagLabelFr, mismatchFr, patientLineFr, rangeFr, sourceFr, unitFr, valueFr } from './format-fr.js';
-import { termField } from '../shared/terminal-text.js';
+import { termField } from '../common/terminal-text.js';
 
 const cell = (s: string): string => termField(s.replace(/[\t\n\r]+/g, ' '), Infinity);
 

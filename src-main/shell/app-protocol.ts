@@ -4,7 +4,7 @@
 // symlink escape), and only known file types are served.
 import { readFile, realpath } from 'node:fs/promises';
 import { extname, join, relative, sep, isAbsolute } from 'node:path';
-import { APP_CSP, securityHeaders } from '../shared/csp.js';
+import { APP_CSP, securityHeaders } from '../common/csp.js';
 import { APP_HOST, APP_SCHEME } from './url-policy.js';
 
 const CONTENT_TYPES: Record<string, string> = {

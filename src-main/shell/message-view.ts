@@ -4,7 +4,7 @@
 // The HTML comes already sanitised by the renderer (DOMPurify); this view is
 // the second wall, so even unsanitised HTML could neither run code nor phone home.
 import type { BaseWindow, Session, WebContentsView } from 'electron';
-import { messageCsp, securityHeaders } from '../shared/csp.js';
+import { messageCsp, securityHeaders } from '../common/csp.js';
 import { hardenSession } from './security.js';
 import { MESSAGE_SCHEME, MESSAGE_URL, messageRequestAllowed } from './url-policy.js';
 

@@ -2,7 +2,7 @@ import type { TrustCheck, TrustDecision, TrustReason } from './types.js';
 
 // French wording of the trust decision, for the UI and the CLI: the one place to change it.
 
-import { TRUST_LEVEL_LABELS_FR } from '../shared/trust-levels.js';
+import { TRUST_LEVEL_LABELS_FR } from '../common/trust-levels.js';
 
 export { TRUST_LEVEL_LABELS_FR };
 

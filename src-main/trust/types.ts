@@ -3,10 +3,10 @@ import type { AnnuaireEntry } from './annuaire/entry.js';
 // Public data types of the trust decision. The decision JSON is stored with each message
 // (see store) and shown by `messages list/show --json` as `trust`: keep these shapes stable.
 
-// The levels and their French words are shared with the renderer (src-main/shared/trust-levels.ts).
-import type { TrustLevel } from '../shared/trust-levels.js';
+// The levels and their French words are shared with the renderer (src-main/common/trust-levels.ts).
+import type { TrustLevel } from '../common/trust-levels.js';
 
-export { TRUST_LEVELS, type TrustLevel } from '../shared/trust-levels.js';
+export { TRUST_LEVELS, type TrustLevel } from '../common/trust-levels.js';
 
 /** One mailbox as a header names it. */
 export interface MailboxFact {

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import { AnnuaireReader, TrustContext, downloadAnnuaire, importAnnuaire, trustDirOf, type AnnuaireEntry, type AnnuaireImportReport } from '../../trust/index.js';
 import type { CliContext } from '../context.js';
 import { integerBetween } from '../option-parsers.js';
-import { termField } from '../../shared/terminal-text.js';
+import { termField } from '../../common/terminal-text.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** JSON row of `annuaire search` (shape fixed by issue 7). */

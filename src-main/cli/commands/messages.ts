@@ -13,7 +13,7 @@ import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../x
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import type { CliContext } from '../context.js';
 import { integerBetween, parseId } from '../option-parsers.js';
-import { termBlock, termField, termFileName } from '../../shared/terminal-text.js';
+import { termBlock, termField, termFileName } from '../../common/terminal-text.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */

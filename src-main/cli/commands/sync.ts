@@ -8,7 +8,7 @@ import { anchorOrWarn, checkpointOrWarn } from './audit.js';
 import { openHomeStore } from '../../store/home.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustDirOf } from '../../trust/home.js';
-import { termField } from '../../shared/terminal-text.js';
+import { termField } from '../../common/terminal-text.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';

@@ -3,7 +3,7 @@
 // reference removed unless the user chose "afficher les images" for this
 // message, and a CSP meta that forbids scripts and any network in the frame.
 import DOMPurify from 'dompurify';
-import { messageCsp } from '../../../src-main/shared/csp.js';
+import { messageCsp } from '../../../src-main/common/csp.js';
 
 export interface SanitizedMessage {
   /** The full srcdoc document. */

@@ -1,6 +1,6 @@
 // Short badge wording for a trust level (list rows, autocomplete): the shared
-// French labels (src-main/shared/), one source of truth; 'unknown' = no decision stored.
-import { TRUST_LEVEL_LABELS_FR } from '../../../src-main/shared/trust-levels.js';
+// French labels (src-main/common/), one source of truth; 'unknown' = no decision stored.
+import { TRUST_LEVEL_LABELS_FR } from '../../../src-main/common/trust-levels.js';
 import type { TrustBadge } from '../../../src-main/ipc/contract.js';
 
 type Level = TrustBadge['level'];

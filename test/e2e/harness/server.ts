@@ -9,7 +9,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ChannelHandlers, EventName, EventPayload } from '../../../src-main/ipc/contract.js';
 import { checkEvent, dispatch, type EventSink } from '../../../src-main/ipc/dispatch.js';
-import { APP_CSP, securityHeaders } from '../../../src-main/shared/csp.js';
+import { APP_CSP, securityHeaders } from '../../../src-main/common/csp.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -13,10 +13,9 @@ import { storeFile } from '../../../src-main/store/home.js';
 import { importAnnuaire, trustDirOf } from '../../../src-main/trust/index.js';
 import { runMssante } from '../../support/cli.js';
 import { hostileSet } from '../../testbed/corpus-hostile.js';
-import { extractionLine } from '../../unit/trust/support/extraction.js';
+import { extractionLine, referenceHeader } from '../../unit/trust/support/extraction.js';
 
-// The public extraction's header line (the repository does not read ../shared at test time).
-const HEADER = 'Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|Identification nationale PP|Type identifiant structure|Identification Structure|Service de rattachement|Civilité d\'exercice|Nom d\'exercice|Prénom d\'exercice|Catégorie profession|Libellé de catégorie profession|Code Profession|Libellé Profession|Code savoir-faire|Libellé savoir-faire|Dématérialisation|Raison Sociale structure BAL|Enseigne commerciale structure BAL|L2COMPLEMENTLOCALISATION structure BAL|L3COMPLEMENTDISTRIBUTION structure BAL|L4NUMEROVOIE structure BAL|L4COMPLEMENTNUMEROVOIE structure BAL|NL4TYPEVOIE structure BAL|L4LIBELLEVOIE structure BAL|L5LIEUDITMENTION structure BAL|L6LIGNEACHEMINEMENT structure BAL|Code postal structure BAL|Département structure BAL|Pays structure BAL';
+const HEADER = referenceHeader();
 
 const KEY = randomBytes(32).toString('hex');
 const env = { MSSANTE_STORE_KEY: KEY };

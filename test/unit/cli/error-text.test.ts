@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { translateCommanderError } from '../../../src-main/cli/commander-fr.js';
 import { cliErrorTextFr } from '../../../src-main/cli/error-text.js';
-import { termField } from '../../../src-main/shared/terminal-text.js';
+import { termField } from '../../../src-main/common/terminal-text.js';
 import { integerBetween } from '../../../src-main/cli/option-parsers.js';
 import { AppError } from '../../../src-main/errors/index.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { termBlock, termField, termFileName, termSafe } from '../../../src-main/shared/terminal-text.js';
+import { termBlock, termField, termFileName, termSafe } from '../../../src-main/common/terminal-text.js';
 
 test('termField shows C0, DEL, C1, bidi controls and line breaks visibly', () => {
   assert.equal(termField('a\x1b[2Jb\x07c\x7fd\x9be'), 'a\\x1b[2Jb\\x07c\\x7fd\\x9be');

@@ -17,13 +17,13 @@ function cruise(...paths: string[]): { status: number | null; out: string } {
   return { status: run.status, out: `${run.stdout}${run.stderr}` };
 }
 
-test('a lower layer importing a higher one, a cycle, a folder without a layer, a renderer import outside shared/: each fails', () => {
+test('a lower layer importing a higher one, a cycle, a folder without a layer, a renderer import outside common/: each fails', () => {
   const { status, out } = cruise(`${fixture}/src-main`, `${fixture}/src-renderer`);
   assert.notEqual(status, 0, out);
   assert.match(out, /layer-tls: test\/fixtures\/layers\/src-main\/tls\/signer\.ts → test\/fixtures\/layers\/src-main\/card\/holder\.ts/);
   assert.match(out, /no-circular: /);
   assert.match(out, /layer-unlisted: test\/fixtures\/layers\/src-main\/extra\/x\.ts/);
-  assert.match(out, /renderer-only-shared: test\/fixtures\/layers\/src-renderer\/view\.ts → test\/fixtures\/layers\/src-main\/store\/db\.ts/);
+  assert.match(out, /renderer-only-common: test\/fixtures\/layers\/src-renderer\/view\.ts → test\/fixtures\/layers\/src-main\/store\/db\.ts/);
   assert.doesNotMatch(out, /store\/db\.ts → .*errors/, 'a lower layer is allowed');
 });
 

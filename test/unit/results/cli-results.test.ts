@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
 import { buildXdmZip } from '../../../src-main/xdm/build-xdm.js';
-import { termField } from '../../../src-main/shared/terminal-text.js';
+import { termField } from '../../../src-main/common/terminal-text.js';
 import { RESULTS_FIXTURES, resultsFixture } from './fixtures.js';
 
 const ANS_TEST_PATIENT = {

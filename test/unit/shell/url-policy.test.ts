@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { externalUrlAllowed, isTrustedSender, messageRequestAllowed, MESSAGE_URL } from '../../../src-main/shell/url-policy.js';
 import { resolveAppFile, serveAppRequest } from '../../../src-main/shell/app-protocol.js';
-import { messageCsp } from '../../../src-main/shared/csp.js';
+import { messageCsp } from '../../../src-main/common/csp.js';
 
 const trusted = new Set([7]);
 
