@@ -42,6 +42,8 @@ export interface JournalEventData {
   'attachment.saved': { sha256: string; attachmentSha256: string; size: number };
   'message.sent': { messageId: string; account: string; recipients: string[]; sha256: string; size: number };
   'message.exported': { messageId: string | null; sha256: string; receiptSha256: string };
+  /** a recipient of a sent message reached a delivery state (a patient's address is reduced to its domain) */
+  'message.delivery': { messageId: string | null; envelopeId: string | null; recipient: string; state: string; source: string };
   'journal.exported': { since: string | null; entries: number; fileSha256: string };
   'settings.changed': { changes: Record<string, string | number | boolean | null> };
   'journal.verified': { ok: boolean; entries: number; brokenAt?: number | null; problem?: string | null };
@@ -77,6 +79,7 @@ export const JOURNAL_ACTIONS = [
   'attachment.saved',
   'message.sent',
   'message.exported',
+  'message.delivery',
   'journal.exported',
   'settings.changed',
   'journal.verified',

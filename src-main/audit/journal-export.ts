@@ -25,6 +25,7 @@ const ACTION_FR: Record<string, string> = {
   'attachment.saved': 'pièce jointe enregistrée',
   'message.sent': 'message envoyé',
   'message.exported': 'message exporté',
+  'message.delivery': 'suivi de distribution',
   'journal.exported': 'journal exporté',
   'settings.changed': 'réglage modifié',
   'journal.verified': 'vérification du journal',

@@ -9,8 +9,9 @@ import { trustDirOf } from '../trust/home.js';
 import { trustProviderFor } from '../trust/store-hook.js';
 import { aboutMessage, type JournalRecord } from './events.js';
 import { Journal } from './journal.js';
+import { deliveryRecords } from './records.js';
 
-export type JournalHooks = Required<Pick<StoreHooks, 'onMessagesStored' | 'onMessagesRemoved' | 'onLocalChange'>>;
+export type JournalHooks = Required<Pick<StoreHooks, 'onMessagesStored' | 'onMessagesRemoved' | 'onLocalChange' | 'onDeliveryChanges'>>;
 
 export function receivedRecords(events: readonly StoredMessageEvent[]): JournalRecord[] {
   return events.map((e) =>
@@ -57,6 +58,7 @@ export function journalHooks(actor: () => string | null = () => null): JournalHo
   return {
     onMessagesStored: (db, events) => void journalOf(db).append(withActor(receivedRecords(events))),
     onMessagesRemoved: (db, events) => void journalOf(db).append(withActor(removedRecords(events))),
+    onDeliveryChanges: (db, changes) => void journalOf(db).append(withActor(deliveryRecords(changes))),
     onLocalChange: (db, event) => void journalOf(db).append(withActor([localChangeRecord(event, (path, from) => folderIdOf(db, path, from))])),
   };
 }

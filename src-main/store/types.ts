@@ -207,4 +207,6 @@ export interface StoreHooks {
   onMessagesRemoved?: (db: import('./database.js').Db, events: readonly RemovedMessageEvent[]) => void;
   /** flag change, move or delete asked by the user, inside its transaction (journal: flagged/moved/deleted) */
   onLocalChange?: (db: import('./database.js').Db, event: LocalChangeEvent) => void;
+  /** delivery states learnt from reports stored in this batch, inside its transaction (journal) */
+  onDeliveryChanges?: (db: import('./database.js').Db, changes: readonly import('./delivery.js').DeliveryChange[]) => void;
 }

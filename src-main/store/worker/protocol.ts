@@ -27,6 +27,8 @@ export const WORKER_METHODS = [
   'folderCounts',
   'getMessage',
   'readReceipts',
+  'delivery',
+  'unconfirmedSent',
   'getRaw',
   'getAttachmentContent',
   'search',
