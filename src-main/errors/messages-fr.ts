@@ -96,7 +96,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   SEND_SENDER_MISMATCH: 'L’expéditeur doit être la boîte aux lettres du titulaire de la carte (ou du certificat) utilisée pour l’envoi.',
   SEND_PATIENT_NOT_QUALIFIED: 'Écriture au patient impossible : son INS n’est pas qualifiée (matricule, OID et les quatre traits d’identité). Qualifiez l’identité dans le logiciel de soins avant d’écrire au patient ; rien n’a été envoyé.',
   SEND_PATIENT_RULE: 'Message au patient refusé : un seul patient par message, adresse construite uniquement à partir d’une INS qualifiée (« Écrire au patient »), et « fin de traitement » réservée aux messages aux patients.',
-  SEND_PATIENT_MIXED: 'Ce message part à la fois à un patient et à des professionnels : confirmez ce mélange (option --mixte-confirme, ou la question dans la fenêtre) ou envoyez deux messages.',
+  SEND_PATIENT_MIXED: 'Ce message part à la fois à un patient et à des professionnels : confirmez ce mélange (option --confirm-mixed, ou la question dans la fenêtre) ou envoyez deux messages.',
   SEND_TOO_LARGE: 'Message trop volumineux : la taille des pièces jointes dépasse la limite d’envoi. Retirez ou allégez des pièces jointes.',
   OUTBOX_INVALID_STATE: 'Impossible dans l’état actuel de ce message de la boîte d’envoi.',
   AUDIT_JOURNAL_BROKEN: 'Le journal des accès a été modifié : la chaîne d’empreintes est rompue.',

@@ -53,3 +53,22 @@ export function isPatientDomain(domain: string, configured: string = PATIENT_DOM
   const d = domain.toLowerCase();
   return d === configured.toLowerCase() || d === PATIENT_DOMAIN || /^patient\.mssante\.[a-z]+$/.test(d);
 }
+
+/**
+ * Why a message to a patient came back, by RFC 3463 status (the reasons integrators report from
+ * the Mon espace santé platform: mailbox closed or unknown, too large, patient opposed).
+ */
+export const PATIENT_BOUNCE_FR: readonly { status: RegExp; fr: string }[] = [
+  { status: /^5\.1\.[0-36]$/, fr: 'la messagerie du patient est inconnue ou fermée (profil Mon espace santé non activé ou clôturé) : informez le patient par un autre moyen' },
+  { status: /^5\.2\.[12]$/, fr: 'la messagerie du patient est pleine ou désactivée : réessayez plus tard ou informez le patient par un autre moyen' },
+  { status: /^5\.(2\.3|3\.4)$/, fr: 'le message dépasse la taille acceptée par Mon espace santé (25 Mo) : allégez les pièces jointes' },
+  { status: /^5\.7\.\d+$/, fr: 'le patient s’est opposé à recevoir des messages de professionnels, ou l’envoi n’est pas autorisé' },
+];
+
+/** Generic reasons, for professionals' mailboxes. */
+export const BOUNCE_FR: readonly { status: RegExp; fr: string }[] = [
+  { status: /^5\.1\.\d$/, fr: 'adresse inconnue du serveur du destinataire : vérifiez-la dans l’annuaire santé' },
+  { status: /^5\.2\.2$/, fr: 'boîte aux lettres du destinataire pleine' },
+  { status: /^5\.(2\.3|3\.4)$/, fr: 'message trop volumineux pour le serveur du destinataire' },
+  { status: /^5\.7\.\d+$/, fr: 'refusé par le serveur du destinataire (politique de sécurité)' },
+];

@@ -8,7 +8,7 @@
 // Message-ID), whichever it carries, so the order in which things are synced does not matter.
 // Table: migration 007. No subject, no body.
 import { createHash } from 'node:crypto';
-import { envelopeIdOf } from '../rules/messaging.js';
+import { BOUNCE_FR, PATIENT_BOUNCE_FR, envelopeIdOf, isPatientDomain } from '../rules/messaging.js';
 import { parseDsn, type ParsedDsn } from '../xdm/dsn.js';
 import type { Db } from './database.js';
 import type { ParsedMessage } from './parse.js';
@@ -188,3 +188,14 @@ export function journalRecipient(address: string): string {
 }
 
 export const sha256OfText = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** The French reason of a failure, from the RFC 3463 status in its detail (patients' bounces explained). */
+export function failureExplanationFr(recipient: string, detail: string | null): string | null {
+  const status = /\b([45]\.\d{1,3}\.\d{1,3})\b/.exec(detail ?? '')?.[1];
+  if (!status) return null;
+  const patient = isPatientDomain(recipient.slice(recipient.lastIndexOf('@') + 1));
+  const table = patient ? PATIENT_BOUNCE_FR : BOUNCE_FR;
+  const reason = table.find((r) => r.status.test(status))?.fr;
+  if (reason) return `${patient ? 'Message au patient non distribué' : 'Message non distribué'} : ${reason} (code ${status}).`;
+  return status.startsWith('4') ? `Distribution retardée (code ${status}) : le serveur réessaiera.` : `Message non distribué (code ${status}).`;
+}
