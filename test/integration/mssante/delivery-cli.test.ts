@@ -47,7 +47,7 @@ async function deliveredFile(address: string, messageId: string): Promise<string
   const dirs = ['new', 'cur'].map((d) => join(tb.maildirRoot, domain, local!, 'Maildir', d));
   for (let i = 0; i < 100; i++) {
     for (const dir of dirs) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(dir);
       } catch {
