@@ -62,11 +62,15 @@ function isDecision(value: unknown): value is TrustDecision {
 export function badgeFromDecision(stored: unknown): TrustBadge {
   if (!isDecision(stored)) return { ...UNKNOWN_BADGE, reasons: [] };
   const words = TRUST_LEVEL_LABELS_FR[stored.level];
+  const p = stored.patient;
   return {
     level: stored.level,
-    label: words.label,
-    tone: words.tone,
-    explanation: words.description,
+    label: p ? `Patient${p.name ? ` : ${p.name}` : ''}${p.ins ? ` (INS ${p.ins})` : ''}` : words.label,
+    tone: p ? 'info' : words.tone,
+    explanation: p
+      ? 'Message d’un patient, depuis sa messagerie Mon espace santé : ce n’est pas un professionnel de santé. Nom tel qu’il l’a indiqué ; INS lue dans son adresse.'
+      : words.description,
+    ...(p ? { patient: p } : {}),
     reasons: stored.reasons.map(reasonLabelFr),
     ...(stored.identity ? { identity: identityFromTrust(stored.identity) } : {}),
     ...(stored.imitated ? { imitated: identityFromTrust(stored.imitated) } : {}),

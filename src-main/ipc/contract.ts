@@ -78,6 +78,8 @@ export const TrustBadge = z.object({
   identity: Identity.optional(),
   /** The professional a look-alike display name imitates ('suspicious'). */
   imitated: Identity.optional(),
+  /** The sender is a patient (Mon espace santé): "Patient" badge, never "professionnel vérifié". */
+  patient: z.object({ ins: z.string().max(20).nullable(), name: Text.nullable() }).optional(),
 });
 
 // ---------------------------------------------------------------- card and session

@@ -103,3 +103,22 @@ describe('writing to a patient', () => {
     );
   });
 });
+
+describe('messages from patients', () => {
+  it('marked "Patient" (name from the header, INS from the address), never "professionnel vérifié"', async () => {
+    const { decideSenderTrust } = await import('../../../src-main/trust/decision.js');
+    const { badgeFromDecision } = await import('../../../src-main/app/trust-app.js');
+    const d = decideSenderTrust({
+      message: { from: [{ address: `279035121518989@${PATIENT_DOMAIN}`, displayName: 'Dominique PAT-TROIS' }] },
+      fromEntry: null,
+      namesakes: [],
+      trustedDomains: [PATIENT_DOMAIN],
+      basis: { annuaire: null, listeBlanche: null },
+    });
+    assert.deepEqual(d.patient, { ins: '279035121518989', name: 'Dominique PAT-TROIS' });
+    assert.notEqual(d.level, 'verified_professional');
+    const badge = badgeFromDecision(d);
+    assert.equal(badge.label, 'Patient : Dominique PAT-TROIS (INS 279035121518989)');
+    assert.equal(badge.tone, 'info');
+  });
+});
