@@ -3,6 +3,7 @@
 // message pages, reading (badge, XDM summary, read-receipt policy), flags,
 // move/delete (local at once, replayed to the server by sync), search,
 // attachments. Ids cross the contract as decimal strings.
+import { listSubject } from '../rules/mdn.js';
 import { AppError, isAppError, messageFr } from '../errors/index.js';
 import type { Folder, MessageSummary, MessageView } from '../ipc/contract.js';
 import type { AsyncStoreApi } from '../store/worker/protocol.js';
@@ -75,7 +76,8 @@ export function summaryOut(s: StoreSummary): MessageSummary {
     date: iso(s.date),
     from: address(s.from),
     fromTrust: levelFromDecision(s.trust),
-    subject: s.subject ?? '',
+    // list only: the technical XDM prefix hidden; the reading pane and the source keep it
+    subject: listSubject(s.subject ?? ''),
     hasAttachments: s.hasAttachments,
     seen: s.flags.seen,
     flagged: s.flags.flagged,

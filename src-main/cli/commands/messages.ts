@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { listSubject } from '../../rules/mdn.js';
 import { Journal } from '../../audit/journal.js';
 import { journalHooks } from '../../audit/store-hooks.js';
 import { anchorOrWarn } from './audit.js';
@@ -54,7 +55,7 @@ export function summaryTextFr(list: readonly MessageSummary[]): string {
       const date = m.date === null ? '—' : new Date(m.date).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
       const mark = `${m.flags.seen ? ' ' : '●'}${m.flags.flagged ? '★' : ' '}${m.hasAttachments ? '📎' : '  '}`;
       const from = m.from ? m.from.name || m.from.address : '(expéditeur inconnu)';
-      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject ?? '(sans objet)'}`;
+      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject ? listSubject(m.subject) : '(sans objet)'}`;
     })
     .join('\n');
 }

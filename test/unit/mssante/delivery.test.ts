@@ -147,3 +147,20 @@ test('never an automatic MDN when Disposition-Notification-To differs from Retur
   const other = mdnPolicy(eml('bounces@ailleurs.example'));
   assert.deepEqual([other.offer, other.automaticAllowed, other.reason], [true, false, 'return-path-mismatch']);
 });
+
+test('a document replacing an earlier one: same setId and higher version, or the RPLC relation', async () => {
+  const { cdaVersionOf, replacedDocument, replacementLineFr } = await import('../../../src-main/xdm/replacement.js');
+  const v1xml = fixture('ANS_DOC_NON_STRUCTURE_CDA-R2-N1.xml').toString('utf8');
+  const v2xml = v1xml.replace('<versionNumber value="1"/>', '<versionNumber value="2"/>');
+  const v1 = cdaVersionOf(Buffer.from(v1xml));
+  const v2 = cdaVersionOf(Buffer.from(v2xml));
+  assert.equal(v1.setId, v2.setId);
+  assert.deepEqual([v1.version, v2.version], [1, 2]);
+  assert.equal(replacedDocument(v2, [v1]), v1);
+  assert.equal(replacedDocument(v1, [v2]), null, 'an older version replaces nothing');
+  assert.match(replacementLineFr(v1), /^remplace le document du \d{2}\/\d{2}\/\d{4}$/);
+  const other = cdaVersionOf(Buffer.from(v2xml.replace(/<setId root="[^"]+"\/>/, '<setId root="1.2.3.4"/>')));
+  assert.equal(replacedDocument(other, [v1]), null, 'another setId');
+  const related = { ...other, replaces: [v1.id!] };
+  assert.equal(replacedDocument(related, [v1]), v1, 'the RPLC relation');
+});
