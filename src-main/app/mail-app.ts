@@ -4,6 +4,7 @@
 // move/delete (local at once, replayed to the server by sync), search,
 // attachments. Ids cross the contract as decimal strings.
 import { listSubject } from '../rules/mdn.js';
+import { DELIVERY_STATE_FR, failureExplanationFr } from '../store/delivery.js';
 import { AppError, isAppError, messageFr } from '../errors/index.js';
 import type { Folder, MessageSummary, MessageView } from '../ipc/contract.js';
 import type { AsyncStoreApi } from '../store/worker/protocol.js';
@@ -25,6 +26,7 @@ export type MailStorePort = Pick<
   | 'folderCounts'
   | 'getMessage'
   | 'readReceipts'
+  | 'delivery'
   | 'getRaw'
   | 'getAttachmentContent'
   | 'search'
@@ -213,6 +215,14 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
           xdm,
           readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
           receipts: (await store().readReceipts(d.id)).map(receiptView),
+          delivery: (await store().delivery(d.id)).map((r) => ({
+            recipient: r.recipient,
+            state: r.state,
+            label: DELIVERY_STATE_FR[r.state],
+            at: r.at === null ? null : iso(r.at),
+            detail: r.state === 'failed' ? (failureExplanationFr(r.recipient, r.detail) ?? r.detail) : null,
+            steps: r.history.map((h) => ({ label: DELIVERY_STATE_FR[h.state], at: iso(h.at) })),
+          })),
           seen: d.flags.seen,
           flagged: d.flags.flagged,
         };

@@ -222,6 +222,22 @@ export const MessageView = z.object({
     /** French, e.g. "lu le 26/11/2026 à 11:30". */
     status: Line,
   })),
+  /**
+   * Delivery of a message we sent (Sent folder), per recipient: the furthest state reached and
+   * every step (envoyé → remis au serveur → distribué → lu / traité, or échec). [] for others.
+   */
+  delivery: z
+    .array(z.object({
+      recipient: z.string().max(320),
+      state: z.enum(['sent', 'submitted', 'delivered', 'read', 'processed', 'failed']),
+      /** French label of the state ("distribué") */
+      label: Line,
+      at: IsoDate.nullable(),
+      /** French reason of a failure (bounce explained), or the server's words */
+      detail: z.string().max(1000).nullable(),
+      steps: z.array(z.object({ label: Line, at: IsoDate.nullable() })),
+    }))
+    .default([]),
   seen: z.boolean(),
   flagged: z.boolean(),
 });
