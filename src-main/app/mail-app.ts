@@ -27,6 +27,7 @@ export type MailStorePort = Pick<
   | 'getMessage'
   | 'readReceipts'
   | 'delivery'
+  | 'deliveryBadges'
   | 'getRaw'
   | 'getAttachmentContent'
   | 'search'
@@ -171,9 +172,12 @@ export function createMailApp(port: () => MailStorePort, journal?: JournalPort):
       'mail.list': async ({ folderId, offset, limit, sort, threads }) => {
         if (sort.by !== 'date') throw new AppError('SERVICE_UNAVAILABLE', 'the store lists by date only (either direction, threads or not)');
         const id = parseId(folderId, 'folder');
-        if (!(await store().getFolder(id))) throw new AppError('NOT_FOUND', 'no such folder');
+        const folder = await store().getFolder(id);
+        if (!folder) throw new AppError('NOT_FOUND', 'no such folder');
         const { total, items } = await store().listPage({ folderId: id, limit, offset, order: sort.dir, threads });
-        return { total, offset, items: items.map(summaryOut) };
+        // Sent: each message's delivery state, for the list's icon
+        const badges = folder.specialUse === '\\Sent' ? await store().deliveryBadges(items.map((m) => m.id)) : {};
+        return { total, offset, items: items.map((m) => ({ ...summaryOut(m), ...(badges[m.id] ? { delivery: badges[m.id] } : {}) })) };
       },
 
       'mail.read': async ({ id }) => {

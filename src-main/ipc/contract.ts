@@ -137,6 +137,8 @@ export const MessageSummary = z.object({
   flagged: z.boolean(),
   answered: z.boolean(),
   size: Count,
+  /** Sent folder only: the least advanced recipient's delivery state (failed wins), for the list's icon. */
+  delivery: z.enum(['sent', 'submitted', 'delivered', 'read', 'processed', 'failed']).optional(),
 });
 
 export const MessagePage = z.object({ total: Count, offset: Count, items: z.array(MessageSummary) });

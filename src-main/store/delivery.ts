@@ -17,7 +17,7 @@ import { receiptsForMessageId, type ReadReceipt } from './receipts.js';
 export type DeliveryState = 'sent' | 'submitted' | 'delivered' | 'read' | 'processed' | 'failed';
 
 /** Order of the states: the furthest reached is the current one (a failure ends the line). */
-const RANK: Record<DeliveryState, number> = { sent: 0, submitted: 1, delivered: 2, read: 3, processed: 3, failed: 4 };
+export const DELIVERY_RANK: Record<DeliveryState, number> = { sent: 0, submitted: 1, delivered: 2, read: 3, processed: 3, failed: 4 };
 
 export const DELIVERY_STATE_FR: Record<DeliveryState, string> = {
   sent: 'envoyé',
@@ -154,13 +154,13 @@ export function deliveryOf(events: readonly DeliveryEvent[], recipients: readonl
   }
   return [...by.entries()].map(([recipient, history]) => {
     let current: DeliveryEvent | undefined;
-    for (const e of history) if (!current || RANK[e.state] > RANK[current.state] || (RANK[e.state] === RANK[current.state] && e.at >= current.at)) current = e;
+    for (const e of history) if (!current || DELIVERY_RANK[e.state] > DELIVERY_RANK[current.state] || (DELIVERY_RANK[e.state] === DELIVERY_RANK[current.state] && e.at >= current.at)) current = e;
     return { recipient, state: current?.state ?? 'sent', at: current?.at ?? null, detail: current?.detail ?? null, history };
   });
 }
 
 /** True when nothing more is expected for this recipient. */
-export const deliveryConfirmed = (s: DeliveryState): boolean => RANK[s] >= RANK.delivered;
+export const deliveryConfirmed = (s: DeliveryState): boolean => DELIVERY_RANK[s] >= DELIVERY_RANK.delivered;
 
 export interface UnconfirmedMessage {
   messageId: string;

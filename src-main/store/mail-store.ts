@@ -5,7 +5,7 @@ import type { StoreKeyProvider } from './key-provider.js';
 import { attachmentContent, htmlToText, parseMessage, sha256Hex, type MailAddress, type ParsedMessage } from './parse.js';
 import { ftsQuery } from './search-query.js';
 import { receiptOf, receiptsForMessage, recordReceipt, type ReadReceipt } from './receipts.js';
-import { deliveryEvents, deliveryOf, deliveryReportOf, recordDeliveryReport, unconfirmedMessages, type DeliveryChange, type RecipientDelivery, type UnconfirmedMessage } from './delivery.js';
+import { DELIVERY_RANK, deliveryEvents, deliveryOf, type DeliveryState, deliveryReportOf, recordDeliveryReport, unconfirmedMessages, type DeliveryChange, type RecipientDelivery, type UnconfirmedMessage } from './delivery.js';
 import type { ParsedDsn } from '../xdm/dsn.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type {
@@ -558,6 +558,17 @@ export class MailStore {
     if (!m.messageId || folder?.specialUse !== '\\Sent') return [];
     const recipients = [...m.to, ...m.cc, ...m.bcc].map((a) => a.address).filter(Boolean);
     return deliveryOf(deliveryEvents(this.db, m.messageId), recipients);
+  }
+
+  /** For a list's icon: per message of a Sent folder, the least advanced recipient's state (a failure wins). */
+  deliveryBadges(ids: readonly number[]): Record<number, DeliveryState> {
+    const out: Record<number, DeliveryState> = {};
+    for (const id of ids) {
+      const list = this.delivery(id);
+      if (!list.length) continue;
+      out[id] = list.some((r) => r.state === 'failed') ? 'failed' : list.reduce((a, r) => (DELIVERY_RANK[r.state] < DELIVERY_RANK[a] ? r.state : a), list[0]!.state);
+    }
+    return out;
   }
 
   /** Sent messages submitted before `before` (ms) that some recipient has not confirmed yet. */

@@ -28,6 +28,7 @@ export const WORKER_METHODS = [
   'getMessage',
   'readReceipts',
   'delivery',
+  'deliveryBadges',
   'unconfirmedSent',
   'getRaw',
   'getAttachmentContent',
