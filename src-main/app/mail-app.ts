@@ -3,6 +3,8 @@
 // message pages, reading (badge, XDM summary, read-receipt policy), flags,
 // move/delete (local at once, replayed to the server by sync), search,
 // attachments. Ids cross the contract as decimal strings.
+import { listSubject as withoutXdmPrefix } from '../rules/mdn.js';
+import { DELIVERY_STATE_FR, failureExplanationFr } from '../store/delivery.js';
 import { AppError, isAppError, messageFr } from '../errors/index.js';
 import type { Folder, MessageSummary, MessageView } from '../ipc/contract.js';
 import type { AsyncStoreApi } from '../store/worker/protocol.js';
@@ -33,6 +35,8 @@ export type MailStorePort = Pick<
   | 'folderCounts'
   | 'getMessage'
   | 'readReceipts'
+  | 'delivery'
+  | 'deliveryBadges'
   | 'getRaw'
   | 'getAttachmentContent'
   | 'search'
@@ -100,8 +104,10 @@ const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 /** Longest subject sent in list pages. */
 export const LIST_SUBJECT_MAX = 500;
 
-function listSubject(subject: string | null): string {
-  if (!subject) return '';
+function listSubject(raw: string | null): string {
+  if (!raw) return '';
+  // the technical XDM prefix is hidden in the list; the reading pane and the source keep it
+  const subject = withoutXdmPrefix(raw);
   return subject.length > LIST_SUBJECT_MAX ? `${subject.slice(0, LIST_SUBJECT_MAX)}…` : subject;
 }
 
@@ -287,9 +293,13 @@ export function createMailApp(
       'mail.list': async ({ folderId, offset, limit, sort, threads }) => {
         if (sort.by !== 'date') throw new AppError('SERVICE_UNAVAILABLE', 'the store lists by date only (either direction, threads or not)');
         const id = parseId(folderId, 'folder');
-        if (!(await store().getFolder(id))) throw new AppError('NOT_FOUND', 'no such folder');
+        const folder = await store().getFolder(id);
+        if (!folder) throw new AppError('NOT_FOUND', 'no such folder');
         const { total, items } = await store().listPage({ folderId: id, limit, offset, order: sort.dir, threads });
-        return { total, offset, items: await rowsOut(items) };
+        // Sent: each message's delivery state, for the list's icon
+        const badges = folder.specialUse === '\\Sent' ? await store().deliveryBadges(items.map((m) => m.id)) : {};
+        const rows = await rowsOut(items);
+        return { total, offset, items: rows.map((r, i) => { const b = badges[items[i]!.id]; return b ? { ...r, delivery: b } : r; }) };
       },
 
       'mail.read': async ({ id }) => {
@@ -354,6 +364,14 @@ export function createMailApp(
           results,
           readReceipt: { requested: policy.offer, safeToSend: policy.automaticAllowed },
           receipts: (await store().readReceipts(d.id)).map(receiptView),
+          delivery: (await store().delivery(d.id)).map((r) => ({
+            recipient: r.recipient,
+            state: r.state,
+            label: DELIVERY_STATE_FR[r.state],
+            at: r.at === null ? null : iso(r.at),
+            detail: r.state === 'failed' ? (failureExplanationFr(r.recipient, r.detail) ?? r.detail) : null,
+            steps: r.history.map((h) => ({ label: DELIVERY_STATE_FR[h.state], at: iso(h.at) })),
+          })),
           seen: d.flags.seen,
           flagged: d.flags.flagged,
         };

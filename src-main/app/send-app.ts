@@ -27,7 +27,7 @@ import type { TrustContext } from '../trust/index.js';
 import type { CoreChannelHandlers } from './services.js';
 import { parseId, type MailStorePort } from './mail-app.js';
 import type { JournalPort } from '../audit/port.js';
-import { sentRecord } from '../audit/records.js';
+import { deliveryRecords, sentRecord } from '../audit/records.js';
 
 type DraftIn = Parameters<CoreChannelHandlers['compose.send']>[0]['draft'];
 type SendChannels = Pick<CoreChannelHandlers, 'compose.send' | 'compose.saveDraft' | 'compose.discardDraft' | 'outbox.list' | 'outbox.retry' | 'outbox.cancel'>;
@@ -126,7 +126,7 @@ export function createSendApp(deps: SendAppDeps): SendApp {
         try {
           await processOutbox(deps.outbox(), channel, account.address, {
             onSent: (e) => {
-              void deps.journal?.record([sentRecord(e)]).catch(() => undefined);
+              void deps.journal?.record([sentRecord(e), ...deliveryRecords(deps.outbox().lastDeliveryChanges)]).catch(() => undefined);
               if (e.replyToRow !== null) void deps.store().changeFlags(e.replyToRow, { answered: true });
             },
           });

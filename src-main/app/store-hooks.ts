@@ -1,5 +1,5 @@
 // The one place that composes the store's hooks: a named registry (trust
-// decision, access journal, read receipts). The store thread (store-thread.ts)
+// decision, access journal, read receipts and delivery reports). The store thread (store-thread.ts)
 // and the CLI's in-process store both build their hooks here; asking for a
 // name the registry does not have is a startup failure, never a silent
 // "no journal, no trust".
@@ -8,7 +8,7 @@ import { AppError } from '../errors/index.js';
 import type { StoreHookName, StoreHookOptions, StoreHooks } from '../store/types.js';
 import { TrustContext } from '../trust/context.js';
 import { trustHooksFor } from '../trust/store-hook.js';
-import { receiptOf } from '../xdm/receipt-hook.js';
+import { deliveryReportOf, receiptOf } from '../xdm/receipt-hook.js';
 
 type HookFactory = (options: StoreHookOptions) => StoreHooks;
 
@@ -16,7 +16,7 @@ const REGISTRY: Record<StoreHookName, HookFactory> = {
   // a damaged annuaire or liste blanche counts as not imported: it must never keep the store closed
   trust: (o) => trustHooksFor(TrustContext.openLenient(o.trustDir).context),
   journal: () => journalHooks(),
-  receipts: () => ({ receipt: receiptOf }),
+  receipts: () => ({ receipt: receiptOf, deliveryReport: deliveryReportOf }),
 };
 
 /** The hooks every store of the product runs with (shell, CLI, harness). */

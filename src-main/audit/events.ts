@@ -46,6 +46,8 @@ export interface JournalEventData {
   'message.exported': { messageId: string | null; sha256: string; receiptSha256: string };
   /** a message or its results printed / exported as PDF: what and how, never the content */
   'message.printed': { messageId: string | null; sha256: string; target: 'pdf' | 'printer'; view: 'message' | 'results'; via: 'cli' | 'app' };
+  /** a recipient of a sent message reached a delivery state (a patient's address is reduced to its domain) */
+  'message.delivery': { messageId: string | null; envelopeId: string | null; recipient: string; state: string; source: string };
   'journal.exported': { since: string | null; entries: number; fileSha256: string };
   'settings.changed': { changes: Record<string, string | number | boolean | null> };
   'journal.verified': { ok: boolean; entries: number; brokenAt?: number | null; problem?: string | null };
@@ -83,6 +85,7 @@ export const JOURNAL_ACTIONS = [
   'message.outside_trust_space',
   'message.exported',
   'message.printed',
+  'message.delivery',
   'journal.exported',
   'settings.changed',
   'journal.verified',

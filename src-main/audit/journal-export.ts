@@ -26,6 +26,7 @@ const ACTION_FR: Record<string, string> = {
   'message.sent': 'message envoyé',
   'message.outside_trust_space': 'envoi hors espace de confiance confirmé',
   'message.exported': 'message exporté',
+  'message.delivery': 'suivi de distribution',
   'journal.exported': 'journal exporté',
   'settings.changed': 'réglage modifié',
   'journal.verified': 'vérification du journal',

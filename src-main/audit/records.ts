@@ -2,6 +2,7 @@
 // which of their fields may enter the journal).
 import type { CardToken } from '../card/index.js';
 import type { OutboxEntry } from '../send/outbox-store.js';
+import { journalRecipient, type DeliveryChange } from '../store/delivery.js';
 import type { CardFacts, JournalRecord } from './events.js';
 
 /** A message accepted by the SMTP server: Message-ID, recipients' addresses (to, cc, bcc), SHA-256 of the bytes sent. */
@@ -38,4 +39,12 @@ export function pinFailureRecords(token: Pick<CardToken, 'holder' | 'certificate
     { action: 'card.pin_failed', data: { ...card, finalTry: err.data.finalTry === true }, actor: card.nationalId },
     ...(locked ? [{ action: 'card.locked' as const, data: card, actor: card.nationalId }] : []),
   ];
+}
+
+/** Delivery state changes (submission answer, DSN): identifiers and the state only. */
+export function deliveryRecords(changes: readonly DeliveryChange[]): JournalRecord[] {
+  return changes.map((c) => ({
+    action: 'message.delivery' as const,
+    data: { messageId: c.messageId, envelopeId: c.envelopeId, recipient: journalRecipient(c.recipient), state: c.state, source: c.source },
+  }));
 }

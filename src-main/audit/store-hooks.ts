@@ -6,8 +6,9 @@ import type { Db } from '../store/database.js';
 import type { LocalChangeEvent, RemovedMessageEvent, StoreHooks, StoredMessageEvent } from '../store/types.js';
 import { aboutMessage, type JournalRecord } from './events.js';
 import { Journal } from './journal.js';
+import { deliveryRecords } from './records.js';
 
-export type JournalHooks = Required<Pick<StoreHooks, 'onMessagesStored' | 'onMessagesRemoved' | 'onLocalChange'>>;
+export type JournalHooks = Required<Pick<StoreHooks, 'onMessagesStored' | 'onMessagesRemoved' | 'onLocalChange' | 'onDeliveryChanges'>>;
 
 export function receivedRecords(events: readonly StoredMessageEvent[]): JournalRecord[] {
   return events.map((e) =>
@@ -54,6 +55,7 @@ export function journalHooks(actor: () => string | null = () => null): JournalHo
   return {
     onMessagesStored: (db, events) => void journalOf(db).append(withActor(receivedRecords(events))),
     onMessagesRemoved: (db, events) => void journalOf(db).append(withActor(removedRecords(events))),
+    onDeliveryChanges: (db, changes) => void journalOf(db).append(withActor(deliveryRecords(changes))),
     onLocalChange: (db, event) => void journalOf(db).append(withActor([localChangeRecord(event, (path, from) => folderIdOf(db, path, from))])),
   };
 }

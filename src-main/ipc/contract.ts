@@ -78,6 +78,8 @@ export const TrustBadge = z.object({
   identity: Identity.optional(),
   /** The professional a look-alike display name imitates ('suspicious'). */
   imitated: Identity.optional(),
+  /** The sender is a patient (Mon espace santé): "Patient" badge, never "professionnel vérifié". */
+  patient: z.object({ ins: z.string().max(20).nullable(), name: Text.nullable() }).optional(),
 });
 
 // ---------------------------------------------------------------- card and session
@@ -140,6 +142,8 @@ export const MessageSummary = z.object({
   size: Count,
   /** laboratory results in the attachments: abnormal and critical counts, for the list row */
   results: z.object({ abnormal: Count, critical: Count }).optional(),
+  /** Sent folder only: the least advanced recipient's delivery state (failed wins), for the list's icon. */
+  delivery: z.enum(['sent', 'submitted', 'delivered', 'read', 'processed', 'failed']).optional(),
 });
 
 export const MessagePage = z.object({ total: Count, offset: Count, items: z.array(MessageSummary) });
@@ -292,6 +296,22 @@ export const MessageView = z.object({
     /** French, e.g. "lu le 26/11/2026 à 11:30". */
     status: Line,
   })),
+  /**
+   * Delivery of a message we sent (Sent folder), per recipient: the furthest state reached and
+   * every step (envoyé → remis au serveur → distribué → lu / traité, or échec). [] for others.
+   */
+  delivery: z
+    .array(z.object({
+      recipient: z.string().max(320),
+      state: z.enum(['sent', 'submitted', 'delivered', 'read', 'processed', 'failed']),
+      /** French label of the state ("distribué") */
+      label: Line,
+      at: IsoDate.nullable(),
+      /** French reason of a failure (bounce explained), or the server's words */
+      detail: z.string().max(1000).nullable(),
+      steps: z.array(z.object({ label: Line, at: IsoDate.nullable() })),
+    }))
+    .default([]),
   seen: z.boolean(),
   flagged: z.boolean(),
 });

@@ -31,6 +31,8 @@ export interface ComposeInput {
   references?: readonly string[];
   /** Disposition-Notification-To: the sender (RFC 8098); off by default */
   readReceipt?: boolean;
+  /** extra header fields (the X-MSS headers, derived from the attachments by prepare.ts) */
+  headers?: Readonly<Record<string, string>>;
   /** fixed by tests; otherwise a new one on the sender's domain */
   messageId?: string;
   date?: Date;
@@ -81,7 +83,10 @@ export async function composeMessage(input: ComposeInput): Promise<ComposedMessa
     date: input.date ?? new Date(),
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
     ...(input.references?.length ? { references: [...input.references] } : {}),
-    ...(input.readReceipt ? { headers: { 'Disposition-Notification-To': input.from.address } } : {}),
+    headers: {
+      ...Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [oneLine(k, 'header'), oneLine(v, 'header')])),
+      ...(input.readReceipt ? { 'Disposition-Notification-To': input.from.address } : {}),
+    },
     attachments: (input.attachments ?? []).map((a) => ({
       filename: oneLine(a.filename, 'filename'),
       contentType: a.contentType,

@@ -8,7 +8,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
 export interface SizeLimit {
   maxBytes: number;
-  source: 'setting' | 'server' | 'default';
+  source: 'setting' | 'server' | 'default' | 'patient';
 }
 
 /** Pure: the limit that applies (the smallest of what is known). */
@@ -24,7 +24,8 @@ const mo = (bytes: number) => (bytes / (1024 * 1024)).toLocaleString('fr-FR', { 
 
 /** French detail of a size refusal (the CLI prints it under the code's message). */
 export function sizeDetailFr(sizeBytes: number, limit: SizeLimit): string {
-  const origin = limit.source === 'server' ? 'annoncée par le serveur' : limit.source === 'setting' ? 'fixée dans les réglages' : 'par défaut';
+  const origin =
+    limit.source === 'server' ? 'annoncée par le serveur' : limit.source === 'setting' ? 'fixée dans les réglages' : limit.source === 'patient' ? 'des messages aux patients (Mon espace santé)' : 'par défaut';
   return `Taille du message encodé : ${mo(sizeBytes)} Mo ; limite ${origin} : ${mo(limit.maxBytes)} Mo (les pièces jointes grossissent d’environ un tiers une fois encodées).`;
 }
 

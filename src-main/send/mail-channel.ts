@@ -4,6 +4,7 @@ import type { AccountConfig } from '../accounts/account.js';
 import type { ExternalImapFlow } from '../imap/index.js';
 import { openImapSession } from '../imap/index.js';
 import { createSmtpTransport, type SmtpTransportOptions } from '../smtp/index.js';
+import { dsnRequest } from '../smtp/dsn.js';
 import type { ServerCertificateVerifier, Signer } from '../tls/index.js';
 import type { MailChannel, SubmitResult } from './outbox-runner.js';
 
@@ -12,6 +13,7 @@ const FALLBACK_PATH: Record<SpecialUse, string> = { '\\Sent': 'Sent', '\\Drafts'
 
 interface AuthContext {
   maxAllowedSize?: number | false;
+  extensions?: string[];
   resolve(): void;
   reject(err: Error | string): void;
 }
@@ -53,7 +55,8 @@ export function accountMailChannel(account: Pick<AccountConfig, 'smtp' | 'imap'>
   };
 
   return {
-    async submit(envelope, raw, beforeTransaction): Promise<SubmitResult> {
+    async submit(envelope, raw, beforeTransaction, opts = {}): Promise<SubmitResult> {
+      let dsnOffered = false;
       const transport = createSmtpTransport(account.smtp, signer, verifier, smtpOptions);
       // nodemailer runs MAIL FROM right after the auth handler resolves: wrapping the handler is
       // the one point where "authenticated, nothing submitted yet" is certain (see outbox-runner.ts).
@@ -66,6 +69,7 @@ export function accountMailChannel(account: Pick<AccountConfig, 'smtp' | 'imap'>
           ...ctx,
           resolve: () => {
             maxBytes = ctx.maxAllowedSize ? ctx.maxAllowedSize : null;
+            dsnOffered = (ctx.extensions ?? []).includes('DSN');
             try {
               beforeTransaction();
             } catch (err) {
@@ -77,11 +81,13 @@ export function accountMailChannel(account: Pick<AccountConfig, 'smtp' | 'imap'>
           reject: (err) => ctx.reject(err),
         });
       try {
-        const info = await transport.sendMail({ envelope, raw });
+        // RFC 3461: reports for every recipient, when the server offers DSN (nodemailer checks EHLO)
+        const info = await transport.sendMail({ envelope, raw, ...(opts.envelopeId ? { dsn: dsnRequest(opts.envelopeId) } : {}) });
         return {
           response: info.response,
           accepted: (info.accepted as unknown[]).map(String),
           rejected: (info.rejected as unknown[]).map(String),
+          dsnRequested: Boolean(opts.envelopeId) && dsnOffered,
         };
       } finally {
         transport.close();

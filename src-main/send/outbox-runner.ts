@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { asSmtpError } from '../smtp/index.js';
 import { toAppError } from '../errors/index.js';
+import { envelopeIdOf } from '../rules/messaging.js';
 import { classifySendFailure, retryDelayMs, sendingIsStale, type SubmitFailure } from './outbox-policy.js';
 import type { Outbox, OutboxEntry } from './outbox-store.js';
 
@@ -18,6 +19,8 @@ export interface SubmitResult {
   response: string;
   accepted: string[];
   rejected: string[];
+  /** whether delivery status notifications were requested (the server offered DSN) */
+  dsnRequested?: boolean;
 }
 
 /** The network side of the outbox (mail-channel.ts implements it over SMTP + IMAP). */
@@ -26,7 +29,7 @@ export interface MailChannel {
    * Submits one message. `beforeTransaction` runs after authentication and before MAIL FROM;
    * if it throws, nothing is submitted and submit rejects with that error.
    */
-  submit(envelope: { from: string; to: string[] }, raw: Buffer, beforeTransaction: () => void): Promise<SubmitResult>;
+  submit(envelope: { from: string; to: string[] }, raw: Buffer, beforeTransaction: () => void, opts?: { envelopeId?: string }): Promise<SubmitResult>;
   /** the SIZE the server announced on the last connection (null: none; undefined: not connected) */
   serverMaxBytes(): number | null | undefined;
   sentCopyExists(messageId: string): Promise<boolean>;
@@ -85,10 +88,15 @@ async function submit(outbox: Outbox, channel: MailChannel, entry: OutboxEntry, 
   let marked = false;
   let result: SubmitResult;
   try {
-    result = await channel.submit(entry.envelope, outbox.raw(entry.id), () => {
-      outbox.markSending(entry.id);
-      marked = true;
-    });
+    result = await channel.submit(
+      entry.envelope,
+      outbox.raw(entry.id),
+      () => {
+        outbox.markSending(entry.id);
+        marked = true;
+      },
+      { envelopeId: envelopeIdOf(entry.messageId) },
+    );
   } catch (err) {
     // another process took it between our read and our mark: its business now
     if (!marked && outbox.get(entry.id).state !== 'queued') return outbox.get(entry.id);

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../store/database.js';
 import { AppError } from '../errors/index.js';
 import type { ComposedMessage } from './compose.js';
+import { recordSubmission, type DeliveryChange } from '../store/delivery.js';
 
 export type OutboxState = 'draft' | 'queued' | 'sending' | 'sent' | 'failed' | 'uncertain' | 'cancelled';
 
@@ -162,16 +163,35 @@ export class Outbox {
     return this.transition(id, ['queued'], { state: 'sending', sending_owner: owner, sending_at: t, attempts: this.get(id).attempts + 1 });
   }
 
+  /**
+   * The server accepted the message (some recipients may have been refused). The delivery
+   * tracking starts in the same transaction: each recipient "remis au serveur" or "échec"
+   * (store/delivery.ts); the changes are returned in `lastDeliveryChanges` for the journal.
+   */
   markSent(id: number, smtpResponse: string, rejected: readonly string[] = []): OutboxEntry {
-    return this.transition(id, ['sending', 'uncertain'], {
-      state: 'sent',
-      sent_at: this.now(),
-      smtp_response: smtpResponse.slice(0, 500),
-      rejected_json: rejected.length ? JSON.stringify(rejected) : null,
-      last_error_code: null,
-      last_error: null,
-    });
+    return this.db.transaction(() => {
+      const e = this.transition(id, ['sending', 'uncertain'], {
+        state: 'sent',
+        sent_at: this.now(),
+        smtp_response: smtpResponse.slice(0, 500),
+        rejected_json: rejected.length ? JSON.stringify(rejected) : null,
+        last_error_code: null,
+        last_error: null,
+      });
+      this.lastDeliveryChanges = recordSubmission(this.db, {
+        messageId: e.messageId,
+        sha256: e.sha256,
+        recipients: e.envelope.to,
+        rejected,
+        response: smtpResponse.slice(0, 200),
+        at: e.sentAt ?? this.now(),
+      });
+      return e;
+    })();
   }
+
+  /** Delivery states recorded by the last markSent (journal: message.delivery). */
+  lastDeliveryChanges: DeliveryChange[] = [];
 
   /** A transient failure before or during the transaction with a definite "not accepted": retry later. */
   markRetry(id: number, code: string, detail: string, nextAttemptAt: number, countAttempt: boolean): OutboxEntry {

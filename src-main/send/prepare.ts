@@ -6,6 +6,10 @@ import type { MessageDetail } from '../store/types.js';
 import { xdmMailParts, type XdmAuthor } from '../xdm/index.js';
 import { composeMessage, type ComposeAddress, type ComposeAttachment, type ComposedMessage } from './compose.js';
 import { assertMessageSize, type SizeLimit } from './limits.js';
+import { checkPatientRules, patientAddress, patientSizeLimit } from './patients.js';
+import { PRODUCT_NIL } from '../rules/messaging.js';
+import { mssHeaders } from '../xdm/mss-headers.js';
+import type { PatientIdentity } from '../xdm/ins-status.js';
 import { assertRecipients, type RecipientPolicy } from './recipients.js';
 import { replyFields, type ReplyFields, type ReplyMode } from './reply.js';
 
@@ -27,6 +31,19 @@ export interface OutgoingDraft {
   references?: readonly string[];
   /** an IHE_XDM.ZIP built from this CDA (and its PDF), authored by the card holder */
   xdm?: { cdaXml: Uint8Array; author: XdmAuthor; patientIns?: string };
+  /**
+   * "Écrire au patient": the patient identity (from the XDM/CDA, or typed with its traits); the
+   * address is built here, only from a qualified INS (patients.ts)
+   */
+  patient?: Pick<PatientIdentity, 'qualified' | 'ins' | 'traits'>;
+  /** `patient.mssante.fr` unless a test platform says otherwise */
+  patientDomain?: string;
+  /** the user confirmed a patient and professionals in the same message */
+  mixedConfirmed?: boolean;
+  /** "message de fin de traitement" (X-MSS-MES: FIN), towards a patient only */
+  endOfTreatment?: boolean;
+  /** X-MSS-NIL value; default: the build setting (rules/messaging.ts PRODUCT_NIL) */
+  productNil?: string;
 }
 
 export interface PreparedMessage {
@@ -58,6 +75,16 @@ export async function prepareOutgoing(
   const to = draft.to.length ? [...draft.to] : (reply?.to ?? []);
   const cc = draft.cc.length ? [...draft.cc] : (reply?.cc ?? []);
   const bcc = [...draft.bcc];
+  // patient rules before anything else: a refused patient message never builds an address
+  const patient = draft.patient ? patientAddress(draft.patient, draft.patientDomain) : undefined;
+  const { toPatient } = checkPatientRules({
+    typed: [...to, ...cc, ...bcc],
+    ...(patient ? { patient } : {}),
+    ...(draft.patientDomain ? { patientDomain: draft.patientDomain } : {}),
+    mixedConfirmed: Boolean(draft.mixedConfirmed),
+    endOfTreatment: Boolean(draft.endOfTreatment),
+  });
+  if (patient) to.unshift(patient);
   const checked = opts.checkRecipients === false ? [...to, ...cc, ...bcc] : assertRecipients([...to, ...cc, ...bcc], policy);
   const canonical = (list: ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
 
@@ -86,7 +113,9 @@ export async function prepareOutgoing(
     ...(reply?.inReplyTo ? { inReplyTo: reply.inReplyTo } : draft.inReplyTo ? { inReplyTo: draft.inReplyTo } : {}),
     ...(reply?.references.length ? { references: reply.references } : draft.references?.length ? { references: draft.references } : {}),
     readReceipt: Boolean(draft.readReceipt),
+    // ECO.2.4.x: derived from the attachments themselves (xdm/mss-headers.ts), never typed
+    headers: mssHeaders(attachments, { productNil: draft.productNil ?? PRODUCT_NIL, endOfTreatment: toPatient && Boolean(draft.endOfTreatment) }),
   });
-  assertMessageSize(message.raw.length, limit);
+  assertMessageSize(message.raw.length, toPatient ? patientSizeLimit(limit) : limit);
   return { message, replyToRow: draft.original && draft.original.mode !== 'forward' ? draft.original.message.id : null };
 }

@@ -5,6 +5,8 @@ import type { StoreKeyProvider } from './key-provider.js';
 import { attachmentContent, htmlToText, parseMessage, sha256Hex, type MailAddress, type ParsedMessage } from './parse.js';
 import { ftsQuery } from './search-query.js';
 import { receiptsForMessage, recordReceipt, type ReadReceipt } from './receipts.js';
+import { DELIVERY_RANK, deliveryEvents, deliveryOf, type DeliveryState, recordDeliveryReport, unconfirmedMessages, type DeliveryChange, type RecipientDelivery, type UnconfirmedMessage } from './delivery.js';
+import type { ParsedDsn } from './delivery-report.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type {
   Account,
@@ -306,19 +308,20 @@ export class MailStore {
         trust = decision === null || decision === undefined ? null : json(decision);
       }
       // a read receipt is recognised here, outside the transaction, and recorded with its message
-      return { msg, parsed: p, trust, receipt: this.hooks.receipt?.(p, msg.raw) ?? null };
+      return { msg, parsed: p, trust, receipt: this.hooks.receipt?.(p, msg.raw) ?? null, report: this.hooks.deliveryReport?.(p, msg.raw) ?? null };
     });
     return this.db.transaction(() => this.commitBatch(batch, prepared)).immediate();
   }
 
-  private commitBatch(batch: SyncBatch, prepared: { msg: IncomingMessage; parsed: ParsedMessage; trust: string | null; receipt: ReadReceipt | null }[]): BatchResult {
+  private commitBatch(batch: SyncBatch, prepared: { msg: IncomingMessage; parsed: ParsedMessage; trust: string | null; receipt: ReadReceipt | null; report: ParsedDsn | null }[]): BatchResult {
     const result: BatchResult = { inserted: 0, updated: 0, vanished: 0 };
     const stored: StoredMessageEvent[] = [];
     const folderId = batch.folderId;
     const existing = this.stmt('SELECT id FROM messages WHERE folder_id = ? AND uid = ?').pluck();
     const orphan = this.stmt('SELECT id FROM messages WHERE folder_id = ? AND uid IS NULL AND orphaned_at IS NOT NULL AND sha256 = ? LIMIT 1').pluck();
     const rebind = this.stmt('UPDATE messages SET uid = ?, orphaned_at = NULL WHERE id = ?');
-    for (const { msg, parsed, trust, receipt } of prepared) {
+    const deliveryChanges: DeliveryChange[] = [];
+    for (const { msg, parsed, trust, receipt, report } of prepared) {
       const id = existing.get(folderId, msg.uid) as number | undefined;
       if (id !== undefined) {
         this.applyServerFlags(id, msg.flags, msg.modseq ?? null);
@@ -335,6 +338,7 @@ export class MailStore {
       }
       const rowId = this.insertMessage(folderId, msg, parsed, trust);
       if (receipt) recordReceipt(this.db, folderId, rowId, parsed.sha256, receipt);
+      if (report) deliveryChanges.push(...recordDeliveryReport(this.db, rowId, parsed.sha256, report));
       stored.push({ messageRowId: rowId, folderId, uid: msg.uid, sha256: parsed.sha256, messageId: parsed.messageId, kind: 'inserted' });
       result.inserted++;
     }
@@ -344,6 +348,7 @@ export class MailStore {
     }
     if (batch.vanishedUids?.length) result.vanished = this.removeUids(folderId, batch.vanishedUids, 'vanished');
     if (stored.length && this.hooks.onMessagesStored) this.hooks.onMessagesStored(this.db, stored);
+    if (deliveryChanges.length && this.hooks.onDeliveryChanges) this.hooks.onDeliveryChanges(this.db, deliveryChanges);
     if (batch.cursor) this.updateCursor(folderId, batch.cursor);
     return result;
   }
@@ -590,6 +595,34 @@ export class MailStore {
       html: (r.html as string | null) ?? null,
       attachments,
     };
+  }
+
+  /**
+   * Per-recipient delivery of a message we sent (delivery.ts): its To/Cc/Bcc, each with the
+   * furthest state reached. [] for a message that is not in a Sent folder.
+   */
+  delivery(id: number): RecipientDelivery[] {
+    const m = this.getMessage(id);
+    const folder = this.getFolder(m.folderId);
+    if (!m.messageId || folder?.specialUse !== '\\Sent') return [];
+    const recipients = [...m.to, ...m.cc, ...m.bcc].map((a) => a.address).filter(Boolean);
+    return deliveryOf(deliveryEvents(this.db, m.messageId), recipients);
+  }
+
+  /** For a list's icon: per message of a Sent folder, the least advanced recipient's state (a failure wins). */
+  deliveryBadges(ids: readonly number[]): Record<number, DeliveryState> {
+    const out: Record<number, DeliveryState> = {};
+    for (const id of ids) {
+      const list = this.delivery(id);
+      if (!list.length) continue;
+      out[id] = list.some((r) => r.state === 'failed') ? 'failed' : list.reduce((a, r) => (DELIVERY_RANK[r.state] < DELIVERY_RANK[a] ? r.state : a), list[0]!.state);
+    }
+    return out;
+  }
+
+  /** Sent messages submitted before `before` (ms) that some recipient has not confirmed yet. */
+  unconfirmedSent(before: number): UnconfirmedMessage[] {
+    return unconfirmedMessages(this.db, before);
   }
 
   /** Read receipts received for a message of a Sent folder (receipts.ts); [] for any other message. */

@@ -50,3 +50,24 @@ export function receiptsForMessage(db: Db, messageRow: number): ReadReceipt[] {
     reporter: r.reporter as string | null,
   }));
 }
+
+/** Receipts naming this Message-ID, whatever folder the sent copy is in (delivery tracking), oldest first. */
+export function receiptsForMessageId(db: Db, messageId: string): ReadReceipt[] {
+  const rows = db
+    .prepare(
+      `SELECT original_message_id, disposition, action_mode, sending_mode, error_code, error_label, reported_at, reporter
+       FROM read_receipts WHERE original_message_id = ? ORDER BY coalesce(reported_at, stored_at), id`,
+    )
+    .all(messageId) as Record<string, string | number | null>[];
+  return rows.map((r) => ({
+    originalMessageId: r.original_message_id as string,
+    disposition: {
+      type: r.disposition as string,
+      ...(r.action_mode !== null ? { actionMode: r.action_mode as string } : {}),
+      ...(r.sending_mode !== null ? { sendingMode: r.sending_mode as string } : {}),
+      ...(r.error_code !== null ? { error: { code: r.error_code as string, label: (r.error_label as string | null) ?? '' } } : {}),
+    },
+    date: r.reported_at as number | null,
+    reporter: r.reporter as string | null,
+  }));
+}

@@ -223,10 +223,14 @@ export interface StoreHooks {
   trust?: TrustProvider;
   /** the read receipt (MDN) a received message carries, or null; recorded with the message (receipts.ts) */
   receipt?: ReceiptParser;
+  /** the delivery status notification (RFC 3464) a received message carries, or null (delivery.ts) */
+  deliveryReport?: (message: Pick<ParsedMessage, 'headers'>, raw: Uint8Array) => import('./delivery-report.js').ParsedDsn | null;
   /** whether a stored decision (parsed trust_json; null when none) was made with another annuaire or liste blanche */
   trustStale?: (stored: unknown) => boolean;
   onMessagesStored?: (db: import('./database.js').Db, events: readonly StoredMessageEvent[]) => void;
   onMessagesRemoved?: (db: import('./database.js').Db, events: readonly RemovedMessageEvent[]) => void;
   /** flag change, move or delete asked by the user, inside its transaction (journal: flagged/moved/deleted) */
   onLocalChange?: (db: import('./database.js').Db, event: LocalChangeEvent) => void;
+  /** delivery states learnt from reports stored in this batch, inside its transaction (journal) */
+  onDeliveryChanges?: (db: import('./database.js').Db, changes: readonly import('./delivery.js').DeliveryChange[]) => void;
 }

@@ -26,6 +26,8 @@ export interface TrustBadgeView {
   reasons: string[];
   identity?: BadgeIdentity;
   imitated?: BadgeIdentity;
+  /** The sender is a patient (Mon espace santé): never "professionnel vérifié". */
+  patient?: { ins: string | null; name: string | null };
 }
 
 
@@ -83,11 +85,15 @@ function isDecision(value: unknown): value is TrustDecision {
 export function badgeFromDecision(stored: unknown): TrustBadgeView {
   if (!isDecision(stored)) return { ...UNKNOWN_BADGE, reasons: [] };
   const words = TRUST_LEVEL_LABELS_FR[stored.level];
+  const p = stored.patient;
   return {
     level: stored.level,
-    label: words.label,
-    tone: words.tone,
-    explanation: [words.description, dkimExplanationFr(stored.reasons)].filter(Boolean).join(' '),
+    label: p ? `Patient${p.name ? ` : ${p.name}` : ''}${p.ins ? ` (INS ${p.ins})` : ''}` : words.label,
+    tone: p ? 'info' : words.tone,
+    explanation: p
+      ? 'Message d’un patient, depuis sa messagerie Mon espace santé : ce n’est pas un professionnel de santé. Nom tel qu’il l’a indiqué ; INS lue dans son adresse.'
+      : [words.description, dkimExplanationFr(stored.reasons)].filter(Boolean).join(' '),
+    ...(p ? { patient: p } : {}),
     reasons: stored.reasons.map(reasonLabelFr),
     ...(stored.identity ? { identity: identityFromTrust(stored.identity) } : {}),
     ...(stored.imitated ? { imitated: identityFromTrust(stored.imitated) } : {}),

@@ -1,5 +1,7 @@
 import { domainView } from './idn.js';
 import { normaliseAddress, type NormalisedAddress } from './address.js';
+import { isPatientDomain } from '../rules/messaging.js';
+import { isValidInsMatricule } from '../rules/ins.js';
 import type { AnnuaireEntry } from './annuaire/entry.js';
 import { addressesInDisplayName, embedsName, looksLike, personName, sameName } from './names.js';
 import type { DkimEvidence, TrustDecision, TrustIdentity, TrustInput, TrustLevel, TrustReason } from './types.js';
@@ -164,5 +166,15 @@ export function decideSenderTrust(input: TrustInput): TrustDecision {
   reasons.push(dkim);
   if (dkim.status === 'failed') level = lower(level, 'trusted_domain_unknown_address');
 
-  return { level, reasons, identity: entry ? identityOf(entry) : null, ...(imitated ? { imitated } : {}), basis };
+  // A patient (Mon espace santé, `<INS>@patient.mssante.fr`) is never a verified professional:
+  // marked "Patient" with the name of the From header and the INS of the address.
+  const patient = isPatientDomain(from.domain) ? patientFacts(from.address, displayName) : undefined;
+  if (patient) level = lower(level, 'trusted_domain_unknown_address');
+
+  return { level, reasons, identity: entry && !patient ? identityOf(entry) : null, ...(imitated ? { imitated } : {}), ...(patient ? { patient } : {}), basis };
+}
+
+function patientFacts(address: string, displayName: string): { ins: string | null; name: string | null } {
+  const local = address.slice(0, address.lastIndexOf('@'));
+  return { ins: isValidInsMatricule(local) ? local.toUpperCase() : null, name: displayName || null };
 }

@@ -75,6 +75,8 @@ export interface TrustDecision {
   reasons: TrustReason[];
   /** who the From address belongs to according to the annuaire (null when unknown) */
   identity: TrustIdentity | null;
+  /** the sender is a patient (Mon espace santé): name from the From header, INS from the address */
+  patient?: { ins: string | null; name: string | null };
   /** the professional a look-alike display name imitates */
   imitated?: TrustIdentity;
   /** versions the decision was computed with: recompute when they change */

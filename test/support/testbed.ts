@@ -98,6 +98,8 @@ export interface TestbedState {
   plainUsers: { user: string; password: string }[];
   /** every mailbox of the bench (cards' addresses and the ORG mailbox) */
   mailboxes: string[];
+  /** the test patients' domain (Mon espace santé) and its mailboxes: delivered, bounced (unknown user), deferred */
+  patients: { domain: string; accept: string; bounce: string; defer: string };
   /** Maildirs: <maildirRoot>/<domain>/<local part>/Maildir (owned by the mssante-vmail user) */
   maildirRoot: string;
   /** doveadm needs `-c <dovecot.conf>` to reach the bench's Dovecot (main = operator-like instance) */

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
+import { HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, PATIENT_DOMAIN_TEST, PATIENT_MAILBOXES, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
 import { createPki, publishCrls } from './pki.js';
 import { prepareSoftHsm, createCardTokens, certifyCards } from './cards.js';
 import { startDovecot, ensureVmailUser, mailboxHome, dovecotBaseDir, type Mailbox } from './dovecot.js';
@@ -194,16 +194,28 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
     const mailboxes: Mailbox[] = [
       ...CARD_SPECS.map((spec) => ({ address: cardAddress(spec), password: `plain-${spec.name}`, certCommonName: cardCommonName(spec) })),
       { address: ORG_CLIENT.address, password: 'plain-org', certCommonName: ORG_CLIENT.commonName },
+      { address: PATIENT_MAILBOXES.accept, password: 'plain-patient' },
     ];
     const pubDir = join(dir, 'pub');
     // Postfix and the CRL server need no PKI: start them while the keys are generated.
-    const postfixP = startPostfix({ runDir: dir, ports, mailboxes: mailboxes.map((m) => m.address), domains: [MAIL_DOMAIN, ORG_DOMAIN] })
+    // one promise: Postfix's virtual(8) delivery and Dovecot both write the Maildirs as this user
+    const vmailUidP = ensureVmailUser();
+    const postfixP = vmailUidP.then((vmailUid) => startPostfix({
+      runDir: dir,
+      maildirRoot,
+      vmailUid,
+      ports,
+      mailboxes: mailboxes.map((m) => m.address),
+      domains: [MAIL_DOMAIN, ORG_DOMAIN, PATIENT_DOMAIN_TEST],
+      bounce: [PATIENT_MAILBOXES.bounce],
+      defer: [PATIENT_MAILBOXES.defer],
+    }))
       .then(async (p) => {
         await track({ name: 'postfix', pid: await readPid(p.pidFile), match: p.configDir });
         return p;
       });
     const pkiP = (async () => {
-      const [vmailUid, hsm] = await Promise.all([ensureVmailUser(), prepareSoftHsm(dir)]);
+      const [vmailUid, hsm] = await Promise.all([vmailUidP, prepareSoftHsm(dir)]);
       const [pki] = await Promise.all([createPki(dir, ports.crlHttp), createCardTokens(hsm)]);
       mark('pkiAndTokens');
       await track(startCrlServer(dir, pubDir, ports.crlHttp));
@@ -257,6 +269,7 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
       cards,
       plainUsers: mailboxes.map((m) => ({ user: m.address, password: m.password })),
       mailboxes: mailboxes.map((m) => m.address),
+      patients: { domain: PATIENT_DOMAIN_TEST, ...PATIENT_MAILBOXES },
       maildirRoot,
       dovecot: { conf: dovecot.main.conf, log: dovecot.main.log, baseDir: dovecot.main.baseDir, toolingConf: dovecot.tooling.conf, toolingLog: dovecot.tooling.log },
       postfix: { configDir: postfix.configDir, log: postfix.log },

@@ -36,6 +36,18 @@ export type BenchPorts = ReturnType<typeof benchPorts>;
 export const HOST = '127.0.0.1' as const;
 export const MAIL_DOMAIN = 'medecin.mssante.test';
 export const ORG_DOMAIN = 'centre-sante.mssante.test';
+/** The test platform's patients' domain (Mon espace santé): `<INS matricule>@patient.mssante.test`. */
+export const PATIENT_DOMAIN_TEST = 'patient.mssante.test';
+/**
+ * Patients' mailboxes: `accept` is delivered (the ANS test patient PAT-TROIS DOMINIQUE, qualified
+ * INS in the CDA samples), `bounce` is refused by the delivery agent (unknown user: a bounce comes
+ * back to the sender), `defer` stays in the queue (temporary failure: no report comes back).
+ */
+export const PATIENT_MAILBOXES = {
+  accept: `279035121518989@${PATIENT_DOMAIN_TEST}`,
+  bounce: `180017505600103@${PATIENT_DOMAIN_TEST}`,
+  defer: `285016912304547@${PATIENT_DOMAIN_TEST}`,
+} as const;
 /** System user owning the Maildirs (Dovecot refuses uid 0 for mail access). */
 export const VMAIL_USER = 'mssante-vmail';
 

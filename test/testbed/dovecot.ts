@@ -159,6 +159,9 @@ submission_relay_port = ${p.postfixSmtp}
 submission_relay_trusted = yes
 submission_relay_ssl = no
 submission_max_mail_size = 50M
+# DSN (RFC 3461) is announced only when listed here: Dovecot then relays NOTIFY, ORCPT, ENVID and RET
+# to Postfix, which supports them. Without DSN, EHLO would not offer it and no report would be asked.
+submission_backend_capabilities = 8BITMIME DSN
 
 service imap-login {
   inet_listener imap {

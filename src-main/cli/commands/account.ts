@@ -1,5 +1,6 @@
 // `mssante account add|list|test`: the mailbox account's servers and authentication, and a login
 // test over IMAP and SMTP with the card (or the PKCS#12 software certificate).
+import { PRODUCT_NIL } from '../../rules/messaging.js';
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AccountConfig, Endpoint } from '../../accounts/account.js';
@@ -94,7 +95,15 @@ async function testAccount(c: CliContext, o: TestOptions): Promise<void> {
     c.progress(results.map(resultFr).join('\n'));
     throw failed.error;
   }
-  c.result({ ok: true, account: account.address, results: results.map(resultJson) }, () => results.map(resultFr).join('\n'));
+  const warnings = productWarningsFr();
+  c.result({ ok: true, account: account.address, results: results.map(resultJson), warnings }, () => [...results.map(resultFr), ...warnings.map((w) => `Attention : ${w}`)].join('\n'));
+}
+
+/** X-MSS-NIL: without the product's conformity reference (a build setting), sent messages do not carry it. */
+export function productWarningsFr(productNil: string = PRODUCT_NIL): string[] {
+  return productNil.trim()
+    ? []
+    : ['ce logiciel n’est pas référencé (numéro de référencement ANS absent de la configuration de construction) : les messages envoyés ne portent pas l’en-tête X-MSS-NIL.'];
 }
 
 function resultJson(r: ProbeResult): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { registerListeBlanche } from './listeblanche.js';
 import { registerCheckServer } from './check-server.js';
 import { registerSend } from './send.js';
 import { registerOutbox } from './outbox.js';
+import { registerSent } from './sent.js';
 import { registerAudit } from './audit.js';
 import { registerTrust } from './trust.js';
 import { registerStore } from './store.js';
@@ -32,6 +33,7 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerCheckServer,
   registerSend,
   registerOutbox,
+  registerSent,
   // after registerMessages: also adds `messages export`
   registerAudit,
   registerResults,

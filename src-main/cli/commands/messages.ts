@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { listSubject } from '../../rules/mdn.js';
 import { Journal } from '../../audit/journal.js';
 import { composeStoreHooks } from '../../app/store-hooks.js';
 import { trustDirOf } from '../../trust/home.js';
@@ -11,6 +12,7 @@ import type { MailStore } from '../../store/mail-store.js';
 import type { FlagChange, MessageDetail, MessageSummary } from '../../store/types.js';
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
+import { DELIVERY_STATE_FR, failureExplanationFr, type RecipientDelivery } from '../../store/delivery.js';
 import type { CliContext } from '../context.js';
 import { integerBetween, parseId } from '../option-parsers.js';
 import { termBlock, termField, termFileName } from '../../common/terminal-text.js';
@@ -56,7 +58,7 @@ export function summaryTextFr(list: readonly MessageSummary[]): string {
       const date = m.date === null ? '—' : new Date(m.date).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
       const mark = `${m.flags.seen ? ' ' : '●'}${m.flags.flagged ? '★' : ' '}${m.hasAttachments ? '📎' : '  '}`;
       const from = m.from ? termField(m.from.name || m.from.address, 60) : '(expéditeur inconnu)';
-      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject === null ? '(sans objet)' : termField(m.subject)}`;
+      return `${String(m.id).padStart(6)}  ${date}  ${mark} ${from} — ${m.subject === null ? '(sans objet)' : termField(listSubject(m.subject))}`;
     })
     .join('\n');
 }
@@ -85,7 +87,24 @@ async function xdmOf(store: MailStore, d: MessageDetail): Promise<XdmJson> {
   return zip ? xdmJsonForAttachment(await store.getAttachmentContent(zip.id)) : null;
 }
 
-function detailJson(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptView[]): Record<string, unknown> {
+/** `delivery` of a sent message: per recipient, the state reached (French label and code), when, why. */
+export function deliveryJson(list: readonly RecipientDelivery[]): Record<string, unknown>[] {
+  return list.map((r) => ({
+    recipient: r.recipient,
+    state: DELIVERY_STATE_FR[r.state],
+    code: r.state,
+    at: iso(r.at),
+    detail: r.detail,
+    ...(r.state === 'failed' ? { explanation: failureExplanationFr(r.recipient, r.detail) } : {}),
+  }));
+}
+
+export function deliveryLineFr(r: RecipientDelivery): string {
+  const when = r.at === null ? '' : ` le ${new Date(r.at).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' })}`;
+  return `  ${r.recipient} : ${DELIVERY_STATE_FR[r.state]}${when}${r.state === 'failed' ? ` — ${failureExplanationFr(r.recipient, r.detail) ?? r.detail ?? ''}` : ''}`;
+}
+
+function detailJson(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptView[], delivery: readonly RecipientDelivery[] = []): Record<string, unknown> {
   return {
     ...summaryJson(d),
     messageId: d.messageId,
@@ -101,10 +120,11 @@ function detailJson(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptVi
     attachments: d.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: a.size, sha256: a.sha256 })),
     xdm,
     receipts,
+    delivery: deliveryJson(delivery),
   };
 }
 
-function detailTextFr(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptView[]): string {
+function detailTextFr(d: MessageDetail, xdm: XdmJson, receipts: readonly ReceiptView[], delivery: readonly RecipientDelivery[] = []): string {
   const lines = [
     `De : ${d.from ? addr(d.from) : '(inconnu)'}`,
     `À : ${d.to.map(addr).join(', ') || '—'}`,
@@ -114,6 +134,7 @@ function detailTextFr(d: MessageDetail, xdm: XdmJson, receipts: readonly Receipt
     `Empreinte SHA-256 : ${d.sha256}`,
     // read receipts of a sent message: "Lu le 26/11/2026 à 11:30 par …"
     ...receipts.map(receiptLineFr),
+    ...(delivery.length ? ['Suivi de distribution :', ...delivery.map(deliveryLineFr)] : []),
     '',
     d.text !== null ? termBlock(d.text) : d.html !== null ? '(message au format HTML uniquement)' : '',
   ];
@@ -165,12 +186,12 @@ export const registerMessages: CommandRegistrar = (program, ctx) => {
         await new Promise<void>((resolve, reject) => process.stdout.write(raw, (err) => (err ? reject(err) : resolve())));
         return;
       }
-      const { d, xdm, receipts } = await withStore(c, async (s) => {
+      const { d, xdm, receipts, delivery } = await withStore(c, async (s) => {
         const m = s.getMessage(id);
         new Journal(s.db).append([{ action: 'message.opened', data: { messageId: m.messageId, sha256: m.sha256 }, message: { row: id, sha256: m.sha256 } }]);
-        return { d: m, xdm: await xdmOf(s, m), receipts: s.readReceipts(id).map(receiptView) };
+        return { d: m, xdm: await xdmOf(s, m), receipts: s.readReceipts(id).map(receiptView), delivery: s.delivery(id) };
       });
-      c.result({ ok: true, message: detailJson(d, xdm, receipts) }, () => detailTextFr(d, xdm, receipts));
+      c.result({ ok: true, message: detailJson(d, xdm, receipts, delivery) }, () => detailTextFr(d, xdm, receipts, delivery));
     });
 
   messages

@@ -7,7 +7,7 @@ import { accountMailChannel, assertSender, certificateMailboxes, Outbox, process
 import type { MailStore } from '../../store/mail-store.js';
 import { openHomeStore } from '../../store/home.js';
 import { Journal } from '../../audit/journal.js';
-import { sentRecord } from '../../audit/records.js';
+import { deliveryRecords, sentRecord } from '../../audit/records.js';
 import { composeStoreHooks } from '../../app/store-hooks.js';
 import { trustDirOf } from '../../trust/home.js';
 import { anchorOrWarn } from './audit.js';
@@ -127,7 +127,7 @@ export async function runQueue(
         ...opts,
         ...testHooks(),
         onSent: (e) => {
-          new Journal(store.db).append([sentRecord(e)]);
+          new Journal(store.db).append([sentRecord(e), ...deliveryRecords(outbox.lastDeliveryChanges)]);
           if (e.replyToRow !== null) store.changeFlags(e.replyToRow, { answered: true });
         },
       });

@@ -22,7 +22,8 @@ import {
 } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
 import { TrustContext, trustDirOf } from '../../trust/index.js';
-import { xdmAuthorFromCard } from '../../xdm/index.js';
+import { evaluateIns, parseCdaBytes, xdmAuthorFromCard, type PatientIdentity } from '../../xdm/index.js';
+import { PATIENT_DOMAIN } from '../../rules/messaging.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
@@ -46,6 +47,12 @@ interface SendOptions extends AccountConnectOptions {
   xdm?: string;
   patientIns?: string;
   maxSize?: string;
+  toPatient?: boolean;
+  patientOid?: string;
+  patientTraits?: string;
+  patientDomain?: string;
+  confirmMixed?: boolean;
+  endOfTreatment?: boolean;
   draft?: boolean;
   queueOnly?: boolean;
 }
@@ -80,6 +87,28 @@ function explain(c: CliContext, err: unknown, o: SendOptions): void {
   if (err.code === 'IO_FAILED' && typeof err.data.file === 'string') c.progress(`Fichier illisible : ${err.data.file}`);
 }
 
+/**
+ * "Écrire au patient" from the command line: the patient of the --xdm CDA, or an identity typed
+ * with its INS, OID and four traits ("NOM,Prénom,AAAA-MM-JJ,F"). Its status is evaluated like a
+ * document's (xdm/ins-status.ts): only a qualified one gives an address (send/patients.ts).
+ */
+function patientOf(o: SendOptions): PatientIdentity | undefined {
+  if (!o.toPatient) {
+    if (o.patientTraits !== undefined || o.patientOid !== undefined) throw new AppError('INVALID_ARGUMENT', '--patient-oid/--patient-traits need --to-patient');
+    return undefined;
+  }
+  if (o.xdm !== undefined && o.patientTraits === undefined) return parseCdaBytes(readInput(o.xdm), { headerOnly: true }).patient;
+  if (!o.patientIns) throw new AppError('INVALID_ARGUMENT', '--to-patient needs --xdm (its patient) or --patient-ins with --patient-oid and --patient-traits');
+  const [birthName, firstGivenName, birthDate, sex] = (o.patientTraits ?? '').split(',').map((v) => v.trim());
+  return evaluateIns({
+    ids: [{ id: o.patientIns.replace(/\s+/g, ''), ...(o.patientOid ? { oid: o.patientOid.trim() } : {}) }],
+    ...(birthName ? { birthName } : {}),
+    ...(firstGivenName ? { firstGivenName } : {}),
+    ...(birthDate ? { birthDate } : {}),
+    ...(sex ? { sex } : {}),
+  });
+}
+
 /** The card holder, read from the card without the PIN (the XDM author). */
 async function cardHolder(c: CliContext) {
   const token = await withService(c, (svc) => svc.selectToken(c.token));
@@ -104,16 +133,22 @@ async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, st
     ...(o.htmlFile !== undefined ? { html: readInput(o.htmlFile).toString('utf8') } : {}),
     attachments: (o.attach ?? []).map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) })),
     readReceipt: Boolean(o.receipt),
+    patientDomain: o.patientDomain ?? PATIENT_DOMAIN,
+    mixedConfirmed: Boolean(o.confirmMixed),
+    endOfTreatment: Boolean(o.endOfTreatment),
     ...(original !== undefined
       ? { original: { message: store.getMessage(original), raw: store.getRaw(original).raw, mode: o.forwardId ? ('forward' as const) : o.replyAll ? ('reply-all' as const) : ('reply' as const) } }
       : {}),
   };
+  const patient = patientOf(o);
+  if (patient) draft.patient = patient;
   const trust = TrustContext.open(trustDirOf(c.home));
   try {
     const policy = recipientPolicyOf(trust);
     if (o.xdm !== undefined) {
       // recipients first: no card access for a message that would be refused anyway
-      assertRecipients([...draft.to, ...draft.cc, ...draft.bcc], policy);
+      const typed = [...draft.to, ...draft.cc, ...draft.bcc];
+      if (typed.length || !draft.patient) assertRecipients(typed, policy);
       draft.xdm = { cdaXml: readInput(o.xdm), author: xdmAuthorFromCard(await cardHolder(c), account.address), ...(o.patientIns ? { patientIns: o.patientIns } : {}) };
     }
     return await prepareOutgoing({ address: account.address }, draft, policy, effectiveSizeLimit({ settingBytes, serverBytes: serverMaxBytes }));
@@ -139,7 +174,13 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
     .option('--forward-id <id>', 'transférer le message enregistré ID (joint en entier)')
     .option('--receipt', 'demander un accusé de lecture (Disposition-Notification-To)')
     .option('--xdm <cda>', 'joindre un IHE_XDM.ZIP construit à partir de ce document CDA (et son PDF)')
-    .option('--patient-ins <ins>', 'avec --xdm : INS attendu du patient (contrôle)')
+    .option('--patient-ins <ins>', 'avec --xdm : INS attendu du patient (contrôle) ; avec --to-patient sans --xdm : INS du patient')
+    .option('--to-patient', 'écrire au patient (Mon espace santé) : celui du document --xdm, ou --patient-ins/--patient-oid/--patient-traits ; INS qualifiée exigée')
+    .option('--patient-oid <oid>', 'avec --to-patient : OID de l’autorité d’affectation de l’INS')
+    .option('--patient-traits <traits>', 'avec --to-patient : « NOM DE NAISSANCE,Premier prénom,AAAA-MM-JJ,M|F »')
+    .option('--patient-domain <domaine>', 'domaine des patients (plateformes de test ; par défaut patient.mssante.fr)')
+    .option('--confirm-mixed', 'confirmer l’envoi à un patient et à des professionnels dans le même message')
+    .option('--end-of-treatment', 'message de fin de traitement (X-MSS-MES: FIN) : le patient ne pourra pas répondre ; patients seulement')
     .option('--max-size <Mo>', 'taille maximale du message (réglage ; la limite du serveur s’applique aussi)')
     .option('--draft', 'enregistrer comme brouillon (localement et dans « Brouillons ») sans envoyer')
     .option('--queue-only', 'seulement mettre en boîte d’envoi (envoi plus tard : outbox retry)')
