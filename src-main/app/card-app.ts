@@ -41,6 +41,11 @@ export interface CardApp {
   channels: CardChannels;
   /** The logged-in card session (the TLS signer of sync and sending), if any. */
   currentSession(): CardSession | undefined;
+  /**
+   * Signs the journal head with the open card session (end of a sync pass, after a send);
+   * nothing without a session. Never throws.
+   */
+  checkpoint(): Promise<void>;
   /** Resolves once the journal checkpoint being signed, if any, is written (or has failed). */
   settled(): Promise<void>;
   /** Quit: a last checkpoint while the card session is still open, then dispose. */
@@ -170,6 +175,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
       },
     },
     currentSession: () => (session && !session.ended ? session : undefined),
+    checkpoint,
     settled: () => signing,
     async close() {
       await checkpoint();

@@ -102,7 +102,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
   const send =
     deps.send && deps.mail && compose
-      ? createSendApp({ ...deps.send, ...(journal ? { journal } : {}), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
+      ? createSendApp({ ...deps.send, ...(journal ? { journal } : {}), checkpoint: () => card?.checkpoint() ?? Promise.resolve(), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
       : undefined;
 
   const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;

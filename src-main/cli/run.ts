@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { toAppError, messageFr } from '../errors/index.js';
 import { buildProgram } from './program.js';
 import { COMMAND_GROUPS } from './commands/index.js';
+import { endCliCardSession } from './card-unlock.js';
 
 /**
  * Runs the CLI and returns the exit code: 0 on success, 2 on a usage error,
@@ -29,5 +30,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (process.env.MSSANTE_DEBUG) process.stderr.write(`${appError.stack ?? appError.message}\n`);
     return 1;
+  } finally {
+    // every command ends its card session and wipes the store key it unwrapped
+    await endCliCardSession();
   }
 }

@@ -109,6 +109,8 @@ async function start(): Promise<void> {
   const sync = createSyncApp({
     emit,
     journal,
+    // the card signs the journal head at the end of each pass (read from `core` when a pass ends)
+    checkpoint: () => core.card?.checkpoint() ?? Promise.resolve(),
     store: storeApi,
     target: cardAccountTarget({ home: layout.root, currentSession: () => core.card?.currentSession(), log }),
     createEngine: (options) => new SyncEngine(options),

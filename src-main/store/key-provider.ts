@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
 
 /**
- * Where the store's 256-bit encryption key comes from. Electron seals a random
- * key with safeStorage (OS keychain); the CLI and tests use an env variable or
- * a 0600 key file in the data folder; a later issue may derive it from the card.
+ * Where the store's 256-bit encryption key comes from. The product binds it to
+ * the CPS card (`store/keys/`: wrapped under the card KEK, a recovery code,
+ * optionally the OS keychain). A raw key (static, or a key file) is for tests
+ * and tools only; a `store.key` file left by an older version is migrated to
+ * the card and removed at the first unlock.
  */
 export interface StoreKeyProvider {
   /** Returns the raw 32-byte key, creating it on first use when the provider can. */
@@ -32,13 +34,7 @@ export function staticKeyProvider(key: Buffer | string): StoreKeyProvider {
   return { getKey: async () => buf };
 }
 
-/** Reads a hex key from an environment variable (e.g. MSSANTE_STORE_KEY). */
-export function envKeyProvider(name = 'MSSANTE_STORE_KEY', env: NodeJS.ProcessEnv = process.env): StoreKeyProvider | undefined {
-  const value = env[name];
-  return value ? staticKeyProvider(value) : undefined;
-}
-
-/** A hex key in a file created on first use with 0600 permissions (CLI default). */
+/** A hex key in a file created on first use with 0600 permissions (tests; the old CLI default). */
 export function fileKeyProvider(file: string): StoreKeyProvider {
   return {
     async getKey() {
@@ -60,9 +56,4 @@ export function fileKeyProvider(file: string): StoreKeyProvider {
       }
     },
   };
-}
-
-/** CLI default: MSSANTE_STORE_KEY if set, else `<home>/store.key`. */
-export function defaultKeyProvider(home: string, env: NodeJS.ProcessEnv = process.env): StoreKeyProvider {
-  return envKeyProvider('MSSANTE_STORE_KEY', env) ?? fileKeyProvider(join(home, 'store.key'));
 }

@@ -1,11 +1,12 @@
 // `mssante card status|login|watch`: the CPS card from the command line.
 import type { Command } from 'commander';
-import { AppError } from '../../errors/index.js';
+import { AppError, messageFr } from '../../errors/index.js';
 import { CardService, type CardSession, type CardToken } from '../../card/index.js';
 import type { ModuleAttempt, PinState } from '../../card/index.js';
 import type { CliContext } from '../context.js';
-import { recordCliOrWarn } from './audit.js';
-import { cardFacts, pinFailureRecords } from '../../audit/records.js';
+import { pinFailureRecords } from '../../audit/records.js';
+import { queuePendingRecords } from '../../audit/pending.js';
+import { cliCardSession, endCliCardSession, openCliStore } from '../card-unlock.js';
 import type { CommandRegistrar } from '../program.js';
 
 /** What `card status --json` prints for one reader (shape fixed by issue 3). */
@@ -70,18 +71,32 @@ function tokenText(t: CardToken): string {
   return lines.join('\n');
 }
 
-/** The PIN from standard input (first line), as bytes we can wipe. */
-export async function readPinFromStdin(): Promise<Buffer> {
+// Standard input is read once; successive secrets are its successive lines
+// (`store rekey --new-card`: the recovery code, then the new card's PIN).
+let stdinLines: Promise<Buffer[]> | null = null;
+
+async function readStdinLines(): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const all = Buffer.concat(chunks);
   for (const c of chunks) c.fill(0);
-  let end = all.indexOf(0x0a);
-  if (end < 0) end = all.length;
-  if (end > 0 && all[end - 1] === 0x0d) end--;
-  const pin = Buffer.from(all.subarray(0, end));
+  const lines: Buffer[] = [];
+  let start = 0;
+  while (start <= all.length) {
+    let end = all.indexOf(0x0a, start);
+    if (end < 0) end = all.length;
+    const stop = end > start && all[end - 1] === 0x0d ? end - 1 : end;
+    lines.push(Buffer.from(all.subarray(start, stop)));
+    start = end + 1;
+  }
   all.fill(0);
-  return pin;
+  return lines;
+}
+
+/** The next line of standard input (the PIN: first line), as bytes we can wipe. */
+export async function readPinFromStdin(): Promise<Buffer> {
+  const lines = await (stdinLines ??= readStdinLines());
+  return lines.shift() ?? Buffer.alloc(0);
 }
 
 /** Prompts on the terminal without echo; the PIN never goes through a string. */
@@ -143,7 +158,7 @@ const OUTCOME_FR: Record<ModuleAttempt['outcome'], string> = {
 };
 
 /** A missing or broken module: say which libraries were tried (stderr). */
-function reportModuleAttempts(c: CliContext, err: unknown): void {
+export function reportModuleAttempts(c: CliContext, err: unknown): void {
   if (!(err instanceof AppError) || !err.code.startsWith('CARD_MODULE_')) return;
   const tried = (err.data.tried ?? []) as ModuleAttempt[];
   c.progress('Bibliothèques PKCS#11 essayées :');
@@ -177,7 +192,8 @@ async function status(c: CliContext): Promise<void> {
 
 /**
  * Selects the card, asks the PIN (terminal, --pin-stdin or the reader's pinpad) ONCE and logs in.
- * Never retries. Also used by `account test` to get a card session for TLS client authentication.
+ * Never retries. Callers go through `cliCardSession` (card-unlock.ts): one session per command,
+ * which also unlocks the card-bound store and signs TLS.
  */
 export async function openCardSession(c: CliContext, svc: CardService): Promise<{ token: CardToken; session: CardSession }> {
   const token = await svc.selectToken(c.token);
@@ -189,15 +205,14 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
   let secret: Buffer | null = null;
   if (pin.protectedPath) c.progress('Saisissez votre code PIN sur le clavier du lecteur.');
   else secret = c.pinStdin ? await readPinFromStdin() : await promptPin(`Code PIN de la carte « ${token.label} » : `);
-  const card = cardFacts(token);
   try {
     const session = await svc.login(token, secret);
-    await recordCliOrWarn(c, [{ action: 'card.login', data: card, actor: card.nationalId }]);
     return { token, session };
   } catch (err) {
     if (err instanceof AppError && (err.code === 'CARD_PIN_INCORRECT' || err.code === 'CARD_PIN_LOCKED')) {
       c.progress(triesFr(err.data));
-      await recordCliOrWarn(c, pinFailureRecords(token, err));
+      // the store cannot open without the card: journalled at the next unlock
+      queuePendingRecords(c.home, pinFailureRecords(token, err));
     }
     throw err;
   } finally {
@@ -205,19 +220,17 @@ export async function openCardSession(c: CliContext, svc: CardService): Promise<
   }
 }
 
-/** Ends a card session and journals it. */
-export async function logoutCard(c: CliContext, token: CardToken, session: CardSession): Promise<void> {
-  await session.logout();
-  const card = cardFacts(token);
-  await recordCliOrWarn(c, [{ action: 'card.logout', data: card, actor: card.nationalId }]);
-}
-
 async function login(c: CliContext): Promise<void> {
-  await withService(c, async (svc) => {
-    const { token, session } = await openCardSession(c, svc);
-    await logoutCard(c, token, session);
-    c.result({ ok: true, token: { label: token.label, serial: token.serial }, holder: token.holder }, `Code PIN correct : carte « ${token.label} »${token.holder ? ` de ${token.holder.firstName} ${token.holder.lastName}` : ''}.`);
-  });
+  const { token } = await cliCardSession(c);
+  // one PIN entry opens the card session and the store (bound to the card on first use)
+  try {
+    (await openCliStore(c)).close();
+  } catch (err) {
+    // the PIN is right: the verb's answer; a store this card does not open is said beside it
+    if (!(err instanceof AppError && err.code === 'STORE_WRONG_CARD')) throw err;
+    c.progress(`Attention : ${messageFr('STORE_WRONG_CARD')}`);
+  }
+  c.result({ ok: true, token: { label: token.label, serial: token.serial }, holder: token.holder }, `Code PIN correct : carte « ${token.label} »${token.holder ? ` de ${token.holder.firstName} ${token.holder.lastName}` : ''}.`);
 }
 
 async function watch(c: CliContext): Promise<void> {
@@ -260,6 +273,15 @@ export const registerCard: CommandRegistrar = (program: Command, ctx) => {
     .command('login')
     .description('vérifier le code PIN de la carte (un seul essai, jamais de nouvel essai automatique)')
     .action(() => login(ctx()));
+  card
+    .command('logout')
+    .description('fermer la session de la carte : la base locale est refermée et sa clé effacée de la mémoire')
+    .action(async () => {
+      const c = ctx();
+      // each command ends its own session when it ends; this says so and wipes anything left in this process
+      await endCliCardSession();
+      c.result({ ok: true }, 'Session de la carte fermée : la base locale ne se rouvrira qu’avec la carte et son code PIN.');
+    });
   card
     .command('watch')
     .description('afficher les insertions et retraits de cartes jusqu’à interruption (Ctrl+C)')

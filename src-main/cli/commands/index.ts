@@ -13,6 +13,7 @@ import { registerSend } from './send.js';
 import { registerOutbox } from './outbox.js';
 import { registerAudit } from './audit.js';
 import { registerTrust } from './trust.js';
+import { registerStoreKeys } from './store-keys.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -31,4 +32,5 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerOutbox,
   // after registerMessages: also adds `messages export`
   registerAudit,
+  registerStoreKeys,
 ];

@@ -4,7 +4,7 @@ import { journalHooks } from '../../audit/store-hooks.js';
 import { pruneByRetention } from '../../audit/retention.js';
 import { AppError } from '../../errors/index.js';
 import { anchorOrWarn, checkpointOrWarn } from './audit.js';
-import { openHomeStore } from '../../store/home.js';
+import { openCliStore } from '../card-unlock.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustDirOf } from '../../trust/home.js';
 import { trustProviderFor } from '../../trust/store-hook.js';
@@ -65,7 +65,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .addOption(crlSoftFailOption())
     .action(async (o: SyncOptions) => {
       const c = ctx();
-      const store = await openHomeStore(c.home);
+      const store = await openCliStore(c);
       // sender trust decided for each new message, stored with it (annuaire + liste blanche of --home)
       const trust = TrustContext.open(trustDirOf(c.home));
       // and journalled (message received/removed) inside each batch's transaction
