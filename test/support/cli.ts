@@ -35,14 +35,18 @@ export function recoveryCodeIn(stderr: string): string | null {
 /**
  * Runs the real `mssante` binary (sources through tsx) as a user would. With
  * `card`: `--pkcs11-module … --token … --pin-stdin` and the PIN as the first
- * line of standard input (before `stdin`).
+ * line of standard input (before `stdin`). `offline`: no network at all (the card and the store need none).
  */
-export function runMssante(args: readonly string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; card?: CliCard } = {}): Promise<CliRun> {
+export function runMssante(
+  args: readonly string[],
+  opts: { stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; card?: CliCard; /** in a network namespace with no route (unshare --net: root) */ offline?: boolean } = {},
+): Promise<CliRun> {
   const card = opts.card;
   const argv = card ? [...args, '--pkcs11-module', card.pkcs11Module, '--token', card.tokenLabel, '--pin-stdin'] : args;
   const stdin = card ? `${card.userPin}\n${opts.stdin ?? ''}` : (opts.stdin ?? '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { env: { ...process.env, ...card?.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, cmdArgs] = opts.offline ? ['unshare', ['--net', process.execPath, BIN, ...argv]] : [process.execPath, [BIN, ...argv]];
+    const child = spawn(cmd, cmdArgs, { env: { ...process.env, ...card?.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
