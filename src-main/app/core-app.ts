@@ -66,7 +66,9 @@ const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null 
 export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const gate = new SessionGate(deps.emit);
   const settings = new SettingsFile(deps.settingsFile);
-  const card = deps.card ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}) }) : undefined;
+  const card = deps.card
+    ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}), maxSessionMs: () => settings.read().maxSessionHours * 3_600_000 })
+    : undefined;
   const journal = deps.journal ? withActor(deps.journal, () => card?.currentSession()?.token.holder?.nationalId ?? null) : undefined;
 
   const always: Partial<CoreChannelHandlers> = {

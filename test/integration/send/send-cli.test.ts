@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PostalMime from 'postal-mime';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
-import { cliCard, runMssante, type CliRun } from '../../support/cli.js';
+import { cliCard, recoveryCodeIn, runMssante, type CliRun } from '../../support/cli.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { card, loadTestbed, SHARED_REFERENCE, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { readXdm } from '../../../src-main/xdm/index.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
 import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { storeKeyOfHome } from '../../support/cli.js';
+import { readKeyring, unlockWithRecovery } from '../../../src-main/store/keys/keyring.js';
 import { composeMessage, Outbox, type OutboxEntry } from '../../../src-main/send/index.js';
 
 let tb: TestbedState;
@@ -47,12 +48,20 @@ async function homeForA(smtpPort = tb.ports.submissions): Promise<string> {
   const home = tmp('mssante-send-');
   await saveBenchCardAccount(home, tb, A.address, smtpPort);
   await importBenchListeBlanche(home, tb);
-  // the store is bound to A's card; the test reads it in-process with the key the recovery code opens
-  keys.set(home, await storeKeyOfHome(home, cliCard(tb, A)));
   return home;
 }
-const keys = new Map<string, Buffer>();
-const keyOf = (home: string) => staticKeyProvider(keys.get(home)!);
+// The store is bound to A's card at its first unlock (whichever run comes first); the recovery code
+// printed then opens the key for the in-process reads of the test.
+const codes = new Map<string, string>();
+function remember(home: string, r: CliRun): CliRun {
+  const code = recoveryCodeIn(r.stderr);
+  if (code) codes.set(home, code);
+  return r;
+}
+async function keyOf(home: string) {
+  const code = codes.get(home);
+  return staticKeyProvider(code ? unlockWithRecovery(readKeyring(home)!, code) : await storeKeyOfHome(home, cliCard(tb, A)));
+}
 
 /** One home shared by the tests that need nothing special (each CLI run costs a process start). */
 let shared: Promise<string> | undefined;
@@ -60,7 +69,7 @@ const sharedHome = () => (shared ??= homeForA());
 
 /** The outbox of a home, read in-process. */
 async function outboxEntries(home: string): Promise<OutboxEntry[]> {
-  const store = await openHomeStore(home, { keyProvider: keyOf(home) });
+  const store = await openHomeStore(home, { keyProvider: await keyOf(home) });
   try {
     return new Outbox(store.db).list();
   } finally {
@@ -73,7 +82,7 @@ function asA(home: string, args: string[], extraEnv: Record<string, string> = {}
   return runMssante(['--home', home, '--json', '--pkcs11-module', A.pkcs11Module, '--token', A.tokenLabel, '--pin-stdin', ...args], {
     env: { ...env(), ...extraEnv },
     stdin: `${A.userPin}\n`,
-  });
+  }).then((r) => remember(home, r));
 }
 
 /** Same, with a card module that does not exist: any card (or network) step would fail loudly. */
@@ -189,7 +198,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     assert.equal(queued.error.code, 'NETWORK_UNREACHABLE');
     assert.match(offline.stderr, /Message enregistré dans la boîte d’envoi/);
 
-    const listed = JSON.parse((await runMssante(['--home', home, '--json', 'outbox', 'list'], { env: env() })).stdout) as { entries: { id: number; state: string }[] };
+    const listed = JSON.parse((await asA(home, ['outbox', 'list'])).stdout) as { entries: { id: number; state: string }[] };
     assert.deepEqual(listed.entries.map((e) => [e.id, e.state]), [[queued.id, 'queued']]);
 
     await relay(port);
@@ -259,7 +268,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
       inReplyTo: '<racine@medecin.mssante.test>',
       references: ['<racine@medecin.mssante.test>'],
     });
-    const store = await openHomeStore(home, { keyProvider: keyOf(home) });
+    const store = await openHomeStore(home, { keyProvider: await keyOf(home) });
     let id: number;
     try {
       const account = store.ensureAccount({ address: A.address });
@@ -280,7 +289,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     assert.equal(parsed.inReplyTo, original.messageId);
     assert.equal(parsed.references, `<racine@medecin.mssante.test> ${original.messageId}`);
     assert.match(parsed.text ?? '', /^Merci, bien reçu\.\n\nLe .* Dr B <[^>]+> a écrit :\n> Ligne un\n> Ligne deux/);
-    const after = await openHomeStore(home, { keyProvider: keyOf(home) });
+    const after = await openHomeStore(home, { keyProvider: await keyOf(home) });
     try {
       assert.equal(after.getMessage(id).flags.answered, true, 'the original shows as answered');
     } finally {
