@@ -31,7 +31,13 @@ export function journalPort(journal: Journal, home?: string): JournalPort {
 
 /** A journal port with its own connection to the store file; `close()` when the app quits. */
 export async function openJournalPort(opts: { file: string; keyProvider: StoreKeyProvider; home: string }): Promise<JournalPort & { close(): void }> {
-  const db = openDatabase(opts.file, await opts.keyProvider.getKey());
+  const key = await opts.keyProvider.getKey();
+  let db: Db;
+  try {
+    db = openDatabase(opts.file, key);
+  } finally {
+    key.fill(0);
+  }
   return { ...journalPort(new Journal(db), opts.home), close: () => db.close() };
 }
 

@@ -11,7 +11,7 @@ import { AppError } from '../errors/index.js';
  * the card and removed at the first unlock.
  */
 export interface StoreKeyProvider {
-  /** Returns the raw 32-byte key, creating it on first use when the provider can. */
+  /** Returns the raw 32-byte key (the caller's copy: it wipes it after use), creating it on first use when the provider can. */
   getKey(): Promise<Buffer>;
 }
 
@@ -31,7 +31,8 @@ function fromHex(hex: string, origin: string): Buffer {
 /** A key given by the caller (tests, or the Electron shell after unsealing). */
 export function staticKeyProvider(key: Buffer | string): StoreKeyProvider {
   const buf = typeof key === 'string' ? fromHex(key, 'static key') : checkKey(Buffer.from(key), 'static key');
-  return { getKey: async () => buf };
+  // a copy each time: callers wipe what they got once the store is keyed
+  return { getKey: async () => Buffer.from(buf) };
 }
 
 /** A hex key in a file created on first use with 0600 permissions (tests; the old CLI default). */

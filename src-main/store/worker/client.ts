@@ -57,6 +57,7 @@ export class StoreWorkerClient {
       keyHex: key.toString('hex'),
       ...(opts.hooksModule ? { hooksModule: opts.hooksModule, hooksOptions: opts.hooksOptions } : {}),
     };
+    key.fill(0); // the hex string handed to the worker cannot be wiped (docs/STORE-KEY.md)
     const worker = spawnWorker('worker-main', { workerData: init });
     const parser = spawnWorker('parse-worker', {});
     const channel = new MessageChannel();
