@@ -13,7 +13,7 @@ import type { CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 import { cardFacts, pinFailureRecords } from '../audit/records.js';
 
-type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'session.state' | 'session.lock' | 'session.unlock'>;
+type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'session.state' | 'session.lock' | 'session.unlock' | 'session.logout'>;
 
 export function pinLabel(pin: CardPinState | null | undefined): CardStatus['pinState'] {
   if (!pin) return undefined;
@@ -41,6 +41,11 @@ export interface CardApp {
   channels: CardChannels;
   /** The logged-in card session (the TLS signer of sync and sending), if any. */
   currentSession(): CardSession | undefined;
+  /**
+   * Signs the journal head with the open card session (end of a sync pass, after a send);
+   * nothing without a session. Never throws.
+   */
+  checkpoint(): Promise<void>;
   /** Resolves once the journal checkpoint being signed, if any, is written (or has failed). */
   settled(): Promise<void>;
   /** Quit: a last checkpoint while the card session is still open, then dispose. */
@@ -53,6 +58,8 @@ export interface CardAppOptions {
   tokenRef?: string;
   /** The access journal: login, logout, PIN failures and lock are recorded. */
   journal?: JournalPort;
+  /** Maximum card session length (settings `maxSessionHours`); then the session ends and the PIN is asked again. */
+  maxSessionMs?: () => number;
 }
 
 export function createCardApp(card: CardService, gate: SessionGate, emit: EventSink, options: CardAppOptions = {}): CardApp {
@@ -67,6 +74,23 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     if (!open || !port?.checkpoint) return signing;
     signing = signing.then(() => port.checkpoint!(new CardSigner(open))).catch(() => undefined);
     return signing;
+  };
+  // the maximum session length runs from each login
+  let expiry: NodeJS.Timeout | undefined;
+  const clearExpiry = (): void => {
+    clearTimeout(expiry);
+    expiry = undefined;
+  };
+  /** « Se déconnecter » and the end of the maximum session length: signed, logged out, locked. */
+  const endSession = async (reason: 'logout' | 'expired'): Promise<void> => {
+    clearExpiry();
+    await checkpoint();
+    const ending = session;
+    session = undefined;
+    gate.lock(reason);
+    await ending?.logout().catch(() => undefined);
+    await loggedOut(ending);
+    emit('card.changed', await status().catch(() => ({ state: 'unavailable' as const, pinpad: false })));
   };
   const loggedOut = (s: CardSession | undefined): Promise<void> => {
     if (!s) return Promise.resolve();
@@ -120,6 +144,12 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     }
     // the new card session anchors the journal before anything else is recorded in it
     await checkpoint();
+    clearExpiry();
+    const maxMs = options.maxSessionMs?.();
+    if (maxMs) {
+      expiry = setTimeout(() => void endSession('expired'), maxMs);
+      expiry.unref();
+    }
     gate.unlock();
     const now = statusOfToken(token, true);
     emit('card.changed', now);
@@ -131,6 +161,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   };
   const onRemoved = (event: { serial: string }) => {
     if (!session || session.token.serial === event.serial) {
+      clearExpiry();
       void loggedOut(session);
       session = undefined;
       gate.lock('card-removed');
@@ -139,6 +170,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   };
   const onSessionEnded = (event: { sessionId: string }) => {
     if (session?.id === event.sessionId) {
+      clearExpiry();
       void loggedOut(session);
       session = undefined;
       gate.lock('card-removed');
@@ -152,6 +184,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     if (state.locked) void checkpoint();
   });
   const dispose = (): void => {
+    clearExpiry();
     offGate();
     card.off('inserted', onInserted);
     card.off('removed', onRemoved);
@@ -167,8 +200,13 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
         await login(pin);
         return gate.state;
       },
+      'session.logout': async () => {
+        await endSession('logout');
+        return gate.state;
+      },
     },
     currentSession: () => (session && !session.ended ? session : undefined),
+    checkpoint,
     settled: () => signing,
     async close() {
       await checkpoint();

@@ -68,7 +68,9 @@ const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null 
 export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const gate = new SessionGate(deps.emit);
   const settings = new SettingsFile(deps.settingsFile);
-  const card = deps.card ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}) }) : undefined;
+  const card = deps.card
+    ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}), maxSessionMs: () => settings.read().maxSessionHours * 3_600_000 })
+    : undefined;
   const journal = deps.journal ? withActor(deps.journal, () => card?.currentSession()?.token.holder?.nationalId ?? null) : undefined;
 
   const always: Partial<CoreChannelHandlers> = {
@@ -104,7 +106,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
   const send =
     deps.send && deps.mail && compose
-      ? createSendApp({ outsidePolicy: () => settings.read().outsideTrustSpace, ...deps.send, ...(journal ? { journal } : {}), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
+      ? createSendApp({ outsidePolicy: () => settings.read().outsideTrustSpace, ...deps.send, ...(journal ? { journal } : {}), checkpoint: () => card?.checkpoint() ?? Promise.resolve(), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
       : undefined;
 
   const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;

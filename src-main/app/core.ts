@@ -96,6 +96,8 @@ export function createCore(env: CoreEnv): Core {
   const sync = createSyncApp({
     emit: env.emit,
     journal,
+    // the card signs the journal head at the end of each pass (read from `app` when a pass ends)
+    checkpoint: () => app.card?.checkpoint() ?? Promise.resolve(),
     store: storeApi,
     target: cardAccountTarget(target),
     createEngine: (options) => new SyncEngine(options),

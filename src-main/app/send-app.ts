@@ -47,6 +47,8 @@ export interface SendAppDeps {
   outsidePolicy?: () => 'block' | 'confirm';
   /** The access journal: each message accepted by the server is recorded (Message-ID, recipients, hash). */
   journal?: JournalPort;
+  /** Signs the journal head with the card after messages were sent (CardApp.checkpoint); never throws. */
+  checkpoint?: () => Promise<void>;
 }
 
 export interface SendApp {
@@ -123,16 +125,19 @@ export function createSendApp(deps: SendAppDeps): SendApp {
         const account = await deps.account();
         const channel = account && deps.channel(account);
         if (!account || !channel) return; // stays queued until a card session exists
+        const sent: Promise<void>[] = [];
         try {
           await processOutbox(deps.outbox(), channel, account.address, {
             onSent: (e) => {
-              void deps.journal?.record([sentRecord(e), ...deliveryRecords(deps.outbox().lastDeliveryChanges)]).catch(() => undefined);
+              sent.push(deps.journal?.record([sentRecord(e), ...deliveryRecords(deps.outbox().lastDeliveryChanges)]).catch(() => undefined) ?? Promise.resolve());
               if (e.replyToRow !== null) void deps.store().changeFlags(e.replyToRow, { answered: true });
             },
           });
           for (const draft of deps.outbox().list({ states: ['draft'], accountAddress: account.address })) {
             if (draft.draftUid === null) await uploadDraft(deps.outbox(), channel, draft.id).catch(() => undefined);
           }
+          // what was sent is anchored by the card right away, not only at lock or quit
+          if (sent.length) await Promise.all(sent).then(() => deps.checkpoint?.());
         } finally {
           await channel.close().catch(() => undefined);
         }

@@ -15,6 +15,7 @@ export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'session.state',
   'session.lock',
   'session.unlock',
+  'session.logout',
   'sync.status',
   'settings.get',
 ]);

@@ -8,6 +8,7 @@ import { AppError } from '../errors/index.js';
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   idleLockMinutes: 10,
+  maxSessionHours: 12,
   remoteImages: 'ask',
   groupThreads: false,
   readReceipts: 'ask',

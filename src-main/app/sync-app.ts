@@ -23,6 +23,8 @@ export interface SyncAppDeps {
   emit: EventSink;
   /** The access journal: one 'sync.session' entry per pass (counts) or failure. */
   journal?: JournalPort;
+  /** Signs the journal head with the card at the end of each pass (CardApp.checkpoint); never throws. */
+  checkpoint?: () => Promise<void>;
   store: () => SyncStorePort;
   /** The mailbox to sync and how to connect to it (card-authenticated IMAP); undefined → nothing to sync. */
   target: () => Promise<{ address: string; connector: ImapConnector } | undefined>;
@@ -83,8 +85,10 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
     });
     engine.on('synced', (summary) => {
       const s = summary;
+      // the pass and what it stored are anchored by the card right away, not only at lock or quit
       void deps.journal
         ?.record([{ action: 'sync.session', data: { account: target.address, server: null, ok: true, folders: s.folders, new: s.new, updated: s.updated, vanished: s.vanished, replayed: s.replayed, durationMs: s.durationMs } }])
+        .then(() => deps.checkpoint?.())
         .catch(() => undefined);
       const notices = syncNoticesFr(s);
       const failed = s.failedFolders[0];

@@ -52,6 +52,8 @@ export interface JournalEventData {
   'settings.changed': { changes: Record<string, string | number | boolean | null> };
   'journal.verified': { ok: boolean; entries: number; brokenAt?: number | null; problem?: string | null };
   'journal.pruned': { throughSeq: number; throughHash: string; olderThan: string; removed: number };
+  /** the store key re-wrapped: for a renewed card (recovery code used) or under a new recovery code */
+  'store.rekeyed': { kind: 'new-card' | 'recovery-code'; certSha256: string; nationalId: string | null };
   'journal.checkpoint': {
     seq: number;
     hash: string;
@@ -91,6 +93,7 @@ export const JOURNAL_ACTIONS = [
   'journal.verified',
   'journal.pruned',
   'journal.checkpoint',
+  'store.rekeyed',
 ] as const satisfies readonly JournalAction[];
 
 /** One thing to record. `message` ties the entry to a stored message (evidence export). */

@@ -68,7 +68,7 @@ export function exportMessageEvidence(store: MailStore, journal: Journal, home: 
     '',
     `Journal des accès pour ce message (${entries.length} entrée(s)) :`,
     ...(entries.length ? entries.map((e) => `  ${entryLineFr(e)}  [${e.hash}]`) : ['  (aucune)']),
-    `Intégrité du journal : ${verification.ok ? `chaîne intacte (${verification.entries} entrées, tête n° ${verification.last.seq} ${verification.last.hash})` : `ROMPUE — ${breakFr(verification)}`}`,
+    `Intégrité du journal : ${verification.ok ? `chaîne intacte (${verification.entries} entrées, tête n° ${verification.last.seq} ${verification.last.hash})${verification.unanchored ? ` ; ${verification.unanchored} entrée(s) non encore ancrée(s) par une signature de carte` : ''}` : `ROMPUE — ${breakFr(verification)}`}`,
     '',
     `Reçu établi le ${dateFr(now)}.`,
     'Vérification : sha256sum ' + `${base}.eml doit afficher l’empreinte ci-dessus.`,

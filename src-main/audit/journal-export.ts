@@ -32,6 +32,7 @@ const ACTION_FR: Record<string, string> = {
   'journal.verified': 'vérification du journal',
   'journal.pruned': 'purge (durée de conservation)',
   'journal.checkpoint': 'point de contrôle signé par la carte',
+  'store.rekeyed': 'clé de la base locale confiée à une nouvelle carte ou à un nouveau code de secours',
 };
 
 export const actionFr = (action: string): string => ACTION_FR[action] ?? action;

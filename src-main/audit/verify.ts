@@ -8,13 +8,28 @@ import type { Journal, VerifyResult } from './journal.js';
 
 export interface JournalVerification extends VerifyResult {
   checkpoints: { seq: number; signedSeq: number; valid: boolean; nationalId: string | null }[];
+  /**
+   * The last entry a valid card checkpoint covers (the checkpoint entry itself), or null.
+   * Entries after it chain correctly but nothing the card signed vouches for them yet: someone
+   * holding the store key could rewrite them undetected. They are "non encore ancrées".
+   */
+  anchoredThrough: number | null;
+  /** how many entries come after `anchoredThrough` (all of them when no checkpoint) */
+  unanchored: number;
+}
+
+function unanchoredOf(result: VerifyResult, checkpoints: JournalVerification['checkpoints']): Pick<JournalVerification, 'anchoredThrough' | 'unanchored'> {
+  const last = [...checkpoints].reverse().find((c) => c.valid);
+  const anchoredThrough = last ? last.seq : null;
+  const from = Math.max(anchoredThrough ?? 0, result.base.seq);
+  return { anchoredThrough, unanchored: result.entries === 0 ? 0 : Math.max(0, result.last.seq - from) };
 }
 
 export function verifyJournal(journal: Journal, home: string): JournalVerification {
   const anchor = readHeadAnchor(home);
   const result = journal.verify(anchor);
   const checkpoints: JournalVerification['checkpoints'] = [];
-  if (!result.ok) return { ...result, checkpoints };
+  if (!result.ok) return { ...result, checkpoints, anchoredThrough: null, unanchored: 0 };
   const base = result.base;
   const rows = journal.db.prepare("SELECT seq, data_json FROM journal WHERE action = 'journal.checkpoint' ORDER BY seq").all() as { seq: number; data_json: string }[];
   for (const r of rows) {
@@ -28,10 +43,12 @@ export function verifyJournal(journal: Journal, home: string): JournalVerificati
         ok: false,
         broken: { kind: 'anchor', seq: r.seq, expected: 'signature de la carte valide sur l’entrée ' + d.seq, found: matches ? 'signature invalide' : 'entrée signée modifiée' },
         checkpoints,
+        anchoredThrough: null,
+        unanchored: 0,
       };
     }
   }
-  return { ...result, checkpoints };
+  return { ...result, checkpoints, ...unanchoredOf(result, checkpoints) };
 }
 
 const KIND_FR = {

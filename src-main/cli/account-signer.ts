@@ -1,15 +1,15 @@
 // What every command that connects as an account needs: the server-certificate
 // verifier for that account, and its client signer (the CPS card, PIN asked
-// once — and again per signature for a key with CKA_ALWAYS_AUTHENTICATE; or the
-// PKCS#12 file, password asked once), closed after use.
+// once per command, shared with the store unlock, and again per signature for a key with
+// CKA_ALWAYS_AUTHENTICATE; or the PKCS#12 file, password asked once).
 import type { AccountConfig } from '../accounts/account.js';
-import { CardSigner } from '../card/index.js';
 import { Pkcs12Signer } from '../tls/pki/pkcs12-signer.js';
 import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import type { ServerCertificateVerifier } from '../tls/index.js';
 import type { Signer } from '../tls/signer.js';
 import type { CliContext } from './context.js';
-import { logoutCard, openCardSession, promptPin, readPinFromStdin, signaturePin, withService } from './commands/card.js';
+import { promptPin, readPinFromStdin } from './card-login.js';
+import { cliCardSession } from './card-unlock.js';
 
 export interface ConnectOptions {
   trustAnchors?: string;
@@ -38,13 +38,6 @@ export async function withAccountSigner<T>(c: CliContext, account: AccountConfig
     }
     return fn(signer);
   }
-  return withService(c, async (svc) => {
-    const { token, session } = await openCardSession(c, svc, { ...((o.trustAnchors ?? account.trustAnchorsFile) ? { trustAnchors: o.trustAnchors ?? account.trustAnchorsFile } : {}) });
-    try {
-      // a key with CKA_ALWAYS_AUTHENTICATE gets the PIN again for each signature (TLS handshake, checkpoint)
-      return await fn(new CardSigner(session, { pinForSignature: signaturePin(c, token) }));
-    } finally {
-      await logoutCard(c, token, session).catch(() => undefined);
-    }
-  });
+  // the command's card session (the one that unlocked the store: PIN asked once), ended by runCli
+  return fn((await cliCardSession(c, (o.trustAnchors ?? account.trustAnchorsFile) ? { trustAnchors: (o.trustAnchors ?? account.trustAnchorsFile)! } : {})).signer);
 }

@@ -34,9 +34,9 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
 
 export function makeContext(opts: GlobalOptions): CliContext {
   let core: Promise<Core> | undefined;
-  return {
+  const ctx: CliContext = {
     ...opts,
-    core: () => (core ??= import('./core-env.js').then(({ cliCore }) => cliCore(opts))),
+    core: () => (core ??= import('./core-env.js').then(({ cliCore }) => cliCore(ctx))),
     result(json, text) {
       if (opts.json) process.stdout.write(JSON.stringify(json, jsonReplacer, 2) + '\n');
       // text for people: whatever untrusted text a formatter missed is still shown, not obeyed
@@ -46,6 +46,7 @@ export function makeContext(opts: GlobalOptions): CliContext {
       process.stderr.write(termSafe(line) + '\n');
     },
   };
+  return ctx;
 }
 
 // BigInt (IMAP modseq, UIDVALIDITY) is printed as a decimal string.

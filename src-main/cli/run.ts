@@ -4,6 +4,7 @@ import { cliErrorTextFr } from './error-text.js';
 import { buildProgram } from './program.js';
 import { termSafe } from '../common/terminal-text.js';
 import { COMMAND_GROUPS } from './commands/index.js';
+import { endCliCardSession } from './card-unlock.js';
 
 /**
  * Runs the CLI and returns the exit code: 0 on success, 2 on a usage error,
@@ -31,5 +32,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (process.env.MSSANTE_DEBUG) process.stderr.write(`${appError.stack ?? appError.message}\n`);
     return 1;
+  } finally {
+    // every command ends its card session and wipes the store key it unwrapped
+    await endCliCardSession();
   }
 }

@@ -107,7 +107,8 @@ const PinLogin = z.strictObject({ pin: Pin.optional() });
 
 export const SessionState = z.object({
   locked: z.boolean(),
-  reason: z.enum(['startup', 'card-removed', 'idle', 'user', 'system']).optional(),
+  /** 'logout': « Se déconnecter » (card session ended); 'expired': the maximum session length was reached */
+  reason: z.enum(['startup', 'card-removed', 'idle', 'user', 'system', 'logout', 'expired']).optional(),
 });
 
 // ---------------------------------------------------------------- mail
@@ -410,6 +411,8 @@ export const SyncStatus = z.object({
 export const Settings = z.object({
   /** Lock after this many minutes without input. */
   idleLockMinutes: z.int().min(1).max(240),
+  /** The PIN is asked again after this many hours of card session (Référentiel: 12 h at most; the clinic may lower it). */
+  maxSessionHours: z.int().min(1).max(12),
   /** Remote images are never loaded automatically; 'ask' offers "afficher les images". */
   remoteImages: z.enum(['ask', 'never']),
   groupThreads: z.boolean(),
@@ -419,6 +422,7 @@ export const Settings = z.object({
 });
 const SettingsPatch = z.strictObject({
   idleLockMinutes: z.int().min(1).max(240).optional(),
+  maxSessionHours: z.int().min(1).max(12).optional(),
   remoteImages: z.enum(['ask', 'never']).optional(),
   groupThreads: z.boolean().optional(),
   readReceipts: z.enum(['ask', 'never']).optional(),
@@ -455,6 +459,8 @@ export const CHANNELS = {
   'session.lock': channel('core', z.strictObject({ reason: z.enum(['idle', 'user']) }), SessionState),
   /** Unlocking proves the card again: a PIN login (no `pin` on a pinpad reader). Never retried automatically. */
   'session.unlock': channel('core', PinLogin, SessionState),
+  /** « Se déconnecter »: ends the card session (journalled), locks; the PIN is needed to come back. */
+  'session.logout': channel('core', Empty, SessionState),
 
   // mail
   'mail.folders': channel('core', Empty, z.object({ folders: z.array(Folder) })),

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { AppError } from '../errors/index.js';
 
 /**
- * Where the store's 256-bit encryption key comes from. Electron seals a random
- * key with safeStorage (OS keychain); the CLI and tests use an env variable or
- * a 0600 key file in the data folder; a later issue may derive it from the card.
+ * Where the store's 256-bit encryption key comes from. The product binds it to
+ * the CPS card (`store/keys/`: wrapped under the card KEK, a recovery code,
+ * optionally the OS keychain). A raw key (static, or a key file) is for tests
+ * and tools only; a `store.key` file left by an older version is migrated to
+ * the card and removed at the first unlock.
  */
 export interface StoreKeyProvider {
-  /** Returns the raw 32-byte key, creating it on first use when the provider can. */
+  /** Returns the raw 32-byte key (the caller's copy: it wipes it after use), creating it on first use when the provider can. */
   getKey(): Promise<Buffer>;
 }
 
@@ -29,16 +31,11 @@ function fromHex(hex: string, origin: string): Buffer {
 /** A key given by the caller (tests, or the Electron shell after unsealing). */
 export function staticKeyProvider(key: Buffer | string): StoreKeyProvider {
   const buf = typeof key === 'string' ? fromHex(key, 'static key') : checkKey(Buffer.from(key), 'static key');
-  return { getKey: async () => buf };
+  // a copy each time: callers wipe what they got once the store is keyed
+  return { getKey: async () => Buffer.from(buf) };
 }
 
-/** Reads a hex key from an environment variable (e.g. MSSANTE_STORE_KEY). */
-export function envKeyProvider(name = 'MSSANTE_STORE_KEY', env: NodeJS.ProcessEnv = process.env): StoreKeyProvider | undefined {
-  const value = env[name];
-  return value ? staticKeyProvider(value) : undefined;
-}
-
-/** A hex key in a file created on first use with 0600 permissions (CLI default). */
+/** A hex key in a file created on first use with 0600 permissions (tests; the old CLI default). */
 export function fileKeyProvider(file: string): StoreKeyProvider {
   return {
     async getKey() {
@@ -60,9 +57,4 @@ export function fileKeyProvider(file: string): StoreKeyProvider {
       }
     },
   };
-}
-
-/** CLI default: MSSANTE_STORE_KEY if set, else `<home>/store.key`. */
-export function defaultKeyProvider(home: string, env: NodeJS.ProcessEnv = process.env): StoreKeyProvider {
-  return envKeyProvider('MSSANTE_STORE_KEY', env) ?? fileKeyProvider(join(home, 'store.key'));
 }

@@ -110,7 +110,11 @@ export class MailStore {
 
   static async open(opts: OpenStoreOptions): Promise<MailStore> {
     const key = await opts.keyProvider.getKey();
-    return new MailStore(openDatabase(opts.file, key, opts.check ? { check: opts.check } : {}), opts.hooks ?? {});
+    try {
+      return new MailStore(openDatabase(opts.file, key, opts.check ? { check: opts.check } : {}), opts.hooks ?? {});
+    } finally {
+      key.fill(0); // SQLite keeps its own copy for the connection (docs/STORE-KEY.md)
+    }
   }
 
   /** Wraps an already opened database (the store worker, tests). */

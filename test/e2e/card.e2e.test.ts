@@ -127,3 +127,14 @@ test('the user can lock the window by hand', async () => {
   await page.getByTestId('lock-screen').waitFor();
   await page.getByText('Session verrouillée.').waitFor();
 });
+
+test('« Se déconnecter » ends the card session: the lock screen says so, the mailbox view is gone, mail is refused until the PIN', async () => {
+  await page.getByRole('button', { name: 'Valider sur le lecteur' }).click();
+  await page.getByTestId('sync-status').waitFor();
+  await page.getByTestId('logout').click();
+  await page.getByTestId('lock-screen').waitFor();
+  await page.getByText('Vous êtes déconnecté : la session de la carte CPS est fermée.').waitFor();
+  assert.equal(await page.getByTestId('sync-status').count(), 0, 'the mailbox (and its state) is unmounted');
+  const r = await page.evaluate(() => (window as unknown as { mssante: MssanteApi }).mssante.mail.folders());
+  assert.equal(r.ok ? 'ok' : r.error.code, 'SESSION_LOCKED');
+});

@@ -10,7 +10,7 @@ import { Journal } from '../../audit/journal.js';
 import { parseRetentionDays, pruneByRetention, RETENTION_KEY } from '../../audit/retention.js';
 import { breakFr, verifyJournal, type JournalVerification } from '../../audit/verify.js';
 import { AppError } from '../../errors/index.js';
-import { openHomeStore } from '../../store/home.js';
+import { openCliStore, recordCliOrQueue } from '../card-unlock.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
@@ -18,7 +18,7 @@ import { parseId } from '../option-parsers.js';
 
 /** Runs `fn` with the journal of --home, then moves the head anchor forward. */
 export async function withJournal<T>(c: CliContext, fn: (journal: Journal, store: MailStore) => T | Promise<T>): Promise<T> {
-  const store = await openHomeStore(c.home);
+  const store = await openCliStore(c);
   try {
     const journal = new Journal(store.db);
     const out = await fn(journal, store);
@@ -29,9 +29,13 @@ export async function withJournal<T>(c: CliContext, fn: (journal: Journal, store
   }
 }
 
-/** Records entries from a command (card events, sync session, sending…). */
+/**
+ * Records entries from a command (account added…): now when the store is
+ * unlocked in this command, otherwise at the next unlock (never asks a PIN
+ * only to journal).
+ */
 export async function recordCli(c: CliContext, records: readonly JournalRecord[]): Promise<void> {
-  await withJournal(c, (j) => j.append(records));
+  await recordCliOrQueue(c, records);
 }
 
 /**
@@ -62,6 +66,8 @@ function verificationJson(v: JournalVerification): Record<string, unknown> {
     base: v.base,
     anchor: v.anchor,
     checkpoints: v.checkpoints,
+    anchoredThrough: v.anchoredThrough,
+    unanchored: v.unanchored,
     broken: v.broken,
     problem: breakFr(v),
   };
@@ -74,7 +80,16 @@ function verificationFr(v: JournalVerification): string {
       ? 'conforme au point d’ancrage'
       : 'ATTENTION : point d’ancrage absent (journal-head.json), une suppression des dernières entrées ne serait pas détectée';
   const signed = v.checkpoints.length ? `, ${v.checkpoints.length} point(s) de contrôle signé(s) par carte valide(s)` : '';
-  return `Journal des accès intact : ${v.entries} entrée(s)${v.first !== null ? ` (n° ${v.first} à ${v.last.seq})` : ''}, ${anchor}${signed}.`;
+  if (v.unanchored === 0 || v.first === null) {
+    return `Journal des accès intact : ${v.entries} entrée(s)${v.first !== null ? ` (n° ${v.first} à ${v.last.seq})` : ''}, ${anchor}${signed}.`;
+  }
+  // only what a card signature covers is called intact: the rest could have been rewritten with the store key
+  const firstOpen = v.last.seq - v.unanchored + 1;
+  const intact =
+    v.anchoredThrough === null
+      ? 'Journal des accès : aucune entrée encore ancrée par une signature de carte'
+      : `Journal des accès intact jusqu’au dernier point de contrôle signé par carte : entrées n° ${v.first} à ${v.anchoredThrough}`;
+  return `${intact} ; ${v.unanchored} entrée(s) non encore ancrée(s) (n° ${firstOpen} à ${v.last.seq}) : leur chaînage est cohérent, la prochaine signature de la carte les couvrira ; ${anchor}${signed}.`;
 }
 
 async function verify(c: CliContext): Promise<void> {

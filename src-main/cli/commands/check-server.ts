@@ -9,8 +9,7 @@ import { imapStartTls } from '../../imap/index.js';
 import { smtpStartTls } from '../../smtp/index.js';
 import { connectTls, type HandshakeResult, type ServerCertificateVerifier, type TlsSocket } from '../../tls/index.js';
 import type { Signer } from '../../tls/signer.js';
-import { CardSigner } from '../../card/index.js';
-import { logoutCard, openCardSession, withService } from './card.js';
+import { cliCardSession } from '../card-unlock.js';
 import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
@@ -141,15 +140,11 @@ async function run(c: CliContext, target: { host: string; port: number }, o: Che
     log: (line) => c.progress(line),
   });
   const check = o.card
-    ? await withService(c, async (svc) => {
-        // the card signs the handshake (PIN asked once, like `account test`), then logs out
-        const { token, session } = await openCardSession(c, svc, o.trustAnchors ? { trustAnchors: o.trustAnchors } : {});
-        try {
-          return await checkServer(target.host, target.port, o.starttls, verifier, { signer: new CardSigner(session), label: token.label ?? 'CPS' });
-        } finally {
-          await logoutCard(c, token, session).catch(() => undefined);
-        }
-      })
+    ? await (async () => {
+        // the command's card session signs the handshake (PIN asked once, like `account test`); runCli ends it
+        const { token, signer } = await cliCardSession(c, o.trustAnchors ? { trustAnchors: o.trustAnchors } : {});
+        return checkServer(target.host, target.port, o.starttls, verifier, { signer, label: token.label ?? 'CPS' });
+      })()
     : await checkServer(target.host, target.port, o.starttls, verifier);
   if (check.error) {
     // The details go to stderr; the refusal itself (exit 1, French reason, JSON error) is the thrown error.

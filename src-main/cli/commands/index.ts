@@ -16,6 +16,7 @@ import { registerAudit } from './audit.js';
 import { registerTrust } from './trust.js';
 import { registerStore } from './store.js';
 import { registerResults } from './results.js';
+import { registerStoreKeys } from './store-keys.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -37,4 +38,5 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   // after registerMessages: also adds `messages export`
   registerAudit,
   registerResults,
+  registerStoreKeys,
 ];

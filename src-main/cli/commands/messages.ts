@@ -7,7 +7,7 @@ import { anchorOrWarn } from './audit.js';
 import { AppError, isAppError } from '../../errors/index.js';
 import { storeError } from '../../store/database.js';
 import { flagList } from '../../store/flags.js';
-import { openHomeStore } from '../../store/home.js';
+import { openCliStore } from '../card-unlock.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { FlagChange, MessageDetail, MessageSummary } from '../../store/types.js';
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
@@ -20,7 +20,7 @@ import type { CommandRegistrar } from '../program.js';
 
 /** Runs `fn` on the store of --home (flag/move/delete journalled with their change) and always closes it. */
 export async function withStore<T>(c: CliContext, fn: (store: MailStore) => T | Promise<T>): Promise<T> {
-  const store = await openHomeStore(c.home, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
+  const store = await openCliStore(c, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
   const journal = new Journal(store.db);
   const before = journal.head().seq;
   try {

@@ -5,7 +5,7 @@ import type { AccountConfig } from '../../accounts/account.js';
 import { AppError, messageFr, isErrorCode } from '../../errors/index.js';
 import { accountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
-import { openHomeStore } from '../../store/home.js';
+import { openCliStore } from '../card-unlock.js';
 import { Journal } from '../../audit/journal.js';
 import { deliveryRecords, sentRecord } from '../../audit/records.js';
 import { composeStoreHooks } from '../../app/store-hooks.js';
@@ -88,7 +88,7 @@ export function outcomeTextFr(e: OutboxEntry): string {
 }
 
 export async function withOutbox<T>(c: CliContext, fn: (outbox: Outbox, store: MailStore) => Promise<T> | T): Promise<T> {
-  const store = await openHomeStore(c.home, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
+  const store = await openCliStore(c, { hooks: composeStoreHooks(['journal'], { home: c.home, trustDir: trustDirOf(c.home) }) });
   const journal = new Journal(store.db);
   const before = journal.head().seq;
   try {

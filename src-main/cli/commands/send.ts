@@ -28,7 +28,7 @@ import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
-import { withService } from './card.js';
+import { withService } from '../card-login.js';
 import { outcomeJson, outcomeTextFr, runQueue, withOutbox, type AccountConnectOptions } from './outbox.js';
 
 interface SendOptions extends AccountConnectOptions {
@@ -116,6 +116,25 @@ async function cardHolder(c: CliContext) {
   return token.holder;
 }
 
+/**
+ * Recipients of a new message, checked before the card unlocks the store: a
+ * message refused anyway needs neither the card nor the store. Replies and
+ * forwards get their recipients from the stored original (checked in prepare).
+ */
+function precheckRecipients(c: CliContext, o: SendOptions): void {
+  const given = [...(o.to ?? []), ...(o.cc ?? []), ...(o.bcc ?? [])];
+  if (o.draft || o.replyToId || o.forwardId || !given.length) return;
+  const trust = TrustContext.open(trustDirOf(c.home));
+  try {
+    assertRecipients(addresses(given), recipientPolicyOf(trust));
+  } catch (err) {
+    explain(c, err, o);
+    throw err;
+  } finally {
+    trust.close();
+  }
+}
+
 /** Everything before the outbox: reads the files, then checks and builds (send/prepare.ts). */
 async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, store: MailStore, serverMaxBytes: number | null): Promise<PreparedMessage> {
   if (o.body !== undefined && o.bodyFile !== undefined) throw new AppError('INVALID_ARGUMENT', '--body and --body-file are exclusive');
@@ -191,6 +210,7 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
     .action(async (o: SendOptions) => {
       const c = ctx();
       const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
+      precheckRecipients(c, o);
       const entry = await withOutbox(c, async (outbox, store) => {
         let prepared: PreparedMessage;
         try {

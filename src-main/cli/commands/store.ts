@@ -5,7 +5,7 @@ import { AppError } from '../../errors/index.js';
 import { openDatabase } from '../../store/database.js';
 import { storeFile } from '../../store/home.js';
 import { checkStore, type StoreCheckReport } from '../../store/integrity.js';
-import { defaultKeyProvider } from '../../store/key-provider.js';
+import { cliStoreKeyProvider } from '../card-unlock.js';
 import type { CommandRegistrar } from '../program.js';
 
 function checkTextFr(r: StoreCheckReport, messages: number | null): string {
@@ -35,7 +35,7 @@ export const registerStore: CommandRegistrar = (program, ctx) => {
     .description('vérification complète de l’intégrité de la base locale (PRAGMA integrity_check)')
     .action(async () => {
       const c = ctx();
-      const key = await defaultKeyProvider(c.home).getKey();
+      const key = await cliStoreKeyProvider(c).getKey();
       c.progress('Vérification complète de la base locale…');
       let report: StoreCheckReport;
       let messages: number | null = null;
@@ -63,7 +63,7 @@ export const registerStore: CommandRegistrar = (program, ctx) => {
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
     .action(async (o: { account?: string; folder?: string[]; passwordStdin?: boolean }) => {
       const c = ctx();
-      const r = await rebuildStore({ file: storeFile(c.home), home: c.home, keyProvider: defaultKeyProvider(c.home), onProgress: (l) => c.progress(l) });
+      const r = await rebuildStore({ file: storeFile(c.home), home: c.home, keyProvider: cliStoreKeyProvider(c), onProgress: (l) => c.progress(l) });
       for (const line of rebuildTextFr(r)) c.progress(line);
       c.progress('Téléchargement des messages depuis le serveur…');
       // The messages come back by the very `mssante sync` (same card login, connector, journal and

@@ -5,7 +5,7 @@ import { pruneByRetention } from '../../audit/retention.js';
 import { InvalidArgumentError } from 'commander';
 import { AppError, describeErrorFr } from '../../errors/index.js';
 import { anchorOrWarn, checkpointOrWarn } from './audit.js';
-import { openHomeStore } from '../../store/home.js';
+import { openCliStore } from '../card-unlock.js';
 import { TrustContext } from '../../trust/context.js';
 import { trustDirOf } from '../../trust/home.js';
 import { termField } from '../../common/terminal-text.js';
@@ -78,7 +78,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .addOption(crlSoftFailOption())
     .action(async (o: SyncOptions) => {
       const c = ctx();
-      const store = await openHomeStore(c.home);
+      const store = await openCliStore(c);
       // a damaged annuaire or liste blanche stops the command here (the product's hook would count it as not imported)
       const trust = TrustContext.open(trustDirOf(c.home));
       // the product's store hooks (app/store-hooks.ts): sender trust decided for each new message, stored

@@ -1,6 +1,6 @@
 import { messageFr } from '../../errors/index.js';
 import { storeError } from '../../store/database.js';
-import { openHomeStore } from '../../store/home.js';
+import { openCliStore } from '../card-unlock.js';
 import { TrustContext, trustDirOf, trustHooksFor } from '../../trust/index.js';
 import type { CommandRegistrar } from '../program.js';
 
@@ -17,7 +17,7 @@ export const registerTrust: CommandRegistrar = (program, ctx) => {
       try {
         // a damaged annuaire or liste blanche counts as not imported: the decisions say so
         for (const p of problems) c.progress(`Attention : ${messageFr(p.code)}`);
-        const store = await openHomeStore(c.home, { hooks: trustHooksFor(context) });
+        const store = await openCliStore(c, { hooks: trustHooksFor(context) });
         let r;
         try {
           r = await store.recomputeTrust({ all: o.all === true });

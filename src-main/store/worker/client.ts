@@ -59,6 +59,7 @@ export class StoreWorkerClient {
       keyHex: key.toString('hex'),
       ...(opts.hooks?.length ? { hooks: [...opts.hooks], ...(opts.hookOptions ? { hookOptions: opts.hookOptions } : {}) } : {}),
     };
+    key.fill(0); // the hex string handed to the worker cannot be wiped (docs/STORE-KEY.md)
     const worker = spawnWorker('store', { workerData: init });
     const parser = spawnWorker('store-parser', {});
     const channel = new MessageChannel();

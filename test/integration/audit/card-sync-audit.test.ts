@@ -9,13 +9,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importBenchListeBlanche } from '../../support/bench-home.js';
-import { runMssante } from '../../support/cli.js';
+import { cliCard, runMssante } from '../../support/cli.js';
 import { card } from '../../support/testbed.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { appendMessages, state } from '../sync/helpers.js';
 
 const doctor = card(state, 'doctorA');
 const other = card(state, 'doctorB');
+// the store opens only with the card: reading the journal too
+const withCard = cliCard(state, doctor);
 const folder = `audit-card-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const home = mkdtempSync(join(tmpdir(), 'mssante-audit-card-sync-'));
 after(async () => {
@@ -41,7 +43,7 @@ test('a card sync journals login, account, session and logout, and leaves a card
   assert.equal(sync.code, 0, sync.stderr);
   assert.doesNotMatch(sync.stderr, /journal/i, 'no journal warning');
 
-  const v = await runMssante(['--home', home, '--json', 'audit', 'verify'], { env });
+  const v = await runMssante(['--home', home, '--json', 'audit', 'verify'], { env, card: withCard });
   assert.equal(v.code, 0, v.stderr);
   const out = JSON.parse(v.stdout) as { ok: boolean; anchor: string; checkpoints: { valid: boolean; nationalId: string }[] };
   assert.equal(out.ok, true);
@@ -51,7 +53,7 @@ test('a card sync journals login, account, session and logout, and leaves a card
   assert.equal(out.checkpoints[0]!.nationalId, `8${doctor.rpps}`, 'signed by the card holder (national id = 8 + RPPS)');
 
   const file = join(home, 'journal.jsonl');
-  assert.equal((await runMssante(['--home', home, 'audit', 'export', file], { env })).code, 0);
+  assert.equal((await runMssante(['--home', home, 'audit', 'export', file], { env, card: withCard })).code, 0);
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; data: Record<string, unknown> });
   const actions = lines.map((l) => l.action);
   for (const a of ['account.added', 'card.login', 'message.received', 'sync.session', 'journal.checkpoint', 'card.logout', 'journal.verified']) assert.ok(actions.includes(a), `${a} journalled`);
@@ -67,7 +69,7 @@ test('a message sent with the card is journalled: Message-ID, every recipient ad
   const sent = await runMssante(['--home', home, '--json', '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin', 'send', '--to', other.address, '--subject', 'Résultats Audit-Sujet-Secret', '--body', 'Corps secret du message'], { env, stdin: `${doctor.userPin}\n` });
   assert.equal(sent.code, 0, sent.stderr);
   const file = join(home, 'journal-sent.jsonl');
-  assert.equal((await runMssante(['--home', home, 'audit', 'export', file], { env })).code, 0);
+  assert.equal((await runMssante(['--home', home, 'audit', 'export', file], { env, card: withCard })).code, 0);
   const text = readFileSync(file, 'utf8');
   const entry = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; data: Record<string, unknown> }).find((l) => l.action === 'message.sent');
   assert.ok(entry, 'message.sent journalled');

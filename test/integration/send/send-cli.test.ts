@@ -10,13 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PostalMime from 'postal-mime';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
-import { runMssante, type CliRun } from '../../support/cli.js';
+import { cliCard, recoveryCodeIn, runMssante, type CliRun } from '../../support/cli.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 import { readXdm } from '../../../src-main/xdm/index.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
-import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
+import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
+import { storeKeyOfHome } from '../../support/cli.js';
+import { readKeyring, unlockWithRecovery } from '../../../src-main/store/keys/keyring.js';
 import { composeMessage, Outbox, type OutboxEntry } from '../../../src-main/send/index.js';
 
 let tb: TestbedState;
@@ -49,6 +51,18 @@ async function homeForA(smtpPort = tb.ports.submissions): Promise<string> {
   await importBenchListeBlanche(home, tb);
   return home;
 }
+// The store is bound to A's card at its first unlock (whichever run comes first); the recovery code
+// printed then opens the key for the in-process reads of the test.
+const codes = new Map<string, string>();
+function remember(home: string, r: CliRun): CliRun {
+  const code = recoveryCodeIn(r.stderr);
+  if (code) codes.set(home, code);
+  return r;
+}
+async function keyOf(home: string) {
+  const code = codes.get(home);
+  return staticKeyProvider(code ? unlockWithRecovery(readKeyring(home)!, code) : await storeKeyOfHome(home, cliCard(tb, A)));
+}
 
 /** One home shared by the tests that need nothing special (each CLI run costs a process start). */
 let shared: Promise<string> | undefined;
@@ -56,7 +70,7 @@ const sharedHome = () => (shared ??= homeForA());
 
 /** The outbox of a home, read in-process. */
 async function outboxEntries(home: string): Promise<OutboxEntry[]> {
-  const store = await openHomeStore(home, { keyProvider: fileKeyProvider(join(home, 'store.key')) });
+  const store = await openHomeStore(home, { keyProvider: await keyOf(home) });
   try {
     return new Outbox(store.db).list();
   } finally {
@@ -69,7 +83,7 @@ function asA(home: string, args: string[], extraEnv: Record<string, string> = {}
   return runMssante(['--home', home, '--json', '--pkcs11-module', A.pkcs11Module, '--token', A.tokenLabel, '--pin-stdin', ...args], {
     env: { ...env(), ...extraEnv },
     stdin: `${A.userPin}\n`,
-  });
+  }).then((r) => remember(home, r));
 }
 
 /** Same, with a card module that does not exist: any card (or network) step would fail loudly. */
@@ -168,7 +182,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     // the server's SIZE (50 MB on the bench) was learned: a bigger message is refused before connecting
     const big = join(dir, 'imagerie.dcm');
     writeFileSync(big, randomBytes(39 * 1024 * 1024));
-    const tooBig = await withoutCard(home, ['send', '--to', B.address, '--subject', 'Imagerie', '--body', 'x', '--attach', big]);
+    const tooBig = await asA(home, ['send', '--to', B.address, '--subject', 'Imagerie', '--body', 'x', '--attach', big]);
     assert.equal(tooBig.code, 1);
     assert.equal(JSON.parse(tooBig.stdout.trim().split('\n').pop()!).error.code, 'SEND_TOO_LARGE');
     assert.match(tooBig.stderr, /limite annoncée par le serveur : 50 Mo/);
@@ -185,7 +199,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     assert.equal(queued.error.code, 'NETWORK_UNREACHABLE');
     assert.match(offline.stderr, /Message enregistré dans la boîte d’envoi/);
 
-    const listed = JSON.parse((await runMssante(['--home', home, '--json', 'outbox', 'list'], { env: env() })).stdout) as { entries: { id: number; state: string }[] };
+    const listed = JSON.parse((await asA(home, ['outbox', 'list'])).stdout) as { entries: { id: number; state: string }[] };
     assert.deepEqual(listed.entries.map((e) => [e.id, e.state]), [[queued.id, 'queued']]);
 
     await relay(port);
@@ -255,7 +269,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
       inReplyTo: '<racine@medecin.mssante.test>',
       references: ['<racine@medecin.mssante.test>'],
     });
-    const store = await openHomeStore(home, { keyProvider: fileKeyProvider(join(home, 'store.key')) });
+    const store = await openHomeStore(home, { keyProvider: await keyOf(home) });
     let id: number;
     try {
       const account = store.ensureAccount({ address: A.address });
@@ -276,7 +290,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     assert.equal(parsed.inReplyTo, original.messageId);
     assert.equal(parsed.references, `<racine@medecin.mssante.test> ${original.messageId}`);
     assert.match(parsed.text ?? '', /^Merci, bien reçu\.\n\nLe .* Dr B <[^>]+> a écrit :\n> Ligne un\n> Ligne deux/);
-    const after = await openHomeStore(home, { keyProvider: fileKeyProvider(join(home, 'store.key')) });
+    const after = await openHomeStore(home, { keyProvider: await keyOf(home) });
     try {
       assert.equal(after.getMessage(id).flags.answered, true, 'the original shows as answered');
     } finally {
@@ -296,7 +310,7 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     assert.equal((await findByMessageId(B.address, 'INBOX', out.messageId, 1, 1)).length, 0, 'not submitted');
   });
 
-  it('an address outside the trust space and an oversize attachment are refused before any card or network use', async () => {
+  it('an address outside the trust space is refused before any card or network use; an oversize attachment before any network use', async () => {
     const home = await sharedHome();
     const before = (await outboxEntries(home)).length;
     const outside = await withoutCard(home, ['send', '--to', B.address, '--cc', 'patient@gmail.com', '--subject', 'x', '--body', 'y']);
@@ -307,7 +321,8 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
 
     const dir = tmp('mssante-send-big-');
     writeFileSync(join(dir, 'scanner.pdf'), randomBytes(2 * 1024 * 1024));
-    const big = await withoutCard(home, ['send', '--to', B.address, '--subject', 'x', '--body', 'y', '--attach', join(dir, 'scanner.pdf'), '--max-size', '1']);
+    // the card opens the store (outbox); the size is refused before any network use
+    const big = await asA(home, ['send', '--to', B.address, '--subject', 'x', '--body', 'y', '--attach', join(dir, 'scanner.pdf'), '--max-size', '1']);
     assert.equal(big.code, 1);
     assert.equal(JSON.parse(big.stdout).error.code, 'SEND_TOO_LARGE');
     assert.match(big.stderr, /Message trop volumineux/);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runMssante } from '../../support/cli.js';
+import { cliCard, runMssante } from '../../support/cli.js';
 import { card } from '../../support/testbed.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { appendMessages, serverDigest, state } from './helpers.js';
@@ -45,8 +45,9 @@ test('mssante sync with the CPS card (EXTERNAL over our TLS client) stores exact
     assert.equal(summary.account, doctor.address);
     assert.equal(summary.new, 5);
     assert.ok(!r.stdout.includes(doctor.userPin) && !r.stderr.includes(doctor.userPin), 'the PIN is never printed');
-    // offline from here: the store alone
-    const list = await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', folder], { env });
+    // offline from here (a network namespace with no route): the store alone, opened with the card and its PIN
+    const withCard = { card: cliCard(state, doctor), offline: true, env };
+    const list = await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', folder], withCard);
     const messages = JSON.parse(list.stdout).messages as { id: number; uid: number; trust: { level: string; reasons: unknown[] } | null }[];
     assert.equal(messages.length, 5);
     // sync decided each sender's trust with this home's liste blanche (no annuaire imported), and says why
@@ -56,7 +57,7 @@ test('mssante sync with the CPS card (EXTERNAL over our TLS client) stores exact
     }
     const server = await serverDigest(folder, doctor.address);
     for (const m of messages) {
-      const show = await runMssante(['--home', home, '--json', 'messages', 'show', String(m.id)], { env });
+      const show = await runMssante(['--home', home, '--json', 'messages', 'show', String(m.id)], withCard);
       assert.equal(JSON.parse(show.stdout).message.sha256, server.get(m.uid));
     }
   } finally {

@@ -7,11 +7,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { runMssante } from '../../support/cli.js';
+import { cliCard, runMssante, storeKeyOfHome } from '../../support/cli.js';
 import { card } from '../../support/testbed.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { appendMessages, serverDigest, state } from './helpers.js';
 import { openHomeStore, storeFile } from '../../../src-main/store/home.js';
+import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { Outbox } from '../../../src-main/send/outbox-store.js';
 
 const doctor = card(state, 'doctorA');
@@ -38,13 +39,16 @@ test('store rebuild with the card: messages back from the server, outbox, draft 
   const add = await runMssante(['--home', home, 'account', 'add', '--address', doctor.address, '--imap', `localhost:${state.ports.imap}`, '--imap-starttls', '--smtp', `localhost:${state.ports.submissions}`, '--auth', 'card', '--trust-anchors', state.pki.caBundle]);
   assert.equal(add.code, 0, add.stderr);
   const env = { SOFTHSM2_CONF: state.softhsm.conf, MSSANTE_TEST: '' };
+  // the store opens only with the card: bind it first and keep its key for the in-process reads below
+  const withCard = { card: cliCard(state, doctor), env };
+  const keyProvider = staticKeyProvider(await storeKeyOfHome(home, withCard.card));
   const cardArgs = ['--home', home, '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin'];
   const first = await runMssante([...cardArgs, '--json', 'sync', '--folder', folder], { stdin: `${doctor.userPin}\n`, env });
   assert.equal(first.code, 0, first.stderr);
   assert.equal(JSON.parse(first.stdout).new, 12);
 
   // what exists only here: an outbox message and a local draft
-  const store = await openHomeStore(home);
+  const store = await openHomeStore(home, { keyProvider });
   const outbox = new Outbox(store.db);
   for (const [n, draft] of [[1, false], [2, true]] as const) {
     const raw = Buffer.from(`From: ${doctor.address}\r\nSubject: local ${n}\r\nMessage-ID: <local${n}-${folder}@medecin.mssante.fr>\r\n\r\nx\r\n`);
@@ -75,22 +79,22 @@ test('store rebuild with the card: messages back from the server, outbox, draft 
   assert.equal(JSON.parse(rebuilt.stdout).new, 12);
   assert.ok(readdirSync(home).some((n) => n.startsWith('mail.db.endommagee-')));
 
-  const list = await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', folder], { env });
+  const list = await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', folder], withCard);
   const messages = JSON.parse(list.stdout).messages as { id: number; uid: number }[];
   const server = await serverDigest(folder, doctor.address);
   assert.deepEqual(messages.map((m) => m.uid).sort((a, b) => a - b), [...server.keys()].sort((a, b) => a - b));
   for (const m of messages.slice(0, 3)) {
-    const show = await runMssante(['--home', home, '--json', 'messages', 'show', String(m.id)], { env });
+    const show = await runMssante(['--home', home, '--json', 'messages', 'show', String(m.id)], withCard);
     assert.equal(JSON.parse(show.stdout).message.sha256, server.get(m.uid), 'the exact server source is back');
   }
-  const after = await openHomeStore(home);
+  const after = await openHomeStore(home, { keyProvider });
   try {
     const rows = after.db.prepare('SELECT state, subject FROM outbox ORDER BY id').all() as { state: string; subject: string }[];
     assert.deepEqual(rows.map((r) => `${r.state}:${r.subject}`), ['queued:local 1', 'draft:local 2']);
   } finally {
     after.close();
   }
-  const verify = await runMssante(['--home', home, 'audit', 'verify', '--json'], { env });
+  const verify = await runMssante(['--home', home, 'audit', 'verify', '--json'], withCard);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   assert.equal(JSON.parse(verify.stdout).ok, true);
   assert.ok(existsSync(storeFile(home)));

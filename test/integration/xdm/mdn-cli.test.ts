@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { mdnStatusFr, parseMdn } from '../../../src-main/xdm/mdn.js';
-import { runMssante } from '../../support/cli.js';
+import { cliCard, runMssante } from '../../support/cli.js';
 import { card } from '../../support/testbed.js';
 import { benchMail, original } from './mail-helpers.js';
 
@@ -42,17 +42,19 @@ describe('mssante mdn (doctor B answers doctor A)', () => {
     const at = (port: number): string => `localhost:${port}`;
     const added = await runMssante(['--home', home, 'account', 'add', '--address', b.address, '--imap', at(tb().ports.imaps), '--smtp', at(tb().ports.submissions), '--auth', 'card', '--trust-anchors', tb().pki.caBundle], { env });
     assert.equal(added.code, 0, added.stderr);
-    const synced = await runMssante(['--home', home, 'sync', '--account', b.address, '--folder', 'INBOX', '--json'], { env });
+    // the store opens only with B's card
+    const bCard = cliCard(tb(), b);
+    const synced = await runMssante(['--home', home, 'sync', '--account', b.address, '--folder', 'INBOX', '--json'], { env, card: bCard });
     assert.equal(synced.code, 0, synced.stderr);
-    const list = JSON.parse((await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', 'INBOX', '--limit', '500'], { env })).stdout) as { messages: { id: number; subject: string }[] };
+    const list = JSON.parse((await runMssante(['--home', home, '--json', 'messages', 'list', '--folder', 'INBOX', '--limit', '500'], { env, card: bCard })).stdout) as { messages: { id: number; subject: string }[] };
     const idOf = (kind: string): string => String(list.messages.find((m) => m.subject.startsWith(`mdn-${token}-${kind}`))!.id);
 
-    const status = await runMssante(['--home', home, 'mdn', 'status', idOf('safe')], { env });
+    const status = await runMssante(['--home', home, 'mdn', 'status', idOf('safe')], { env, card: bCard });
     assert.equal(status.code, 0, status.stderr);
     assert.equal(status.stdout.trim(), `Accusé de lecture : accusé de lecture demandé par l’expéditeur (à ${a.address}).`);
 
-    // Foreign requester: refused before the PIN is read (stdin holds a wrong PIN that must stay unused).
-    const refused = await runMssante(['--home', home, '--json', '--pkcs11-module', b.pkcs11Module, '--token', b.tokenLabel, '--pin-stdin', 'mdn', 'send', idOf('foreign')], { env, stdin: '0000\n' });
+    // Foreign requester: refused before any network use (the card only opened the store to read the message).
+    const refused = await runMssante(['--home', home, '--json', '--pkcs11-module', b.pkcs11Module, '--token', b.tokenLabel, '--pin-stdin', 'mdn', 'send', idOf('foreign')], { env, stdin: `${b.userPin}\n` });
     assert.equal(refused.code, 1);
     assert.equal(JSON.parse(refused.stdout).error.code, 'MDN_CONFIRMATION_REQUIRED');
     assert.match(refused.stderr, /confirmez l’envoi explicitement/);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
-import { runMssante, type CliRun } from '../../support/cli.js';
+import { cliCard, runMssante, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedCard } from '../../support/testbed.js';
 
 const tb = loadTestbed();
@@ -28,13 +28,16 @@ async function homeFor(doctor: TestbedCard): Promise<string> {
   homes.push(home);
   await saveBenchCardAccount(home, tb, doctor.address);
   await importBenchListeBlanche(home, tb);
+  cards.set(home, doctor);
   return home;
 }
+// the store of each home opens only with its doctor's card
+const cards = new Map<string, TestbedCard>();
 
 /** `mssante --json … <args>` with the doctor's card (PIN on stdin). */
 const withCard = (home: string, doctor: TestbedCard, args: string[]): Promise<CliRun> =>
   runMssante(['--home', home, '--json', '--pkcs11-module', doctor.pkcs11Module, '--token', doctor.tokenLabel, '--pin-stdin', ...args], { env, stdin: `${doctor.userPin}\n` });
-const cli = (home: string, args: string[]): Promise<CliRun> => runMssante(['--home', home, ...args], { env });
+const cli = (home: string, args: string[]): Promise<CliRun> => runMssante(['--home', home, ...args], { env, card: cliCard(tb, cards.get(home)!) });
 
 /** Syncs the folders until a message with this subject is there (delivery is asynchronous); returns its store id. */
 async function syncUntil(home: string, address: string, folders: string[], listFolder: string, subject: string): Promise<number> {

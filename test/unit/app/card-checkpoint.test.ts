@@ -143,3 +143,40 @@ test('a card that cannot sign never blocks the unlock', async () => {
   assert.deepEqual(checkpoints(), []);
   core.dispose();
 });
+
+test('« Se déconnecter »: the card signs, its session ends (journalled), the session locks and content channels refuse', async () => {
+  const { home, journal, core, handlers, checkpoints } = app();
+  await dispatch(handlers, 'session.unlock', { pin: '1234' });
+  await dispatch(handlers, 'settings.set', { idleLockMinutes: 7 });
+  const session = core.card!.currentSession()!;
+  assert.deepEqual(await dispatch(handlers, 'session.logout', {}), { ok: true, value: { locked: true, reason: 'logout' } });
+  assert.equal(session.ended, true, 'the card session is closed, not only hidden');
+  assert.equal(core.card!.currentSession(), undefined);
+  const actions = [...journal.entries()].map((e) => e.action);
+  assert.deepEqual(actions.slice(-3), ['settings.changed', 'journal.checkpoint', 'card.logout'], 'signed before the logout');
+  assert.equal(checkpoints().at(-1)!.data.seq, journal.head().seq - 2);
+  const refused = await dispatch(handlers, 'mail.folders', {});
+  assert.equal(refused.ok, false);
+  assert.equal(!refused.ok && refused.error.code, 'SESSION_LOCKED');
+  assert.equal(verifyJournal(journal, home).ok, true);
+  core.dispose();
+});
+
+test('maximum session length (settings, default 12 h): then the session ends and the PIN is asked again', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { journal, core, handlers } = app();
+  assert.equal(core.settings.read().maxSessionHours, 12);
+  core.settings.update({ maxSessionHours: 2 }); // the clinic lowers it
+  await dispatch(handlers, 'session.unlock', { pin: '1234' });
+  const session = core.card!.currentSession()!;
+  t.mock.timers.tick(2 * 3_600_000 - 1);
+  assert.equal(core.gate.locked, false);
+  t.mock.timers.tick(1);
+  for (let i = 0; i < 50 && !(core.gate.locked && session.ended); i++) await new Promise((r) => setImmediate(r));
+  await core.card!.settled();
+  assert.deepEqual(core.gate.state, { locked: true, reason: 'expired' });
+  assert.equal(session.ended, true);
+  assert.throws(() => core.settings.update({ maxSessionHours: 13 }), 'never above 12 h');
+  assert.ok([...journal.entries()].some((e) => e.action === 'card.logout'));
+  core.dispose();
+});

@@ -5,7 +5,11 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { openHomeStore, storeFile } from '../../../src-main/store/home.js';
+import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
+
+const keyProvider = staticKeyProvider(randomBytes(32));
 import { DiskCrlCache, crlCacheDir } from '../../../src-main/tls/pki/crl-cache.js';
 import { importAnnuaire, importListeBlanche, trustDirOf } from '../../../src-main/trust/index.js';
 import { prepareUserData, userDataLayout } from '../../../src-main/shell/user-data.js';
@@ -39,13 +43,13 @@ function assertPrivateTree(root: string): void {
   }
 }
 
-test('store, -wal/-shm, key, CRL cache, annuaire and liste blanche are owner-only under umask 022; a 0755 folder is tightened', { skip: !posix }, async () => {
+test('store, -wal/-shm, CRL cache, annuaire and liste blanche are owner-only under umask 022; a 0755 folder is tightened', { skip: !posix }, async () => {
   assert.equal(process.umask(), 0o022);
   const home = join(tempDir(), 'home');
   mkdirSync(home, { mode: 0o755 });
   chmodSync(home, 0o755);
 
-  const store = await openHomeStore(home); // creates store.key and mail.db (WAL)
+  const store = await openHomeStore(home, { keyProvider }); // creates mail.db (WAL)
   store.ensureAccount({ address: 'jean.kerdraon@medecin.mssante.fr' });
   for (const suffix of ['', '-wal', '-shm']) assert.equal(mode(storeFile(home) + suffix), '600', `mail.db${suffix}`);
   assert.equal(mode(home), '700', 'the existing 0755 data folder is tightened');
@@ -66,7 +70,7 @@ test('files and folders an older version left 0644/0755 are tightened when the s
   const root = join(tempDir(), 'userData');
   const layout = userDataLayout(root);
   for (const dir of [root, layout.storeDir, layout.trustDir]) mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const store = await openHomeStore(layout.storeDir);
+  const store = await openHomeStore(layout.storeDir, { keyProvider });
   store.close();
   for (const dir of [root, layout.storeDir, layout.trustDir]) chmodSync(dir, 0o755);
   for (const suffix of ['', '-wal', '-shm']) {
@@ -74,7 +78,7 @@ test('files and folders an older version left 0644/0755 are tightened when the s
     chmodSync(layout.storeFile + suffix, 0o644);
   }
   prepareUserData(layout);
-  const reopened = await openHomeStore(layout.storeDir);
+  const reopened = await openHomeStore(layout.storeDir, { keyProvider });
   reopened.close();
   assertPrivateTree(root);
 });

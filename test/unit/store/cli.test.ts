@@ -28,7 +28,8 @@ async function seededHome(): Promise<{ home: string; raws: Buffer[] }> {
   return { home, raws };
 }
 
-const env = { MSSANTE_STORE_KEY: KEY };
+// test seam: a raw key (MSSANTE_TEST=1 only); the product opens the store with the card
+const env = { MSSANTE_TEST: '1', MSSANTE_STORE_KEY: KEY };
 
 test('messages list / show / show --raw / search / flag work from the store alone', async () => {
   const { home, raws } = await seededHome();
@@ -92,11 +93,18 @@ test('bad input gets a clear French error and a JSON error code', async () => {
     const folder = await runMssante(['--home', home, 'messages', 'list', '--folder', 'Nope', '--json'], { env });
     assert.equal(JSON.parse(folder.stdout).error.code, 'NOT_FOUND');
     assert.match(folder.stderr, /Dossier « Nope » inconnu dans la base locale ; dossiers : .*INBOX/);
-    const wrongKey = await runMssante(['--home', home, 'messages', 'list', '--json'], { env: { MSSANTE_STORE_KEY: randomBytes(32).toString('hex') } });
+    const wrongKey = await runMssante(['--home', home, 'messages', 'list', '--json'], { env: { MSSANTE_TEST: '1', MSSANTE_STORE_KEY: randomBytes(32).toString('hex') } });
     assert.equal(JSON.parse(wrongKey.stdout).error.code, 'STORE_BAD_KEY');
     const noServer = await runMssante(['--home', home, 'sync', '--json'], { env: { ...env, MSSANTE_TEST: '' } });
     assert.equal(noServer.code, 1, 'sync without the card channel fails cleanly');
     assert.ok(JSON.parse(noServer.stdout).error.code);
+    // outside tests the raw key is ignored: without a card no verb reads the store
+    for (const args of [['messages', 'list'], ['messages', 'show', '1'], ['search', 'echographie'], ['audit', 'verify'], ['audit', 'export', join(home, 'x.jsonl')]]) {
+      const r = await runMssante(['--home', home, '--json', '--pkcs11-module', '/nonexistent/libpkcs11.so', ...args], { env: { MSSANTE_TEST: '', MSSANTE_STORE_KEY: KEY } });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(JSON.parse(r.stdout.trim().split('\n').pop()!).error.code, 'STORE_CARD_REQUIRED', args.join(' '));
+      assert.doesNotMatch(r.stdout, /chographie|biologie/);
+    }
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

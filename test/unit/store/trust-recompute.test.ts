@@ -62,7 +62,7 @@ function listeBlanche(dir: string, domains: string[], date: string): string {
 
 test('mssante trust recompute: decisions follow a new liste blanche, and a second run has nothing to do', async () => {
   const home = mkdtempSync(join(tmpdir(), 'mssante-trust-cli-'));
-  const env = { MSSANTE_STORE_KEY: KEY };
+  const env = { MSSANTE_TEST: '1', MSSANTE_STORE_KEY: KEY }; // test seam: raw key
   try {
     (await seed(storeFile(home))).close(); // synced without a trust provider: no decision yet
     await importListeBlanche(listeBlanche(home, ['medecin.mssante.fr'], '2026-11-01T00:00:00Z'), { home: trustDirOf(home) });

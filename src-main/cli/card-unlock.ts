@@ -1,0 +1,199 @@
+// The CLI's one card session per process: the store is bound to the CPS card
+// (src-main/store/keys/), so any verb that reads or writes the store logs in
+// with the card first — PIN asked ONCE (terminal, --pin-stdin or pinpad) — and
+// the same session then signs TLS (sync, send) and the journal checkpoints.
+// The unwrapped store key is kept for the process (one card signature per
+// command, not per store opening) and wiped when the command ends.
+import { signSessionCheckpoint, writeHeadAnchor } from '../audit/anchor.js';
+import { flushPendingRecords, queuePendingRecords } from '../audit/pending.js';
+import type { JournalRecord } from '../audit/events.js';
+import { Journal } from '../audit/journal.js';
+import { cardFacts } from '../audit/records.js';
+import { CardService, CardSigner, type CardSession, type CardToken } from '../card/index.js';
+import { AppError } from '../errors/index.js';
+import { storeFile } from '../store/home.js';
+import { staticKeyProvider, type StoreKeyProvider } from '../store/key-provider.js';
+import { cardStoreKeyProvider } from '../store/keys/card-key-provider.js';
+import { wipe } from '../store/keys/wrap.js';
+import { MailStore } from '../store/mail-store.js';
+import type { StoreHooks } from '../store/types.js';
+import type { CliContext } from './context.js';
+import { openCardSession, reportModuleAttempts, signaturePin } from './card-login.js';
+
+export interface HeldCard {
+  svc: CardService;
+  token: CardToken;
+  session: CardSession;
+  signer: CardSigner;
+}
+
+interface State {
+  c: CliContext | null;
+  held: HeldCard | null;
+  opening: Promise<HeldCard> | null;
+  /** the login failed (wrong PIN…): never asked again in this process */
+  failed: unknown;
+  storeKey: Buffer | null;
+}
+
+const state: State = { c: null, held: null, opening: null, failed: null, storeKey: null };
+
+/**
+ * Test seam (MSSANTE_TEST=1 only): a raw store key from MSSANTE_STORE_KEY for
+ * the offline unit tests that build a store in-process. Never honoured otherwise.
+ */
+function testKey(): StoreKeyProvider | undefined {
+  const hex = process.env.MSSANTE_STORE_KEY;
+  return process.env.MSSANTE_TEST === '1' && hex ? staticKeyProvider(hex) : undefined;
+}
+
+export function hasCliCardSession(): boolean {
+  return state.held !== null && !state.held.session.ended;
+}
+
+/** The logged-in card of this command, logging in (PIN once) on first use. */
+export function cliCardSession(c: CliContext, o: { trustAnchors?: string } = {}): Promise<HeldCard> {
+  if (state.held) return Promise.resolve(state.held);
+  if (state.failed) return Promise.reject(state.failed);
+  state.opening ??= (async () => {
+    const svc = new CardService({ modulePath: c.pkcs11Module });
+    try {
+      const { token, session } = await openCardSession(c, svc, o);
+      state.c = c;
+      // a key with CKA_ALWAYS_AUTHENTICATE gets the PIN again for each signature (TLS handshake, checkpoint)
+      state.held = { svc, token, session, signer: new CardSigner(session, { pinForSignature: signaturePin(c, token) }) };
+    } catch (err) {
+      state.failed = err;
+      reportModuleAttempts(c, err);
+      svc.close();
+      throw err;
+    } finally {
+      state.opening = null;
+    }
+    // journalled when the store opens (next step of every verb; the store may not be unlockable yet)
+    const card = cardFacts(state.held.token);
+    queuePendingRecords(c.home, [{ action: 'card.login', data: card, actor: card.nationalId }]);
+    return state.held;
+  })();
+  return state.opening;
+}
+
+const NO_CARD: readonly string[] = ['CARD_NOT_PRESENT', 'CARD_PIN_REQUIRED', 'CARD_MODULE_NOT_FOUND', 'CARD_REMOVED'];
+
+/** The card-bound store key of --home (the recovery code of a new store is printed once, on stderr). */
+export function cliStoreKeyProvider(c: CliContext): StoreKeyProvider {
+  const test = testKey();
+  if (test) return test;
+  const provider = cardStoreKeyProvider({
+    home: c.home,
+    storeFile: storeFile(c.home),
+    signer: async () => {
+      try {
+        return (await cliCardSession(c)).signer;
+      } catch (err) {
+        if (err instanceof AppError && NO_CARD.includes(err.code)) throw new AppError('STORE_CARD_REQUIRED', 'the store opens only with the card and its PIN', { cause: err });
+        throw err;
+      }
+    },
+    onRecoveryCode: (code) => printRecoveryCode(c, code),
+  });
+  return {
+    async getKey() {
+      state.storeKey ??= await provider.getKey();
+      return Buffer.from(state.storeKey);
+    },
+  };
+}
+
+/** Shown once when a store is bound to the card (creation or migration of an old store). */
+export function printRecoveryCode(c: CliContext, code: string): void {
+  c.progress(
+    [
+      '',
+      'CODE DE SECOURS de la base locale — à imprimer et à conserver en lieu sûr (il ne sera plus jamais affiché) :',
+      '',
+      `    ${code}`,
+      '',
+      'Il permet de rouvrir la base avec une carte CPS renouvelée (mssante store rekey --new-card).',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Opens the store of --home with the card (and appends the journal records that waited for it). */
+export async function openCliStore(c: CliContext, opts: { hooks?: StoreHooks } = {}): Promise<MailStore> {
+  const store = await MailStore.open({ file: storeFile(c.home), keyProvider: cliStoreKeyProvider(c), ...(opts.hooks ? { hooks: opts.hooks } : {}) });
+  try {
+    flushPendingRecords(c.home, new Journal(store.db));
+  } catch (err) {
+    c.progress(`Attention : des événements en attente n’ont pas pu être inscrits au journal des accès (${err instanceof AppError ? err.code : String(err)}).`);
+  }
+  return store;
+}
+
+/** Appends now when the store is unlocked in this process (or its key still held after the card logout), else queues for the next unlock (never asks a PIN to journal). */
+export async function recordCliOrQueue(c: CliContext, records: readonly JournalRecord[]): Promise<void> {
+  if (!testKey() && state.storeKey === null && !hasCliCardSession()) {
+    queuePendingRecords(c.home, records);
+    return;
+  }
+  const store = await openCliStore(c);
+  try {
+    const journal = new Journal(store.db);
+    journal.append(records);
+    writeHeadAnchor(c.home, journal);
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Ends the command's card session (journalled), closes the card host and wipes
+ * the store key. Called once by runCli at the end of every command.
+ */
+export async function endCliCardSession(): Promise<void> {
+  const { held, c } = state;
+  state.held = null;
+  state.opening = null;
+  state.failed = null;
+  try {
+    if (held && c) {
+      await checkpointAtEnd(c, held);
+      await held.session.logout().catch(() => undefined);
+      const card = cardFacts(held.token);
+      try {
+        await recordCliOrQueue(c, [{ action: 'card.logout', data: card, actor: card.nationalId }]);
+      } catch (err) {
+        c.progress(`Attention : la fin de session de la carte n’a pas pu être inscrite au journal des accès (${err instanceof AppError ? err.code : String(err)}).`);
+      }
+      held.svc.close();
+    }
+  } finally {
+    wipe(state.storeKey);
+    state.storeKey = null;
+    state.c = null;
+  }
+}
+
+/**
+ * The card signs the journal head before its session ends, when the command
+ * appended since the last checkpoint: what a command did (sync, send, reading)
+ * is anchored at once; only the card.logout entry waits for the next command.
+ */
+async function checkpointAtEnd(c: CliContext, held: HeldCard): Promise<void> {
+  if (state.storeKey === null || held.session.ended) return;
+  try {
+    const store = await openCliStore(c);
+    try {
+      const journal = new Journal(store.db);
+      const last = store.db.prepare('SELECT action FROM journal ORDER BY seq DESC LIMIT 1').get() as { action: string } | undefined;
+      if (!last || last.action === 'journal.checkpoint') return;
+      await signSessionCheckpoint(journal, held.signer);
+      writeHeadAnchor(c.home, journal);
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    c.progress(`Attention : point de contrôle du journal non signé (${err instanceof AppError ? err.code : String(err)}).`);
+  }
+}

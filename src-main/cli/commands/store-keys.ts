@@ -1,0 +1,107 @@
+// `mssante store rekey --new-card | --recovery`: the card-bound store key
+// (src-main/store/keys/) after a card renewal or the loss of the recovery code.
+// - --new-card: the recovery code opens the key, the card now in the reader
+//   (PIN asked once) becomes the ONLY card that opens the store;
+// - --recovery: the current card opens the key, a new recovery code replaces
+//   the old one (printed once).
+import type { Command } from 'commander';
+import { writeHeadAnchor } from '../../audit/anchor.js';
+import { Journal } from '../../audit/journal.js';
+import { cardFacts } from '../../audit/records.js';
+import { AppError } from '../../errors/index.js';
+import { openDatabase } from '../../store/database.js';
+import { storeFile } from '../../store/home.js';
+import { readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring } from '../../store/keys/keyring.js';
+import { wipe } from '../../store/keys/wrap.js';
+import { cliCardSession, printRecoveryCode } from '../card-unlock.js';
+import type { CliContext } from '../context.js';
+import type { CommandRegistrar } from '../program.js';
+import { readPinFromStdin } from '../card-login.js';
+
+async function readRecoveryCode(c: CliContext, fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    const line = await readPinFromStdin();
+    try {
+      return line.toString('utf8');
+    } finally {
+      line.fill(0);
+    }
+  }
+  if (!process.stdin.isTTY) throw new AppError('STORE_RECOVERY_INVALID', 'no terminal to ask the recovery code on: use --recovery-stdin');
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question('Code de secours de la base locale : ');
+  } finally {
+    rl.close();
+  }
+}
+
+/** Journals the re-key with the new key (the store is opened directly: the card does not open it yet). */
+function journalRekey(c: CliContext, key: Buffer, data: { kind: 'new-card' | 'recovery-code'; certSha256: string; nationalId: string | null }): void {
+  const db = openDatabase(storeFile(c.home), key);
+  try {
+    const journal = new Journal(db);
+    journal.append([{ action: 'store.rekeyed', data, actor: data.nationalId }]);
+    writeHeadAnchor(c.home, journal);
+  } finally {
+    db.close();
+  }
+}
+
+async function rekeyNewCard(c: CliContext, o: { recoveryStdin?: boolean }): Promise<void> {
+  const keyring = readKeyring(c.home);
+  if (!keyring) throw new AppError('NOT_FOUND', 'this data folder has no card-bound store', { data: { home: c.home } });
+  const key = unlockWithRecovery(keyring, await readRecoveryCode(c, Boolean(o.recoveryStdin)));
+  try {
+    openDatabase(storeFile(c.home), key).close(); // the code opens THIS store before anything changes
+    const { token, signer } = await cliCardSession(c);
+    const next = await rebindToCard(keyring, key, signer);
+    writeKeyring(c.home, next);
+    const card = cardFacts(token);
+    journalRekey(c, key, { kind: 'new-card', certSha256: next.cards[0]!.certSha256, nationalId: card.nationalId });
+    c.result(
+      { ok: true, card: { label: token.label, serial: token.serial, certSha256: next.cards[0]!.certSha256 } },
+      `La base locale s’ouvre désormais avec la carte « ${token.label} » (n° ${token.serial}) et uniquement avec elle. Le code de secours reste valable.`,
+    );
+  } finally {
+    wipe(key);
+  }
+}
+
+async function rekeyRecovery(c: CliContext): Promise<void> {
+  const keyring = readKeyring(c.home);
+  if (!keyring) throw new AppError('NOT_FOUND', 'this data folder has no card-bound store', { data: { home: c.home } });
+  const { token, signer } = await cliCardSession(c);
+  const key = await unlockWithCard(keyring, signer);
+  try {
+    const { keyring: next, recoveryCode } = renewRecovery(keyring, key);
+    writeKeyring(c.home, next);
+    const card = cardFacts(token);
+    journalRekey(c, key, { kind: 'recovery-code', certSha256: card.certSha256 ?? '', nationalId: card.nationalId });
+    if (c.json) c.result({ ok: true, recoveryCode }, '');
+    else {
+      printRecoveryCode(c, recoveryCode);
+      c.result({}, 'Nouveau code de secours créé : l’ancien ne fonctionne plus.');
+    }
+  } finally {
+    wipe(key);
+  }
+}
+
+export const registerStoreKeys: CommandRegistrar = (program: Command, ctx) => {
+  // the `store` group may be shared with other store verbs (check, rebuild)
+  const store = program.commands.find((cmd) => cmd.name() === 'store') ?? program.command('store').description('base locale chiffrée');
+  store
+    .command('rekey')
+    .description('confier la clé de la base locale à une carte renouvelée (--new-card, avec le code de secours) ou créer un nouveau code de secours (--recovery, avec la carte)')
+    .option('--new-card', 'la carte présente dans le lecteur devient la seule à ouvrir la base (code de secours demandé)')
+    .option('--recovery', 'remplacer le code de secours (perdu ou divulgué) ; la carte et son code PIN sont demandés')
+    .option('--recovery-stdin', 'lire le code de secours sur la première ligne de l’entrée standard (le code PIN suit avec --pin-stdin)')
+    .action(async (o: { newCard?: boolean; recovery?: boolean; recoveryStdin?: boolean }) => {
+      const c = ctx();
+      if (Boolean(o.newCard) === Boolean(o.recovery)) throw new AppError('INVALID_ARGUMENT', 'exactly one of --new-card or --recovery');
+      if (o.newCard) await rekeyNewCard(c, o);
+      else await rekeyRecovery(c);
+    });
+};
