@@ -4,6 +4,7 @@
 // the same session then signs TLS (sync, send) and the journal checkpoints.
 // The unwrapped store key is kept for the process (one card signature per
 // command, not per store opening) and wiped when the command ends.
+import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import { signSessionCheckpoint, writeHeadAnchor } from '../audit/anchor.js';
 import { flushPendingRecords, queuePendingRecords } from '../audit/pending.js';
 import type { JournalRecord } from '../audit/events.js';
@@ -58,7 +59,10 @@ export function cliCardSession(c: CliContext, o: { trustAnchors?: string } = {})
   state.opening ??= (async () => {
     const svc = new CardService({ modulePath: c.pkcs11Module });
     try {
-      const { token, session } = await openCardSession(c, svc, o);
+      // the revocation check before the PIN uses the same trust anchors as the account's servers,
+      // also when the store is what asks for the card first (the account is read from --home)
+      const trustAnchors = o.trustAnchors ?? (await accountTrustAnchors(c.home));
+      const { token, session } = await openCardSession(c, svc, trustAnchors ? { trustAnchors } : {});
       state.c = c;
       // a key with CKA_ALWAYS_AUTHENTICATE gets the PIN again for each signature (TLS handshake, checkpoint)
       state.held = { svc, token, session, signer: new CardSigner(session, { pinForSignature: signaturePin(c, token) }) };
@@ -76,6 +80,13 @@ export function cliCardSession(c: CliContext, o: { trustAnchors?: string } = {})
     return state.held;
   })();
   return state.opening;
+}
+
+/** The trust anchors file of --home's accounts when they name one (test or qualification platforms). */
+async function accountTrustAnchors(home: string): Promise<string | undefined> {
+  const accounts = await JsonFileAccountRepository.inHome(home).list().catch(() => []);
+  const files = new Set(accounts.map((a) => a.trustAnchorsFile).filter((f): f is string => Boolean(f)));
+  return files.size === 1 ? [...files][0] : undefined;
 }
 
 const NO_CARD: readonly string[] = ['CARD_NOT_PRESENT', 'CARD_PIN_REQUIRED', 'CARD_MODULE_NOT_FOUND', 'CARD_REMOVED'];

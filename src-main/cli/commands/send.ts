@@ -24,6 +24,7 @@ import type { MailStore } from '../../store/mail-store.js';
 import { TrustContext, trustDirOf } from '../../trust/index.js';
 import { evaluateIns, parseCdaBytes, xdmAuthorFromCard, type PatientIdentity } from '../../xdm/index.js';
 import { PATIENT_DOMAIN } from '../../rules/messaging.js';
+import { patientAddress } from '../../send/patients.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
@@ -117,11 +118,19 @@ async function cardHolder(c: CliContext) {
 }
 
 /**
- * Recipients of a new message, checked before the card unlocks the store: a
+ * The patient of --to-patient and the recipients of a new message, checked before the card unlocks the store: a
  * message refused anyway needs neither the card nor the store. Replies and
  * forwards get their recipients from the stored original (checked in prepare).
  */
 function precheckRecipients(c: CliContext, o: SendOptions): void {
+  try {
+    // a patient address comes only from a qualified INS: refused here, before the card or the store
+    const patient = patientOf(o);
+    if (patient) patientAddress(patient, o.patientDomain ?? PATIENT_DOMAIN);
+  } catch (err) {
+    explain(c, err, o);
+    throw err;
+  }
   const given = [...(o.to ?? []), ...(o.cc ?? []), ...(o.bcc ?? [])];
   if (o.draft || o.replyToId || o.forwardId || !given.length) return;
   const trust = TrustContext.open(trustDirOf(c.home));

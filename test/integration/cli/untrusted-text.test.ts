@@ -96,7 +96,7 @@ test('annuaire search prints a hostile directory row neutralised', async () => {
   writeFileSync(file, [
     HEADER,
     extractionLine({ type: 'PER', address: 'jean.kerdraon@medecin.mssante.fr', nationalId: '810001234567', lastName: 'KERDRAON\x1b[2J', firstName: 'Jean\u202E', profession: 'Médecin', city: 'BREST', postalCode: '29200' }),
-  ].join('\n'));
+  ].join('\n') + '\n');
   await importAnnuaire(file, { home: trustDirOf(home) });
   const r = await runMssante(['--home', home, 'annuaire', 'search', 'kerdraon'], { env });
   assert.equal(r.code, 0, r.stderr);

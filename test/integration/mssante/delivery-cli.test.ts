@@ -39,7 +39,8 @@ async function homeForA(): Promise<string> {
 
 const asA = (home: string, args: string[]): Promise<CliRun> =>
   runMssante(['--home', home, '--json', '--pkcs11-module', A.pkcs11Module, '--token', A.tokenLabel, '--pin-stdin', ...args], { env: env(), stdin: `${A.userPin}\n` });
-const cli = (home: string, args: string[]): Promise<CliRun> => runMssante(['--home', home, '--json', ...args], { env: env() });
+// every verb that reads the store needs the card (the store is bound to it)
+const cli = asA;
 
 /** The file Postfix delivered (through Dovecot LMTP) into this mailbox's Maildir, found by Message-ID. */
 async function deliveredFile(address: string, messageId: string): Promise<string> {

@@ -12,6 +12,7 @@ import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { recordSubmission, failureExplanationFr } from '../../../src-main/store/delivery.js';
 import { envelopeIdOf } from '../../../src-main/rules/messaging.js';
 import { parseDsn } from '../../../src-main/xdm/dsn.js';
+import { composeStoreHooks } from '../../../src-main/app/store-hooks.js';
 import { mdnPolicy } from '../../../src-main/xdm/mdn.js';
 import { buildEml } from '../../support/mail-fixtures.js';
 import { fixture } from './fixtures.js';
@@ -25,7 +26,8 @@ const folder = { inbox: 0, sent: 0 };
 let uid = 0;
 
 before(async () => {
-  store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider('44'.repeat(32)) });
+  // reports and receipts are recognised by the product's `receipts` store hook
+  store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider('44'.repeat(32)), hooks: composeStoreHooks(['receipts'], { home: dir, trustDir: join(dir, 'trust') }) });
   const account = store.ensureAccount({ address: ME });
   const folders = store.upsertFolders(account.id, [
     { path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true },

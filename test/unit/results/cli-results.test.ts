@@ -55,7 +55,7 @@ test('results show neutralises control and bidi characters from the file', async
     const r = await runMssante(['results', 'show', file]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes('\u001b') && !r.stdout.includes('\u202e'));
-    assert.match(r.stdout, /TSH‹U\+001B›\[2J‹U\+202E›X/);
+    assert.match(r.stdout, /TSH\\x1b\[2J<U\+202E>X/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
