@@ -14,12 +14,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMssante } from '../../support/cli.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
-import { fileKeyProvider } from '../../../src-main/store/key-provider.js';
+import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { randomBytes } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import { buildEml } from '../../support/mail-fixtures.js';
 import { admin, appendMessages, newFolder, state, USER } from './helpers.js';
+
+// Sync through the PLAIN test connector: the store key comes from the test seam (MSSANTE_TEST=1), not the card.
+const STORE_KEY = randomBytes(32).toString('hex');
 
 /** Messages with a 16 KiB attachment: a download long enough for a fault at a known byte offset. */
 async function appendLarge(c: ImapFlow, folder: string, n: number): Promise<void> {
@@ -42,7 +45,7 @@ after(async () => {
 });
 
 function envFor(p: FaultProxy): NodeJS.ProcessEnv {
-  return { MSSANTE_TEST: '1', MSSANTE_TEST_IMAP_CONNECTOR: CONNECTOR, MSSANTE_TEST_IMAP_PORT: String(p.port), MSSANTE_STORE_KEY: '' };
+  return { MSSANTE_TEST: '1', MSSANTE_TEST_IMAP_CONNECTOR: CONNECTOR, MSSANTE_TEST_IMAP_PORT: String(p.port), MSSANTE_STORE_KEY: STORE_KEY };
 }
 
 /** Folder → sorted Message-IDs, on the server. */
@@ -64,7 +67,7 @@ async function serverIds(folders: string[]): Promise<Record<string, string[]>> {
 
 /** Folder → sorted Message-IDs, in the local store (opened between two CLI runs, as the CLI opens it). */
 async function localIds(home: string, folders: string[], _env: NodeJS.ProcessEnv): Promise<Record<string, string[]>> {
-  const store = await openHomeStore(home, { keyProvider: fileKeyProvider(join(home, 'store.key')) });
+  const store = await openHomeStore(home, { keyProvider: staticKeyProvider(STORE_KEY) });
   try {
     const out: Record<string, string[]> = {};
     const ids = store.db.prepare('SELECT m.message_id FROM messages m JOIN folders f ON f.id = m.folder_id WHERE f.path = ? AND m.uid IS NOT NULL').pluck();
