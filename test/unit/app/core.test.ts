@@ -1,6 +1,7 @@
 // The composition root (src-main/app/core.ts): the CLI context and the e2e
 // harness boot the same createCore as the shell (the shell: main-boot.test.ts),
 // and the store thread runs the trust decision and journal hooks in each.
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,8 +12,18 @@ import { makeContext } from '../../../src-main/cli/context.js';
 import { buildEml } from '../../support/mail-fixtures.js';
 import { startHarnessCore } from '../../e2e/harness/core.js';
 
-test('CLI context: createCore with the CLI env; journal and trust hooks active in the store thread', async () => {
+test('CLI context: createCore with the CLI env; journal and trust hooks active in the store thread', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'mssante-core-cli-'));
+  // the CLI's store is bound to the card; without one, the test seam gives the key (MSSANTE_TEST=1 only)
+  const saved = { test: process.env.MSSANTE_TEST, key: process.env.MSSANTE_STORE_KEY };
+  process.env.MSSANTE_TEST = '1';
+  process.env.MSSANTE_STORE_KEY = randomBytes(32).toString('hex');
+  t.after(() => {
+    for (const [name, value] of [['MSSANTE_TEST', saved.test], ['MSSANTE_STORE_KEY', saved.key]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
   try {
     const root = await makeContext({ home, pinStdin: false, json: true }).core();
     assert.deepEqual(root.active(), { storeHooks: [], journal: false, trust: false }, 'nothing runs before start');
