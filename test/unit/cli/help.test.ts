@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -73,7 +74,8 @@ test('help texts are French: headings, usage, defaults and choices', async () =>
 test('messages list before any sync says the store is empty and what to run', async () => {
   const home = mkdtempSync(join(tmpdir(), 'mssante-cli-empty-'));
   try {
-    const r = await runMssante(['--home', home, 'messages', 'list']);
+    // the store opens with the card; the test seam stands for it (MSSANTE_TEST=1 only)
+    const r = await runMssante(['--home', home, 'messages', 'list'], { env: { MSSANTE_TEST: '1', MSSANTE_STORE_KEY: randomBytes(32).toString('hex') } });
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim(), 'Erreur : La base locale est vide : lancez « mssante sync ».');
     const missing = join(home, 'absent.xml');

@@ -12,8 +12,8 @@ const repo = join(import.meta.dirname, '..', '..', '..');
 
 test('the first stdin line logs in; each later line is one signature PIN, used once', () => {
   const script = `
-    const { readPinFromStdin, signaturePin } = await import(${JSON.stringify(join(repo, 'src-main/cli/commands/card.ts'))});
-    const login = await readPinFromStdin({ keepRest: true });
+    const { readPinFromStdin, signaturePin } = await import(${JSON.stringify(join(repo, 'src-main/cli/card-login.ts'))});
+    const login = await readPinFromStdin();
     const next = signaturePin({ pinStdin: true }, { label: 'CPS' });
     const out = [login.toString()];
     out.push((await next()).toString());
