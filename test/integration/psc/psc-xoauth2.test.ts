@@ -5,7 +5,8 @@
 // refused refresh ending the session.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:https';
 import { AppError } from '../../../src-main/errors/index.js';
 import { PscClient, PscSession, httpsFetch, type PscSettings } from '../../../src-main/psc/index.js';
@@ -76,6 +77,13 @@ describe('Pro Santé Connect login (bench OpenID provider)', () => {
     }
     await session.logout();
     assert.equal(session.status().loggedIn, false);
+    // Neither token is in any file of the bench's servers (Dovecot logs and state, provider log) nor in the status.
+    const secrets = [tokens.accessToken, tokens.refreshToken!];
+    for (const s of secrets) assert.ok(!JSON.stringify(session.status()).includes(s));
+    for (const file of filesUnder(join(tb.dir, 'dovecot')).concat(tb.psc.serverLog)) {
+      const text = readFileSync(file, 'latin1');
+      for (const s of secrets) assert.ok(!text.includes(s), `a PSC token found in ${file}`);
+    }
   });
 
   it('CIBA refused on the phone is PSC_LOGIN_REFUSED', async () => {
@@ -183,4 +191,13 @@ async function browse(start: string, rpps: string): Promise<void> {
     res = await get(new URL(action, tb.psc.issuer).href, jar, 'POST', `rpps=${rpps}`);
   }
   assert.fail('too many redirects');
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return [];
+    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
+  });
 }
