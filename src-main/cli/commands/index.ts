@@ -14,6 +14,7 @@ import { registerOutbox } from './outbox.js';
 import { registerAudit } from './audit.js';
 import { registerTrust } from './trust.js';
 import { registerStore } from './store.js';
+import { registerPsc } from './psc.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -21,6 +22,7 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerXdm,
   registerMdn,
   registerAccount,
+  registerPsc,
   registerSync,
   registerStore,
   registerMessages,

@@ -1,0 +1,79 @@
+// The CLI path of Pro Santé Connect on the bench: `account add --address A` with nothing else
+// (servers found by DNS SRV on the bench's DNS server, --yes), then `psc login` (CIBA approved by
+// the phone hook) which opens the mailbox with XOAUTH2; the card's accounts are untouched.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpsFetch } from '../../../src-main/psc/index.js';
+import { runMssante } from '../../support/cli.js';
+import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
+
+let tb: TestbedState;
+const homes: string[] = [];
+before(() => {
+  tb = loadTestbed();
+});
+after(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+
+function newHome(): string {
+  const h = mkdtempSync(join(tmpdir(), 'mssante-psc-'));
+  homes.push(h);
+  return h;
+}
+
+/** Approves the first CIBA request that reaches this RPPS's phone (waits for it, polling the hook). */
+async function approveWhenPending(rpps: string): Promise<void> {
+  const fetchFn = httpsFetch({ ca: readFileSync(tb.pki.caBundle, 'utf8') });
+  for (;;) {
+    const res = await fetchFn(`${tb.psc.issuer}/__test/pending/${rpps}`, { method: 'POST', headers: {} });
+    const { pending } = (await res.json()) as { pending: number };
+    if (pending > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await fetchFn(`${tb.psc.issuer}/__test/approve/${rpps}`, { method: 'POST', headers: {} });
+}
+
+describe('mssante account add (auto-configuration) + psc login', () => {
+  it('SRV discovery, then CIBA approved on the phone, then the mailbox accepts the token', async () => {
+    const a = card(tb, 'doctorA');
+    const home = newHome();
+    const add = await runMssante(['--home', home, '--json', 'account', 'add', '--address', a.address, '--dns', tb.psc.dnsServer, '--yes',
+      '--auth', 'psc', '--psc-issuer', tb.psc.issuer, '--psc-client-id', tb.psc.clients.app.clientId, '--psc-ca', tb.pki.caBundle, '--trust-anchors', tb.pki.caBundle]);
+    assert.equal(add.code, 0, add.stderr);
+    const saved = JSON.parse(add.stdout) as { account: { imap: unknown; auth: { kind: string } } };
+    assert.deepEqual(saved.account.imap, { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' });
+    assert.equal(saved.account.auth.kind, 'psc');
+    assert.match(add.stderr, /Serveurs trouvés \(enregistrements DNS SRV/);
+
+    const [login] = await Promise.all([
+      runMssante(['--home', home, '--json', 'psc', 'login', '--rpps', a.rpps], { env: { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret } }),
+      approveWhenPending(a.rpps),
+    ]);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /Validez la connexion sur votre téléphone \(e-CPS\)/);
+    const out = JSON.parse(login.stdout) as { ok: boolean; subject: string; mailbox: string };
+    assert.equal(out.ok, true);
+    assert.equal(out.subject, a.rpps);
+    assert.equal(out.mailbox, 'ok');
+    // nothing of the session in the data folder: no file mentions a bearer token or a refresh token
+    for (const file of filesUnder(home)) assert.doesNotMatch(readFileSync(file, 'latin1'), /refresh_token|access_token|Bearer /, file);
+  });
+
+  it('a discovery with nothing found says so in French and saves nothing', async () => {
+    const home = newHome();
+    const r = await runMssante(['--home', home, 'account', 'add', '--address', 'quelqu.un@inconnu.mssante.test', '--dns', tb.psc.dnsServer, '--yes', '--auth', 'psc']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Aucun serveur trouvé pour ce domaine/);
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return [];
+    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
+  });
+}
