@@ -31,8 +31,8 @@ function pscOf(account: AccountConfig): PscAuth {
   return account.auth;
 }
 
-async function login(c: CliContext, o: LoginOptions): Promise<void> {
-  const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
+/** Logs the account's professional in (CIBA with `rpps`, or the browser) and returns the in-memory session. */
+export async function loginPscSession(c: CliContext, account: AccountConfig, o: { rpps?: string; browser?: boolean }): Promise<PscSession> {
   const auth = pscOf(account);
   const secret = process.env[auth.clientSecretEnv ?? PSC_CLIENT_SECRET_ENV];
   const client = await PscClient.discover(
@@ -49,6 +49,12 @@ async function login(c: CliContext, o: LoginOptions): Promise<void> {
   }
   const session = new PscSession(client);
   session.start(tokens);
+  return session;
+}
+
+async function login(c: CliContext, o: LoginOptions): Promise<void> {
+  const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
+  const session = await loginPscSession(c, account, o);
   try {
     const imap = await openXoauth2ImapSession(account.imap, { user: account.address, accessToken: () => session.accessToken() }, accountVerifier(c, account, o));
     await imap.logout();

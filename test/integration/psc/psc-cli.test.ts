@@ -1,6 +1,6 @@
 // The CLI path of Pro Santé Connect on the bench: `account add --address A` with nothing else
 // (servers found by DNS SRV on the bench's DNS server, --yes), then `psc login` (CIBA approved by
-// the phone hook) which opens the mailbox with XOAUTH2; the card's accounts are untouched.
+// the phone hook) which opens the mailbox with XOAUTH2, then `sync` with the account's method.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -57,6 +57,16 @@ describe('mssante account add (auto-configuration) + psc login', () => {
     assert.equal(out.ok, true);
     assert.equal(out.subject, a.rpps);
     assert.equal(out.mailbox, 'ok');
+
+    // sync with the account's method: a PSC login in the same process (CIBA again), XOAUTH2 sessions
+    const [sync] = await Promise.all([
+      runMssante(['--home', home, '--json', 'sync', '--rpps', a.rpps, '--folder', 'INBOX'], { env: { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret, MSSANTE_TEST: '' } }),
+      approveWhenPending(a.rpps),
+    ]);
+    assert.equal(sync.code, 0, sync.stderr);
+    const summary = JSON.parse(sync.stdout) as { ok: boolean; folders: number };
+    assert.equal(summary.ok, true);
+    assert.equal(summary.folders, 1);
     // nothing of the session in the data folder: no file mentions a bearer token or a refresh token
     for (const file of filesUnder(home)) assert.doesNotMatch(readFileSync(file, 'latin1'), /refresh_token|access_token|Bearer /, file);
   });
