@@ -16,6 +16,9 @@ export interface ConnectOptions {
   trustAnchors?: string;
   crlSoftFail?: boolean;
   passwordStdin?: boolean;
+  /** Pro Santé Connect accounts: e-CPS validation for this RPPS, or the browser */
+  rpps?: string;
+  browser?: boolean;
 }
 
 export function accountVerifier(c: CliContext, account: AccountConfig, o: ConnectOptions): ServerCertificateVerifier {
