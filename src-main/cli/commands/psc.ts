@@ -69,6 +69,27 @@ async function login(c: CliContext, o: LoginOptions): Promise<void> {
   }
 }
 
+/**
+ * No token outlives a `mssante` process (access and refresh tokens in memory only; keeping the
+ * refresh token sealed is a setting not implemented yet): status says so and shows the settings,
+ * logout has nothing on disk to erase.
+ */
+async function status(c: CliContext, o: { address?: string }): Promise<void> {
+  const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
+  const auth = pscOf(account);
+  c.result({ account: account.address, issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, loggedIn: false, tokensKept: false }, () =>
+    [
+      `Compte ${account.address} : Pro Santé Connect (${auth.issuer}, client ${auth.clientId}).`,
+      '  Aucune session conservée : les jetons restent en mémoire le temps d’une commande (connexion à chaque sync/send).',
+    ].join('\n'));
+}
+
+async function logout(c: CliContext, o: { address?: string }): Promise<void> {
+  const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
+  pscOf(account);
+  c.result({ ok: true, account: account.address, erased: 0 }, () => `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`);
+}
+
 export const registerPsc: CommandRegistrar = (program: Command, ctx) => {
   const psc = program.command('psc').description('connexion Pro Santé Connect (carte CPS dans le navigateur ou e-CPS)');
   psc
@@ -80,4 +101,14 @@ export const registerPsc: CommandRegistrar = (program: Command, ctx) => {
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
     .action((o: LoginOptions) => login(ctx(), o));
+  psc
+    .command('status')
+    .description('état de la connexion Pro Santé Connect du compte')
+    .option('--address <adresse>', 'compte (par défaut : le seul compte)', addressArgument)
+    .action((o: { address?: string }) => status(ctx(), o));
+  psc
+    .command('logout')
+    .description('se déconnecter de Pro Santé Connect (efface ce qui serait conservé)')
+    .option('--address <adresse>', 'compte (par défaut : le seul compte)', addressArgument)
+    .action((o: { address?: string }) => logout(ctx(), o));
 };

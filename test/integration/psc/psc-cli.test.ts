@@ -80,6 +80,9 @@ describe('mssante account add (auto-configuration) + psc login', () => {
     const send = await withPhone(a.rpps, ['--home', home, '--json', 'send', '--rpps', a.rpps, '--to', card(tb, 'doctorB').address, '--subject', 'Envoi PSC', '--body', 'Bonjour'], env);
     assert.equal(send.code, 0, send.stderr);
     assert.equal((JSON.parse(send.stdout) as { ok: boolean }).ok, true);
+    const st = await runMssante(['--home', home, '--json', 'psc', 'status']);
+    assert.equal(st.code, 0, st.stderr);
+    assert.deepEqual((JSON.parse(st.stdout) as { loggedIn: boolean; tokensKept: boolean }), { ...JSON.parse(st.stdout), loggedIn: false, tokensKept: false });
     // nothing of the session in the data folder: no file mentions a bearer token or a refresh token
     for (const file of filesUnder(home)) assert.doesNotMatch(readFileSync(file, 'latin1'), /refresh_token|access_token|Bearer /, file);
   });
