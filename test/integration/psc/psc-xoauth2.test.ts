@@ -3,7 +3,7 @@
 // with the browser played by an HTTP client following the provider's pages, XOAUTH2 on IMAP
 // and submission (STARTTLS), a token of another professional refused for this mailbox, a
 // refused refresh ending the session.
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ function client(short = false): Promise<PscClient> {
   return PscClient.discover(settings(short), { clientSecret: c.clientSecret, ca });
 }
 /** The professional's phone: approve or refuse the pending CIBA request, disable the account. */
-async function phone(action: 'approve' | 'refuse' | 'disable', rpps: string): Promise<void> {
+async function phone(action: 'approve' | 'refuse' | 'disable' | 'enable', rpps: string): Promise<void> {
   const res = await httpsFetch({ ca })(`${tb.psc.issuer}/__test/${action}/${rpps}`, { method: 'POST', headers: {} });
   assert.equal(res.status, 200, `${action} ${rpps}: ${await res.text()}`);
 }
@@ -133,6 +133,9 @@ describe('Pro Santé Connect login (bench OpenID provider)', () => {
 
   it('silent refresh renews the token; a refused refresh ends the session (PSC_SESSION_ENDED, "ended" event)', async () => {
     const blocked = card(tb, 'blocked');
+    // the bench outlives test runs: start from an enabled account, leave it enabled
+    await phone('enable', blocked.rpps);
+    after(() => phone('enable', blocked.rpps));
     const psc = await client();
     const tokens = await psc.loginBrowser((url) => browse(url, blocked.rpps));
     const session = new PscSession(psc);
