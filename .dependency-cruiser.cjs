@@ -10,7 +10,7 @@ const LAYERS = [
   ['rules'],
   ['runtime'],
   ['store', 'tls'],
-  ['card', 'imap', 'smtp', 'xdm'],
+  ['card', 'imap', 'psc', 'smtp', 'xdm'],
   ['trust', 'results'],
   ['accounts', 'sync', 'print'],
   ['send'],

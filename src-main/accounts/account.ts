@@ -14,7 +14,18 @@ export interface Endpoint {
   security: TransportSecurity;
 }
 
-export type AccountAuth = { kind: 'card' } | { kind: 'pkcs12'; file: string };
+/** Pro Santé Connect (XOAUTH2): the OpenID settings; the client secret only by the name of its env variable. */
+export interface PscAuth {
+  kind: 'psc';
+  issuer: string;
+  clientId: string;
+  scope: string;
+  clientSecretEnv?: string;
+  /** PEM anchors for the provider's HTTPS certificate instead of the system roots (qualification, bench) */
+  caFile?: string;
+}
+
+export type AccountAuth = { kind: 'card' } | { kind: 'pkcs12'; file: string } | PscAuth;
 
 export interface AccountConfig {
   /** MSSanté address, lower case: the account key */
@@ -37,7 +48,14 @@ export const accountSchema = z.object({
   address: z.string().min(3),
   imap: endpointSchema,
   smtp: endpointSchema,
-  auth: z.discriminatedUnion('kind', [z.object({ kind: z.literal('card') }), z.object({ kind: z.literal('pkcs12'), file: z.string().min(1) })]),
+  auth: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('card') }),
+    z.object({ kind: z.literal('pkcs12'), file: z.string().min(1) }),
+    z.object({
+      kind: z.literal('psc'), issuer: z.string().url(), clientId: z.string().min(1), scope: z.string().min(1),
+      clientSecretEnv: z.string().min(1).optional(), caFile: z.string().min(1).optional(),
+    }),
+  ]),
   trustAnchorsFile: z.string().min(1).optional(),
   createdAt: z.string(),
 });

@@ -3,6 +3,7 @@
 // once per command, shared with the store unlock, and again per signature for a key with
 // CKA_ALWAYS_AUTHENTICATE; or the PKCS#12 file, password asked once).
 import type { AccountConfig } from '../accounts/account.js';
+import { AppError } from '../errors/index.js';
 import { Pkcs12Signer } from '../tls/pki/pkcs12-signer.js';
 import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
 import type { ServerCertificateVerifier } from '../tls/index.js';
@@ -15,6 +16,9 @@ export interface ConnectOptions {
   trustAnchors?: string;
   crlSoftFail?: boolean;
   passwordStdin?: boolean;
+  /** Pro Santé Connect accounts: e-CPS validation for this RPPS, or the browser */
+  rpps?: string;
+  browser?: boolean;
 }
 
 export function accountVerifier(c: CliContext, account: AccountConfig, o: ConnectOptions): ServerCertificateVerifier {
@@ -28,6 +32,9 @@ export function accountVerifier(c: CliContext, account: AccountConfig, o: Connec
 }
 
 export async function withAccountSigner<T>(c: CliContext, account: AccountConfig, o: ConnectOptions, fn: (signer: Signer) => Promise<T>): Promise<T> {
+  if (account.auth.kind === 'psc') {
+    throw new AppError('PSC_NOT_LOGGED_IN', `${account.address} uses Pro Santé Connect (XOAUTH2), not a certificate`);
+  }
   if (account.auth.kind === 'pkcs12') {
     const password = o.passwordStdin ? await readPinFromStdin() : await promptPin(`Mot de passe du certificat logiciel ${account.auth.file} : `);
     let signer: Pkcs12Signer;

@@ -132,6 +132,16 @@ export const ERROR_CODES = [
   'AUDIT_JOURNAL_BROKEN',
   'AUDIT_ANCHOR_INVALID',
   'EXPORT_TARGET_EXISTS',
+  // Pro Santé Connect (OpenID Connect) and XOAUTH2, auto-configuration
+  'PSC_UNREACHABLE',
+  'PSC_LOGIN_FAILED',
+  'PSC_LOGIN_REFUSED',
+  'PSC_LOGIN_EXPIRED',
+  'PSC_UNKNOWN_USER',
+  'PSC_NOT_LOGGED_IN',
+  'PSC_SESSION_ENDED',
+  'XOAUTH2_TOKEN_REFUSED',
+  'AUTOCONFIG_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -120,6 +120,15 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   AUDIT_JOURNAL_BROKEN: 'Le journal des accès a été modifié : la chaîne d’empreintes est rompue.',
   AUDIT_ANCHOR_INVALID: 'Le point d’ancrage du journal des accès est illisible ou ne correspond pas au journal.',
   EXPORT_TARGET_EXISTS: 'Le fichier de destination existe déjà : choisissez un autre nom ou un dossier vide.',
+  PSC_UNREACHABLE: 'Pro Santé Connect est injoignable ou son certificat n’est pas reconnu : vérifiez la connexion réseau et l’adresse du fournisseur d’identité configurée pour ce compte.',
+  PSC_LOGIN_FAILED: 'La connexion Pro Santé Connect a échoué. Réessayez ; si le problème persiste, contactez votre service informatique.',
+  PSC_LOGIN_REFUSED: 'La connexion a été refusée sur votre téléphone (e-CPS) ou par Pro Santé Connect. Relancez la connexion si c’était une erreur.',
+  PSC_LOGIN_EXPIRED: 'La demande de connexion a expiré avant d’être validée sur votre téléphone (e-CPS). Relancez la connexion puis validez-la dans l’application e-CPS.',
+  PSC_UNKNOWN_USER: 'Pro Santé Connect ne connaît pas ce numéro RPPS : vérifiez-le (11 chiffres) ou activez votre e-CPS.',
+  PSC_NOT_LOGGED_IN: 'Vous n’êtes pas connecté à Pro Santé Connect : lancez « mssante psc login ».',
+  PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous avec « mssante psc login ».',
+  XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
+  AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
 };
 
 type ErrorData = Readonly<Record<string, unknown>>;

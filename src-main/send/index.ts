@@ -6,7 +6,7 @@ export { replyFields, subjectFor, referencesFor, type ReplyMode, type ReplyField
 export { Outbox, PROCESS_OWNER, type OutboxEntry, type OutboxState } from './outbox-store.js';
 export { classifySendFailure, retryDelayMs, sendingIsStale, type FailureKind } from './outbox-policy.js';
 export { processEntry, processOutbox, FINISHED_RETENTION_MS, type MailChannel, type SubmitResult, type RunnerHooks } from './outbox-runner.js';
-export { accountMailChannel, type AccountMailChannel } from './mail-channel.js';
+export { accountMailChannel, xoauth2MailChannel, type AccountMailChannel } from './mail-channel.js';
 export { saveDraftLocally, uploadDraft } from './drafts.js';
 export { contentTypeOf } from './content-type.js';
 export { prepareOutgoing, type OutgoingDraft, type PreparedMessage } from './prepare.js';

@@ -1,10 +1,13 @@
 // The outbox's network side for one account: submission over the card channel (src-main/smtp)
-// and the Sent / Drafts folders over IMAP (src-main/imap), one lazily opened IMAP session.
+// or with a Pro Santé Connect token (XOAUTH2), and the Sent / Drafts folders over IMAP
+// (src-main/imap), one lazily opened IMAP session.
+import type { ImapFlow } from 'imapflow';
 import type { AccountConfig } from '../accounts/account.js';
-import type { ExternalImapFlow } from '../imap/index.js';
 import { openImapSession } from '../imap/index.js';
+import { openXoauth2ImapSession } from '../imap/xoauth2.js';
 import { createSmtpTransport, type SmtpTransportOptions } from '../smtp/index.js';
 import { dsnRequest } from '../smtp/dsn.js';
+import { createXoauth2SmtpTransport } from '../smtp/xoauth2.js';
 import type { ServerCertificateVerifier, Signer } from '../tls/index.js';
 import type { MailChannel, SubmitResult } from './outbox-runner.js';
 
@@ -28,14 +31,35 @@ export interface AccountMailChannel extends MailChannel {
   close(): Promise<void>;
 }
 
+/** How the channel reaches the servers: the card's EXTERNAL, or XOAUTH2. The transport has exactly one customAuth method. */
+interface Connections {
+  openImap(): Promise<ImapFlow>;
+  createTransport(): Promise<ReturnType<typeof createSmtpTransport>>;
+}
+
 export function accountMailChannel(account: Pick<AccountConfig, 'smtp' | 'imap'>, signer: Signer, verifier: ServerCertificateVerifier, smtpOptions: SmtpTransportOptions = {}): AccountMailChannel {
+  return mailChannel({
+    openImap: () => openImapSession(account.imap, signer, verifier),
+    createTransport: async () => createSmtpTransport(account.smtp, signer, verifier, smtpOptions),
+  });
+}
+
+/** The same channel for a Pro Santé Connect account: the token is asked at each connection (the session refreshes it). */
+export function xoauth2MailChannel(account: Pick<AccountConfig, 'smtp' | 'imap' | 'address'>, accessToken: () => Promise<string>, verifier: ServerCertificateVerifier): AccountMailChannel {
+  return mailChannel({
+    openImap: () => openXoauth2ImapSession(account.imap, { user: account.address, accessToken }, verifier),
+    createTransport: async () => createXoauth2SmtpTransport(account.smtp, { user: account.address, accessToken: await accessToken() }, verifier),
+  });
+}
+
+function mailChannel(conn: Connections): AccountMailChannel {
   let maxBytes: number | null | undefined;
-  let imap: ExternalImapFlow | undefined;
+  let imap: ImapFlow | undefined;
   const folders = new Map<SpecialUse, string>();
 
-  const session = async (): Promise<ExternalImapFlow> => {
+  const session = async (): Promise<ImapFlow> => {
     if (imap && imap.usable) return imap;
-    imap = await openImapSession(account.imap, signer, verifier);
+    imap = await conn.openImap();
     return imap;
   };
 
@@ -57,15 +81,16 @@ export function accountMailChannel(account: Pick<AccountConfig, 'smtp' | 'imap'>
   return {
     async submit(envelope, raw, beforeTransaction, opts = {}): Promise<SubmitResult> {
       let dsnOffered = false;
-      const transport = createSmtpTransport(account.smtp, signer, verifier, smtpOptions);
+      const transport = await conn.createTransport();
       // nodemailer runs MAIL FROM right after the auth handler resolves: wrapping the handler is
       // the one point where "authenticated, nothing submitted yet" is certain (see outbox-runner.ts).
       // forceAuth: a server that does not offer AUTH must not get a submission without that point.
       const internals = (transport as unknown as { transporter: TransportInternals }).transporter.options;
       internals.forceAuth = true;
-      const external = internals.customAuth.EXTERNAL!;
-      internals.customAuth.EXTERNAL = (ctx) =>
-        external({
+      const method = Object.keys(internals.customAuth)[0]!; // EXTERNAL or XOAUTH2
+      const auth = internals.customAuth[method]!;
+      internals.customAuth[method] = (ctx) =>
+        auth({
           ...ctx,
           resolve: () => {
             maxBytes = ctx.maxAllowedSize ? ctx.maxAllowedSize : null;

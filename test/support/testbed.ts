@@ -54,8 +54,15 @@ export interface TestbedState {
     lmtp: number; // Dovecot LMTP, Postfix delivers there (internal)
     /** test tooling only: implicit-TLS IMAP on the same mailboxes, PLAIN (plainUsers), no client certificate */
     toolingImaps: number;
+    /** STARTTLS IMAP / submission of the PSC instance: SASL XOAUTH2 with a token of psc.issuer, no client certificate */
+    pscImap: number;
+    pscSubmission: number;
+    /** HTTPS: the OpenID provider (psc.issuer) and /.well-known/autoconfig/mail/config-v1.1.xml?domain= */
+    oidc: number;
+    /** UDP + TCP DNS with the SRV records of the doctors' domain */
+    dns: number;
   };
-  /** MSSANTE_TESTBED_PORT_BASE (default 19100): ports are base+0..7 */
+  /** MSSANTE_TESTBED_PORT_BASE (default 19100): ports are base+0..11 */
   portBase: number;
   pki: {
     /** TEST AC RACINE IGC-SANTE … (the trust anchor for the bench) */
@@ -105,6 +112,16 @@ export interface TestbedState {
   /** doveadm needs `-c <dovecot.conf>` to reach the bench's Dovecot (main = operator-like instance) */
   dovecot: { conf: string; log: string; baseDir: string; toolingConf: string; toolingLog: string };
   postfix: { configDir: string; log: string };
+  /** Pro Santé Connect stand-in: oidc-provider with code+PKCE, CIBA (hooks POST /__test/{approve,refuse,disable,enable}/<rpps>) */
+  psc: {
+    issuer: string;
+    /** host:port for node:dns Resolver.setServers */
+    dnsServer: string;
+    clients: Record<'app' | 'appShort' | 'dovecot', { clientId: string; clientSecret: string }>;
+    dovecotConf: string;
+    dovecotLog: string;
+    serverLog: string;
+  };
   /** what `down` stops (pid checked against `match` in /proc before any signal) */
   processes: { name: string; pid: number; match: string }[];
   startedAt: string;

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, PATIENT_DOMAIN_TEST, PATIENT_MAILBOXES, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
+import { PSC_CLIENTS, HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, PATIENT_DOMAIN_TEST, PATIENT_MAILBOXES, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
 import { createPki, publishCrls } from './pki.js';
 import { prepareSoftHsm, createCardTokens, certifyCards } from './cards.js';
 import { startDovecot, ensureVmailUser, mailboxHome, dovecotBaseDir, type Mailbox } from './dovecot.js';
@@ -222,6 +222,8 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
       const cards = await certifyCards(hsm, pki);
       const crls = await publishCrls(pki, ports.crlHttp);
       mark('cardsAndCrls');
+      const psc = await startPscServer(dir, pki, ports);
+      await track(psc.process);
       await mkdir(maildirRoot, { recursive: true });
       await chown(maildirRoot, vmailUid, vmailUid);
       for (const m of mailboxes) await ensureMailboxDirs(maildirRoot, m.address, vmailUid);
@@ -229,16 +231,17 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
         runDir: dir, ports, serverCert: pki.server.chain, serverKey: pki.server.key,
         caCerts: [pki.root.cert, pki.personnes.cert, pki.organisations.cert], crls: crls.filter((c) => c.issuer !== 'foreign').map((c) => c.file),
         mailboxes, maildirRoot, vmailUid, instanceName: `mssante-testbed-${ports.imap}`,
+        oauth2: { introspectionUrl: `${psc.issuer}/token/introspection`, ...PSC_CLIENTS.dovecot, caFile: pki.caBundle },
       });
       for (const [role, d] of Object.entries(dovecot)) await track({ name: `dovecot-${role}`, pid: await readPid(d.pidFile), match: d.conf });
-      return { hsm, pki, cards, crls, dovecot };
+      return { hsm, pki, cards, crls, dovecot, psc };
     })();
     // allSettled: a failure of one must not hide the pids of the other from the cleanup.
     const [postfixR, pkiR] = await Promise.allSettled([postfixP, pkiP]);
     if (postfixR.status === 'rejected') throw postfixR.reason;
     if (pkiR.status === 'rejected') throw pkiR.reason;
     const postfix = postfixR.value;
-    const { hsm, pki, cards, crls, dovecot } = pkiR.value;
+    const { hsm, pki, cards, crls, dovecot, psc } = pkiR.value;
     await waitPorts(Object.values(ports));
     mark('servers');
 
@@ -273,6 +276,10 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
       maildirRoot,
       dovecot: { conf: dovecot.main.conf, log: dovecot.main.log, baseDir: dovecot.main.baseDir, toolingConf: dovecot.tooling.conf, toolingLog: dovecot.tooling.log },
       postfix: { configDir: postfix.configDir, log: postfix.log },
+      psc: {
+        issuer: psc.issuer, dnsServer: `${HOST}:${ports.dns}`, clients: PSC_CLIENTS,
+        dovecotConf: dovecot.psc.conf, dovecotLog: dovecot.psc.log, serverLog: psc.log,
+      },
       processes: procs,
       startedAt: new Date().toISOString(),
     };
@@ -314,6 +321,52 @@ function startCrlServer(runDir: string, pubDir: string, port: number): BenchProc
   return { name: 'crl-http', pid: child.pid!, match: pubDir };
 }
 
+/** The PSC stand-in (OpenID provider, autoconfig XML, DNS): see psc-server.ts. */
+async function startPscServer(runDir: string, pki: Awaited<ReturnType<typeof createPki>>, ports: ReturnType<typeof benchPorts>) {
+  const issuer = `https://${HOST}:${ports.oidc}`;
+  const users: Record<string, { address: string; givenName: string; familyName: string }> = {};
+  for (const spec of CARD_SPECS) users[spec.rpps] = { address: cardAddress(spec), givenName: spec.firstName, familyName: spec.lastName };
+  const autoconfigXml = `<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="${ORG_DOMAIN}">
+    <domain>${ORG_DOMAIN}</domain>
+    <incomingServer type="imap">
+      <hostname>localhost</hostname><port>${ports.pscImap}</port><socketType>STARTTLS</socketType>
+      <username>%EMAILADDRESS%</username><authentication>OAuth2</authentication>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>localhost</hostname><port>${ports.pscSubmission}</port><socketType>STARTTLS</socketType>
+      <username>%EMAILADDRESS%</username><authentication>OAuth2</authentication>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+`;
+  const srv = (port: number) => [{ priority: 0, weight: 1, port, target: 'localhost' }];
+  const config = {
+    host: HOST, oidcPort: ports.oidc, dnsPort: ports.dns, cert: pki.server.chain, key: pki.server.key, users,
+    clients: [{ ...PSC_CLIENTS.app, short: false }, { ...PSC_CLIENTS.appShort, short: true }],
+    introspection: PSC_CLIENTS.dovecot,
+    srv: {
+      [`_imap._tcp.${MAIL_DOMAIN}`]: srv(ports.pscImap),
+      [`_submission._tcp.${MAIL_DOMAIN}`]: srv(ports.pscSubmission),
+    },
+    autoconfig: { [ORG_DOMAIN]: autoconfigXml },
+  };
+  const configFile = join(runDir, 'psc-server.json');
+  await writeFile(configFile, JSON.stringify(config, null, 2));
+  const here = fileURLToPath(import.meta.url);
+  const script = join(here, '..', `psc-server${here.endsWith('.ts') ? '.ts' : '.js'}`);
+  const log = join(runDir, 'psc-server.log');
+  const out = openSync(log, 'a');
+  const child = spawn(process.execPath, [...process.execArgv, script, configFile], {
+    detached: true, stdio: ['ignore', out, out], cwd: join(here, '..'),
+  });
+  child.unref();
+  closeSync(out);
+  await waitPorts([ports.oidc]);
+  return { issuer, log, process: { name: 'psc-server', pid: child.pid!, match: configFile } satisfies BenchProcess };
+}
+
 // --- down -------------------------------------------------------------------------
 
 /** Servers found through their own pid files in a run dir: covers an `up` killed before it recorded them. */
@@ -321,7 +374,7 @@ async function discoverProcesses(dir: string): Promise<BenchProcess[]> {
   const found: BenchProcess[] = [];
   const candidates: [string, string, string][] = [
     ['postfix', join(dir, 'postfix', 'queue', 'pid', 'master.pid'), join(dir, 'postfix', 'etc')],
-    ...(['main', 'tooling'] as const).map((role): [string, string, string] =>
+    ...(['main', 'tooling', 'psc'] as const).map((role): [string, string, string] =>
       [`dovecot-${role}`, join(dovecotBaseDir(dir, role), 'master.pid'), join(dir, 'dovecot', `dovecot-${role}.conf`)]),
   ];
   for (const [name, pidFile, match] of candidates) {
@@ -341,6 +394,7 @@ function unrecordedServers(dir: string): number[] {
   const postfixEnv = `MAIL_CONFIG=${join(dir, 'postfix', 'etc')}\0`;
   const dovecotArg = `-c\0${join(dir, 'dovecot')}/`;
   const crlArg = `crl-server`;
+  const pscArg = `psc-server`;
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -348,7 +402,7 @@ function unrecordedServers(dir: string): number[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      if (environ.includes(postfixEnv) || cmdline.includes(dovecotArg) || (cmdline.includes(crlArg) && cmdline.includes(`${dir}/`))) found.push(pid);
+      if (environ.includes(postfixEnv) || cmdline.includes(dovecotArg) || ((cmdline.includes(crlArg) || cmdline.includes(pscArg)) && cmdline.includes(`${dir}/`))) found.push(pid);
     } catch {
       /* gone, or a kernel thread */
     }

@@ -29,6 +29,10 @@ export function benchPorts(base = portBase()) {
     crlHttp: base + 5,
     lmtp: base + 6,
     toolingImaps: base + 7, // PLAIN, no client certificate: test tooling only
+    pscImap: base + 8, // STARTTLS, SASL XOAUTH2 with a Pro Santé Connect token
+    pscSubmission: base + 9, // STARTTLS, SASL XOAUTH2
+    oidc: base + 10, // HTTPS: the bench's OpenID provider (PSC stand-in) and autoconfig XML
+    dns: base + 11, // UDP + TCP: SRV records (RFC 6186) of the test domains
   };
 }
 export type BenchPorts = ReturnType<typeof benchPorts>;
@@ -88,3 +92,12 @@ export function cardAddress(spec: CardSpec): string {
 export function cardCommonName(spec: CardSpec): string {
   return `8${spec.rpps}`;
 }
+
+/** The bench's OpenID clients: the app (normal and short lifetimes) and Dovecot's introspection client. */
+export const PSC_CLIENTS = {
+  app: { clientId: 'mssante-desktop', clientSecret: 'bench-app-secret' },
+  appShort: { clientId: 'mssante-desktop-short', clientSecret: 'bench-app-short-secret' },
+  dovecot: { clientId: 'dovecot-introspection', clientSecret: 'bench-dovecot-secret' },
+} as const;
+/** A domain with neither SRV records nor autoconfig XML. */
+export const UNKNOWN_DOMAIN = 'inconnu.mssante.test';

@@ -42,7 +42,7 @@ export function mailboxMaildir(maildirRoot: string, address: string, folder = 'I
   return folder === 'INBOX' ? base : join(base, `.${folder}`);
 }
 
-export type DovecotRole = 'main' | 'tooling';
+export type DovecotRole = 'main' | 'tooling' | 'psc';
 
 export function dovecotBaseDir(runDir: string, role: DovecotRole): string {
   return join(runDir, 'dovecot', `run-${role}`);
@@ -56,6 +56,8 @@ export function postfixAuthSocket(runDir: string): string {
 interface DovecotOptions {
   runDir: string; ports: BenchPorts; serverCert: string; serverKey: string; caCerts: string[]; crls: string[];
   mailboxes: Mailbox[]; maildirRoot: string; vmailUid: number; instanceName: string;
+  /** the bench's OpenID provider, for the PSC (XOAUTH2) instance's oauth2 passdb */
+  oauth2: { introspectionUrl: string; clientId: string; clientSecret: string; caFile: string };
 }
 
 /** Files both instances share: passwd files, the CA+CRL file, the TLS 1.2 cap. */
@@ -207,6 +209,65 @@ service auth {
 }
 
 /**
+ * The "standard interface" of the référentiel (API LPS): STARTTLS IMAP and
+ * submission where the professional logs in with SASL XOAUTH2/OAUTHBEARER and
+ * a Pro Santé Connect access token, no client certificate. A separate
+ * instance because Dovecot's auth settings (client certificate required) are
+ * per instance. The oauth2 passdb asks the bench's OpenID provider
+ * (introspection, client_secret_basic) whether the token is active and
+ * compares its `email` claim with the login name: a token of another
+ * mailbox is refused.
+ */
+function pscConfig(o: DovecotOptions, f: Shared): string {
+  const p = o.ports;
+  return `protocols = imap submission
+ssl_verify_client_cert = no
+auth_mechanisms = xoauth2 oauthbearer
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${join(f.dir, 'oauth2.conf.ext')}
+}
+submission_relay_host = ${HOST}
+submission_relay_port = ${p.postfixSmtp}
+submission_relay_trusted = yes
+submission_relay_ssl = no
+submission_max_mail_size = 50M
+service imap-login {
+  inet_listener imap {
+    address = ${HOST}
+    port = ${p.pscImap}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service submission-login {
+  inet_listener submission {
+    address = ${HOST}
+    port = ${p.pscSubmission}
+  }
+  inet_listener submissions {
+    port = 0
+  }
+}
+`;
+}
+
+function oauth2Ext(o: DovecotOptions): string {
+  const u = new URL(o.oauth2.introspectionUrl);
+  u.username = o.oauth2.clientId;
+  u.password = o.oauth2.clientSecret;
+  return `introspection_mode = post
+introspection_url = ${u.href}
+username_attribute = email
+active_attribute = active
+active_value = true
+tls_ca_cert_file = ${o.oauth2.caFile}
+`;
+}
+
+/**
  * Test tooling only: a second Dovecot on the same Maildirs with PLAIN and no
  * client certificate. Dovecot's auth settings cannot differ per port, and the
  * main instance must refuse every login without a valid card certificate as
@@ -252,15 +313,17 @@ export async function startDovecot(o: DovecotOptions): Promise<Record<DovecotRol
     await mkdir(join(f.dir, `state-${role}`), { recursive: true });
     const log = join(f.dir, `dovecot-${role}.log`);
     const conf = join(f.dir, `dovecot-${role}.conf`);
-    await writeFile(conf, commonConfig(o, f, role, baseDir, log) + (role === 'main' ? mainConfig(o, f) : toolingConfig(o)));
+    const specific = role === 'main' ? mainConfig(o, f) : role === 'psc' ? pscConfig(o, f) : toolingConfig(o);
+    await writeFile(conf, commonConfig(o, f, role, baseDir, log) + specific);
     await startInstance(f.dir, role, conf, log);
     return { conf, baseDir, log, pidFile: join(baseDir, 'master.pid') };
   };
-  const [main, tooling] = await Promise.allSettled([start('main'), start('tooling')]);
-  if (main.status === 'fulfilled' && tooling.status === 'fulfilled') return { main: main.value, tooling: tooling.value };
-  // Never leave half a bench behind: stop the instance that did start.
-  for (const r of [main, tooling]) if (r.status === 'fulfilled') await run('doveadm', ['-c', r.value.conf, 'stop']).catch(() => undefined);
-  throw (main.status === 'rejected' ? main.reason : (tooling as PromiseRejectedResult).reason) as Error;
+  await writeFile(join(f.dir, 'oauth2.conf.ext'), oauth2Ext(o), { mode: 0o644 });
+  const [main, tooling, psc] = await Promise.allSettled([start('main'), start('tooling'), start('psc')]);
+  if (main.status === 'fulfilled' && tooling.status === 'fulfilled' && psc.status === 'fulfilled') return { main: main.value, tooling: tooling.value, psc: psc.value };
+  // Never leave half a bench behind: stop the instances that did start.
+  for (const r of [main, tooling, psc]) if (r.status === 'fulfilled') await run('doveadm', ['-c', r.value.conf, 'stop']).catch(() => undefined);
+  throw ([main, tooling, psc].find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
 }
 
 /** Makes sure the system user owning the Maildirs exists; returns its uid. */

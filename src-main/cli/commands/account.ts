@@ -3,7 +3,11 @@
 import { PRODUCT_NIL } from '../../rules/messaging.js';
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import type { AccountConfig, Endpoint } from '../../accounts/account.js';
+import { createInterface } from 'node:readline/promises';
+import type { AccountAuth, AccountConfig, Endpoint, PscAuth } from '../../accounts/account.js';
+import { discoverAccount, srvResolver } from '../../accounts/autoconfig.js';
+import { PSC_PRESETS, httpsFetch, type PscPreset } from '../../psc/index.js';
+import { PSC_CLIENT_SECRET_ENV } from './psc.js';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { probeAccount, type ProbeResult } from '../../accounts/login-probe.js';
 import { AppError, messageFr } from '../../errors/index.js';
@@ -17,17 +21,72 @@ import { recordCliOrWarn } from './audit.js';
 
 interface AddOptions {
   address: string;
-  imap: { host: string; port: number };
+  imap?: { host: string; port: number };
   imapStarttls?: boolean;
-  smtp: { host: string; port: number };
+  smtp?: { host: string; port: number };
   smtpStarttls?: boolean;
-  auth: 'card' | 'pkcs12';
+  auth?: 'card' | 'pkcs12' | 'psc';
   pkcs12?: string;
   trustAnchors?: string;
   replace?: boolean;
+  dns?: { host: string; port: number };
+  yes?: boolean;
+  pscPreset?: PscPreset;
+  pscIssuer?: string;
+  pscClientId?: string;
+  pscScope?: string;
+  pscCa?: string;
+}
+
+/** No --imap/--smtp: discover them (SRV, autoconfig XML, presets), show them, ask for confirmation. */
+async function discoverServers(c: CliContext, o: AddOptions): Promise<{ imap: Endpoint; smtp: Endpoint; methods: string[] }> {
+  if (o.imap || o.smtp) {
+    if (!o.imap || !o.smtp) throw new AppError('INVALID_ARGUMENT', '--imap and --smtp go together', { data: { option: o.imap ? '--smtp' : '--imap' } });
+    return { imap: { ...o.imap, security: o.imapStarttls ? 'starttls' : 'tls' }, smtp: { ...o.smtp, security: o.smtpStarttls ? 'starttls' : 'tls' }, methods: [] };
+  }
+  const fetchFn = httpsFetch();
+  const found = await discoverAccount(o.address, {
+    resolveSrv: srvResolver(o.dns ? [`${o.dns.host}:${o.dns.port}`] : undefined),
+    fetchText: async (url) => {
+      const res = await fetchFn(url, { method: 'GET', headers: {}, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      return res?.status === 200 ? res.text() : undefined;
+    },
+  });
+  const SOURCE_FR = { srv: 'enregistrements DNS SRV', autoconfig: 'configuration automatique de l’opérateur', preset: 'opérateur connu' } as const;
+  const METHOD_FR = { card: 'carte CPS', psc: 'Pro Santé Connect', pkcs12: 'certificat logiciel' } as const;
+  c.progress([
+    `Serveurs trouvés (${SOURCE_FR[found.source]} : ${found.origin}) :`,
+    `  IMAP : ${endpointFr(found.imap)}`,
+    `  SMTP : ${endpointFr(found.smtp)}`,
+    `  Authentification proposée : ${found.authMethods.length ? found.authMethods.map((m) => METHOD_FR[m]).join(', ') : 'non indiquée par la source'}`,
+  ].join('\n'));
+  if (!o.yes) {
+    if (!process.stdin.isTTY) throw new AppError('INVALID_ARGUMENT', 'discovered servers need confirmation: --yes', { data: { option: '--yes' } });
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question('Utiliser ces serveurs ? [o/N] ').finally(() => rl.close());
+    if (!/^o(ui)?$/i.test(answer.trim())) throw new AppError('INVALID_ARGUMENT', 'discovered servers not confirmed', { data: { option: '--imap' } });
+  }
+  return { imap: found.imap, smtp: found.smtp, methods: found.authMethods };
+}
+
+function pscAuth(o: AddOptions): PscAuth {
+  const preset = o.pscPreset ? PSC_PRESETS[o.pscPreset] : undefined;
+  const issuer = o.pscIssuer ?? preset?.issuer;
+  if (!issuer) throw new AppError('INVALID_ARGUMENT', '--auth psc needs --psc-preset or --psc-issuer', { data: { option: '--psc-issuer' } });
+  if (!o.pscClientId) throw new AppError('INVALID_ARGUMENT', '--auth psc needs --psc-client-id', { data: { option: '--psc-client-id' } });
+  return {
+    kind: 'psc', issuer, clientId: o.pscClientId, scope: o.pscScope ?? preset?.scope ?? 'openid scope_all',
+    clientSecretEnv: PSC_CLIENT_SECRET_ENV,
+    ...(o.pscCa ? { caFile: o.pscCa } : {}),
+  };
 }
 
 async function add(c: CliContext, o: AddOptions): Promise<void> {
+  const servers = await discoverServers(c, o);
+  if (!o.auth) {
+    if (servers.methods.length === 1 && servers.methods[0] === 'psc') o.auth = 'psc';
+    else throw new AppError('INVALID_ARGUMENT', 'choose --auth card|pkcs12|psc', { data: { option: '--auth' } });
+  }
   if (o.auth === 'pkcs12' && !o.pkcs12) throw new AppError('INVALID_ARGUMENT', '--auth pkcs12 needs --pkcs12 FILE', { data: { option: '--pkcs12' } });
   if (o.auth === 'card' && o.pkcs12) throw new AppError('INVALID_ARGUMENT', '--pkcs12 is only for --auth pkcs12', { data: { option: '--pkcs12' } });
   if (o.pkcs12) assertLooksLikePkcs12(o.pkcs12);
@@ -35,9 +94,9 @@ async function add(c: CliContext, o: AddOptions): Promise<void> {
   if (o.trustAnchors) loadTrustAnchorsFile(o.trustAnchors, (line) => c.progress(line));
   const account: AccountConfig = {
     address: o.address,
-    imap: { ...o.imap, security: o.imapStarttls ? 'starttls' : 'tls' },
-    smtp: { ...o.smtp, security: o.smtpStarttls ? 'starttls' : 'tls' },
-    auth: o.auth === 'pkcs12' ? { kind: 'pkcs12', file: o.pkcs12! } : { kind: 'card' },
+    imap: servers.imap,
+    smtp: servers.smtp,
+    auth: o.auth === 'pkcs12' ? { kind: 'pkcs12', file: o.pkcs12! } : o.auth === 'psc' ? pscAuth(o) : { kind: 'card' },
     ...(o.trustAnchors ? { trustAnchorsFile: o.trustAnchors } : {}),
     createdAt: new Date().toISOString(),
   };
@@ -53,7 +112,7 @@ async function add(c: CliContext, o: AddOptions): Promise<void> {
       `Compte ${account.address} enregistré.`,
       `  IMAP : ${endpointFr(account.imap)}`,
       `  SMTP : ${endpointFr(account.smtp)}`,
-      `  Authentification : ${account.auth.kind === 'card' ? 'carte CPS' : `certificat logiciel ${account.auth.file} (mot de passe demandé à chaque utilisation, jamais enregistré)`}`,
+      `  Authentification : ${authFr(account.auth)}`,
       ...(account.trustAnchorsFile ? [`  ATTENTION : autorités de confiance NON standard (${account.trustAnchorsFile}) au lieu de l’IGC-Santé`] : []),
     ].join('\n'),
   );
@@ -65,6 +124,12 @@ function assertLooksLikePkcs12(file: string): void {
   if (head[0] !== 0x30) throw new AppError('PKCS12_INVALID', `${file} is not a DER PKCS#12 file`, { data: { reason: 'format' } });
 }
 
+function authFr(auth: AccountAuth): string {
+  if (auth.kind === 'card') return 'carte CPS';
+  if (auth.kind === 'psc') return `Pro Santé Connect (${auth.issuer}) : connexion avec « mssante psc login »`;
+  return `certificat logiciel ${auth.file} (mot de passe demandé à chaque utilisation, jamais enregistré)`;
+}
+
 function endpointFr(e: Endpoint): string {
   return `${e.host}:${e.port} (${e.security === 'tls' ? 'TLS implicite' : 'STARTTLS'})`;
 }
@@ -74,7 +139,7 @@ async function list(c: CliContext): Promise<void> {
   c.result({ accounts }, () =>
     accounts.length === 0
       ? 'Aucun compte configuré (mssante account add).'
-      : accounts.map((a) => `${a.address} — IMAP ${endpointFr(a.imap)}, SMTP ${endpointFr(a.smtp)}, ${a.auth.kind === 'card' ? 'carte CPS' : 'certificat logiciel'}`).join('\n'),
+      : accounts.map((a) => `${a.address} — IMAP ${endpointFr(a.imap)}, SMTP ${endpointFr(a.smtp)}, ${a.auth.kind === 'card' ? 'carte CPS' : a.auth.kind === 'psc' ? 'Pro Santé Connect' : 'certificat logiciel'}`).join('\n'),
   );
 }
 
@@ -147,11 +212,18 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
     .command('add')
     .description('enregistrer un compte (aucun secret n’est enregistré en clair)')
     .requiredOption('--address <adresse>', 'adresse MSSanté du compte', addressArgument)
-    .requiredOption('--imap <hôte:port>', 'serveur IMAP', hostPortArgument)
+    .option('--imap <hôte:port>', 'serveur IMAP (par défaut : découverte automatique par DNS SRV puis configuration de l’opérateur)', hostPortArgument)
     .option('--imap-starttls', 'IMAP en STARTTLS (port 143) au lieu de TLS implicite (993)')
-    .requiredOption('--smtp <hôte:port>', 'serveur d’envoi SMTP', hostPortArgument)
+    .option('--smtp <hôte:port>', 'serveur d’envoi SMTP (par défaut : découverte automatique)', hostPortArgument)
     .option('--smtp-starttls', 'SMTP en STARTTLS (port 587) au lieu de TLS implicite (465)')
-    .addOption(new Option('--auth <mode>', 'authentification : carte CPS ou certificat logiciel PKCS#12').choices(['card', 'pkcs12']).makeOptionMandatory())
+    .addOption(new Option('--auth <mode>', 'authentification : carte CPS, certificat logiciel PKCS#12 ou Pro Santé Connect').choices(['card', 'pkcs12', 'psc']))
+    .option('--dns <hôte:port>', 'serveur DNS à interroger pour la découverte (par défaut : celui du système)', hostPortArgument)
+    .option('--yes', 'accepter les serveurs découverts sans confirmation (scripts)')
+    .addOption(new Option('--psc-preset <nom>', 'Pro Santé Connect : production ou bac à sable (BAS)').choices(['production', 'bas']))
+    .option('--psc-issuer <url>', 'Pro Santé Connect : fournisseur d’identité (remplace le préréglage)')
+    .option('--psc-client-id <id>', 'Pro Santé Connect : identifiant client enregistré auprès de PSC')
+    .option('--psc-scope <scopes>', 'Pro Santé Connect : scopes demandés')
+    .option('--psc-ca <fichier>', 'Pro Santé Connect : autorités de confiance (PEM) du fournisseur d’identité', existingFile)
     .option('--pkcs12 <fichier>', 'certificat logiciel .p12 (boîtes organisationnelles ou applicatives)', existingFile)
     .addOption(trustAnchorsOption())
     .option('--replace', 'remplacer le compte existant de même adresse')

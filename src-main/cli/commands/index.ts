@@ -17,6 +17,7 @@ import { registerTrust } from './trust.js';
 import { registerStore } from './store.js';
 import { registerResults } from './results.js';
 import { registerStoreKeys } from './store-keys.js';
+import { registerPsc } from './psc.js';
 
 // One line per command group. Each group is a module of its own under commands/.
 export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
@@ -24,6 +25,7 @@ export const COMMAND_GROUPS: readonly CommandRegistrar[] = [
   registerXdm,
   registerMdn,
   registerAccount,
+  registerPsc,
   registerSync,
   registerStore,
   registerMessages,

@@ -3,7 +3,8 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig } from '../../accounts/account.js';
 import { AppError, messageFr, isErrorCode } from '../../errors/index.js';
-import { accountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
+import { loginPscSession } from './psc.js';
+import { accountMailChannel, xoauth2MailChannel, type AccountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
 import { openCliStore } from '../card-unlock.js';
 import { Journal } from '../../audit/journal.js';
@@ -118,10 +119,7 @@ export async function runQueue(
   const work = outbox.pending(account.address, opts.ignoreSchedule ? { ignoreSchedule: true } : {}).filter((e) => !opts.only || opts.only.includes(e.id));
   if (!work.length) return [];
   const verifier = accountVerifier(c, account, o);
-  return withAccountSigner(c, account, o, async (signer) => {
-    const [leaf] = await signer.certificateChain();
-    assertSender(account.address, account.address, leaf ? certificateMailboxes(leaf) : []);
-    const channel = accountMailChannel(account, signer, verifier);
+  const run = async (channel: AccountMailChannel) => {
     try {
       return await processOutbox(outbox, channel, account.address, {
         ...opts,
@@ -134,6 +132,20 @@ export async function runQueue(
     } finally {
       await channel.close();
     }
+  };
+  if (account.auth.kind === 'psc') {
+    // Pro Santé Connect: log in now; the server checks that the token's professional owns the mailbox.
+    const session = await loginPscSession(c, account, o);
+    try {
+      return await run(xoauth2MailChannel(account, () => session.accessToken(), verifier));
+    } finally {
+      await session.logout();
+    }
+  }
+  return withAccountSigner(c, account, o, async (signer) => {
+    const [leaf] = await signer.certificateChain();
+    assertSender(account.address, account.address, leaf ? certificateMailboxes(leaf) : []);
+    return run(accountMailChannel(account, signer, verifier));
   });
 }
 

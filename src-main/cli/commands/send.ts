@@ -216,6 +216,8 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
+    .option('--rpps <rpps>', 'compte Pro Santé Connect : RPPS pour la validation sur le téléphone (e-CPS)')
+    .option('--browser', 'compte Pro Santé Connect : connexion dans le navigateur (carte CPS)')
     .action(async (o: SendOptions) => {
       const c = ctx();
       const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);

@@ -16,6 +16,8 @@ import { syncNoticesFr } from '../../sync/summary-fr.js';
 import { externalImapConnector } from '../../sync/imap-connector.js';
 import { testConnector, testConnectorConfigured } from '../../sync/resolve-connector.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
+import { xoauth2ImapConnector } from '../../imap/xoauth2.js';
+import { loginPscSession } from './psc.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
@@ -52,6 +54,9 @@ interface SyncOptions {
   trustAnchors?: string;
   crlSoftFail?: boolean;
   passwordStdin?: boolean;
+  /** Pro Santé Connect accounts: e-CPS validation for this RPPS, or the browser */
+  rpps?: string;
+  browser?: boolean;
 }
 
 async function runSync(c: CliContext, store: MailStore, address: string, connector: ImapConnector, folders: string[] | undefined, journal: Journal, server: string | null, timeoutMs: number): Promise<SyncSummary> {
@@ -72,6 +77,8 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
     .description('synchroniser la base locale avec le serveur de messagerie (envoie aussi les modifications faites hors ligne)')
     .option('--folder <dossier>', 'ne synchroniser que ce dossier (répétable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--account <adresse>', 'adresse MSSanté du compte (par défaut : le seul compte configuré)')
+    .option('--rpps <rpps>', 'compte Pro Santé Connect : RPPS pour la validation sur le téléphone (e-CPS)')
+    .option('--browser', 'compte Pro Santé Connect : connexion dans le navigateur (carte CPS)')
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
     .option('--timeout <secondes>', `délai sans réponse du serveur au-delà duquel la connexion est jugée bloquée (défaut : ${DEFAULT_NETWORK_TIMEOUT_MS / 1000})`, parseTimeout)
     .addOption(trustAnchorsOption())
@@ -101,7 +108,16 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
           server = `${account.imap.host}:${account.imap.port}`;
           store.ensureAccount({ address, imapHost: account.imap.host, imapPort: account.imap.port });
           const verifier = accountVerifier(c, account, o);
-          s = await withAccountSigner(c, account, o, async (signer) => {
+          if (account.auth.kind === 'psc') {
+            // Pro Santé Connect: log in now (the token lives in this process only), XOAUTH2 sessions.
+            const session = await loginPscSession(c, account, o);
+            try {
+              const connector = xoauth2ImapConnector(account.imap, { user: address, accessToken: () => session.accessToken() }, verifier, { timeoutMs });
+              s = await runSync(c, store, address, connector, o.folder, journal, server, timeoutMs);
+            } finally {
+              await session.logout();
+            }
+          } else s = await withAccountSigner(c, account, o, async (signer) => {
             const done = await runSync(c, store, address, externalImapConnector(account.imap, signer, verifier, { timeoutMs }), o.folder, journal, server, timeoutMs);
             // the card is still logged in: it signs the journal's head (anchor)
             await checkpointOrWarn(c, journal, signer);

@@ -1,0 +1,127 @@
+// Auto-configuration of a mailbox from its address, in the référentiel's order: DNS SRV
+// (RFC 6186: _imaps._tcp, _imap._tcp, _submissions._tcp, _submission._tcp), then a
+// Mozilla-style autoconfig XML from the operator's HTTPS site, then operator presets.
+// I/O is injected (resolver, HTTPS fetch) so tests use the bench's loopback DNS and
+// never the system's resolver. The decision (which record wins) is pure: pickSrv, parseAutoconfigXml.
+import { Resolver } from 'node:dns/promises';
+import { DOMParser } from '@xmldom/xmldom';
+import { AppError } from '../errors/index.js';
+import type { Endpoint } from './account.js';
+
+export type AuthMethod = 'card' | 'psc' | 'pkcs12';
+
+export interface Discovery {
+  source: 'srv' | 'autoconfig' | 'preset';
+  imap: Endpoint;
+  smtp: Endpoint;
+  /** what the source says the servers accept; empty = the source does not say (SRV) */
+  authMethods: AuthMethod[];
+  /** where it came from, for the confirmation screen (DNS names or URL) */
+  origin: string;
+}
+
+export interface SrvRecord {
+  name: string;
+  port: number;
+  priority: number;
+  weight: number;
+}
+
+export interface AutoconfigIo {
+  resolveSrv(name: string): Promise<SrvRecord[]>;
+  /** GET over HTTPS; undefined when absent (404, unreachable) */
+  fetchText(url: string): Promise<string | undefined>;
+  /** URLs to try for a domain; default: autoconfig.<domain> and <domain>/.well-known */
+  autoconfigUrls?(domain: string, address: string): string[];
+  presets?: Record<string, Omit<Discovery, 'source' | 'origin'>>;
+}
+
+/** A resolver that asks only the given servers ("127.0.0.1:20811"): tests never touch the system's. */
+export function srvResolver(servers?: string[]): (name: string) => Promise<SrvRecord[]> {
+  const r = new Resolver({ timeout: 3000, tries: 2 });
+  if (servers) r.setServers(servers);
+  return async (name) => {
+    try {
+      return await r.resolveSrv(name);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOTFOUND' || code === 'ENODATA' || code === 'ESERVFAIL' || code === 'ETIMEOUT' || code === 'ECONNREFUSED') return [];
+      throw err;
+    }
+  };
+}
+
+export function defaultAutoconfigUrls(domain: string, address: string): string[] {
+  const q = `emailaddress=${encodeURIComponent(address)}`;
+  return [`https://autoconfig.${domain}/mail/config-v1.1.xml?${q}`, `https://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?${q}`];
+}
+
+/** RFC 2782/6186 choice: lowest priority, then highest weight; port 0 or target "." = service absent. */
+export function pickSrv(records: SrvRecord[]): SrvRecord | undefined {
+  const usable = records.filter((r) => r.port > 0 && r.name !== '' && r.name !== '.');
+  return usable.sort((a, b) => a.priority - b.priority || b.weight - a.weight)[0];
+}
+
+export async function discoverAccount(address: string, io: AutoconfigIo): Promise<Discovery> {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  const bySrv = await fromSrv(domain, io);
+  if (bySrv) return bySrv;
+  for (const url of (io.autoconfigUrls ?? defaultAutoconfigUrls)(domain, address)) {
+    const xml = await io.fetchText(url);
+    const parsed = xml ? parseAutoconfigXml(xml) : undefined;
+    if (parsed) return { source: 'autoconfig', origin: url, ...parsed };
+  }
+  const preset = io.presets?.[domain];
+  if (preset) return { source: 'preset', origin: domain, ...preset };
+  throw new AppError('AUTOCONFIG_NOT_FOUND', `no SRV record, autoconfig XML or preset for ${domain}`, { data: { domain } });
+}
+
+async function fromSrv(domain: string, io: AutoconfigIo): Promise<Discovery | undefined> {
+  // Implicit TLS preferred over STARTTLS at equal standing (RFC 8314 §5.1).
+  const first = async (names: [string, Endpoint['security']][]): Promise<{ endpoint: Endpoint; name: string } | undefined> => {
+    for (const [name, security] of names) {
+      const rec = pickSrv(await io.resolveSrv(`${name}.${domain}`));
+      if (rec) return { endpoint: { host: rec.name.replace(/\.$/, '').toLowerCase(), port: rec.port, security }, name: `${name}.${domain}` };
+    }
+    return undefined;
+  };
+  const imap = await first([['_imaps._tcp', 'tls'], ['_imap._tcp', 'starttls']]);
+  const smtp = await first([['_submissions._tcp', 'tls'], ['_submission._tcp', 'starttls']]);
+  if (!imap || !smtp) return undefined;
+  return { source: 'srv', imap: imap.endpoint, smtp: smtp.endpoint, authMethods: [], origin: `${imap.name}, ${smtp.name}` };
+}
+
+const AUTH_NAMES: Record<string, AuthMethod> = { oauth2: 'psc', 'tls-client-cert': 'card' };
+
+/** Mozilla autoconfig v1.1: the first IMAP incomingServer and SMTP outgoingServer with TLS or STARTTLS (never plain). */
+export function parseAutoconfigXml(xml: string): Omit<Discovery, 'source' | 'origin'> | undefined {
+  let doc;
+  try {
+    doc = new DOMParser({ onError: () => undefined }).parseFromString(xml, 'text/xml');
+  } catch {
+    return undefined;
+  }
+  const servers = (tag: string) => Array.from(doc.getElementsByTagName(tag));
+  const text = (el: Element, tag: string) => el.getElementsByTagName(tag)[0]?.textContent?.trim() ?? '';
+  const endpoint = (el: Element): Endpoint | undefined => {
+    const socket = text(el, 'socketType').toUpperCase();
+    const security = socket === 'SSL' ? 'tls' : socket === 'STARTTLS' ? 'starttls' : undefined;
+    const port = Number(text(el, 'port'));
+    const host = text(el, 'hostname').toLowerCase();
+    if (!security || !host || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+    return { host, port, security };
+  };
+  const imapEl = servers('incomingServer').find((e) => e.getAttribute('type') === 'imap' && endpoint(e as unknown as Element));
+  const smtpEl = servers('outgoingServer').find((e) => e.getAttribute('type') === 'smtp' && endpoint(e as unknown as Element));
+  if (!imapEl || !smtpEl) return undefined;
+  const methods = new Set<AuthMethod>();
+  for (const el of [imapEl, smtpEl]) {
+    for (const a of Array.from(el.getElementsByTagName('authentication'))) {
+      const m = AUTH_NAMES[(a.textContent ?? '').trim().toLowerCase()];
+      if (m) methods.add(m);
+    }
+  }
+  return { imap: endpoint(imapEl as unknown as Element)!, smtp: endpoint(smtpEl as unknown as Element)!, authMethods: [...methods] };
+}
+
+type Element = { getElementsByTagName(t: string): ArrayLike<{ textContent: string | null }>; getAttribute(n: string): string | null };

@@ -1,0 +1,42 @@
+// The fetch openid-client uses to reach the OpenID provider: node:https with the
+// account's anchors (or the system's), TLS 1.2 minimum, never a redirect followed,
+// never a proxy from the environment. Written here because global fetch (undici)
+// takes no CA option without the undici package's Agent; ~30 lines of node:https.
+import { request } from 'node:https';
+import { AppError } from '../errors/index.js';
+
+export interface HttpsFetchOptions {
+  /** PEM anchors; undefined = Node's bundled roots */
+  ca?: string;
+}
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: unknown; signal?: AbortSignal }) => Promise<Response>;
+
+export function httpsFetch(options: HttpsFetchOptions = {}): FetchLike {
+  return (url, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const u = new URL(url);
+      if (u.protocol !== 'https:') return reject(new AppError('PSC_UNREACHABLE', `refusing a non-HTTPS OpenID URL: ${u.origin}`));
+      const body = init.body === undefined || init.body === null ? undefined : Buffer.from(String(init.body));
+      const req = request(u, {
+        method: init.method,
+        headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+        minVersion: 'TLSv1.2',
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+          const status = res.statusCode ?? 500;
+          const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          resolve(new Response(payload, { status, headers }));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', (err) => reject(new AppError('PSC_UNREACHABLE', `${u.origin}: ${err.message}`, { cause: err })));
+      req.end(body);
+    });
+}

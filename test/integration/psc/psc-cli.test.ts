@@ -1,0 +1,105 @@
+// The CLI path of Pro Santé Connect on the bench: `account add --address A` with nothing else
+// (servers found by DNS SRV on the bench's DNS server, --yes), then `psc login` (CIBA approved by
+// the phone hook) which opens the mailbox with XOAUTH2, then `sync` and `send` with the account's method.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpsFetch } from '../../../src-main/psc/index.js';
+import { runMssante, type CliRun } from '../../support/cli.js';
+import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
+
+let tb: TestbedState;
+const homes: string[] = [];
+before(() => {
+  tb = loadTestbed();
+});
+after(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+
+function newHome(): string {
+  const h = mkdtempSync(join(tmpdir(), 'mssante-psc-'));
+  homes.push(h);
+  return h;
+}
+
+/** Approves the first CIBA request that reaches this RPPS's phone (waits for it, polling the hook). */
+/** Runs the command while the "phone" approves its CIBA request. */
+async function withPhone(rpps: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const done = { ended: false };
+  const [run] = await Promise.all([runMssante(args, { env }).finally(() => (done.ended = true)), approveWhenPending(rpps, done)]);
+  return run;
+}
+
+async function approveWhenPending(rpps: string, done: { ended: boolean }): Promise<void> {
+  const fetchFn = httpsFetch({ ca: readFileSync(tb.pki.caBundle, 'utf8') });
+  for (;;) {
+    if (done.ended) return; // the command ended without asking (it failed before the login)
+    const res = await fetchFn(`${tb.psc.issuer}/__test/pending/${rpps}`, { method: 'POST', headers: {} });
+    const { pending } = (await res.json()) as { pending: number };
+    if (pending > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await fetchFn(`${tb.psc.issuer}/__test/approve/${rpps}`, { method: 'POST', headers: {} });
+}
+
+describe('mssante account add (auto-configuration) + psc login', () => {
+  it('SRV discovery, then CIBA approved on the phone, then the mailbox accepts the token', async () => {
+    const a = card(tb, 'doctorA');
+    const home = newHome();
+    const add = await runMssante(['--home', home, '--json', 'account', 'add', '--address', a.address, '--dns', tb.psc.dnsServer, '--yes',
+      '--auth', 'psc', '--psc-issuer', tb.psc.issuer, '--psc-client-id', tb.psc.clients.app.clientId, '--psc-ca', tb.pki.caBundle, '--trust-anchors', tb.pki.caBundle]);
+    assert.equal(add.code, 0, add.stderr);
+    const saved = JSON.parse(add.stdout) as { account: { imap: unknown; auth: { kind: string } } };
+    assert.deepEqual(saved.account.imap, { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' });
+    assert.equal(saved.account.auth.kind, 'psc');
+    assert.match(add.stderr, /Serveurs trouvés \(enregistrements DNS SRV/);
+
+    const env = { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret, MSSANTE_TEST: '' };
+    const login = await withPhone(a.rpps, ['--home', home, '--json', 'psc', 'login', '--rpps', a.rpps], env);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /Validez la connexion sur votre téléphone \(e-CPS\)/);
+    const out = JSON.parse(login.stdout) as { ok: boolean; subject: string; mailbox: string };
+    assert.equal(out.ok, true);
+    assert.equal(out.subject, a.rpps);
+    assert.equal(out.mailbox, 'ok');
+
+    // sync with the account's method: a PSC login in the same process (CIBA again), XOAUTH2 sessions
+    const sync = await withPhone(a.rpps, ['--home', home, '--json', 'sync', '--rpps', a.rpps, '--folder', 'INBOX'], env);
+    assert.equal(sync.code, 0, sync.stderr);
+    const summary = JSON.parse(sync.stdout) as { ok: boolean; folders: number };
+    assert.equal(summary.ok, true);
+    assert.equal(summary.folders, 1);
+
+    // the recipients' domain is in this home's liste blanche (unsigned copy)
+    const listeBlanche = join(home, 'listeblanche.xml');
+    writeFileSync(listeBlanche, '<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>medecin.mssante.test</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>');
+    const lb = await runMssante(['--home', home, 'listeblanche', 'import', listeBlanche]);
+    assert.equal(lb.code, 0, lb.stderr);
+    // send with the account's method: PSC login in the process, AUTH XOAUTH2 on submission, Sent copy over IMAP
+    const send = await withPhone(a.rpps, ['--home', home, '--json', 'send', '--rpps', a.rpps, '--to', card(tb, 'doctorB').address, '--subject', 'Envoi PSC', '--body', 'Bonjour'], env);
+    assert.equal(send.code, 0, send.stderr);
+    assert.equal((JSON.parse(send.stdout) as { ok: boolean }).ok, true);
+    const st = await runMssante(['--home', home, '--json', 'psc', 'status']);
+    assert.equal(st.code, 0, st.stderr);
+    assert.deepEqual((JSON.parse(st.stdout) as { loggedIn: boolean; tokensKept: boolean }), { ...JSON.parse(st.stdout), loggedIn: false, tokensKept: false });
+    // nothing of the session in the data folder: no file mentions a bearer token or a refresh token
+    for (const file of filesUnder(home)) assert.doesNotMatch(readFileSync(file, 'latin1'), /refresh_token|access_token|Bearer /, file);
+  });
+
+  it('a discovery with nothing found says so in French and saves nothing', async () => {
+    const home = newHome();
+    const r = await runMssante(['--home', home, 'account', 'add', '--address', 'quelqu.un@inconnu.mssante.test', '--dns', tb.psc.dnsServer, '--yes', '--auth', 'psc']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Aucun serveur trouvé pour ce domaine/);
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return [];
+    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
+  });
+}
