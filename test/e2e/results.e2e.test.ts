@@ -110,8 +110,9 @@ test('after the PIN, both laboratory messages are synced', async () => {
     await page.waitForTimeout(500);
   }
   await ours.click();
-  // the rows are listed again when their results counts arrive (mail.changed): wait for both, then count
-  await row(SUBJECT_HPRIM).waitFor({ timeout: 30_000 });
+  // the rows are listed again when their results counts arrive (mail.changed): wait for that list
+  // (the critical mark is computed with the counts), then for both rows, then count
+  await row(SUBJECT_HPRIM).getByTestId('row-critical').waitFor({ timeout: 30_000 });
   await row(SUBJECT_XDM).waitFor({ timeout: 30_000 });
   assert.equal(await page.getByTestId('message-row').count(), 2);
   // the list rows: critical mark and abnormal count, in words

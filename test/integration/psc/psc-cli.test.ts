@@ -1,6 +1,7 @@
 // The CLI path of Pro Santé Connect on the bench: `account add --address A` with nothing else
 // (servers found by DNS SRV on the bench's DNS server, --yes), then `psc login` (CIBA approved by
 // the phone hook) which opens the mailbox with XOAUTH2, then `sync` and `send` with the account's method.
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -55,7 +56,9 @@ describe('mssante account add (auto-configuration) + psc login', () => {
     assert.equal(saved.account.auth.kind, 'psc');
     assert.match(add.stderr, /Serveurs trouvés \(enregistrements DNS SRV/);
 
-    const env = { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret, MSSANTE_TEST: '' };
+    // The CLI store is bound to the CPS card (issue 21); an e-CPS doctor without a card has no key to
+    // open it yet (left open in issues 18/21): this test stands the store key in with the test seam.
+    const env = { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret, MSSANTE_TEST: '1', MSSANTE_STORE_KEY: randomBytes(32).toString('hex') };
     const login = await withPhone(a.rpps, ['--home', home, '--json', 'psc', 'login', '--rpps', a.rpps], env);
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stderr, /Validez la connexion sur votre téléphone \(e-CPS\)/);
