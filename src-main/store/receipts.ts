@@ -38,7 +38,12 @@ export function receiptsForMessage(db: Db, messageRow: number): ReadReceipt[] {
        WHERE m.id = ? AND f.special_use = '\\Sent' ORDER BY coalesce(r.reported_at, r.stored_at), r.id`,
     )
     .all(messageRow) as Record<string, string | number | null>[];
-  return rows.map((r) => ({
+  return rows.map(receiptFromRow);
+}
+
+/** A read_receipts row (the columns both queries select) as a ReadReceipt. */
+function receiptFromRow(r: Record<string, string | number | null>): ReadReceipt {
+  return {
     originalMessageId: r.original_message_id as string,
     disposition: {
       type: r.disposition as string,
@@ -48,7 +53,7 @@ export function receiptsForMessage(db: Db, messageRow: number): ReadReceipt[] {
     },
     date: r.reported_at as number | null,
     reporter: r.reporter as string | null,
-  }));
+  };
 }
 
 /** Receipts naming this Message-ID, whatever folder the sent copy is in (delivery tracking), oldest first. */
@@ -59,15 +64,5 @@ export function receiptsForMessageId(db: Db, messageId: string): ReadReceipt[] {
        FROM read_receipts WHERE original_message_id = ? ORDER BY coalesce(reported_at, stored_at), id`,
     )
     .all(messageId) as Record<string, string | number | null>[];
-  return rows.map((r) => ({
-    originalMessageId: r.original_message_id as string,
-    disposition: {
-      type: r.disposition as string,
-      ...(r.action_mode !== null ? { actionMode: r.action_mode as string } : {}),
-      ...(r.sending_mode !== null ? { sendingMode: r.sending_mode as string } : {}),
-      ...(r.error_code !== null ? { error: { code: r.error_code as string, label: (r.error_label as string | null) ?? '' } } : {}),
-    },
-    date: r.reported_at as number | null,
-    reporter: r.reporter as string | null,
-  }));
+  return rows.map(receiptFromRow);
 }
