@@ -30,7 +30,7 @@ export interface CoreEnv {
   settingsFile: string;
   /** Annuaire + liste blanche folder (trust/home.ts trustDirOf). */
   trustDir: string;
-  /** The store key: OS keystore in the shell, key file / env in the CLI and harness. */
+  /** The store key: OS keystore in the shell, bound to the card in the CLI (cli/card-unlock.ts), a test key in the harness. */
   keyProvider: StoreKeyProvider;
   emit: EventSink;
   /** The card; omitted → no card service (card channels unavailable). */
