@@ -68,7 +68,7 @@ test('help texts are French: headings, usage, defaults and choices', async () =>
     assert.doesNotMatch(r.stdout, ENGLISH, args.join(' '));
   }
   assert.match((await runMssante(['messages', 'list', '--help'])).stdout, /\(par défaut :\s+50\)/);
-  assert.match((await runMssante(['account', 'add', '--help'])).stdout, /\(valeurs :\s+card,\s+pkcs12\)/);
+  assert.match((await runMssante(['account', 'add', '--help'])).stdout, /\(valeurs :\s+card,\s+pkcs12,\s+psc\)/);
 });
 
 test('messages list before any sync says the store is empty and what to run', async () => {
