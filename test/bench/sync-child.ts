@@ -68,6 +68,8 @@ const stored = await store.countMessages(f.id);
 process.stdout.write(
   JSON.stringify({
     stored,
+    // a folder that failed is reported in the summary, not thrown (one folder never aborts a pass)
+    failedFolders: initial.failedFolders.map((f) => `${f.folder}: ${f.code}`).join('; '),
     initialNew: initial.new,
     initialS,
     // CPU seconds of all threads: comparable even on a loaded machine

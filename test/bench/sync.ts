@@ -124,7 +124,7 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
         child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(buf.trim().split('\n').pop()!)) : reject(new Error(`bench child exited ${code}`))));
       });
     const ours = await runOurs('inprocess');
-    if (ours.stored !== n) throw new Error(`our sync stored ${ours.stored} of ${n}`);
+    if (ours.stored !== n) throw new Error(`our sync stored ${ours.stored} of ${n} (${ours.failedFolders || 'no folder failed'})`);
     const c = ours.initialS as number;
     out['sync.c_oursInitialS'] = round(c);
     out['sync.c_oursInitialCpuS'] = round(ours.initialCpuS as number);
@@ -137,7 +137,7 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     out['sync.peakRssMB'] = round(ours.peakRssMB as number, 1);
     log(`(c) ours ${round(c)} s (first chunk readable after ${round(ours.firstChunkS as number)} s), (d) resync ${round(ours.resyncS as number)} s`);
     const threaded = await runOurs('worker');
-    if (threaded.stored !== n) throw new Error(`our threaded sync stored ${threaded.stored} of ${n}`);
+    if (threaded.stored !== n) throw new Error(`our threaded sync stored ${threaded.stored} of ${n} (${threaded.failedFolders || 'no folder failed'})`);
     out['sync.c_workerInitialS'] = round(threaded.initialS as number);
     out['sync.c_workerInitialCpuS'] = round(threaded.initialCpuS as number);
     out['sync.e_workerSearchP95Ms'] = round(threaded.searchP95Ms as number, 2);
