@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/testbed.js';
 
-test('a clone of HEAD alone in an empty folder passes the unit lane', { timeout: 850_000 }, async () => {
+test('a clone of HEAD alone in an empty folder passes the unit lane', { timeout: 850_000 }, async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'mssante-clone-'));
+  let stop = (): void => undefined;
+  t.after(() => stop()); // a timed-out run must not leave the inner lane running
   try {
     const repo = join(parent, 'repo');
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
@@ -23,7 +25,10 @@ test('a clone of HEAD alone in an empty folder passes the unit lane', { timeout:
     const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
     delete env.MSSANTE_TEST;
     delete env.NODE_TEST_CONTEXT; // else the inner test runner reports to ours instead of printing its results
-    const child = spawn(process.execPath, ['test/run-all.mjs', '--unit'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['test/run-all.mjs', '--unit'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    stop = () => {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    };
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
