@@ -7,6 +7,7 @@ import { looksLikeHprim, parseHprim } from '../../../src-main/results/hprim.js';
 import { summarizeResults } from '../../../src-main/results/model.js';
 import { decodeUnknownText } from '../../../src-main/results/text-encoding.js';
 import { resultsFixture, rows } from './fixtures.js';
+import { mulberry32 } from '../../support/prng.js';
 
 const SOLABIO_ROWS = [
   ['HEMOGLOBINE', '14.8', 'g/dL', '12.9-16.7', 'N'],
@@ -105,18 +106,6 @@ test('binary content and oversized files are refused with HPRIM_INVALID', () => 
   assert.throws(() => parseHprim(new Uint8Array(5 * 1024 * 1024)), (e) => isAppError(e) && e.code === 'HPRIM_INVALID');
 });
 
-/** Small deterministic PRNG (mulberry32): failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
   const out = bytes.slice();
   const n = 1 + Math.floor(r() * 8);
@@ -132,7 +121,7 @@ function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
 }
 
 test('600 corrupted HPRIM files: each is parsed or refused with an AppError', () => {
-  const r = rng(20);
+  const r = mulberry32(20);
   const seeds = ['header-solabio.cp1252.hpm', 'pipes.hpr', 'tags.utf16le-bom.hpr', 'text.hpr'].map(resultsFixture);
   for (let i = 0; i < 600; i++) {
     const input = mutate(seeds[i % seeds.length]!, r);

@@ -8,18 +8,7 @@ import { readXdm } from '../../../src-main/xdm/read-xdm.js';
 import { renderCdaBytes } from '../../../src-main/xdm/cda-render.js';
 import { parseMdn } from '../../../src-main/xdm/mdn.js';
 import { ANS_TEST_PATIENT, CDA_BIO, cdaSample, mailSample } from './fixtures.js';
-
-/** Small deterministic PRNG (mulberry32): failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../support/prng.js';
 
 function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
   const out = bytes.slice();
@@ -46,7 +35,7 @@ function onlyAppErrors(fn: () => unknown, label: string): 'ok' | 'refused' {
 
 test('300 corrupted IHE_XDM.ZIP files: each is read or refused with an AppError', () => {
   const zip = buildXdmZip({ documents: [{ cdaXml: cdaSample(CDA_BIO) }], patient: ANS_TEST_PATIENT, author: { lastName: 'Test', firstName: 'Anne' } });
-  const r = rng(20261126);
+  const r = mulberry32(20261126);
   const outcomes = { ok: 0, refused: 0 };
   for (let i = 0; i < 300; i++) outcomes[onlyAppErrors(() => readXdm(mutate(zip, r)), `zip mutation ${i}`)]++;
   assert.ok(outcomes.refused > 75, JSON.stringify(outcomes));
@@ -54,12 +43,12 @@ test('300 corrupted IHE_XDM.ZIP files: each is read or refused with an AppError'
 
 test('300 corrupted CDA documents: each is rendered or refused with an AppError', () => {
   const cda = cdaSample(CDA_BIO).subarray(0, 40_000); // the header and the narrative, not the whole PDF copy
-  const r = rng(7);
+  const r = mulberry32(7);
   for (let i = 0; i < 300; i++) onlyAppErrors(() => renderCdaBytes(mutate(cda, r)), `cda mutation ${i}`);
 });
 
 test('300 corrupted MDNs: each is parsed, ignored or refused with an AppError', () => {
   const mdn = new Uint8Array(Buffer.from(mailSample('ANS_exemple_MDN_erreur_902_corrige.eml'), 'latin1'));
-  const r = rng(902);
+  const r = mulberry32(902);
   for (let i = 0; i < 300; i++) onlyAppErrors(() => parseMdn(mutate(mdn, r)), `mdn mutation ${i}`);
 });
