@@ -10,7 +10,7 @@ const LAYERS = [
   ['rules'],
   ['runtime'],
   ['store', 'tls'],
-  ['card', 'imap', 'psc', 'smtp', 'xdm'],
+  ['card', 'imap', 'psc', 'smtp', 'xdm', 'images'],
   ['trust', 'results'],
   ['accounts', 'sync', 'print'],
   ['send'],

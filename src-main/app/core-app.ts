@@ -8,6 +8,7 @@ import type { SyncStatus } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js';
 import { createMailApp, type MailStorePort } from './mail-app.js';
+import { createImagesApp, type ImagesAppDeps } from './images-app.js';
 import { createComposeApp, type ComposeApp } from './compose-app.js';
 import { createSendApp, type SendApp, type SendAppDeps } from './send-app.js';
 import { trustChannels } from './trust-app.js';
@@ -48,6 +49,8 @@ export interface CoreAppDeps {
   journal?: JournalPort;
   /** DKIM check of a message when it is opened (mail.read); none: the stored decision as is. */
   dkim?: (raw: Buffer) => Promise<DkimEvidence[]>;
+  /** Remote images fetched by main: the per-sender choices file, TLS anchors for the test bench. */
+  images?: Pick<ImagesAppDeps, 'choicesFile' | 'fetch'>;
 }
 
 export interface CoreApp {
@@ -88,7 +91,8 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
   };
 
-  const mail = deps.mail ? createMailApp(deps.mail, journal, { dkim: deps.dkim, emit: deps.emit }) : undefined;
+  const images = deps.mail && deps.images ? createImagesApp({ ...deps.images, store: deps.mail, settings: () => settings.read() }) : undefined;
+  const mail = deps.mail ? createMailApp(deps.mail, journal, { dkim: deps.dkim, emit: deps.emit, ...(images ? { imagesChoice: images.choiceFor } : {}) }) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
   const mailParts: Partial<CoreServices> = mail && compose
     ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file), printable: (ref, at) => mail.printable(ref, at), recordPrinted: (ref, target) => mail.recordPrinted(ref, target) }
@@ -109,7 +113,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
       ? createSendApp({ outsidePolicy: () => settings.read().outsideTrustSpace, ...deps.send, ...(journal ? { journal } : {}), checkpoint: () => card?.checkpoint() ?? Promise.resolve(), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
       : undefined;
 
-  const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;
+  const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...images?.channels, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;
   return {
     services: guardLocked(services, gate),
     gate,

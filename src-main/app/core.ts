@@ -19,6 +19,7 @@ import { lazyJournalPort, type JournalPort } from '../audit/port.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
 import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
+import type { ImageFetchOptions } from '../images/index.js';
 import { createSyncApp, type SyncApp } from './sync-app.js';
 import { cardAccount, cardAccountTarget, cardMailChannel } from './sync-target.js';
 
@@ -45,6 +46,8 @@ export interface CoreEnv {
    */
   recoverStore?: (err: unknown, key: Buffer) => Promise<boolean>;
   log?: (line: string) => void;
+  /** Remote images fetched by main: the test bench's TLS anchors and loopback server; the product passes nothing. */
+  remoteImages?: ImageFetchOptions;
 }
 
 /** What is wired and running, for the tests that check shell, CLI and harness alike. */
@@ -118,6 +121,7 @@ export function createCore(env: CoreEnv): Core {
     trust: () => trust,
     me: async () => (await cardAccount(env.home))?.address,
     journal,
+    images: { choicesFile: join(env.home, 'remote-images.json'), ...(env.remoteImages ? { fetch: env.remoteImages } : {}) },
     send: {
       outbox: () => {
         if (!mainDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');

@@ -19,6 +19,7 @@ import { addressView } from '../trust/idn.js';
 import { ALTERED_FR, formatIns } from '../xdm/summary.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
+import type { SenderImageChoice } from '../common/remote-images.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { mayHoldResults, resultsFromAttachments, resultsPdfOf } from '../results/extract.js';
 import { resultsPanel } from '../results/view.js';
@@ -186,7 +187,7 @@ export interface MailApp {
 export function createMailApp(
   port: () => MailStorePort,
   journal?: JournalPort,
-  opts: { dkim?: (raw: Buffer) => Promise<DkimEvidence[]>; emit?: EventSink } = {},
+  opts: { dkim?: (raw: Buffer) => Promise<DkimEvidence[]>; emit?: EventSink; imagesChoice?: (sender: string | null | undefined) => SenderImageChoice } = {},
 ): MailApp {
   const { dkim, emit } = opts;
   const store = () => port();
@@ -352,6 +353,7 @@ export function createMailApp(
           },
           text: d.text,
           html: d.html,
+          imagesChoice: opts.imagesChoice?.(d.from?.address) ?? 'ask',
           attachments: d.attachments.map((a) => ({
             partId: String(a.id),
             filename: a.filename ?? 'piece-jointe',

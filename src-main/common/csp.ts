@@ -18,13 +18,17 @@ export const APP_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** A message's HTML: no script at all, inline styles, images only when allowed. */
-export function messageCsp(remoteImages: boolean): string {
+/**
+ * A message's HTML: no script, inline styles, images only as data: — remote images are fetched by
+ * main when the user allows them (src-main/images/) and swapped in before the HTML reaches the view,
+ * so the view itself never has network, whatever the user chose.
+ */
+export function messageCsp(): string {
   return [
     "default-src 'none'",
     "script-src 'none'",
     "style-src 'unsafe-inline'",
-    remoteImages ? 'img-src data: https: http:' : 'img-src data:',
+    'img-src data:',
     "font-src 'none'",
     "connect-src 'none'",
     "frame-src 'none'",

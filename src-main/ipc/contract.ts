@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors/codes.js';
 import { TRUST_LEVELS } from '../trust/types.js';
+import { IMAGE_REFUSALS, SENDER_IMAGE_CHOICES } from '../common/remote-images.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -278,6 +279,11 @@ export const MessageView = z.object({
    * before showing it in the isolated, script-less, network-less message view.
    */
   html: z.string().nullable(),
+  /**
+   * Remote images: 'never' (setting or the sender's choice), 'always' (the sender's choice: the
+   * renderer asks main for them on open, `mail.images`), else 'ask' (the bar offers them).
+   */
+  imagesChoice: z.enum(SENDER_IMAGE_CHOICES),
   attachments: z.array(AttachmentInfo),
   trust: TrustBadge,
   xdm: XdmSummary.nullable(),
@@ -470,6 +476,17 @@ export const CHANNELS = {
    * The message as received (RFC 822 source, UTF-8 else windows-1252, cut at 2 MB) for "Voir la source": shown as escaped text, never as HTML.
    */
   'mail.source': channel('core', z.strictObject({ id: Id }), z.object({ text: z.string(), truncated: z.boolean() })),
+  /**
+   * The message's remote images (<img src>), fetched by main (HTTPS only, bounded; src-main/images/) and
+   * returned as data: URLs the renderer puts in place before the HTML reaches the view, which never
+   * reaches the network. Refused when the setting or the sender's choice is 'never'.
+   */
+  'mail.images': channel('core', z.strictObject({ id: Id }), z.object({
+    images: z.array(z.object({ url: z.string().max(4096), dataUrl: z.string().max(3_000_000) })).max(100),
+    refused: z.array(z.object({ url: z.string().max(4096), reason: z.enum(IMAGE_REFUSALS) })).max(5000),
+  })),
+  /** « Toujours / Jamais pour cet expéditeur » (or back to 'ask'): kept per sender address of this message. */
+  'mail.imagesChoice': channel('core', z.strictObject({ id: Id, choice: z.enum(SENDER_IMAGE_CHOICES) }), z.object({ choice: z.enum(SENDER_IMAGE_CHOICES) })),
   'mail.setFlags': channel('core', z.strictObject({ ids: Ids, seen: z.boolean().optional(), flagged: z.boolean().optional() }), z.object({ updated: Count })),
   'mail.move': channel('core', z.strictObject({ ids: Ids, toFolderId: Id }), z.object({ moved: Count })),
   /** To the trash; deleted for good when already in the trash. */
@@ -522,7 +539,7 @@ export const CHANNELS = {
   /** Asks the user (native dialog) then opens http(s)/mailto in the OS; anything else refused. */
   'link.open': channel('shell', z.strictObject({ url: z.string().min(1).max(4096) }), z.object({ opened: z.boolean() })),
   /** Shows sanitised message HTML in the isolated view (no script, no network) at `bounds`. */
-  'messageView.show': channel('shell', z.strictObject({ html: z.string().max(20_000_000), bounds: Bounds, remoteImages: z.boolean() }), z.object({ shown: z.boolean() })),
+  'messageView.show': channel('shell', z.strictObject({ html: z.string().max(40_000_000), bounds: Bounds }), z.object({ shown: z.boolean() })),
   'messageView.setBounds': channel('shell', z.strictObject({ bounds: Bounds }), z.object({ shown: z.boolean() })),
   'messageView.hide': channel('shell', Empty, z.object({ shown: z.boolean() })),
   /** Export a message (or only its laboratory results) as PDF: save dialog, then Chromium's PDF printing; journalled. */

@@ -1,6 +1,6 @@
 // Message HTML shown in its own WebContentsView: own in-memory partition,
 // JavaScript off, no preload, CSP without script, and every network request of
-// that partition cancelled (remote images only after "afficher les images").
+// that partition cancelled (remote images, once allowed, come as data: URLs fetched by main).
 // The HTML comes already sanitised by the renderer (DOMPurify); this view is
 // the second wall, so even unsanitised HTML could neither run code nor phone home.
 import type { BaseWindow, Session, WebContentsView } from 'electron';
@@ -17,7 +17,6 @@ export interface Bounds {
 
 interface ViewState {
   html: string;
-  remoteImages: boolean;
 }
 
 type MessageSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'on'> & {
@@ -29,19 +28,19 @@ type MessageSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissi
 export function prepareMessageSession(ses: MessageSession, state: ViewState): void {
   hardenSession(ses);
   ses.webRequest.onBeforeRequest((details, callback) => {
-    callback({ cancel: !messageRequestAllowed(details.url, details.resourceType, state.remoteImages) });
+    callback({ cancel: !messageRequestAllowed(details.url, details.resourceType) });
   });
   ses.protocol.handle(MESSAGE_SCHEME, async () =>
     new Response(state.html, {
       status: 200,
-      headers: { 'Content-Type': 'text/html; charset=utf-8', ...securityHeaders(messageCsp(state.remoteImages)) },
+      headers: { 'Content-Type': 'text/html; charset=utf-8', ...securityHeaders(messageCsp()) },
     }),
   );
   ses.on('will-download', (event) => event.preventDefault());
 }
 
 export class MessageViewController {
-  private readonly state: ViewState = { html: '', remoteImages: false };
+  private readonly state: ViewState = { html: '' };
   private view: WebContentsView | undefined;
   private attachedTo: BaseWindow | undefined;
   private loads = 0;
@@ -54,11 +53,10 @@ export class MessageViewController {
     prepareMessageSession(session, this.state);
   }
 
-  show(html: string, bounds: Bounds, remoteImages: boolean): boolean {
+  show(html: string, bounds: Bounds): boolean {
     const parent = this.parent();
     if (!parent) return false;
     this.state.html = html;
-    this.state.remoteImages = remoteImages;
     this.view ??= this.createView();
     if (this.attachedTo !== parent) {
       parent.contentView.addChildView(this.view);
@@ -79,7 +77,6 @@ export class MessageViewController {
   /** Also used when the session locks: no message content stays on screen. */
   hide(): boolean {
     this.state.html = '';
-    this.state.remoteImages = false;
     if (this.view && this.attachedTo) {
       this.attachedTo.contentView.removeChildView(this.view);
       void this.view.webContents.loadURL('about:blank');

@@ -84,7 +84,7 @@ export function shellChannels(deps: ShellChannelDeps): ShellChannelHandlers {
 
     'link.open': async ({ url }) => ({ opened: await deps.openExternal(url) }),
 
-    'messageView.show': async ({ html, bounds, remoteImages }) => ({ shown: deps.messageView.show(html, bounds, remoteImages) }),
+    'messageView.show': async ({ html, bounds }) => ({ shown: deps.messageView.show(html, bounds) }),
     'messageView.setBounds': async ({ bounds }) => ({ shown: deps.messageView.setBounds(bounds) }),
     'messageView.hide': async () => ({ shown: deps.messageView.hide() }),
 

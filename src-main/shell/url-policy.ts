@@ -52,14 +52,13 @@ export function externalUrlAllowed(url: string): boolean {
 }
 
 /**
- * What the message view partition may load: its own document only; remote
- * images only when the user chose "afficher les images" for this message.
+ * What the message view partition may load: its own document and data: images, nothing else
+ * ever (remote images reach it as data: URLs fetched by main, src-main/images/).
  */
-export function messageRequestAllowed(url: string, resourceType: string, remoteImages: boolean): boolean {
+export function messageRequestAllowed(url: string, resourceType: string): boolean {
   const u = parse(url);
   if (!u) return false;
   if (u.protocol === `${MESSAGE_SCHEME}:`) return true;
   if (u.protocol === 'data:') return resourceType === 'image';
-  if (remoteImages && resourceType === 'image') return u.protocol === 'https:' || u.protocol === 'http:';
   return false;
 }

@@ -1,7 +1,8 @@
 // Message HTML → a document safe to show in the isolated frame: DOMPurify
 // (no script, no handler, no form, no frame, no style sheet link), every remote
-// reference removed unless the user chose "afficher les images" for this
-// message, and a CSP meta that forbids scripts and any network in the frame.
+// reference removed; an <img> whose remote image main fetched for the user
+// (mail.images: HTTPS only, bounded) gets that copy as a data: URL; and a CSP meta
+// that forbids scripts and any network in the frame, whatever the user chose.
 import DOMPurify from 'dompurify';
 import { messageCsp } from '../../../src-main/common/csp.js';
 
@@ -10,20 +11,30 @@ export interface SanitizedMessage {
   document: string;
   /** Remote images held back (the "afficher les images" bar shows when > 0). */
   blockedImages: number;
+  /** Remote images shown from main's copies. */
+  shownImages: number;
 }
 
 const REMOTE = /^\s*(https?:)?\/\//i;
 const CSS_URL = /url\s*\(/i;
+const DATA_IMAGE = /^data:image\/(png|jpeg|gif|webp|avif|bmp|x-icon);base64,[A-Za-z0-9+/=]*$/;
 
-export function sanitizeMessageHtml(html: string, remoteImages: boolean): SanitizedMessage {
+/** `images`: remote <img src> value → the data: URL main fetched for it (none: every remote image blocked). */
+export function sanitizeMessageHtml(html: string, images: ReadonlyMap<string, string> | null = null): SanitizedMessage {
   let blocked = 0;
+  let shown = 0;
   const purifier = DOMPurify();
   purifier.addHook('afterSanitizeAttributes', (node) => {
     const el = node as Element;
     for (const attr of ['src', 'srcset', 'background', 'poster']) {
       const value = el.getAttribute?.(attr);
       if (value && (REMOTE.test(value) || attr === 'srcset')) {
-        if (remoteImages && el.tagName === 'IMG' && attr === 'src' && /^\s*https:/i.test(value)) continue;
+        const copy = el.tagName === 'IMG' && attr === 'src' ? images?.get(value.trim()) : undefined;
+        if (copy && DATA_IMAGE.test(copy)) {
+          el.setAttribute('src', copy);
+          shown++;
+          continue;
+        }
         el.removeAttribute(attr);
         if (el.tagName === 'IMG') {
           blocked++;
@@ -52,8 +63,10 @@ export function sanitizeMessageHtml(html: string, remoteImages: boolean): Saniti
   });
   const document =
     `<!doctype html><html lang="fr"><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${messageCsp(remoteImages)}">` +
-    `<style>body{font:15px/1.5 system-ui,sans-serif;margin:12px;color:#1b1f24;background:#fff;word-wrap:break-word}img{max-width:100%}</style>` +
+    `<meta http-equiv="Content-Security-Policy" content="${messageCsp()}">` +
+    // mail is written for a white page: kept light in dark mode, but a soft paper tone, not a glaring box
+    `<style>:root{color-scheme:light}html{background:#fff}body{font:15px/1.5 system-ui,sans-serif;margin:12px;color:#1b1f24;background:#fff;word-wrap:break-word}img{max-width:100%}` +
+    `@media (prefers-color-scheme: dark){html,body{background:#eeece6}}</style>` +
     `</head><body>${body}</body></html>`;
-  return { document, blockedImages: blocked };
+  return { document, blockedImages: blocked, shownImages: shown };
 }
