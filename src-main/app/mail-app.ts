@@ -18,6 +18,7 @@ import { decodeText } from '../store/mime-text.js';
 import { addressView } from '../trust/idn.js';
 import { ALTERED_FR, formatIns } from '../xdm/summary.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
+import { FOLDER_NAMES_FR, folderRole } from './folder-names.js';
 import type { JournalPort } from '../audit/port.js';
 import type { SenderImageChoice } from '../common/remote-images.js';
 import type { EventSink } from '../ipc/dispatch.js';
@@ -68,28 +69,7 @@ export function parseId(id: string, what: 'message' | 'folder' | 'attachment'): 
   return Number(id);
 }
 
-const ROLE_BY_SPECIAL_USE: Record<string, Folder['role']> = {
-  '\\Sent': 'sent',
-  '\\Drafts': 'drafts',
-  '\\Trash': 'trash',
-  '\\Junk': 'junk',
-  '\\Archive': 'archive',
-};
-
-/** Special-use folders have one French name everywhere (sidebar, list title, moves), whatever the server calls them. */
-export const FOLDER_NAMES_FR: Partial<Record<Folder['role'], string>> = {
-  inbox: 'Boîte de réception',
-  sent: 'Envoyés',
-  drafts: 'Brouillons',
-  trash: 'Corbeille',
-  junk: 'Indésirables',
-  archive: 'Archives',
-};
-
-export function folderRole(f: Pick<StoreFolder, 'path' | 'specialUse'>): Folder['role'] {
-  if (f.path.toUpperCase() === 'INBOX') return 'inbox';
-  return (f.specialUse && ROLE_BY_SPECIAL_USE[f.specialUse]) || 'other';
-}
+export { FOLDER_NAMES_FR, folderRole } from './folder-names.js';
 
 function parentOf(f: StoreFolder, byPath: Map<string, StoreFolder>): string | null {
   if (!f.delimiter) return null;

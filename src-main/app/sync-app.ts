@@ -12,6 +12,7 @@ import type { ImapConnector } from '../sync/connector.js';
 import type { SyncStorePort } from '../sync/store-port.js';
 import type { SyncPort } from './core-app.js';
 import type { JournalPort } from '../audit/port.js';
+import { FOLDER_NAMES_FR, folderRole } from './folder-names.js';
 
 /** The part of the sync engine the app drives (SyncEngine; a double in unit tests). */
 export interface SyncEngineLike {
@@ -80,8 +81,10 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
     }
     const engine = deps.createEngine({ store: deps.store(), connector: target.connector, account: { address: target.address } });
     engine.on('progress', (p) => {
-      deps.emit('sync.progress', { folderName: p.folder, done: p.done, total: p.total });
-      set({ state: 'syncing', online: true, progress: { folderName: p.folder, done: p.done, total: p.total } }, ['error']);
+      // special-use folders by their French name ("Boîte de réception", not "INBOX"), as in the sidebar
+      const folderName = FOLDER_NAMES_FR[folderRole({ path: p.folder, specialUse: p.specialUse ?? null })] ?? p.folder;
+      deps.emit('sync.progress', { folderName, done: p.done, total: p.total });
+      set({ state: 'syncing', online: true, progress: { folderName, done: p.done, total: p.total } }, ['error']);
     });
     engine.on('synced', (summary) => {
       const s = summary;

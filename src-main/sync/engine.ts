@@ -29,6 +29,8 @@ import type { SyncStorePort } from './store-port.js';
 
 export interface SyncProgress {
   folder: string;
+  /** the folder's special use (\\Sent…): the window names it in French */
+  specialUse?: string | null;
   phase: 'initial' | 'incremental' | 'replay';
   done: number;
   total: number;
@@ -437,7 +439,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     if (chunks[0] && chunks[0].length > this.firstChunkSize) chunks.splice(0, 1, chunks[0].slice(0, this.firstChunkSize), chunks[0].slice(this.firstChunkSize));
     const total = chunks.reduce((n, c) => n + c.length, 0);
     let done = 0;
-    this.emit('progress', { folder: folder.path, phase: 'initial', done, total });
+    this.emit('progress', { folder: folder.path, specialUse: folder.specialUse, phase: 'initial', done, total });
     // Pipeline: chunk i+1 downloads while chunk i is parsed and committed (on
     // the store threads when the store is the worker); at most two batches in
     // flight, committed in order by the store.
@@ -453,7 +455,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         result.new += r.inserted;
         result.updated += r.updated;
         done += chunk.length;
-        this.emit('progress', { folder: folder.path, phase: 'initial', done, total });
+        this.emit('progress', { folder: folder.path, specialUse: folder.specialUse, phase: 'initial', done, total });
       });
       applying.catch(() => undefined);
       inflight.push(applying);
@@ -501,7 +503,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           const r = await this.store.applyBatch({ folderId: folder.id, newMessages: messages, cursor: { uidnext: top } });
           result.new += r.inserted;
           result.updated += r.updated;
-          this.emit('progress', { folder: folder.path, phase: 'incremental', done: Math.min(i + chunk.length, total), total });
+          this.emit('progress', { folder: folder.path, specialUse: folder.specialUse, phase: 'incremental', done: Math.min(i + chunk.length, total), total });
         }
       }
       // 2. flag changes of known messages

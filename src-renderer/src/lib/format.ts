@@ -53,3 +53,17 @@ export function middleEllipsis(name: string, max = 48): string {
   const tail = Math.max(ext + 6, Math.floor(max / 3));
   return `${chars.slice(0, max - tail - 1).join('')}…${chars.slice(chars.length - tail).join('')}`;
 }
+
+/**
+ * A file name as a head that may be ellipsised by CSS and a tail that always shows (the end of
+ * the name and its extension): in a narrow pane "Compte-rendu-opé…final.pdf", never "Compte-rendu-opé…".
+ */
+export function splitTail(name: string): { head: string; tail: string } {
+  const chars = Array.from(name);
+  // a short name fits anyway: one piece (its text reads as one word to innerText and screen readers)
+  if (chars.length <= 24) return { head: '', tail: name };
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= 10 ? Array.from(name.slice(dot)).length : 0;
+  const keep = Math.min(chars.length, ext + 6);
+  return { head: chars.slice(0, chars.length - keep).join(''), tail: chars.slice(chars.length - keep).join('') };
+}

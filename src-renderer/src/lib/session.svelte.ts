@@ -10,7 +10,16 @@ export const app = $state({
   settings: { idleLockMinutes: 10, maxSessionHours: 12, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask', outsideTrustSpace: 'confirm' } as Settings,
   isolatedMessageView: false,
   ready: false,
+  /** per-folder progress of the passes seen since start (the first-sync screen lists them) */
+  syncFolders: [] as { name: string; done: number; total: number }[],
 });
+
+function folderProgress(p: { folderName: string; done: number; total: number }): void {
+  const i = app.syncFolders.findIndex((f) => f.name === p.folderName);
+  const entry = { name: p.folderName, done: p.done, total: p.total };
+  if (i < 0) app.syncFolders.push(entry);
+  else app.syncFolders[i] = entry;
+}
 
 export async function refreshCard(): Promise<void> {
   try {
@@ -27,7 +36,10 @@ export async function start(): Promise<void> {
   m.on('card.removed', () => void refreshCard());
   m.on('session.changed', (s) => (app.session = s));
   m.on('sync.status', (s) => (app.sync = s));
-  m.on('sync.progress', (p) => (app.sync = { ...app.sync, state: 'syncing', progress: p }));
+  m.on('sync.progress', (p) => {
+    app.sync = { ...app.sync, state: 'syncing', progress: p };
+    folderProgress(p);
+  });
   const [session, settings, info, sync] = await Promise.allSettled([
     call(m.session.state()),
     call(m.settings.get()),

@@ -27,6 +27,8 @@ export interface HarnessCoreOptions {
   pickFiles?: () => { filename: string; contentType: string; data: Buffer }[];
   /** Open the session without a card (UI bench: only the list is measured). */
   unlocked?: boolean;
+  /** Remote images fetched by main: the test's HTTPS server CA, loopback allowed. */
+  remoteImages?: { ca?: string; allowLoopback?: boolean };
 }
 
 export interface HarnessCore {
@@ -52,6 +54,7 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     emit: options.emit,
     ...(options.cardModule ? { card: { modulePath: options.cardModule, pollIntervalMs: 250, ...(options.tokenRef ? { tokenRef: options.tokenRef } : {}) } } : {}),
     isOnline: () => true,
+    ...(options.remoteImages ? { remoteImages: options.remoteImages } : {}),
   });
   const lifecycle = await startInOrder(root.startables);
   const core = root.app;

@@ -44,11 +44,20 @@ test('sync runs after start, reports progress, then idle with the last sync time
   assert.equal(engines.length, 1);
   assert.equal(app.status().state, 'syncing');
   engines[0]!.emit('progress', { folder: 'INBOX', phase: 'initial', done: 20, total: 100 });
-  assert.deepEqual(app.status().progress, { folderName: 'INBOX', done: 20, total: 100 });
+  // the progress names folders as the sidebar does: "Boîte de réception", not "INBOX"
+  assert.deepEqual(app.status().progress, { folderName: 'Boîte de réception', done: 20, total: 100 });
+  engines[0]!.emit('progress', { folder: 'Sent Items', specialUse: '\\Sent', phase: 'initial', done: 0, total: 0 });
+  assert.equal(app.status().progress?.folderName, 'Envoyés');
+  engines[0]!.emit('progress', { folder: 'Réunions', specialUse: null, phase: 'initial', done: 1, total: 2 });
+  assert.equal(app.status().progress?.folderName, 'Réunions');
   engines[0]!.emit('synced', { folders: 2, new: 3, updated: 0, vanished: 0, replayed: 0, durationMs: 10, perFolder: [{ folder: 'INBOX', plan: 'initial', new: 3, updated: 0, vanished: 0 }, { folder: 'Envoyés', plan: 'uid-diff', new: 0, updated: 0, vanished: 0 }], ...CLEAN });
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(app.status(), { online: true, state: 'idle', lastSyncAt: '2026-11-26T09:30:00.000Z' });
-  assert.deepEqual(events.filter(([e]) => e === 'sync.progress'), [['sync.progress', { folderName: 'INBOX', done: 20, total: 100 }]]);
+  assert.deepEqual(events.filter(([e]) => e === 'sync.progress').map(([, p]) => p), [
+    { folderName: 'Boîte de réception', done: 20, total: 100 },
+    { folderName: 'Envoyés', done: 0, total: 0 },
+    { folderName: 'Réunions', done: 1, total: 2 },
+  ]);
   assert.deepEqual(events.filter(([e]) => e === 'mail.changed'), [['mail.changed', { folderIds: ['1'] }]]);
   await app.stop();
   assert.equal(engines[0]!.aborted, true);
