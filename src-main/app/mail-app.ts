@@ -64,6 +64,14 @@ export function sourceText(raw: Uint8Array): { text: string; truncated: boolean 
   return { text, truncated: cut !== bytes };
 }
 
+/**
+ * "Toujours pour cet expéditeur" rests on the From address, which a forger can borrow: a message whose
+ * badge says suspicious is asked about again rather than fetched on open ("jamais" stands).
+ */
+export function imagesChoiceOf(choice: SenderImageChoice, level: string): SenderImageChoice {
+  return choice === 'always' && level === 'suspicious' ? 'ask' : choice;
+}
+
 export function parseId(id: string, what: 'message' | 'folder' | 'attachment'): number {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new AppError('NOT_FOUND', `no ${what} with this id`);
   return Number(id);
@@ -333,7 +341,7 @@ export function createMailApp(
           },
           text: d.text,
           html: d.html,
-          imagesChoice: opts.imagesChoice?.(d.from?.address) ?? 'ask',
+          imagesChoice: imagesChoiceOf(opts.imagesChoice?.(d.from?.address) ?? 'ask', badgeFromDecision(trust).level),
           attachments: d.attachments.map((a) => ({
             partId: String(a.id),
             filename: a.filename ?? 'piece-jointe',

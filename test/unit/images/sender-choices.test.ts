@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SenderImageChoices } from '../../../src-main/images/index.js';
 import { createImagesApp } from '../../../src-main/app/images-app.js';
+import { imagesChoiceOf } from '../../../src-main/app/mail-app.js';
 import { DEFAULT_SETTINGS } from '../../../src-main/app/settings.js';
 import type { Settings } from '../../../src-main/ipc/contract.js';
 
@@ -52,4 +53,11 @@ test('the facade: the message\'s sender is remembered; the setting "never" wins 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('"toujours" is not honoured on a message flagged suspicious (a borrowed From); "jamais" always is', () => {
+  assert.equal(imagesChoiceOf('always', 'verified_professional'), 'always');
+  assert.equal(imagesChoiceOf('always', 'suspicious'), 'ask');
+  assert.equal(imagesChoiceOf('never', 'suspicious'), 'never');
+  assert.equal(imagesChoiceOf('ask', 'outside_trust_space'), 'ask');
 });
