@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { card, loadTestbed } from '../support/testbed.js';
@@ -91,6 +92,18 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core in the page (evaluated through the debugging protocol: no request, the page's CSP untouched). */
+async function axeViolations(): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+}
+
 const row = (subject: string) => page.getByTestId('message-row').filter({ hasText: subject });
 const frame = () => page.frameLocator('[data-testid="message-frame"]');
 
@@ -134,6 +147,7 @@ test('remote images: blocked; "cette fois" shows the https one through main only
   assert.match(await bar.innerText(), /2 images distantes bloquées/);
   assert.equal(await frame().locator('img[src]').count(), 0, 'no src at all before the choice');
   await screenshot(page, 'window/01-images-bloquees');
+  assert.deepEqual(await axeViolations(), [], 'axe: the remote images bar');
   await bar.getByTestId('show-images').click();
   const https = frame().locator('img[alt="image https"]');
   await page.waitForFunction(() => {
@@ -175,6 +189,7 @@ test('remote images: "toujours pour cet expéditeur" is remembered for the sende
   assert.equal(images.requests.filter((r) => r.scheme === 'http').length, 0);
   assert.deepEqual(foreignRequests, []);
   await screenshot(page, 'window/03-images-toujours');
+  assert.deepEqual(await axeViolations(), [], 'axe: the sender choice bar');
   // back to asking
   await page.getByTestId('images-ask').click();
   await row(SUBJECT_IMAGES_2).click();
