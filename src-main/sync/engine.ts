@@ -596,7 +596,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           if (connectionFailureOf(e.code) !== null || !client.usable) throw e;
           for (const id of a.opIds) await this.store.failOp(byId.get(id)!, e.message);
         }
-        this.emit('progress', { folder: folder.path, phase: 'replay', done: ++done, total: actions.length });
+        this.emit('progress', { folder: folder.path, specialUse: folder.specialUse, phase: 'replay', done: ++done, total: actions.length });
       }
     }
     return applied;
