@@ -303,3 +303,11 @@ test('1024×700: compose — the autocomplete popup and the recipient tags stay 
   await page.getByRole('button', { name: 'Abandonner' }).click();
   assert.deepEqual(found, []);
 });
+
+test('1024×700: the lock screen fits too', async () => {
+  await page.getByRole('button', { name: 'Verrouiller la session' }).click();
+  await page.getByTestId('pin-input').waitFor();
+  const found = await overflowing(['main.lock', '[data-testid="lock-screen"]', '[data-testid="pin-dialog"]']);
+  await screenshot(page, 'window/07-1024x700-verrouillage');
+  assert.deepEqual(found, []);
+});
