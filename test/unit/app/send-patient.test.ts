@@ -1,0 +1,118 @@
+// « Écrire au patient » through the contract (compose.send, compose.patient): whatever the
+// renderer sends, main evaluates the INS itself and applies the CLI's rules before the outbox —
+// qualified INS only, no typed patient address, one patient, professionals too only when
+// confirmed, "fin de traitement" towards a patient only, 25 MB towards a patient.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSendApp } from '../../../src-main/app/send-app.js';
+import { patientCheck, patientIdentityResolver } from '../../../src-main/app/patient-app.js';
+import type { MailStorePort } from '../../../src-main/app/mail-app.js';
+import { dispatch } from '../../../src-main/ipc/dispatch.js';
+import type { ChannelHandlers, PatientSource } from '../../../src-main/ipc/contract.js';
+import { Outbox } from '../../../src-main/send/index.js';
+import { MailStore } from '../../../src-main/store/mail-store.js';
+import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
+import type { TrustContext } from '../../../src-main/trust/index.js';
+
+const DOMAIN = 'patient.mssante.test';
+const ME = 'helene.martin@medecin.mssante.test';
+const COLLEAGUE = 'francois.dubois@medecin.mssante.test';
+const QUALIFIED: PatientSource = { source: 'typed', ins: '2 79 03 51 215 189 89', oid: '1.2.250.1.213.1.4.10', birthName: 'PAT-TROIS', firstGivenName: 'DOMINIQUE', birthDate: '1979-03-28', sex: 'F' };
+const NO_BIRTH_DATE: PatientSource = { ...QUALIFIED, birthDate: '' };
+
+const dir = mkdtempSync(join(tmpdir(), 'mssante-send-patient-'));
+let store: MailStore;
+let outbox: Outbox;
+let handlers: ChannelHandlers;
+const held = new Map<string, { filename: string; contentType: string; data: Buffer }>();
+
+// every bench domain is in the liste blanche (the trust module is tested on its own)
+const inTrustSpace = {
+  isAddressInTrustSpace: (address: string) => ({ address, normalised: address.toLowerCase(), syntaxValid: /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address), domainInListeBlanche: true, inTrustSpace: true }),
+  versions: { listeBlanche: 'lb-test' },
+} as unknown as TrustContext;
+
+before(async () => {
+  store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider('33'.repeat(32)) });
+  outbox = new Outbox(store.db);
+  const port = { getMessage: async (id: number) => store.getMessage(id), getAttachmentContent: async (id: number) => store.getAttachmentContent(id) } as unknown as MailStorePort;
+  const identity = patientIdentityResolver(() => port);
+  const send = createSendApp({
+    emit: () => {},
+    outbox: () => outbox,
+    store: () => ({ changeFlags: async () => undefined }) as never,
+    trust: () => inTrustSpace,
+    account: async () => ({ address: ME }) as never,
+    channel: () => undefined, // no card session: what is accepted stays queued
+    attachment: (id) => held.get(id),
+    patientIdentity: identity,
+    patientDomain: () => DOMAIN,
+  });
+  handlers = { ...send.channels, 'compose.patient': async (source: PatientSource) => patientCheck(await identity(source), DOMAIN) } as unknown as ChannelHandlers;
+});
+after(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const draft = (extra: Record<string, unknown> = {}) => ({ to: [], cc: [], bcc: [], subject: 'Vos résultats', text: 'Bonjour', attachments: [], readReceipt: false, ...extra });
+const sendDraft = (extra: Record<string, unknown>) => dispatch(handlers, 'compose.send', { draft: draft(extra) });
+const queued = () => outbox.list({ states: ['queued'] }).length;
+
+test('compose.patient: a qualified INS gives the address; without its birth date, the French refusal and no address', async () => {
+  const ok = await dispatch(handlers, 'compose.patient', QUALIFIED);
+  assert.ok(ok.ok);
+  assert.equal(ok.value.address, `279035121518989@${DOMAIN}`);
+  assert.equal(ok.value.insShown, '2 79 03 51 215 189 89');
+  assert.equal(ok.value.name, 'DOMINIQUE PAT-TROIS');
+  const refused = await dispatch(handlers, 'compose.patient', NO_BIRTH_DATE);
+  assert.ok(refused.ok);
+  assert.equal(refused.value.qualified, false);
+  assert.equal(refused.value.address, undefined);
+  assert.match(refused.value.refusal ?? '', /^INS non qualifiée : manque date de naissance\. Écriture au patient impossible/);
+});
+
+test('compose.send refuses a non-qualified identity, and a patient address typed by hand, before the outbox', async () => {
+  const before = queued();
+  const r1 = await sendDraft({ patient: NO_BIRTH_DATE });
+  assert.equal(r1.ok, false);
+  assert.equal(!r1.ok && r1.error.code, 'SEND_PATIENT_NOT_QUALIFIED');
+  assert.match((!r1.ok && r1.error.message) || '', /INS n’est pas qualifiée/);
+  const r2 = await sendDraft({ to: [{ address: `279035121518989@${DOMAIN}` }] });
+  assert.equal(!r2.ok && r2.error.code, 'SEND_PATIENT_RULE');
+  const r3 = await sendDraft({ to: [{ address: COLLEAGUE }], endOfTreatment: true });
+  assert.equal(!r3.ok && r3.error.code, 'SEND_PATIENT_RULE', '"fin de traitement" only towards a patient');
+  assert.equal(queued(), before, 'nothing reached the outbox');
+});
+
+test('a patient and a professional: refused until the user confirms the mixing', async () => {
+  const before = queued();
+  const refused = await sendDraft({ patient: QUALIFIED, to: [{ address: COLLEAGUE }] });
+  assert.equal(!refused.ok && refused.error.code, 'SEND_PATIENT_MIXED');
+  assert.equal(queued(), before);
+  const ok = await sendDraft({ patient: QUALIFIED, to: [{ address: COLLEAGUE }], mixedConfirmed: true });
+  assert.ok(ok.ok, JSON.stringify(ok));
+  assert.deepEqual(outbox.get(Number(ok.value.outboxId)).envelope.to, [`279035121518989@${DOMAIN}`, COLLEAGUE]);
+  assert.doesNotMatch(outbox.raw(Number(ok.value.outboxId)).toString('latin1'), /^X-MSS-MES:/im);
+});
+
+test('to the patient alone with "fin de traitement": X-MSS-MES: FIN, the address built by main', async () => {
+  const ok = await sendDraft({ patient: QUALIFIED, endOfTreatment: true });
+  assert.ok(ok.ok, JSON.stringify(ok));
+  const entry = outbox.get(Number(ok.value.outboxId));
+  assert.deepEqual(entry.envelope.to, [`279035121518989@${DOMAIN}`]);
+  assert.match(outbox.raw(entry.id).toString('latin1'), /^X-MSS-MES: FIN\r?$/im);
+});
+
+test('25 MB at most towards a patient, even when the server accepts more', async () => {
+  outbox.rememberServerMaxBytes(ME, 60 * 1024 * 1024);
+  held.set('big', { filename: 'imagerie.bin', contentType: 'application/octet-stream', data: Buffer.alloc(20 * 1024 * 1024, 7) });
+  const attachments = [{ attachmentId: 'big', filename: 'imagerie.bin', contentType: 'application/octet-stream', size: 20 * 1024 * 1024 }];
+  const toPatient = await sendDraft({ patient: QUALIFIED, attachments });
+  assert.equal(!toPatient.ok && toPatient.error.code, 'SEND_TOO_LARGE');
+  const toColleague = await sendDraft({ to: [{ address: COLLEAGUE }], attachments });
+  assert.ok(toColleague.ok, 'the same message to a professional fits the server\'s limit');
+});
