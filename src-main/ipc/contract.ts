@@ -192,6 +192,8 @@ export const XdmSummary = z.object({
     integrity: z.enum(['ok', 'mismatch', 'unverified', 'missing']),
     /** Confidentiality codes in French words ("Normale", "Non visible par le patient"). */
     confidentiality: z.array(z.string()).optional(),
+    /** The document replaces one received earlier (same CDA setId, higher versionNumber): "remplace le document du 12/10/2024". */
+    replaces: Line.optional(),
   })),
   /** Set when a document does not match its metadata: the French warning to show before it. */
   alteredWarning: z.string().optional(),

@@ -4,6 +4,7 @@
 // set in the window's settings). A qualified INS from a received IHE_XDM.ZIP gives the patient's
 // address; a non-qualified one (received or typed) is refused in French; the message lands in the
 // bench patient's mailbox with `X-MSS-MES: FIN`, and its timeline reaches "distribué" from the DSN.
+// A received CDA of a higher version says which document it replaces.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,7 @@ const folder = `e2e-patient-${tag}`;
 const SUBJECT_QUALIFIED = `Compte rendu PAT-TROIS ${tag}`;
 const SUBJECT_UNQUALIFIED = `Document sans INS qualifiée ${tag}`;
 const SUBJECT_SENT = `Vos résultats ${tag}`;
+const SUBJECT_REPLACING = `Compte rendu corrigé ${tag}`;
 
 let harness: Harness;
 let browsing: Browsing;
@@ -50,6 +52,19 @@ async function appendFixtures(): Promise<void> {
     body: 'Compte rendu ci-joint.',
     date: new Date(Date.now() - 3600_000),
     attachment: { filename: 'IHE_XDM.ZIP', mimeType: 'application/zip', content: Buffer.from(zip.content) },
+  }), []);
+  // version 2 of the same CDA (same setId): "remplace le document du 01/04/2021"
+  const v2 = cdaN1().toString('utf8')
+    .replace('<id root="1.3.6.1.4.1.19376.1.2.20.12345.1.1"/>', '<id root="1.3.6.1.4.1.19376.1.2.20.12345.1.2"/>')
+    .replace('<versionNumber value="1"/>', '<versionNumber value="2"/>');
+  const zip2 = xdmMailParts({ cdaXml: Buffer.from(v2, 'utf8'), author: { lastName: 'DUBOIS', firstName: 'François', address: colleague.address }, recipients: [doctor.address] }).attachments[0]!;
+  await imap.append(folder, buildEml({
+    from: `Dr François Dubois <${colleague.address}>`,
+    to: doctor.address,
+    subject: SUBJECT_REPLACING,
+    body: 'Version corrigée du compte rendu.',
+    date: new Date(Date.now() - 2400_000),
+    attachment: { filename: 'IHE_XDM.ZIP', mimeType: 'application/zip', content: Buffer.from(zip2.content) },
   }), []);
   // the IHE sample archive: a patient without INS (no INS authority OID)
   await imap.append(folder, buildEml({
@@ -125,6 +140,18 @@ test('after the PIN, the patients\' domain of the test platform is set in the wi
   await ours.click();
   await row(SUBJECT_QUALIFIED).waitFor({ timeout: 30_000 });
   await row(SUBJECT_UNQUALIFIED).waitFor({ timeout: 30_000 });
+  await row(SUBJECT_REPLACING).waitFor({ timeout: 30_000 });
+});
+
+test('a received document that replaces an earlier one says so: « remplace le document du … »', async () => {
+  await row(SUBJECT_REPLACING).click();
+  const replaces = page.getByTestId('xdm-summary').getByTestId('xdm-replaces');
+  await replaces.waitFor();
+  assert.match(await replaces.innerText(), /remplace le document du 01\/04\/2021/);
+  await row(SUBJECT_QUALIFIED).click();
+  await page.getByTestId('message-subject').filter({ hasText: SUBJECT_QUALIFIED }).waitFor();
+  await page.getByTestId('xdm-summary').waitFor();
+  assert.equal(await page.getByTestId('xdm-replaces').count(), 0, 'version 1 replaces nothing');
 });
 
 test('a document whose INS is not qualified: « Écrire au patient » is disabled, with the reason in French', async () => {

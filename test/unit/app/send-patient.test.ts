@@ -11,7 +11,7 @@ import { createSendApp } from '../../../src-main/app/send-app.js';
 import { patientCheck, patientIdentityResolver } from '../../../src-main/app/patient-app.js';
 import type { MailStorePort } from '../../../src-main/app/mail-app.js';
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
-import type { ChannelHandlers, PatientSource } from '../../../src-main/ipc/contract.js';
+import type { ChannelHandlers, PatientCheck, PatientSource, Result } from '../../../src-main/ipc/contract.js';
 import { Outbox } from '../../../src-main/send/index.js';
 import { MailStore } from '../../../src-main/store/mail-store.js';
 import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
@@ -59,16 +59,17 @@ after(() => {
 });
 
 const draft = (extra: Record<string, unknown> = {}) => ({ to: [], cc: [], bcc: [], subject: 'Vos résultats', text: 'Bonjour', attachments: [], readReceipt: false, ...extra });
-const sendDraft = (extra: Record<string, unknown>) => dispatch(handlers, 'compose.send', { draft: draft(extra) });
+const sendDraft = async (extra: Record<string, unknown>) => (await dispatch(handlers, 'compose.send', { draft: draft(extra) })) as Result<{ outboxId: string }>;
+const checkPatient = async (source: PatientSource) => (await dispatch(handlers, 'compose.patient', source)) as Result<PatientCheck>;
 const queued = () => outbox.list({ states: ['queued'] }).length;
 
 test('compose.patient: a qualified INS gives the address; without its birth date, the French refusal and no address', async () => {
-  const ok = await dispatch(handlers, 'compose.patient', QUALIFIED);
+  const ok = await checkPatient(QUALIFIED);
   assert.ok(ok.ok);
   assert.equal(ok.value.address, `279035121518989@${DOMAIN}`);
   assert.equal(ok.value.insShown, '2 79 03 51 215 189 89');
   assert.equal(ok.value.name, 'DOMINIQUE PAT-TROIS');
-  const refused = await dispatch(handlers, 'compose.patient', NO_BIRTH_DATE);
+  const refused = await checkPatient(NO_BIRTH_DATE);
   assert.ok(refused.ok);
   assert.equal(refused.value.qualified, false);
   assert.equal(refused.value.address, undefined);
