@@ -113,7 +113,8 @@ export function createSendApp(deps: SendAppDeps): SendApp {
       typed: [...draft.to, ...draft.cc, ...draft.bcc],
       ...(patient ? { patient } : {}),
       patientDomain,
-      mixedConfirmed: draft.mixedConfirmed === true,
+      // an unfinished draft may hold both before the user confirms: the mixing is checked when it is sent
+      mixedConfirmed: draft.mixedConfirmed === true || !checkRecipients,
       endOfTreatment: draft.endOfTreatment === true,
     });
     const to = patient ? [patient, ...draft.to] : [...draft.to];

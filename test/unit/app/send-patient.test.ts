@@ -94,6 +94,8 @@ test('a patient and a professional: refused until the user confirms the mixing',
   const refused = await sendDraft({ patient: QUALIFIED, to: [{ address: COLLEAGUE }] });
   assert.equal(!refused.ok && refused.error.code, 'SEND_PATIENT_MIXED');
   assert.equal(queued(), before);
+  const saved = await dispatch(handlers, 'compose.saveDraft', { draft: draft({ patient: QUALIFIED, to: [{ address: COLLEAGUE }] }) });
+  assert.ok(saved.ok, 'an unfinished draft is saved before the confirmation');
   const ok = await sendDraft({ patient: QUALIFIED, to: [{ address: COLLEAGUE }], mixedConfirmed: true });
   assert.ok(ok.ok, JSON.stringify(ok));
   assert.deepEqual(outbox.get(Number(ok.value.outboxId)).envelope.to, [`279035121518989@${DOMAIN}`, COLLEAGUE]);
