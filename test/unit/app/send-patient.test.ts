@@ -16,6 +16,10 @@ import { Outbox } from '../../../src-main/send/index.js';
 import { MailStore } from '../../../src-main/store/mail-store.js';
 import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import type { TrustContext } from '../../../src-main/trust/index.js';
+import { xdmMailParts } from '../../../src-main/xdm/send-xdm.js';
+import { buildEml } from '../../support/mail-fixtures.js';
+import { cdaN1 } from '../mssante/fixtures.js';
+import { xdmSample } from '../xdm/fixtures.js';
 
 const DOMAIN = 'patient.mssante.test';
 const ME = 'helene.martin@medecin.mssante.test';
@@ -28,6 +32,8 @@ let store: MailStore;
 let outbox: Outbox;
 let handlers: ChannelHandlers;
 const held = new Map<string, { filename: string; contentType: string; data: Buffer }>();
+/** stored messages carrying an IHE_XDM.ZIP: of the ANS test patient (qualified), of the IHE sample (no INS), and a PDF */
+const stored: Record<'qualified' | 'unqualified' | 'pdf', { messageId: string; partId: string }> = {} as never;
 
 // every bench domain is in the liste blanche (the trust module is tested on its own)
 const inTrustSpace = {
@@ -38,6 +44,23 @@ const inTrustSpace = {
 before(async () => {
   store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider('33'.repeat(32)) });
   outbox = new Outbox(store.db);
+  const account = store.ensureAccount({ address: ME });
+  const [inbox] = store.upsertFolders(account.id, [{ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true }]);
+  const zip = Buffer.from(xdmMailParts({ cdaXml: cdaN1(), author: { lastName: 'DUBOIS', firstName: 'François' }, recipients: [ME] }).attachments[0]!.content);
+  const attach = (filename: string, content: Buffer, mimeType = 'application/zip') => buildEml({ subject: filename, attachment: { filename, mimeType, content } });
+  await store.applyBatch({
+    folderId: inbox!.id,
+    newMessages: [
+      { uid: 1, flags: [], raw: attach('IHE_XDM.ZIP', zip) },
+      { uid: 2, flags: [], raw: buildEml({ subject: 'sample', attachment: { filename: 'IHE_XDM.ZIP', mimeType: 'application/zip', content: Buffer.from(xdmSample('xd-common_samplexdm.zip')) } }) },
+      { uid: 3, flags: [], raw: attach('compte-rendu.pdf', Buffer.from('%PDF-1.4\n%%EOF\n'), 'application/pdf') },
+    ],
+  });
+  for (const m of store.listMessages({ folderId: inbox!.id, limit: 10 })) {
+    const part = store.getMessage(m.id).attachments[0]!;
+    const key = m.subject === 'sample' ? 'unqualified' : m.subject === 'IHE_XDM.ZIP' ? 'qualified' : 'pdf';
+    stored[key] = { messageId: String(m.id), partId: String(part.id) };
+  }
   const port = { getMessage: async (id: number) => store.getMessage(id), getAttachmentContent: async (id: number) => store.getAttachmentContent(id) } as unknown as MailStorePort;
   const identity = patientIdentityResolver(() => port);
   const send = createSendApp({
@@ -74,6 +97,26 @@ test('compose.patient: a qualified INS gives the address; without its birth date
   assert.equal(refused.value.qualified, false);
   assert.equal(refused.value.address, undefined);
   assert.match(refused.value.refusal ?? '', /^INS non qualifiée : manque date de naissance\. Écriture au patient impossible/);
+});
+
+test('compose.patient from a received IHE_XDM.ZIP: main reads its patient again; no INS, or no archive, gives no address', async () => {
+  const ok = await checkPatient({ source: 'xdm', ...stored.qualified });
+  assert.ok(ok.ok, JSON.stringify(ok));
+  assert.equal(ok.value.address, `279035121518989@${DOMAIN}`);
+  const none = await checkPatient({ source: 'xdm', ...stored.unqualified });
+  assert.ok(none.ok);
+  assert.equal(none.value.address, undefined);
+  assert.match(none.value.refusal ?? '', /^INS non qualifiée : manque matricule INS/);
+  const pdf = await checkPatient({ source: 'xdm', ...stored.pdf });
+  assert.equal(!pdf.ok && pdf.error.code, 'INVALID_ARGUMENT');
+  const elsewhere = await checkPatient({ source: 'xdm', messageId: stored.unqualified.messageId, partId: stored.qualified.partId });
+  assert.equal(!elsewhere.ok && elsewhere.error.code, 'NOT_FOUND', 'the part must belong to the message');
+  // and sending to the patient of the sample archive is refused like a typed non-qualified identity
+  const refused = await sendDraft({ patient: { source: 'xdm', ...stored.unqualified } });
+  assert.equal(!refused.ok && refused.error.code, 'SEND_PATIENT_NOT_QUALIFIED');
+  const sent = await sendDraft({ patient: { source: 'xdm', ...stored.qualified } });
+  assert.ok(sent.ok, JSON.stringify(sent));
+  assert.deepEqual(outbox.get(Number(sent.value.outboxId)).envelope.to, [`279035121518989@${DOMAIN}`]);
 });
 
 test('compose.send refuses a non-qualified identity, and a patient address typed by hand, before the outbox', async () => {
