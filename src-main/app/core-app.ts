@@ -10,6 +10,7 @@ import { createCardApp, type CardApp, type CardAppOptions } from './card-app.js'
 import { createMailApp, type MailStorePort } from './mail-app.js';
 import { createImagesApp, type ImagesAppDeps } from './images-app.js';
 import { createComposeApp, type ComposeApp } from './compose-app.js';
+import { patientCheck, patientIdentityResolver } from './patient-app.js';
 import { createSendApp, type SendApp, type SendAppDeps } from './send-app.js';
 import { trustChannels } from './trust-app.js';
 import { guardLocked, SessionGate } from './session.js';
@@ -94,8 +95,9 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const images = deps.mail && deps.images ? createImagesApp({ ...deps.images, store: deps.mail, settings: () => settings.read() }) : undefined;
   const mail = deps.mail ? createMailApp(deps.mail, journal, { dkim: deps.dkim, emit: deps.emit, ...(images ? { imagesChoice: images.choiceFor } : {}) }) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
-  const mailParts: Partial<CoreServices> = mail && compose
-    ? { ...mail.channels, ...compose.channels, attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file), printable: (ref, at) => mail.printable(ref, at), recordPrinted: (ref, target) => mail.recordPrinted(ref, target) }
+  const patientIdentity = deps.mail ? patientIdentityResolver(deps.mail) : undefined;
+  const mailParts: Partial<CoreServices> = mail && compose && patientIdentity
+    ? { ...mail.channels, ...compose.channels, 'compose.patient': async (source) => patientCheck(await patientIdentity(source), settings.read().patientDomain), attachmentContent: (ref, purpose) => mail.attachmentContent(ref, purpose), attachFile: (file) => compose.attachFile(file), printable: (ref, at) => mail.printable(ref, at), recordPrinted: (ref, target) => mail.recordPrinted(ref, target) }
     : {};
   gate.onChange((state) => {
     if (state.locked) {
@@ -110,7 +112,7 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const trustParts = deps.trust ? trustChannels(deps.trust) : {};
   const send =
     deps.send && deps.mail && compose
-      ? createSendApp({ outsidePolicy: () => settings.read().outsideTrustSpace, ...deps.send, ...(journal ? { journal } : {}), checkpoint: () => card?.checkpoint() ?? Promise.resolve(), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
+      ? createSendApp({ outsidePolicy: () => settings.read().outsideTrustSpace, patientDomain: () => settings.read().patientDomain, ...(patientIdentity ? { patientIdentity } : {}), ...deps.send, ...(journal ? { journal } : {}), checkpoint: () => card?.checkpoint() ?? Promise.resolve(), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
       : undefined;
 
   const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...images?.channels, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;

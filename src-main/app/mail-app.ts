@@ -17,6 +17,8 @@ import type { DkimEvidence } from '../trust/types.js';
 import { decodeText } from '../store/mime-text.js';
 import { addressView } from '../trust/idn.js';
 import { ALTERED_FR, formatIns } from '../xdm/summary.js';
+import type { CdaVersion } from '../xdm/replacement.js';
+import { xdmReplacementLines } from './xdm-replacements.js';
 import type { AttachmentContent, CoreChannelHandlers } from './services.js';
 import { FOLDER_NAMES_FR, folderRole } from './folder-names.js';
 import type { JournalPort } from '../audit/port.js';
@@ -41,6 +43,7 @@ export type MailStorePort = Pick<
   | 'deliveryBadges'
   | 'getRaw'
   | 'getAttachmentContent'
+  | 'xdmAttachments'
   | 'search'
   | 'changeFlags'
   | 'queueMove'
@@ -186,6 +189,8 @@ export function createMailApp(
   // the background, then `mail.changed` makes the list ask again: the first screen never waits.
   // Interim until the counts are stored with the message (a store migration numbered after 007).
   const resultCounts = new Map<string, { abnormal: number; critical: number } | null>();
+  /** CDA versions of the store's IHE_XDM.ZIP attachments, by attachment id (they never change) */
+  const replacedVersions = new Map<number, CdaVersion[]>();
   const RESULT_COUNTS_MAX = 20_000;
   async function countsOf(s: StoreSummary): Promise<{ abnormal: number; critical: number } | null> {
     if (!s.hasAttachments) return null;
@@ -299,7 +304,11 @@ export function createMailApp(
         if (xdmPart) {
           const partId = String(xdmPart.id);
           try {
-            xdm = xdmOut(partId, summarizeXdm(readXdm(await store().getAttachmentContent(xdmPart.id))));
+            const pkg = readXdm(await store().getAttachmentContent(xdmPart.id));
+            xdm = xdmOut(partId, summarizeXdm(pkg));
+            // "remplace le document du …": against the other IHE_XDM.ZIP of the store
+            const lines = await xdmReplacementLines(store(), d.id, pkg, replacedVersions);
+            xdm.documents.forEach((doc, i) => lines[i] && (doc.replaces = lines[i]!));
           } catch (err) {
             xdm = unreadableXdm(partId, err);
           }

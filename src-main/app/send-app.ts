@@ -23,7 +23,11 @@ import {
   type OutboxEntry,
   type RecipientPolicy,
 } from '../send/index.js';
+import { checkPatientRules, patientAddress, patientSizeLimit } from '../send/patients.js';
+import { PATIENT_DOMAIN, PRODUCT_NIL } from '../rules/messaging.js';
+import { mssHeaders } from '../xdm/mss-headers.js';
 import type { TrustContext } from '../trust/index.js';
+import type { PatientIdentityOf } from './patient-app.js';
 import type { CoreChannelHandlers } from './services.js';
 import { parseId, type MailStorePort } from './mail-app.js';
 import type { JournalPort } from '../audit/port.js';
@@ -43,6 +47,10 @@ export interface SendAppDeps {
   channel: (account: AccountConfig) => AccountMailChannel | undefined;
   /** Bytes of a compose attachment held by main. */
   attachment: (id: string) => { filename: string; contentType: string; data: Buffer } | undefined;
+  /** « Écrire au patient »: the identity a draft's patient source names (patient-app.ts); absent → refused. */
+  patientIdentity?: PatientIdentityOf;
+  /** Settings patientDomain (patient.mssante.fr when not given). */
+  patientDomain?: () => string;
   /** Clinic setting outsideTrustSpace ('confirm' when not given). */
   outsidePolicy?: () => 'block' | 'confirm';
   /** The access journal: each message accepted by the server is recorded (Message-ID, recipients, hash). */
@@ -93,7 +101,24 @@ export function createSendApp(deps: SendAppDeps): SendApp {
   const compose = async (draft: DraftIn, account: AccountConfig, checkRecipients: boolean, confirmedOutside: readonly string[] = []) => {
     const trust = deps.trust();
     const policy = trust ? recipientPolicyOf(trust) : NO_LISTE_BLANCHE;
-    const all: ComposeAddress[] = [...draft.to, ...draft.cc, ...draft.bcc];
+    // « Écrire au patient », before anything else (send/patients.ts, the CLI's rules): the address
+    // exists only for a qualified INS; one patient; professionals too only once confirmed
+    const patientDomain = deps.patientDomain?.() ?? PATIENT_DOMAIN;
+    let patient: ComposeAddress | undefined;
+    if (draft.patient) {
+      if (!deps.patientIdentity) throw new AppError('SERVICE_UNAVAILABLE', 'writing to patients is not wired');
+      patient = patientAddress(await deps.patientIdentity(draft.patient), patientDomain);
+    }
+    const { toPatient } = checkPatientRules({
+      typed: [...draft.to, ...draft.cc, ...draft.bcc],
+      ...(patient ? { patient } : {}),
+      patientDomain,
+      // an unfinished draft may hold both before the user confirms: the mixing is checked when it is sent
+      mixedConfirmed: draft.mixedConfirmed === true || !checkRecipients,
+      endOfTreatment: draft.endOfTreatment === true,
+    });
+    const to = patient ? [patient, ...draft.to] : [...draft.to];
+    const all: ComposeAddress[] = [...to, ...draft.cc, ...draft.bcc];
     const outside = checkRecipients ? confirmedOutsideRecipients(all, policy, confirmedOutside, deps.outsidePolicy?.() ?? 'confirm') : [];
     // the confirmed outside recipients pass as they are; every other one is checked as usual
     const checked = checkRecipients ? assertRecipientsExcept(all, policy, outside) : all;
@@ -105,17 +130,20 @@ export function createSendApp(deps: SendAppDeps): SendApp {
     });
     const message = await composeMessage({
       from: { address: account.address },
-      to: canonical(draft.to, 0),
-      cc: canonical(draft.cc, draft.to.length),
-      bcc: canonical(draft.bcc, draft.to.length + draft.cc.length),
+      to: canonical(to, 0),
+      cc: canonical(draft.cc, to.length),
+      bcc: canonical(draft.bcc, to.length + draft.cc.length),
       subject: draft.subject,
       text: draft.text,
       attachments,
       ...(draft.inReplyTo ? { inReplyTo: draft.inReplyTo } : {}),
       ...(draft.references?.length ? { references: draft.references } : {}),
       readReceipt: draft.readReceipt,
+      // ECO.2.4.x: derived from the attached IHE_XDM archives themselves (xdm/mss-headers.ts)
+      headers: mssHeaders(attachments, { productNil: PRODUCT_NIL, endOfTreatment: toPatient && draft.endOfTreatment === true }),
     });
-    assertMessageSize(message.raw.length, effectiveSizeLimit({ serverBytes: deps.outbox().serverMaxBytes(account.address) }));
+    const limit = effectiveSizeLimit({ serverBytes: deps.outbox().serverMaxBytes(account.address) });
+    assertMessageSize(message.raw.length, toPatient ? patientSizeLimit(limit) : limit);
     return Object.assign(message, { outside });
   };
 

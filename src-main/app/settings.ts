@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Settings as SettingsSchema, type Settings } from '../ipc/contract.js';
 import { AppError } from '../errors/index.js';
+import { PATIENT_DOMAIN } from '../rules/messaging.js';
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   idleLockMinutes: 10,
@@ -13,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   groupThreads: false,
   readReceipts: 'ask',
   outsideTrustSpace: 'confirm',
+  patientDomain: PATIENT_DOMAIN,
 });
 
 export class SettingsFile {

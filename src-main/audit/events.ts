@@ -40,6 +40,7 @@ export interface JournalEventData {
   'message.deleted': { sha256: string };
   'attachment.opened': { sha256: string; attachmentSha256: string; size: number };
   'attachment.saved': { sha256: string; attachmentSha256: string; size: number };
+  /** a patient's address (it carries the INS) is written "patient@<domain>" (records.ts sentRecord) */
   'message.sent': { messageId: string; account: string; recipients: string[]; sha256: string; size: number };
   /** the user confirmed, one by one, recipients outside the MSSanté trust space for this message */
   'message.outside_trust_space': { messageId: string; recipients: string[]; sha256: string };

@@ -5,11 +5,18 @@ import type { OutboxEntry } from '../send/outbox-store.js';
 import { journalRecipient, type DeliveryChange } from '../store/delivery.js';
 import type { CardFacts, JournalRecord } from './events.js';
 
-/** A message accepted by the SMTP server: Message-ID, recipients' addresses (to, cc, bcc), SHA-256 of the bytes sent. */
+/**
+ * A message accepted by the SMTP server: Message-ID, recipients' addresses (to, cc, bcc), SHA-256 of the bytes sent.
+ * A patient's address is `<INS>@patient domain`: the journal is exported as evidence and read by
+ * auditors, and an INS is a health identifier it must not carry, so that recipient is written
+ * "patient@<domain>" (as in `message.delivery`). Not a keyed hash: one that the store key can recompute
+ * links entries to a patient just as well, and the Sent copy (whose SHA-256 is here) names the patient
+ * for whoever may open the store.
+ */
 export function sentRecord(e: Pick<OutboxEntry, 'messageId' | 'accountAddress' | 'envelope' | 'sha256' | 'size' | 'sentAt'>): JournalRecord {
   return {
     action: 'message.sent',
-    data: { messageId: e.messageId, account: e.accountAddress, recipients: [...e.envelope.to], sha256: e.sha256, size: e.size },
+    data: { messageId: e.messageId, account: e.accountAddress, recipients: e.envelope.to.map(journalRecipient), sha256: e.sha256, size: e.size },
     message: { row: null, sha256: e.sha256 },
     ...(e.sentAt !== null ? { at: e.sentAt } : {}),
   };

@@ -193,6 +193,8 @@ export const XdmSummary = z.object({
     integrity: z.enum(['ok', 'mismatch', 'unverified', 'missing']),
     /** Confidentiality codes in French words ("Normale", "Non visible par le patient"). */
     confidentiality: z.array(z.string()).optional(),
+    /** The document replaces one received earlier (same CDA setId, higher versionNumber): "remplace le document du 12/10/2024". */
+    replaces: Line.optional(),
   })),
   /** Set when a document does not match its metadata: the French warning to show before it. */
   alteredWarning: z.string().optional(),
@@ -347,6 +349,37 @@ const ComposeAttachmentIn = z.strictObject({
   size: Count,
 });
 
+/**
+ * "Écrire au patient": where the patient comes from. Main evaluates the INS itself (matricule, INS
+ * OID, four traits; xdm/ins-status.ts) and builds the address: the renderer never says "qualified".
+ * 'xdm': the patient of a received IHE_XDM.ZIP; 'typed': an INS typed with its traits.
+ */
+export const PatientSource = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('xdm'), messageId: Id, partId: Id }),
+  z.strictObject({
+    source: z.literal('typed'),
+    ins: z.string().max(40),
+    oid: z.string().max(64),
+    birthName: z.string().max(200),
+    firstGivenName: z.string().max(200),
+    /** YYYY-MM-DD */
+    birthDate: z.string().max(10),
+    sex: z.enum(['M', 'F', '']),
+  }),
+]);
+/** What main says of a patient before the message is written: the address only for a qualified INS. */
+export const PatientCheck = z.object({
+  qualified: z.boolean(),
+  /** French: "INS qualifiée (INS-NIR)" or "INS non qualifiée : manque date de naissance" */
+  statusText: Text,
+  name: Text.optional(),
+  insShown: z.string().max(40).optional(),
+  /** `<INS>@<patient domain>`, qualified INS only */
+  address: z.string().max(320).optional(),
+  /** When not qualified: why « Écrire au patient » is refused, in French. */
+  refusal: Text.optional(),
+});
+
 const draftShape = {
   draftId: Id.optional(),
   to: z.array(AddressIn).max(500),
@@ -360,6 +393,12 @@ const draftShape = {
   /** Id of the stored message this answers (marked answered once sent); from compose.template. */
   replyTo: Id.optional(),
   readReceipt: z.boolean(),
+  /** « Écrire au patient »: the message goes to this patient's Mon espace santé mailbox (one patient per message). */
+  patient: PatientSource.optional(),
+  /** The user confirmed sending to a patient and to professionals in the same message. */
+  mixedConfirmed: z.boolean().optional(),
+  /** "Fin de traitement — le patient ne peut pas répondre" (X-MSS-MES: FIN); towards a patient only. */
+  endOfTreatment: z.boolean().optional(),
 };
 export const DraftIn = z.strictObject(draftShape);
 export const Draft = z.object({
@@ -414,6 +453,9 @@ export const SyncStatus = z.object({
   notices: z.array(z.string().max(2000)).max(50).optional(),
 });
 
+/** A DNS domain in lower case (the patients' domain setting). */
+const PatientDomain = z.string().max(253).regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
+
 export const Settings = z.object({
   /** Lock after this many minutes without input. */
   idleLockMinutes: z.int().min(1).max(240),
@@ -425,6 +467,8 @@ export const Settings = z.object({
   readReceipts: z.enum(['ask', 'never']),
   /** Clinic policy for recipients outside the MSSanté trust space: forbidden, or sent after a confirmation per recipient. */
   outsideTrustSpace: z.enum(['block', 'confirm']),
+  /** Patients' (Mon espace santé) domain: patient.mssante.fr; a test platform's otherwise (patient.mssante.test). */
+  patientDomain: PatientDomain,
 });
 const SettingsPatch = z.strictObject({
   idleLockMinutes: z.int().min(1).max(240).optional(),
@@ -433,6 +477,7 @@ const SettingsPatch = z.strictObject({
   groupThreads: z.boolean().optional(),
   readReceipts: z.enum(['ask', 'never']).optional(),
   outsideTrustSpace: z.enum(['block', 'confirm']).optional(),
+  patientDomain: PatientDomain.optional(),
 });
 
 const Bounds = z.strictObject({
@@ -510,6 +555,8 @@ export const CHANNELS = {
     dataBase64: z.base64().max(35_000_000),
   }), ComposeAttachment),
   'compose.saveDraft': channel('core', z.strictObject({ draft: DraftIn }), z.object({ draftId: Id })),
+  /** « Écrire au patient »: main evaluates the patient's INS (qualified or not, and why) and gives the address. */
+  'compose.patient': channel('core', PatientSource, PatientCheck),
   'compose.discardDraft': channel('core', z.strictObject({ draftId: Id }), z.object({ discarded: z.boolean() })),
   /** Saved in the outbox before any network; sent by the outbox. */
   /**
@@ -593,6 +640,8 @@ export type OutboxItem = z.output<typeof OutboxItem>;
 export type DirectoryEntry = z.output<typeof DirectoryEntry>;
 export type SyncStatus = z.output<typeof SyncStatus>;
 export type Settings = z.output<typeof Settings>;
+export type PatientSource = z.output<typeof PatientSource>;
+export type PatientCheck = z.output<typeof PatientCheck>;
 
 export type ChannelHandler<C extends ChannelName> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
 /** An implementation of every channel: what the dispatcher needs. */

@@ -169,10 +169,15 @@ export function unconfirmedMessages(db: Db, before: number): UnconfirmedMessage[
   return out;
 }
 
-/** For the journal: a patient's address carries the INS; it is reduced to its domain. */
+/**
+ * For the journal: a patient's address carries the INS; it is reduced to "patient@<domain>". A
+ * patients' domain, or an INS-shaped local part on any domain (a test platform's), is enough.
+ */
 export function journalRecipient(address: string): string {
   const at = address.lastIndexOf('@');
-  return at > 0 && /^[0-9][0-9AB]{12}[0-9]{2}$/i.test(address.slice(0, at)) ? `patient${address.slice(at)}` : address;
+  if (at <= 0) return address;
+  const patient = isPatientDomain(address.slice(at + 1)) || /^[0-9][0-9AB]{12}[0-9]{2}$/i.test(address.slice(0, at));
+  return patient ? `patient${address.slice(at).toLowerCase()}` : address;
 }
 
 export const sha256OfText = (s: string): string => createHash('sha256').update(s).digest('hex');

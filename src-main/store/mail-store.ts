@@ -629,6 +629,12 @@ export class MailStore {
     return unconfirmedMessages(this.db, before);
   }
 
+  /** The IHE_XDM.ZIP attachments of every message but `exceptMessage`: where a replaced CDA may be (xdm/replacement.ts). */
+  xdmAttachments(exceptMessage: number): { attachmentId: number; messageId: number }[] {
+    const rows = this.stmt(`SELECT id, message_id FROM attachments WHERE upper(trim(filename)) = 'IHE_XDM.ZIP' AND message_id <> ? ORDER BY id`).all(exceptMessage) as { id: number; message_id: number }[];
+    return rows.map((r) => ({ attachmentId: r.id, messageId: r.message_id }));
+  }
+
   /** Read receipts received for a message of a Sent folder (receipts.ts); [] for any other message. */
   readReceipts(id: number): ReadReceipt[] {
     return receiptsForMessage(this.db, id);

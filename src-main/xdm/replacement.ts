@@ -3,6 +3,7 @@
 // documents already received; the reading pane then says "remplace le document du …".
 import type { Element } from '@xmldom/xmldom';
 import { CDA_XML_LIMITS } from './limits.js';
+import type { XdmPackage } from './read-xdm.js';
 import { childElements, firstChild, parseXmlBytesSafely, path } from './safe-xml.js';
 
 export interface CdaVersion {
@@ -56,4 +57,28 @@ export function replacedDocument<T extends CdaVersion>(current: CdaVersion, earl
 export function replacementLineFr(replaced: CdaVersion): string {
   const m = /^(\d{4})(\d{2})(\d{2})/.exec(replaced.effectiveTime ?? '');
   return m ? `remplace le document du ${m[3]}/${m[2]}/${m[1]}` : 'remplace un document reçu précédemment';
+}
+
+/** The CDA version facts of each document of an IHE_XDM archive, in archive order (null: not a readable CDA). */
+export function cdaVersionsOfXdm(pkg: Pick<XdmPackage, 'documents'>): (CdaVersion | null)[] {
+  return pkg.documents.map((d) => {
+    if (!d.bytes) return null;
+    try {
+      return cdaVersionOf(d.bytes);
+    } catch {
+      return null; // a PDF, or XML that is no CDA
+    }
+  });
+}
+
+/** Whether a document can replace another at all (a setId and version, or a replacement relation). */
+export const mayReplace = (v: CdaVersion | null): v is CdaVersion => v !== null && (v.replaces.length > 0 || (v.setId !== null && v.version !== null));
+
+/** For each document of an archive: "remplace le document du …" when it replaces one of `earlier`, else null. */
+export function replacementLinesFr(current: readonly (CdaVersion | null)[], earlier: readonly CdaVersion[]): (string | null)[] {
+  return current.map((v) => {
+    if (!mayReplace(v)) return null;
+    const replaced = replacedDocument(v, earlier);
+    return replaced ? replacementLineFr(replaced) : null;
+  });
 }

@@ -24,6 +24,8 @@ export interface XdmDocumentSummary {
   integrity: 'ok' | 'mismatch' | 'unverified' | 'missing';
   /** confidentiality codes of the metadata, in French words ("Normale", "Non visible par le patient") */
   confidentiality: string[];
+  /** "remplace le document du …" (set by the caller that knows the earlier documents: app/xdm-replacements.ts) */
+  replaces?: string;
 }
 
 // HL7 v3 Confidentiality (2.16.840.1.113883.5.25) and the French DMP codes (1.2.250.1.213.1.1.4.13).
@@ -166,6 +168,7 @@ export function xdmSummaryTextFr(s: XdmSummary): string {
   ];
   s.documents.forEach((d, i) => {
     lines.push(`  ${i + 1}. ${d.title ?? '(sans titre)'}${d.typeCode ? ` — ${d.typeCode.display ?? d.typeCode.code}` : ''}`);
+    if (d.replaces) lines.push(`     Remplacement : ${d.replaces}`);
     if (d.classCode) lines.push(`     Classe : ${d.classCode.display ?? d.classCode.code}`);
     if (d.creationTime) lines.push(`     Créé le : ${d.creationTime}`);
     if (d.confidentiality.length) lines.push(`     Confidentialité : ${d.confidentiality.join(' ; ')}`);

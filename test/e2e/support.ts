@@ -24,7 +24,8 @@ export const COLLEAGUES = [
 ];
 
 /** A data folder: annuaire + liste blanche of the bench's domains in <home>/trust, a card account when given. */
-export async function prepareHome(options: { state?: TestbedState; doctor?: TestbedCard } = {}): Promise<string> {
+/** `extraDomains`: more liste blanche domains (the bench's patients' domain). */
+export async function prepareHome(options: { state?: TestbedState; doctor?: TestbedCard; extraDomains?: readonly string[] } = {}): Promise<string> {
   const home = mkdtempSync(join(tmpdir(), 'mssante-e2e-'));
   const trustHome = trustDirOf(home);
   mkdirSync(trustHome, { recursive: true });
@@ -40,7 +41,7 @@ export async function prepareHome(options: { state?: TestbedState; doctor?: Test
   ].join('\n') + '\n');
   await importAnnuaire(extraction, { home: trustHome });
   const lb = join(home, 'listeblanchemssante.xml');
-  writeFileSync(lb, `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>${MAIL_DOMAIN}</Nom></Domaine><Domaine><Nom>${ORG_DOMAIN}</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>`);
+  writeFileSync(lb, `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>${MAIL_DOMAIN}</Nom></Domaine><Domaine><Nom>${ORG_DOMAIN}</Nom></Domaine>${(options.extraDomains ?? []).map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join('')}</ListeDomaines></ListeBlancheMSSante>`);
   await importListeBlanche(lb, { home: trustHome });
   if (options.state && options.doctor) {
     await JsonFileAccountRepository.inHome(home).save({

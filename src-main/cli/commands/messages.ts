@@ -11,6 +11,8 @@ import { openCliStore } from '../card-unlock.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { FlagChange, MessageDetail, MessageSummary } from '../../store/types.js';
 import { isXdmAttachment, xdmJsonForAttachment, xdmSummaryTextFr } from '../../xdm/summary.js';
+import { readXdm } from '../../xdm/read-xdm.js';
+import { xdmReplacementLines } from '../../app/xdm-replacements.js';
 import { receiptLineFr, receiptView, type ReceiptView } from '../../xdm/mdn.js';
 import { DELIVERY_STATE_FR, failureExplanationFr, type RecipientDelivery } from '../../store/delivery.js';
 import type { CliContext } from '../context.js';
@@ -84,7 +86,15 @@ type XdmJson = ReturnType<typeof xdmJsonForAttachment> | null;
 
 async function xdmOf(store: MailStore, d: MessageDetail): Promise<XdmJson> {
   const zip = d.attachments.find((a) => isXdmAttachment(a.filename ?? undefined));
-  return zip ? xdmJsonForAttachment(await store.getAttachmentContent(zip.id)) : null;
+  if (!zip) return null;
+  const bytes = await store.getAttachmentContent(zip.id);
+  const json = xdmJsonForAttachment(bytes);
+  if ('documents' in json) {
+    // "remplace le document du …": against the other IHE_XDM.ZIP of the store
+    const lines = await xdmReplacementLines(store, d.id, readXdm(bytes));
+    json.documents.forEach((doc, i) => lines[i] && (doc.replaces = lines[i]!));
+  }
+  return json;
 }
 
 /** `delivery` of a sent message: per recipient, the state reached (French label and code), when, why. */

@@ -16,6 +16,7 @@ import { accountVerifier, withAccountSigner, type ConnectOptions } from '../acco
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
+import { UNCONFIRMED_HOURS_DEFAULT, parseHours, unconfirmedJson, unconfirmedTextFr } from './sent.js';
 
 export interface AccountConnectOptions extends ConnectOptions {
   account?: string;
@@ -160,16 +161,24 @@ export const registerOutbox: CommandRegistrar = (program, ctx) => {
 
   outbox
     .command('list')
-    .description('lister les messages de la boîte d’envoi (hors messages envoyés, sauf --all)')
+    .description('lister les messages de la boîte d’envoi (hors messages envoyés, sauf --all), puis les envoyés dont la distribution n’est pas confirmée après N heures')
     .option('--all', 'inclure les messages envoyés et annulés')
-    .action(async (o: { all?: boolean }) => {
+    .option('--hours <n>', 'envoyés sans distribution confirmée depuis plus de N heures (comme « sent --status »)', UNCONFIRMED_HOURS_DEFAULT)
+    .action(async (o: { all?: boolean; hours: string }) => {
       const c = ctx();
-      const list = await withOutbox(c, (ob) => ob.list(o.all ? {} : { states: ['draft', 'queued', 'sending', 'failed', 'uncertain'] }));
-      c.result({ ok: true, entries: list.map(outcomeJson) }, () =>
-        list.length
+      const hours = parseHours(o.hours);
+      const { list, unconfirmed } = await withOutbox(c, (ob, store) => ({
+        list: ob.list(o.all ? {} : { states: ['draft', 'queued', 'sending', 'failed', 'uncertain'] }),
+        // what left the outbox but has no "distribué" (nor "lu", "traité", "échec") yet
+        unconfirmed: store.unconfirmedSent(Date.now() - hours * 3600_000),
+      }));
+      c.result({ ok: true, entries: list.map(outcomeJson), hours, unconfirmed: unconfirmedJson(unconfirmed) }, () => {
+        const queue = list.length
           ? list.map((e) => `${String(e.id).padStart(4)}  ${STATE_FR[e.state].padEnd(22)} ${time(e.createdAt).padEnd(16)} ${[...e.recipients.to, ...e.recipients.cc].join(', ')}  ${e.subject ?? ''}`).join('\n')
-          : 'La boîte d’envoi est vide.',
-      );
+          : 'La boîte d’envoi est vide.';
+        const sent = unconfirmed.length ? `Envoyés sans distribution confirmée après ${hours} h :\n${unconfirmedTextFr(unconfirmed, hours)}` : unconfirmedTextFr(unconfirmed, hours);
+        return `${queue}\n\n${sent}`;
+      });
     });
 
   outbox

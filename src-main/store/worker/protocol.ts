@@ -32,6 +32,7 @@ export const WORKER_METHODS = [
   'delivery',
   'deliveryBadges',
   'unconfirmedSent',
+  'xdmAttachments',
   'getRaw',
   'getAttachmentContent',
   'search',

@@ -7,7 +7,7 @@ export const app = $state({
   card: { state: 'absent', pinpad: false } as CardStatus,
   session: { locked: true, reason: 'startup' } as SessionState,
   sync: { online: true, state: 'stopped', lastSyncAt: null } as SyncStatus,
-  settings: { idleLockMinutes: 10, maxSessionHours: 12, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask', outsideTrustSpace: 'confirm' } as Settings,
+  settings: { idleLockMinutes: 10, maxSessionHours: 12, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask', outsideTrustSpace: 'confirm', patientDomain: 'patient.mssante.fr' } as Settings,
   isolatedMessageView: false,
   ready: false,
   /** per-folder progress of the passes seen since start (the first-sync screen lists them) */

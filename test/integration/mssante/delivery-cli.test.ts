@@ -144,6 +144,17 @@ describe('conformant MSSanté messages and delivery tracking (CLI, bench)', () =
     assert.deepEqual(headerValues(delivered, 'X-MSS-INS'), ['O']);
     const delivery = await syncUntilDelivery(home, messageId, (d) => d.some((x) => x.code === 'delivered'));
     assert.deepEqual(delivery.map((d) => [d.recipient, d.code]), [[tb.patients.accept, 'delivered']]);
+
+    // the journal names the patient "patient@<domain>": never the INS the address carries
+    const file = join(home, 'journal.jsonl');
+    const exported = await asA(home, ['audit', 'export', file]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const text = readFileSync(file, 'utf8');
+    const entries = text.trim().split('\n').map((l) => JSON.parse(l) as { action: string; data: Record<string, unknown> });
+    const sent = entries.find((e) => e.action === 'message.sent' && e.data.messageId === messageId);
+    assert.deepEqual(sent?.data.recipients, [`patient@${tb.patients.domain}`]);
+    assert.ok(entries.some((e) => e.action === 'message.delivery' && e.data.recipient === `patient@${tb.patients.domain}`));
+    assert.ok(!text.includes(tb.patients.accept.split('@')[0]!), 'no INS in the journal');
   });
 
   it('a patient address from a non-qualified identity is refused before any card or network use', async () => {
