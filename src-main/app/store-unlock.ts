@@ -7,6 +7,7 @@
 // and the old secret removed.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { queuePendingRecords } from '../audit/pending.js';
 import { AppError } from '../errors/index.js';
 import { SignatureScheme } from '../rules/signature-schemes.js';
 import { signerCard, type KekSigner } from '../store/keys/card-kek.js';
@@ -72,6 +73,8 @@ export async function unlockStoreKey(env: StoreUnlockEnv, signer: KekSigner | nu
       throw new AppError(why === 'no-card' ? 'STORE_CARD_REQUIRED' : 'STORE_CARD_NOT_DETERMINISTIC', 'the OS keychain was not accepted for the store');
     }
     recordKeychainConsent(env.home, why);
+    // journalled when the store opens (pending until then): who accepted is the session's actor
+    queuePendingRecords(env.home, [{ action: 'settings.changed', data: { changes: { storeKeychainConsent: why } } }]);
     log(`store: keychain accepted by the user (${why})`);
     plan = planStoreKey({ ...facts, consent: true });
   }
@@ -90,6 +93,7 @@ export async function unlockStoreKey(env: StoreUnlockEnv, signer: KekSigner | nu
       if (plan.keychainWrap !== 'keep') {
         try {
           await applyKeychainWrap(env, key, plan.keychainWrap);
+          queuePendingRecords(env.home, [{ action: 'settings.changed', data: { changes: { storeKeychainWrap: plan.keychainWrap === 'add' } } }]);
           log(`store: keychain wrap ${plan.keychainWrap === 'add' ? 'added' : 'dropped'}`);
         } catch (err) {
           wipe(key);
