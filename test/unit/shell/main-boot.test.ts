@@ -95,6 +95,11 @@ test('IPC: every contract channel is handled, only for our window, through the s
   assert.deepEqual(await call('session.state', {}), { ok: true, value: { locked: true, reason: 'startup' } });
   const locked = (await call('mail.folders', {})) as { ok: boolean; error: { code: string } };
   assert.equal(locked.error.code, 'SESSION_LOCKED');
+  // the shell's own channels that touch stored mail go through the guarded facade too
+  for (const [channel, request] of [['attachment.open', { messageId: '1', partId: '1' }], ['attachment.save', { messageId: '1', partId: '1' }], ['print.pdf', { messageId: '1', view: 'message' }]] as const) {
+    const r = (await call(channel, request)) as { ok: boolean; error: { code: string } };
+    assert.equal(r.error.code, 'SESSION_LOCKED', channel);
+  }
   const settings = (await call('settings.get', {})) as { ok: boolean; value: { idleLockMinutes: number } };
   assert.equal(settings.value.idleLockMinutes, 10);
   const change = (await call('settings.set', { idleLockMinutes: 3 })) as { ok: boolean; error: { code: string } };
