@@ -8,7 +8,7 @@ import { AppError, toAppError } from '../errors/index.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { Outbox } from '../send/index.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { staticKeyProvider, type StoreKeyProvider } from '../store/key-provider.js';
+import type { StoreKeyProvider } from '../store/key-provider.js';
 import type { StoreHookName } from '../store/types.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
 import { SyncEngine } from '../sync/engine.js';
@@ -156,12 +156,19 @@ export function createCore(env: CoreEnv): Core {
   // The store opens with a key: at start (CLI: its key provider logs in with the card;
   // tests), or at each card unlock and closed again at each lock (the app: `storeUnlock`).
   const openStore = async (key: Buffer): Promise<void> => {
+    // every Buffer copy made here is wiped once the connections are keyed (the app keeps none between unlocks)
+    const copies: Buffer[] = [];
+    const copy = (): Buffer => {
+      const c = Buffer.from(key);
+      copies.push(c);
+      return c;
+    };
     try {
       // SQL runs in a worker thread with the product's hooks; a hook missing from the
       // registry fails this start (the thread never opens the store).
       const startStore = (): Promise<StoreWorkerClient> => StoreWorkerClient.start({
         file: env.storeFile,
-        keyProvider: staticKeyProvider(Buffer.from(key)),
+        keyProvider: { getKey: async () => copy() },
         hooks: PRODUCT_STORE_HOOKS,
         hookOptions: { home: env.home, trustDir: env.trustDir },
       });
@@ -169,7 +176,7 @@ export function createCore(env: CoreEnv): Core {
       try {
         client = await startStore();
       } catch (err) {
-        if (!env.recoverStore || !(await env.recoverStore(err, Buffer.from(key)))) throw err;
+        if (!env.recoverStore || !(await env.recoverStore(err, copy()))) throw err;
         client = await startStore();
       }
       const missing = PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h));
@@ -182,6 +189,7 @@ export function createCore(env: CoreEnv): Core {
       mainDb = openDatabase(env.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
     } finally {
       key.fill(0);
+      for (const c of copies) c.fill(0);
     }
     try {
       flushPendingRecords(env.home, new Journal(mainDb)); // what was journalled while the store was closed
