@@ -58,12 +58,13 @@ export async function unlockStoreKey(env: StoreUnlockEnv, signer: KekSigner | nu
   const log = env.log ?? (() => undefined);
   const keyring = readKeyring(env.home);
   const card = signer ? await signerCard(signer) : null;
+  const policy = readStorePolicy(env.home);
   const facts: StoreKeyFacts = {
     ...keyringFacts(keyring, card?.certSha256 ?? null),
     card: signer !== null,
     deterministic: signer ? (await signer.supportedSchemes()).includes(SignatureScheme.rsa_pkcs1_sha256) : false,
-    policy: readStorePolicy(env.home).keychain,
-    consent: readStorePolicy(env.home).consent !== null,
+    policy: policy.keychain,
+    consent: policy.consent !== null,
     keychainAvailable: env.keychain?.available() ?? false,
   };
   let plan = planStoreKey(facts);
@@ -80,7 +81,7 @@ export async function unlockStoreKey(env: StoreUnlockEnv, signer: KekSigner | nu
   }
   switch (plan.open) {
     case 'refuse':
-    case 'ask-consent':
+    case 'ask-consent': // (not after a recorded consent: planStoreKey never asks twice)
       throw new AppError(plan.open === 'refuse' ? plan.code : 'STORE_CARD_REQUIRED', 'the store cannot be opened in this session');
     case 'card': {
       const key = await cardStoreKeyProvider({
