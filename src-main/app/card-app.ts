@@ -60,6 +60,12 @@ export interface CardAppOptions {
   journal?: JournalPort;
   /** Maximum card session length (settings `maxSessionHours`); then the session ends and the PIN is asked again. */
   maxSessionMs?: () => number;
+  /**
+   * Opens the card-bound store with the session just logged in (app/core.ts), before the gate opens:
+   * one PIN entry opens both. A failure (another card's store, a PSS-only card refused…) ends that
+   * card session and is the unlock's error.
+   */
+  openStore?: (session: CardSession) => Promise<void>;
 }
 
 export function createCardApp(card: CardService, gate: SessionGate, emit: EventSink, options: CardAppOptions = {}): CardApp {
@@ -141,6 +147,18 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
         throw new AppError(err.code, err.message, { cause: err, data: { pinState: after?.pinState ?? (err.code === 'CARD_PIN_LOCKED' ? 'locked' : null) } });
       }
       throw err;
+    }
+    if (options.openStore) {
+      try {
+        await options.openStore(session);
+      } catch (err) {
+        const opened = session;
+        session = undefined;
+        await opened.logout().catch(() => undefined);
+        await loggedOut(opened);
+        emit('card.changed', await status().catch(() => ({ state: 'unavailable' as const, pinpad: false })));
+        throw err;
+      }
     }
     // the new card session anchors the journal before anything else is recorded in it
     await checkpoint();

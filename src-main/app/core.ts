@@ -2,13 +2,13 @@
 // their hooks (trust decision, access journal, read receipts), the card service
 // with its launcher, the trust context, the outbox, sync and the facade. The
 // Electron shell, the CLI and the e2e harness call createCore and differ only
-// by the `env` they pass (card launcher, store key provider, OS stand-ins).
-import { CardService, type CardHostLauncher } from '../card/index.js';
+// by the `env` they pass (card launcher, store key source, OS stand-ins).
+import { CardService, CardSigner, type CardHostLauncher, type CardSession } from '../card/index.js';
 import { AppError, toAppError } from '../errors/index.js';
 import type { EventSink } from '../ipc/dispatch.js';
 import { Outbox } from '../send/index.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { staticKeyProvider, type StoreKeyProvider } from '../store/key-provider.js';
+import type { StoreKeyProvider } from '../store/key-provider.js';
 import type { StoreHookName } from '../store/types.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
 import { SyncEngine } from '../sync/engine.js';
@@ -16,6 +16,10 @@ import { join } from 'node:path';
 import { TrustContext, verifyDkim, type DnsResolver } from '../trust/index.js';
 import { cachingResolver } from '../trust/dkim-cache.js';
 import { lazyJournalPort, type JournalPort } from '../audit/port.js';
+import { Journal } from '../audit/journal.js';
+import { flushPendingRecords } from '../audit/pending.js';
+import type { KekSigner } from '../store/keys/card-kek.js';
+import { unlockStoreKey, type StoreUnlockEnv } from './store-unlock.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
 import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
@@ -24,15 +28,25 @@ import { createSyncApp, type SyncApp } from './sync-app.js';
 import { cardAccount, cardAccountTarget, cardMailChannel } from './sync-target.js';
 
 /** What differs between the shell, the CLI and the harness. */
-export interface CoreEnv {
+export type CoreEnv = CoreEnvBase & StoreKeying;
+
+/**
+ * Where the store key comes from, and so when the store opens:
+ * - `keyProvider`: at start (the CLI, whose provider logs in with the card for the command; tests);
+ * - `storeUnlock`: at each card unlock, with the card-bound key (app/store-unlock.ts), and it closes
+ *   again at each lock, logout, card removal or session expiry (the app: shell and harness).
+ */
+export type StoreKeying =
+  | { keyProvider: StoreKeyProvider; storeUnlock?: never }
+  | { storeUnlock: Omit<StoreUnlockEnv, 'home' | 'storeFile' | 'log'>; keyProvider?: never };
+
+export interface CoreEnvBase {
   /** Data folder: accounts.json, journal head anchor. */
   home: string;
   storeFile: string;
   settingsFile: string;
   /** Annuaire + liste blanche folder (trust/home.ts trustDirOf). */
   trustDir: string;
-  /** The store key: OS keystore in the shell, bound to the card in the CLI (cli/card-unlock.ts), a test key in the harness. */
-  keyProvider: StoreKeyProvider;
   emit: EventSink;
   /** The card; omitted → no card service (card channels unavailable). */
   card?: { launcher?: CardHostLauncher; modulePath?: string | undefined; pollIntervalMs?: number; tokenRef?: string };
@@ -69,6 +83,13 @@ export interface Core {
   store(): StoreWorkerClient;
   trust(): TrustContext | null;
   active(): CoreActivity;
+  /**
+   * Opens the store with the session just unlocked (`storeUnlock` cores): the card session's signer,
+   * or null for a card-less session (PSC: keychain with consent). The card login calls it itself.
+   */
+  unlockStore(signer: KekSigner | null): Promise<void>;
+  /** Resolves once the store's pending open or close is done (tests, shell). */
+  storeSettled(): Promise<void>;
   /** Long-lived parts in start order (store → card host → sync); the caller runs them with startInOrder. */
   startables: readonly Startable[];
 }
@@ -115,7 +136,11 @@ export function createCore(env: CoreEnv): Core {
     dkim: (raw) => verifyDkim(raw, { resolver: dkimDns }),
     settingsFile: env.settingsFile,
     ...(card ? { card } : {}),
-    ...(env.card?.tokenRef ? { cardOptions: { tokenRef: env.card.tokenRef } } : {}),
+    cardOptions: {
+      ...(env.card?.tokenRef ? { tokenRef: env.card.tokenRef } : {}),
+      // one PIN entry: the card session just opened signs the store's KEK challenge
+      ...(env.storeUnlock ? { openStore: (session: CardSession) => unlockStore(new CardSigner(session)) } : {}),
+    },
     sync,
     mail: storeApi,
     trust: () => trust,
@@ -132,47 +157,97 @@ export function createCore(env: CoreEnv): Core {
     },
   });
 
+  // The store opens with a key: at start (CLI: its key provider logs in with the card;
+  // tests), or at each card unlock and closed again at each lock (the app: `storeUnlock`).
+  const openStore = async (key: Buffer): Promise<void> => {
+    // every Buffer copy made here is wiped once the connections are keyed (the app keeps none between unlocks)
+    const copies: Buffer[] = [];
+    const copy = (): Buffer => {
+      const c = Buffer.from(key);
+      copies.push(c);
+      return c;
+    };
+    try {
+      // SQL runs in a worker thread with the product's hooks; a hook missing from the
+      // registry fails this start (the thread never opens the store).
+      const startStore = (): Promise<StoreWorkerClient> => StoreWorkerClient.start({
+        file: env.storeFile,
+        keyProvider: { getKey: async () => copy() },
+        hooks: PRODUCT_STORE_HOOKS,
+        hookOptions: { home: env.home, trustDir: env.trustDir },
+      });
+      let client: StoreWorkerClient;
+      try {
+        client = await startStore();
+      } catch (err) {
+        if (!env.recoverStore || !(await env.recoverStore(err, copy()))) throw err;
+        client = await startStore();
+      }
+      const missing = PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h));
+      if (missing.length) {
+        await client.close();
+        throw new AppError('INTERNAL', `store hooks not active: ${missing.join(', ')}`);
+      }
+      log(`store hooks active: ${client.activeHooks.join(', ')}`);
+      store = client;
+      mainDb = openDatabase(env.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
+    } finally {
+      key.fill(0);
+      for (const c of copies) c.fill(0);
+    }
+    try {
+      flushPendingRecords(env.home, new Journal(mainDb)); // what was journalled while the store was closed
+    } catch (err) {
+      log(`pending journal records not appended: ${toAppError(err).code}`);
+    }
+  };
+  const closeStore = async (): Promise<void> => {
+    mainDb?.close();
+    mainDb = undefined;
+    const closing = store;
+    store = undefined;
+    await closing?.close();
+  };
+  // Opening and closing never overlap (a PIN entered while the lock still closes the store waits for it).
+  let doors: Promise<unknown> = Promise.resolve();
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    const next = doors.then(op, op);
+    doors = next.catch(() => undefined);
+    return next;
+  };
+  const unlockStore = (signer: KekSigner | null): Promise<void> =>
+    serial(async () => {
+      if (store) return;
+      if (!env.storeUnlock) throw new AppError('INTERNAL', 'this core opens its store at start');
+      await openStore(await unlockStoreKey({ ...env.storeUnlock, home: env.home, storeFile: env.storeFile, log }, signer));
+    });
+  /** Lock, logout, card removal, session expiry: what writes to the store ends, the card signs, the store closes. */
+  const lockStore = (): Promise<void> =>
+    serial(async () => {
+      if (!store) return;
+      await sync.stop();
+      await app.send?.idle();
+      await app.card?.settled();
+      await closeStore();
+      log('store closed (session locked)');
+    });
+  if (env.storeUnlock) {
+    app.gate.onChange((state) => {
+      if (state.locked) void lockStore().catch((err: unknown) => log(`store close failed: ${toAppError(err).code}`));
+    });
+  }
+
   const startables: Startable[] = [
     {
       name: 'store',
       start: async () => {
-        const key = await env.keyProvider.getKey();
-        try {
-          // SQL runs in a worker thread with the product's hooks; a hook missing from the
-          // registry fails this start (the thread never opens the store).
-          const startStore = (): Promise<StoreWorkerClient> => StoreWorkerClient.start({
-            file: env.storeFile,
-            keyProvider: staticKeyProvider(Buffer.from(key)),
-            hooks: PRODUCT_STORE_HOOKS,
-            hookOptions: { home: env.home, trustDir: env.trustDir },
-          });
-          let client: StoreWorkerClient;
-          try {
-            client = await startStore();
-          } catch (err) {
-            if (!env.recoverStore || !(await env.recoverStore(err, Buffer.from(key)))) throw err;
-            client = await startStore();
-          }
-          const missing = PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h));
-          if (missing.length) {
-            await client.close();
-            throw new AppError('INTERNAL', `store hooks not active: ${missing.join(', ')}`);
-          }
-          log(`store hooks active: ${client.activeHooks.join(', ')}`);
-          store = client;
-          mainDb = openDatabase(env.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
-        } finally {
-          key.fill(0);
-        }
+        if (env.keyProvider) await serial(async () => openStore(await env.keyProvider!.getKey()));
         trust = openTrust(env.trustDir, log);
       },
       stop: async () => {
         trust?.close();
         trust = null;
-        mainDb?.close();
-        mainDb = undefined;
-        await store?.close();
-        store = undefined;
+        await serial(closeStore);
       },
     },
     {
@@ -212,6 +287,8 @@ export function createCore(env: CoreEnv): Core {
       return store;
     },
     trust: () => trust,
+    unlockStore,
+    storeSettled: () => doors.then(() => undefined),
     active: () => ({ storeHooks: store?.activeHooks ?? [], journal: mainDb !== undefined, trust: trust !== null }),
     startables,
   };

@@ -8,6 +8,7 @@ import type { Db } from '../store/database.js';
 import { signSessionCheckpoint, writeHeadAnchor, type CheckpointSigner } from './anchor.js';
 import type { JournalRecord } from './events.js';
 import { Journal } from './journal.js';
+import { queuePendingRecords } from './pending.js';
 
 export interface JournalPort {
   record(records: readonly JournalRecord[]): Promise<void>;
@@ -40,7 +41,11 @@ export function withActor(port: JournalPort, actor: () => string | null): Journa
   };
 }
 
-/** A port over a connection that opens later (the app's store starts after the facade is built). */
+/**
+ * A port over a connection that opens later and closes again (the app's store opens at the card
+ * unlock and closes at lock): records made while it is closed (a wrong PIN, a logout) wait in
+ * the data folder's pending file (pending.ts) and are appended when it opens again.
+ */
 export function lazyJournalPort(db: () => Db | undefined, home: string): JournalPort {
   let journal: Journal | undefined;
   const open = (): Journal => {
@@ -50,7 +55,10 @@ export function lazyJournalPort(db: () => Db | undefined, home: string): Journal
     return journal;
   };
   return {
-    record: async (records) => journalPort(open(), home).record(records),
+    record: async (records) => {
+      if (!db()) return queuePendingRecords(home, records);
+      return journalPort(open(), home).record(records);
+    },
     checkpoint: async (signer) => journalPort(open(), home).checkpoint!(signer),
   };
 }

@@ -69,7 +69,7 @@ export const MESSAGES_FR: Record<ErrorCode, string> = {
   STORE_CARD_REQUIRED: 'La base locale ne s’ouvre qu’avec votre carte CPS et son code PIN : insérez la carte et saisissez le code PIN (--pin-stdin en ligne de commande).',
   STORE_WRONG_CARD: 'Cette base locale est liée à une autre carte CPS. Après un renouvellement de carte, utilisez le code de secours : mssante store rekey --new-card.',
   STORE_RECOVERY_INVALID: 'Code de secours incorrect pour cette base locale (5 groupes de 5 caractères, tel qu’imprimé à la création).',
-  STORE_CARD_NOT_DETERMINISTIC: 'Cette carte ne sait pas faire de signature RSA PKCS#1 v1.5 : elle ne peut pas protéger la base locale. Demandez l’accord pour protéger la base par le trousseau du système.',
+  STORE_CARD_NOT_DETERMINISTIC: 'Cette carte ne sait pas faire de signature RSA PKCS#1 v1.5 : elle ne peut pas protéger la base locale. Acceptez la protection par le trousseau du système (proposée au déverrouillage de la fenêtre) ou demandez une carte CPS récente à votre service informatique.',
   XDM_ZIP_INVALID: 'L’archive IHE_XDM.ZIP est endommagée ou n’est pas une archive ZIP.',
   XDM_ZIP_UNSUPPORTED: 'L’archive IHE_XDM.ZIP utilise un format non pris en charge (chiffrement, ZIP64 ou compression inconnue).',
   XDM_ZIP_UNSAFE_PATH: 'L’archive IHE_XDM.ZIP contient un nom de fichier dangereux (chemin absolu, « .. » ou lien) : elle a été refusée.',

@@ -2,9 +2,12 @@
 // application itself is the Electron-free core behind src-main/app/.
 //
 // Order: single-instance lock → privileged scheme → (ready) data folder, session
-// hardening, UI protocol → key protection check → store → card host → sync
-// (the core, built by app/core.ts createCore) → reconnect → window. Quit stops
-// them in reverse (sync before the store it writes to).
+// hardening, UI protocol → store (annuaire only: the mail store opens at the card
+// unlock) → card host → sync (the core, built by app/core.ts createCore) →
+// reconnect → window. Quit stops them in reverse (sync before the store it
+// writes to). Every lock (idle, OS lock screen, card removal, session expiry,
+// « Se déconnecter ») closes the mail store in the core and unmounts the
+// renderer's mailbox; the PIN reopens it.
 import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor, protocol, safeStorage, session, shell, utilityProcess, WebContentsView } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,9 @@ import { watchIdle } from './idle-lock.js';
 import { confirmingOpener, hardenSession, hardenWebContents } from './security.js';
 import { shellChannels } from './shell-channels.js';
 import { electronPdfRenderer } from './print-pdf.js';
-import { keyProtection, readWeakKeystoreAcceptance, recordWeakKeystoreAcceptance, sealedKeyProvider } from './store-key.js';
+import { keychainKekPort, keyProtection, legacySealedKeyPort, readWeakKeystoreAcceptance } from './store-key.js';
+import { keychainConsentText, recoveryCodeText } from '../app/store-unlock.js';
+import type { KeychainReason } from '../app/store-key-plan.js';
 import { APP_SCHEME } from './url-policy.js';
 import { prepareUserData, userDataLayout, wipeOpenedAttachments, type UserDataLayout } from './user-data.js';
 import { MESSAGE_PARTITION } from './web-preferences.js';
@@ -76,11 +81,6 @@ async function start(): Promise<void> {
   const rendererRoot = join(app.getAppPath(), 'dist', 'renderer');
   session.defaultSession.protocol.handle(APP_SCHEME, (request) => serveAppRequest(request.url, rendererRoot));
 
-  if (!(await ensureKeyProtection(layout))) {
-    app.quit();
-    return;
-  }
-
   let ipc: IpcRegistration | undefined;
   let stopReconnect: (() => void) | undefined;
   const emit = windowEventSink(() => (currentWindow() ? [currentWindow()!.webContents] : []), log);
@@ -90,9 +90,15 @@ async function start(): Promise<void> {
     storeFile: layout.storeFile,
     settingsFile: layout.settingsFile,
     trustDir: layout.trustDir,
-    keyProvider: sealedKeyProvider(layout.sealedKeyFile, safeStorage, () =>
-      keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
-    ),
+    // The store key is bound to the card (app/store-unlock.ts): the store opens at the PIN unlock.
+    storeUnlock: {
+      keychain: keychainKekPort(layout.keychainKekFile, safeStorage, () =>
+        keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile)),
+      ),
+      legacyKey: legacySealedKeyPort(layout.sealedKeyFile, safeStorage),
+      onRecoveryCode: (code) => showRecoveryCode(code),
+      askKeychainConsent: (why) => askKeychainConsent(why),
+    },
     emit,
     card: {
       launcher: utilityProcessCardHost(utilityProcess.fork, join(here, `card-host-entry${moduleExt}`)),
@@ -108,7 +114,7 @@ async function start(): Promise<void> {
     session.fromPartition(MESSAGE_PARTITION),
     currentWindow,
   );
-  // Locking takes message content off the screen (the facade stops sync and drops draft attachments).
+  // Locking takes message content off the screen (the core stops sync, drops draft attachments and closes the store).
   core.gate.onChange((state) => {
     if (state.locked) messageView.hide();
   });
@@ -171,30 +177,26 @@ async function start(): Promise<void> {
   lifecycle = await startInOrder(services, { log });
 }
 
-/** The store key must be sealed by a real OS keystore; a plaintext one only with the user's explicit consent. */
-async function ensureKeyProtection(layout: UserDataLayout): Promise<boolean> {
-  const verdict = keyProtection(process.platform, safeStorage, readWeakKeystoreAcceptance(layout.keyProtectionFile));
-  if (verdict.ok) return true;
-  if (verdict.code === 'KEYSTORE_UNAVAILABLE') {
-    dialog.showErrorBox('Messagerie MSSanté', messageFr('KEYSTORE_UNAVAILABLE'));
-    return false;
-  }
+/** Shown once when the store is bound to the card (new store, or migration of the keychain-keyed one). */
+async function showRecoveryCode(code: string): Promise<void> {
+  const text = recoveryCodeText(code);
+  await dialog.showMessageBox({ type: 'info', title: 'Messagerie MSSanté', message: text.message, detail: text.detail, buttons: ['J’ai noté le code'], noLink: true });
+}
+
+/** The card cannot make a KEK (PSS only) or there is no card: the keychain only with the user's consent. */
+async function askKeychainConsent(why: KeychainReason): Promise<boolean> {
+  const text = keychainConsentText(why);
   const { response } = await dialog.showMessageBox({
     type: 'warning',
     title: 'Messagerie MSSanté',
-    message: messageFr('KEYSTORE_WEAK'),
-    detail:
-      'Toute personne ayant accès à ce poste et à votre session pourrait lire la base locale des messages. ' +
-      'Installez et déverrouillez le trousseau de votre bureau (GNOME Keyring ou KWallet) puis relancez l’application, ' +
-      'ou continuez en acceptant ce risque.',
-    buttons: ['Quitter', 'Continuer sans protection'],
+    message: text.message,
+    detail: text.detail,
+    buttons: [text.decline, text.accept],
     defaultId: 0,
     cancelId: 0,
     noLink: true,
   });
-  if (response !== 1) return false;
-  recordWeakKeystoreAcceptance(layout.keyProtectionFile);
-  return true;
+  return response === 1;
 }
 
 function onPowerEvent(event: 'resume' | 'unlock-screen', listener: () => void): () => void {

@@ -1,14 +1,20 @@
-// The store's encryption key, sealed by the OS keystore through Electron's
-// safeStorage (Keychain, DPAPI, libsecret/KWallet). On Linux, safeStorage may
-// fall back to `basic_text` (a hard-coded password: no protection): refused
-// unless the user explicitly accepted it. Never regenerates a key over an
-// existing sealed file (that would make the store unreadable).
+// The OS keystore through Electron's safeStorage (Keychain, DPAPI,
+// libsecret/KWallet), as the card-bound store uses it (app/store-unlock.ts):
+// - the keychain KEK (clinic setting, or the user's consent): one random
+//   secret sealed by safeStorage that wraps the store key in the keyring;
+// - the store key of an app version before card binding, sealed the same way:
+//   read once at the first card unlock (migration), then securely removed.
+// On Linux, safeStorage may fall back to `basic_text` (a hard-coded password:
+// no protection): not available unless the user explicitly accepted it.
+// Never regenerates a secret over an existing sealed file.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SafeStorage } from 'electron';
 import { AppError } from '../errors/index.js';
 import type { StoreKeyProvider } from '../store/key-provider.js';
+import type { KeychainPort, LegacyKeyPort } from '../app/store-unlock.js';
+import { secureDelete } from '../store/keys/secure-delete.js';
 
 export type SafeStorageLike = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> &
   Partial<Pick<SafeStorage, 'getSelectedStorageBackend'>>;
@@ -31,7 +37,7 @@ export function keyProtection(platform: NodeJS.Platform, safeStorage: SafeStorag
 
 const KEY_BYTES = 32;
 
-/** A StoreKeyProvider over a key file sealed with safeStorage; creates the key on first use. */
+/** A 32-byte secret sealed with safeStorage in `file`; created on first use. */
 export function sealedKeyProvider(file: string, safeStorage: SafeStorageLike, protection: () => KeyProtection): StoreKeyProvider {
   return {
     async getKey() {
@@ -54,6 +60,33 @@ export function sealedKeyProvider(file: string, safeStorage: SafeStorageLike, pr
       }
       return key;
     },
+  };
+}
+
+/** The keychain KEK of the store's keyring: a sealed random secret (created when the keychain wrap is first made). */
+export function keychainKekPort(file: string, safeStorage: SafeStorageLike, protection: () => KeyProtection): KeychainPort {
+  const sealed = sealedKeyProvider(file, safeStorage, protection);
+  return {
+    available: () => protection().ok,
+    kek: () => sealed.getKey(),
+    remove: () => secureDelete(file),
+  };
+}
+
+/** The store key sealed by an app version before card binding: null when there is none. */
+export function legacySealedKeyPort(file: string, safeStorage: SafeStorageLike): LegacyKeyPort {
+  return {
+    async read() {
+      let sealed: Buffer;
+      try {
+        sealed = readFileSync(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw new AppError('IO_FAILED', 'cannot read the sealed store key', { cause: err });
+      }
+      return unseal(sealed, safeStorage);
+    },
+    remove: () => secureDelete(file),
   };
 }
 

@@ -10,8 +10,10 @@ export interface UserDataLayout {
   /** Encrypted SQLite store (mail.db + WAL files). */
   storeDir: string;
   storeFile: string;
-  /** Store key sealed by the OS keystore (safeStorage). */
+  /** Store key sealed by the OS keystore (safeStorage) by versions before card binding: migrated, then removed. */
   sealedKeyFile: string;
+  /** The keychain KEK sealed by safeStorage (only when the clinic setting or the user's consent asks for it). */
+  keychainKekFile: string;
   /** The user's explicit acceptance of a plaintext keystore (Linux basic_text). */
   keyProtectionFile: string;
   /** Preferences (settings.json): no patient data. */
@@ -31,6 +33,7 @@ export function userDataLayout(root: string): UserDataLayout {
     storeDir,
     storeFile: join(storeDir, 'mail.db'),
     sealedKeyFile: join(storeDir, 'store-key.sealed'),
+    keychainKekFile: join(storeDir, 'keychain-kek.sealed'),
     keyProtectionFile: join(root, 'key-protection.json'),
     settingsFile: join(root, 'settings.json'),
     openedAttachmentsDir: join(root, 'opened-attachments'),

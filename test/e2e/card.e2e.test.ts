@@ -14,13 +14,16 @@ const PIN = '2468';
 const DOCTOR = 'E2E doctor';
 const PINPAD = 'E2E pinpad';
 let bench: SimBench;
-let home: string;
+const homes: string[] = [];
 let harness: Harness | undefined;
 let browsing: Browsing;
 let page: Page;
 
 async function open(tokenRef: string): Promise<void> {
   await harness?.close();
+  // each card its own data folder: the store is bound to the card that first unlocked it
+  const home = await prepareHome();
+  homes.push(home);
   harness = await startHarness({ home, cardModule: bench.module, tokenRef });
   await page.goto(harness.server.url);
 }
@@ -31,7 +34,6 @@ before(async () => {
     { label: PINPAD, pin: PIN, subject: '/C=FR/title=Sage-femme/CN=899700600026+SN=NOËL+GN=Maëlle', sim: { pinpad: 1, pinpad_pin: PIN } },
   ]);
   Object.assign(process.env, bench.env);
-  home = await prepareHome();
   browsing = await openBrowser();
   page = browsing.page;
   // Fake timers that still flow: the idle test jumps ahead instead of waiting ten minutes.
@@ -43,7 +45,7 @@ after(async () => {
   await browsing?.close();
   await harness?.close();
   bench?.cleanup();
-  if (home) rmSync(home, { recursive: true, force: true });
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 
 async function typePin(pin: string): Promise<void> {

@@ -13,7 +13,8 @@ import { openDatabase } from '../../store/database.js';
 import { storeFile } from '../../store/home.js';
 import { readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring } from '../../store/keys/keyring.js';
 import { wipe } from '../../store/keys/wrap.js';
-import { cliCardSession, printRecoveryCode } from '../card-unlock.js';
+import { cliCardSession, printRecoveryCode, recordCliOrQueue } from '../card-unlock.js';
+import { readStorePolicy, writeStorePolicy } from '../../app/store-policy.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 import { readPinFromStdin } from '../card-login.js';
@@ -89,6 +90,21 @@ async function rekeyRecovery(c: CliContext): Promise<void> {
   }
 }
 
+/** The clinic's keychain setting (app/store-policy.ts): applied by the window at its next card unlock. */
+async function setKeychainPolicy(c: CliContext, state: string): Promise<void> {
+  if (state !== 'on' && state !== 'off') throw new AppError('INVALID_ARGUMENT', 'expected on or off');
+  const keychain = state === 'on' ? 'keychain' : 'card-only';
+  const before = readStorePolicy(c.home);
+  writeStorePolicy(c.home, { ...before, keychain });
+  if (before.keychain !== keychain) await recordCliOrQueue(c, [{ action: 'settings.changed', data: { changes: { storeKeychain: keychain } } }]);
+  c.result(
+    { ok: true, keychain },
+    state === 'on'
+      ? 'Réglage de l’établissement enregistré : au prochain déverrouillage par la carte, la fenêtre protégera aussi la base locale par le trousseau du système de cette session (lecture possible sans la clé de la carte sur ce poste).'
+      : 'Réglage de l’établissement enregistré : la base locale ne s’ouvrira qu’avec la carte CPS ; la protection par le trousseau du système sera retirée au prochain déverrouillage par la carte dans la fenêtre.',
+  );
+}
+
 export const registerStoreKeys: CommandRegistrar = (program: Command, ctx) => {
   // the `store` group may be shared with other store verbs (check, rebuild)
   const store = program.commands.find((cmd) => cmd.name() === 'store') ?? program.command('store').description('base locale chiffrée');
@@ -104,4 +120,9 @@ export const registerStoreKeys: CommandRegistrar = (program: Command, ctx) => {
       if (o.newCard) await rekeyNewCard(c, o);
       else await rekeyRecovery(c);
     });
+  store
+    .command('keychain')
+    .argument('<on|off>', 'on : la fenêtre protège aussi la base par le trousseau du système ; off (par défaut) : la carte seule')
+    .description('réglage de l’établissement : protéger aussi la base locale de la fenêtre par le trousseau du système (lecture sans la clé de la carte sur cette session du poste)')
+    .action(async (state: string) => setKeychainPolicy(ctx(), state));
 };

@@ -25,11 +25,14 @@ export interface CardStoreKeyOptions {
   onRecoveryCode: (code: string) => void | Promise<void>;
   /** the key of an existing store not bound yet (app: the OS keychain key); the CLI's store.key file is read here */
   legacyKey?: () => Promise<Buffer | null>;
+  /** called once the key from `legacyKey` is bound to the card: the caller removes the old secret */
+  onLegacyMigrated?: () => void | Promise<void>;
   /** the store file: an existing store without keyring nor old key cannot be opened (never a new key over it) */
   storeFile?: string;
 }
 
-function readLegacyKeyFile(home: string): Buffer | null {
+/** The CLI's pre-card `store.key`, or null when there is none. */
+export function readLegacyKeyFile(home: string): Buffer | null {
   let text: string;
   try {
     text = readFileSync(join(home, LEGACY_KEY_FILE), 'utf8').trim();
@@ -48,7 +51,8 @@ export function cardStoreKeyProvider(opts: CardStoreKeyOptions): StoreKeyProvide
       const signer = await opts.signer();
       if (existing) return unlockWithCard(existing, signer);
       const legacyFile = readLegacyKeyFile(opts.home);
-      const legacy = legacyFile ?? (opts.legacyKey ? await opts.legacyKey() : null);
+      const legacyPort = legacyFile ? null : opts.legacyKey ? await opts.legacyKey() : null;
+      const legacy = legacyFile ?? legacyPort;
       if (!legacy && opts.storeFile && existsSync(opts.storeFile)) {
         throw new AppError('STORE_BAD_KEY', 'an existing store has neither keyring nor old key');
       }
@@ -63,6 +67,7 @@ export function cardStoreKeyProvider(opts: CardStoreKeyOptions): StoreKeyProvide
       }
       await opts.onRecoveryCode(recoveryCode);
       if (legacyFile) secureDelete(join(opts.home, LEGACY_KEY_FILE));
+      if (legacyPort) await opts.onLegacyMigrated?.();
       return storeKey;
     },
   };

@@ -67,6 +67,18 @@ export async function createKeyring(signer: KekSigner, storeKey: Buffer, now = n
   return { keyring: { version: 1, ...base, cards: [card], recovery, keychain: null }, recoveryCode: code };
 }
 
+/**
+ * A keyring without card wrap (a card that signs only with PSS, or a card-less
+ * e-CPS session, with the user's consent): the OS keychain's KEK and a new
+ * recovery code; a card can be bound later (rebindToCard).
+ */
+export function createKeychainKeyring(storeKey: Buffer, keychainKek: Buffer, now = new Date()): { keyring: Keyring; recoveryCode: string } {
+  const base = { salt: randomBytes(32).toString('base64') };
+  const { recovery, code } = recoveryWrap(base, storeKey, now);
+  const keyring: Keyring = { version: 1, ...base, cards: [], recovery, keychain: null };
+  return { keyring: setKeychainWrap(keyring, storeKey, keychainKek, now), recoveryCode: code };
+}
+
 export function newStoreKey(): Buffer {
   return randomBytes(STORE_KEY_BYTES);
 }

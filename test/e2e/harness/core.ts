@@ -4,7 +4,10 @@
 // (SoftHSM / cps-sim, child-process host), the annuaire, the sync run loop after
 // card login, the session gate. Shell-owned channels get test stand-ins that
 // record what the UI asked for (no OS dialogs here). Test-only, never shipped.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KeychainPort } from '../../../src-main/app/store-unlock.js';
 import { createCore, type Core } from '../../../src-main/app/core.js';
 import type { CoreApp } from '../../../src-main/app/core-app.js';
 import { startInOrder } from '../../../src-main/app/lifecycle.js';
@@ -25,10 +28,12 @@ export interface HarnessCoreOptions {
   tokenRef?: string;
   /** Files the stand-in for the OS file dialog returns on compose.pickFiles. */
   pickFiles?: () => { filename: string; contentType: string; data: Buffer }[];
-  /** Open the session without a card (UI bench: only the list is measured). */
+  /** Open the session without a card (UI bench: only the list is measured): the store opens at start with a test key. */
   unlocked?: boolean;
   /** Remote images fetched by main: the test's HTTPS server CA, loopback allowed. */
   remoteImages?: { ca?: string; allowLoopback?: boolean };
+  /** Answer of the stand-in for the keychain consent dialog (default: refused). */
+  keychainConsent?: boolean;
 }
 
 export interface HarnessCore {
@@ -36,21 +41,49 @@ export interface HarnessCore {
   /** The composition root's result (what runs: Core.active()). */
   root: Core;
   handlers: ChannelHandlers;
-  store: StoreWorkerClient;
+  /** The open store (SERVICE_UNAVAILABLE while locked: with a card, it opens at the PIN unlock). */
+  readonly store: StoreWorkerClient;
+  /** Recovery codes the app showed (once each), in order. */
+  recoveryCodes: string[];
   sync: SyncApp;
   /** URLs the UI asked to open (after its confirmation), attachments opened/saved. */
   opened: { links: string[]; attachments: string[]; saved: string[]; printed: { file: string; bytes: Uint8Array }[] };
   close(): Promise<void>;
 }
 
+/**
+ * Stand-in for the OS keychain (the shell's is Electron safeStorage): a KEK in a file of the data
+ * folder, which is exactly what the real keychain avoids; test-only, to drive the consent path.
+ */
+function testKeychain(home: string): KeychainPort {
+  const file = join(home, 'test-keychain.kek');
+  return {
+    available: () => true,
+    kek: async () => {
+      if (!existsSync(file)) writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      return readFileSync(file);
+    },
+    remove: () => rmSync(file, { force: true }),
+  };
+}
+
 export async function startHarnessCore(options: HarnessCoreOptions): Promise<HarnessCore> {
+  const recoveryCodes: string[] = [];
   const root = createCore({
     home: options.home,
     storeFile: join(options.home, 'store.db'),
     settingsFile: join(options.home, 'settings.json'),
     trustDir: trustDirOf(options.home),
-    // A key file in the data folder (created on first use): a restarted harness reopens the same store.
-    keyProvider: fileKeyProvider(join(options.home, 'store.key')),
+    ...(options.cardModule && !options.unlocked
+      ? {
+          // As the shell: the store is bound to the card and opens at the PIN unlock, closes at lock.
+          storeUnlock: {
+            onRecoveryCode: (code: string) => void recoveryCodes.push(code),
+            ...(options.keychainConsent !== undefined ? { keychain: testKeychain(options.home), askKeychainConsent: async () => options.keychainConsent! } : {}),
+          },
+        }
+      : // No card (UI bench, composition tests): a key file opened at start.
+        { keyProvider: fileKeyProvider(join(options.home, 'store.key')) }),
     emit: options.emit,
     ...(options.cardModule ? { card: { modulePath: options.cardModule, pollIntervalMs: 250, ...(options.tokenRef ? { tokenRef: options.tokenRef } : {}) } } : {}),
     isOnline: () => true,
@@ -95,7 +128,10 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     core,
     root,
     handlers,
-    store: root.store(),
+    get store() {
+      return root.store();
+    },
+    recoveryCodes,
     sync: root.sync,
     opened,
     close: () => lifecycle.stop(),

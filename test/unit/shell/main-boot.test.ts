@@ -1,10 +1,10 @@
 // Runs the REAL main process module (src-main/shell/main.ts) with `electron`
 // replaced by a recording double (fixtures/electron-double.ts): boot order,
-// windows, protocol, IPC through the contract, the sealed store, and the
+// windows, protocol, IPC through the contract, no store before the card, and the
 // graceful quit, all without an Electron binary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,12 +53,11 @@ test('before ready: the UI scheme is privileged, renderers sandboxed, one instan
   assert.equal(state.windows.length, 0, 'no window before ready');
 });
 
-test('on ready: store (with its hooks) → card host → sync → reconnect → window, then the UI loads from app://', async () => {
+test('on ready: store (annuaire) → card host → sync → reconnect → window, then the UI loads from app://', async () => {
   state.ready.resolve();
   await until('the window', () => journal.includes('loadURL app://mssante/index.html'));
   await until('startup end', () => logs.includes('started window'));
   assert.deepEqual(logs.filter((l) => l.startsWith('started')), ['started store', 'started card host', 'started sync', 'started reconnect', 'started window']);
-  assert.ok(logs.includes('store hooks active: trust, journal, receipts'), 'the store thread runs the trust and journal hooks (app/core.ts createCore)');
   assert.ok(logs.includes('card host not ready: CARD_MODULE_NOT_FOUND'), 'a missing card library does not stop the app');
   assert.ok(journal.some((l) => l.startsWith('utilityProcess.fork ') && l.endsWith('card-host-entry.ts')), 'card host in a utility process');
   assert.equal(existsSync(join(state.userData, 'opened-attachments', 'old')), false, 'left-over opened attachments wiped at start');
@@ -96,6 +95,11 @@ test('IPC: every contract channel is handled, only for our window, through the s
   assert.deepEqual(await call('session.state', {}), { ok: true, value: { locked: true, reason: 'startup' } });
   const locked = (await call('mail.folders', {})) as { ok: boolean; error: { code: string } };
   assert.equal(locked.error.code, 'SESSION_LOCKED');
+  // the shell's own channels that touch stored mail go through the guarded facade too
+  for (const [channel, request] of [['attachment.open', { messageId: '1', partId: '1' }], ['attachment.save', { messageId: '1', partId: '1' }], ['print.pdf', { messageId: '1', view: 'message' }]] as const) {
+    const r = (await call(channel, request)) as { ok: boolean; error: { code: string } };
+    assert.equal(r.error.code, 'SESSION_LOCKED', channel);
+  }
   const settings = (await call('settings.get', {})) as { ok: boolean; value: { idleLockMinutes: number } };
   assert.equal(settings.value.idleLockMinutes, 10);
   const change = (await call('settings.set', { idleLockMinutes: 3 })) as { ok: boolean; error: { code: string } };
@@ -106,11 +110,13 @@ test('IPC: every contract channel is handled, only for our window, through the s
   assert.equal(refused.error.code, 'IPC_FORBIDDEN', 'a window the shell did not create cannot call');
 });
 
-test('the store is encrypted with a key sealed by the OS keystore', () => {
-  const sealed = readFileSync(join(state.userData, 'store', 'store-key.sealed'));
-  assert.ok(sealed.subarray(0, 7).equals(Buffer.from('SEALED:')));
-  const header = readFileSync(join(state.userData, 'store', 'mail.db')).subarray(0, 16).toString('latin1');
-  assert.notEqual(header, 'SQLite format 3\u0000', 'the database file is not plain SQLite');
+test('no store is opened and no key is sealed at start: the mail store opens only at the card unlock', () => {
+  assert.ok(logs.includes('started store'), 'the store service runs (annuaire; the mail store waits for the card)');
+  assert.ok(!logs.some((l) => l.startsWith('store hooks active')), 'the store thread did not open the mail store');
+  assert.equal(existsSync(join(state.userData, 'store', 'mail.db')), false);
+  assert.equal(existsSync(join(state.userData, 'store', 'store-key.sealed')), false, 'nothing sealed by the OS keystore');
+  assert.equal(existsSync(join(state.userData, 'store', 'keychain-kek.sealed')), false);
+  assert.equal(existsSync(join(state.userData, 'store-keyring.json')), false, 'the keyring is made at the first card unlock');
 });
 
 test('quit stops everything in reverse order before the process ends', async () => {

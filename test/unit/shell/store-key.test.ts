@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/errors/index.js';
-import { keyProtection, readWeakKeystoreAcceptance, recordWeakKeystoreAcceptance, sealedKeyProvider, type SafeStorageLike } from '../../../src-main/shell/store-key.js';
+import { keychainKekPort, keyProtection, legacySealedKeyPort, readWeakKeystoreAcceptance, recordWeakKeystoreAcceptance, sealedKeyProvider, type SafeStorageLike } from '../../../src-main/shell/store-key.js';
+import { existsSync } from 'node:fs';
 
 /** A reversible stand-in for the OS keystore (bytes reversed + a marker). */
 function fakeSafeStorage(backend: string, available = true): SafeStorageLike & { fail?: boolean } {
@@ -66,6 +67,32 @@ test('a weak keystore without consent, or an unsealing failure, stops with a cle
 
     writeFileSync(join(dir, 'accept.json'), '{"acceptedPlaintextKeystore":"yes"}');
     assert.equal(readWeakKeystoreAcceptance(join(dir, 'accept.json')), false, 'only an explicit true counts');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('card-bound store: the keychain KEK is sealed on first use and removed on demand; the old sealed store key is read once, then removed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mssante-key-'));
+  try {
+    const safe = fakeSafeStorage('gnome_libsecret');
+    const kekFile = join(dir, 'store', 'keychain-kek.sealed');
+    const port = keychainKekPort(kekFile, safe, () => keyProtection('linux', safe, false));
+    assert.equal(port.available(), true);
+    const kek = await port.kek();
+    assert.ok((await port.kek()).equals(kek));
+    port.remove();
+    assert.equal(existsSync(kekFile), false);
+    const weak = fakeSafeStorage('basic_text');
+    assert.equal(keychainKekPort(kekFile, weak, () => keyProtection('linux', weak, false)).available(), false, 'plaintext keystore: no keychain');
+
+    const legacyFile = join(dir, 'store', 'store-key.sealed');
+    const legacy = legacySealedKeyPort(legacyFile, safe);
+    assert.equal(await legacy.read(), null, 'no old key: a new store');
+    const old = await sealedKeyProvider(legacyFile, safe, () => ({ ok: true, weak: false })).getKey();
+    assert.ok((await legacy.read())!.equals(old));
+    await legacy.remove();
+    assert.equal(existsSync(legacyFile), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { constants, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,29 +16,12 @@ import { cardStoreKeyProvider } from '../../../src-main/store/keys/card-key-prov
 import { createKeyring, readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring, newStoreKey, setKeychainWrap, unlockWithKeychain } from '../../../src-main/store/keys/keyring.js';
 import { generateRecoveryCode, normaliseRecoveryCode } from '../../../src-main/store/keys/recovery-code.js';
 import { checkpointPayload } from '../../../src-main/audit/anchor.js';
+import { softCard as softCardIn } from '../../support/soft-card.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mssante-store-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-let n = 0;
-/** A software "card": RSA key + self-signed certificate; `pss` signs randomised PSS only. */
-function softCard(opts: { pss?: boolean; key?: KeyObject } = {}): KekSigner & { signatures: number } {
-  const i = ++n;
-  const key = join(dir, `c${i}.key`);
-  const cert = join(dir, `c${i}.der`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-outform', 'DER', '-out', cert, '-days', '2', '-subj', `/CN=81000000${i}/SN=TEST`], { stdio: 'ignore' });
-  const privateKey = createPrivateKey(readFileSync(key));
-  const s = {
-    signatures: 0,
-    certificateChain: async () => [readFileSync(cert)],
-    supportedSchemes: async () => (opts.pss ? [0x0804] : [0x0401, 0x0804]),
-    sign: async (scheme: number, data: Buffer) => {
-      s.signatures++;
-      return scheme === 0x0804 ? sign('sha256', data, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }) : sign('sha256', data, privateKey);
-    },
-  };
-  return s;
-}
+const softCard = (opts: { pss?: boolean } = {}) => softCardIn(dir, opts);
 
 test('the challenge is domain-separated: never a TLS handshake transcript nor a journal checkpoint payload', () => {
   const c = kekChallenge(randomBytes(32), '0A1B');
