@@ -296,3 +296,27 @@ test('keyboard only: read a message, reply and send it; the reply reaches the se
   await page.getByTestId('compose').waitFor({ state: 'detached' });
   assert.equal(await serverCount(sender.address, 'INBOX', S.plain), 1, 'the reply (RE: …) arrived in the sender’s INBOX');
 });
+
+test('first run (no mailbox account set up yet): the lock screen and the empty window have no axe violation either', async () => {
+  const firstHome = await prepareHome();
+  const first = await startHarness({ home: firstHome, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
+  const firstPage = await browsing.browser.newPage();
+  const saved = page;
+  try {
+    page = firstPage;
+    await page.goto(first.server.url);
+    await page.getByTestId('pin-input').waitFor();
+    await axe('20-premier-lancement-verrouillage');
+    await page.getByTestId('pin-input').fill(doctor.userPin);
+    await page.getByTestId('pin-submit').click();
+    await page.getByTestId('new-message').waitFor();
+    await page.getByTestId('sync-status').waitFor();
+    await axe('21-premier-lancement-sans-compte');
+    assert.deepEqual(found, []);
+  } finally {
+    page = saved;
+    await firstPage.close();
+    await first.close();
+    rmSync(firstHome, { recursive: true, force: true });
+  }
+});
