@@ -17,7 +17,8 @@ import { generateCorpus } from '../testbed/corpus.js';
 import { hostileSet, malformedSet } from '../testbed/corpus-hostile.js';
 import { buildXdmZip } from '../../src-main/xdm/build-xdm.js';
 import { resultsFixture } from '../unit/results/fixtures.js';
-import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { COLLEAGUES, openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { ORG_CLIENT, ORG_DOMAIN } from '../testbed/config.js';
 
 const state = loadTestbed();
 const doctor = card(state, 'doctorB');
@@ -295,6 +296,20 @@ test('keyboard only: read a message, reply and send it; the reply reaches the se
   await page.keyboard.press('Enter');
   await page.getByTestId('compose').waitFor({ state: 'detached' });
   assert.equal(await serverCount(sender.address, 'INBOX', S.plain), 1, 'the reply (RE: …) arrived in the sender’s INBOX');
+});
+
+test('compose: an address pasted with its display name, or a domain, finds its annuaire entry (issue 15 point 13)', async () => {
+  await page.getByTestId('new-message').click();
+  const to = page.getByTestId('recipient-input-À');
+  await to.fill(`Dr Jean DUPONT <${COLLEAGUES[0]!.address}>`);
+  await page.getByTestId('suggestion').filter({ hasText: COLLEAGUES[0]!.address }).waitFor();
+  await to.press('Enter');
+  await page.locator('[data-testid="recipient-chip"][data-in-trust-space="true"]').filter({ hasText: COLLEAGUES[0]!.address }).waitFor();
+  await to.fill(`@${ORG_DOMAIN}`);
+  await page.getByTestId('suggestion').filter({ hasText: ORG_CLIENT.address }).waitFor();
+  await to.press('Escape');
+  await page.getByRole('button', { name: 'Abandonner' }).click();
+  await page.getByTestId('compose').waitFor({ state: 'detached' });
 });
 
 test('first run (no mailbox account set up yet): the lock screen and the empty window have no axe violation either', async () => {
