@@ -178,6 +178,12 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
     typeof d.revocationDate === 'string'
       ? `Le certificat de votre carte CPS a été révoqué le ${new Date(d.revocationDate).toLocaleDateString('fr-FR')} (liste de révocation de l’IGC-Santé) : le serveur le refusera, le code PIN n’a pas été demandé. Contactez l’ANS pour obtenir une nouvelle carte.`
       : undefined,
+  SEND_RECIPIENT_OUTSIDE_TRUST_SPACE: (d) =>
+    d.setting === 'block'
+      ? 'Envoi bloqué : le réglage du cabinet interdit d’écrire hors de l’espace de confiance MSSanté (domaine absent de la liste blanche). Retirez ce destinataire ; aucune donnée n’a été envoyée.'
+      : d.unconfirmed === true
+        ? 'Envoi non fait : un destinataire est hors de l’espace de confiance MSSanté (domaine absent de la liste blanche) et son envoi n’a pas été confirmé. Confirmez chacun de ces destinataires, ou retirez-le ; aucune donnée n’a été envoyée.'
+        : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
 };

@@ -1,6 +1,6 @@
 // Public interface of sending: compose, recipient checks, size limits, the outbox and drafts.
 export { composeMessage, newMessageId, type ComposeInput, type ComposeAddress, type ComposeAttachment, type ComposedMessage } from './compose.js';
-export { assertRecipients, assertRecipientsExcept, confirmedOutsideRecipients, assertSender, certificateMailboxes, recipientProblems, recipientProblemsFr, recipientPolicyOf, type RecipientPolicy, type RecipientProblem } from './recipients.js';
+export { assertRecipients, assertRecipientsExcept, checkRecipientsWithOverride, confirmedOutsideRecipients, assertSender, certificateMailboxes, recipientProblems, recipientProblemsFr, recipientPolicyOf, type RecipientPolicy, type RecipientProblem } from './recipients.js';
 export { effectiveSizeLimit, assertMessageSize, sizeDetailFr, DEFAULT_MAX_MESSAGE_BYTES, type SizeLimit } from './limits.js';
 export { replyFields, subjectFor, referencesFor, type ReplyMode, type ReplyFields } from './reply.js';
 export { Outbox, PROCESS_OWNER, type OutboxEntry, type OutboxState } from './outbox-store.js';

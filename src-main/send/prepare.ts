@@ -10,7 +10,7 @@ import { checkPatientRules, patientAddress, patientSizeLimit } from './patients.
 import { PRODUCT_NIL } from '../rules/messaging.js';
 import { mssHeaders } from '../xdm/mss-headers.js';
 import type { PatientIdentity } from '../xdm/ins-status.js';
-import { assertRecipients, type RecipientPolicy } from './recipients.js';
+import { checkRecipientsWithOverride, type RecipientPolicy } from './recipients.js';
 import { replyFields, type ReplyFields, type ReplyMode } from './reply.js';
 
 export interface OutgoingDraft {
@@ -50,17 +50,23 @@ export interface PreparedMessage {
   message: ComposedMessage;
   /** store row of the answered message (mark it \Answered once sent) */
   replyToRow: number | null;
+  /** recipients outside the trust space the user confirmed one by one (journalled by the caller) */
+  outside: string[];
 }
 
 const safeFilename = (s: string) => s.replace(/[\\/:*?"<>|\r\n]+/g, ' ').trim().slice(0, 80) || 'message';
 
-/** `checkRecipients: false` for a draft saved unfinished (checked again when it is sent). */
+/**
+ * `checkRecipients: false` for a draft saved unfinished (checked again when it is sent).
+ * `outside`: the recipients outside the trust space confirmed one by one, and the clinic setting
+ * (send/recipients.ts confirmedOutsideRecipients); without it they are refused.
+ */
 export async function prepareOutgoing(
   from: ComposeAddress,
   draft: OutgoingDraft,
   policy: RecipientPolicy,
   limit: SizeLimit,
-  opts: { checkRecipients?: boolean } = {},
+  opts: { checkRecipients?: boolean; outside?: { confirmed: readonly string[]; setting: 'block' | 'confirm' } } = {},
 ): Promise<PreparedMessage> {
   let text = draft.text;
   const attachments = [...draft.attachments];
@@ -85,7 +91,7 @@ export async function prepareOutgoing(
     endOfTreatment: Boolean(draft.endOfTreatment),
   });
   if (patient) to.unshift(patient);
-  const checked = opts.checkRecipients === false ? [...to, ...cc, ...bcc] : assertRecipients([...to, ...cc, ...bcc], policy);
+  const { checked, outside } = opts.checkRecipients === false ? { checked: [...to, ...cc, ...bcc], outside: [] } : checkRecipientsWithOverride([...to, ...cc, ...bcc], policy, opts.outside);
   const canonical = (list: ComposeAddress[], offset: number) => list.map((a, i) => ({ ...a, address: checked[offset + i]!.address }));
 
   let subject = draft.subject ?? reply?.subject;
@@ -117,5 +123,5 @@ export async function prepareOutgoing(
     headers: mssHeaders(attachments, { productNil: draft.productNil ?? PRODUCT_NIL, endOfTreatment: toPatient && Boolean(draft.endOfTreatment) }),
   });
   assertMessageSize(message.raw.length, toPatient ? patientSizeLimit(limit) : limit);
-  return { message, replyToRow: draft.original && draft.original.mode !== 'forward' ? draft.original.message.id : null };
+  return { message, replyToRow: draft.original && draft.original.mode !== 'forward' ? draft.original.message.id : null, outside };
 }

@@ -107,8 +107,23 @@ export function confirmedOutsideRecipients(
   }
   const ok = new Set(confirmed.map((a) => a.trim().toLowerCase()));
   const missing = outside.filter((p) => !ok.has(p.address.trim().toLowerCase()));
-  if (missing.length) throw new AppError('SEND_RECIPIENT_OUTSIDE_TRUST_SPACE', 'recipient outside the trust space not confirmed', { data: { problems: missing } });
+  if (missing.length) throw new AppError('SEND_RECIPIENT_OUTSIDE_TRUST_SPACE', 'recipient outside the trust space not confirmed', { data: { problems: missing, unconfirmed: true } });
   return outside.map((p) => p.address);
+}
+
+/**
+ * The whole recipient check with the outside-trust-space override (window and CLI alike): the
+ * canonical addresses, and the outside ones the user confirmed (to be journalled, lower case). Without a
+ * setting, outside recipients are refused as before.
+ */
+export function checkRecipientsWithOverride(
+  addresses: readonly ComposeAddress[],
+  policy: RecipientPolicy,
+  override?: { confirmed: readonly string[]; setting: 'block' | 'confirm' },
+): { checked: ComposeAddress[]; outside: string[] } {
+  const outside = override ? confirmedOutsideRecipients(addresses, policy, override.confirmed, override.setting) : [];
+  // as they are sent (assertRecipientsExcept), not as typed: the journal names the real mailbox
+  return { checked: assertRecipientsExcept(addresses, policy, outside), outside: outside.map((a) => a.trim().toLowerCase()) };
 }
 
 /** assertRecipients for every recipient but the confirmed outside ones (kept as typed, same order). */

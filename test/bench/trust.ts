@@ -3,13 +3,16 @@
 //       duplicates and malformed lines) into a fresh home on tmpfs, in a CHILD process so that
 //       its peak RSS is the import's own (targets: ≤ 10 s, ≤ 250 MB); its CPU time too
 //   (b) autocomplete latency over realistic prefixes (target: p95 ≤ 5 ms)
-//   (c) full-text search latency (CLI `annuaire search`)
+//   (c) full-text search latency (CLI `annuaire search`), and lookups by address (typed in full,
+//       pasted with its display name, an address not in the annuaire) and by domain (issue 15)
 //   (d) sender trust decision latency (what the sync adds per message; target ≤ 5 % of sync)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { nativeBinding } from '../../src-main/store/native-binding.js';
 import { importAnnuaire, importListeBlanche, TrustContext, senderFactsFromHeaders } from '../../src-main/trust/index.js';
 import { FIXTURES_DIR, writeExtraction } from '../unit/trust/support/extraction.js';
 
@@ -106,6 +109,27 @@ export async function benchTrust(opts: { log?: (line: string) => void; workDir?:
         ctx.search(q, 20);
         return performance.now() - t;
       });
+      // 200 addresses spread over the imported file, asked for in four forms.
+      const db = new Database(join(home, 'annuaire.sqlite'), { readonly: true, nativeBinding: nativeBinding() });
+      const sample = (db.prepare('SELECT address FROM entry WHERE id % ? = 0 LIMIT 200').all(Math.max(1, Math.floor(imp.imported / 200))) as { address: string }[]).map((r) => r.address);
+      db.close();
+      const addressQueries: string[] = [];
+      for (const [i, picked] of sample.entries()) {
+        switch (i % 4) {
+          case 0: addressQueries.push(picked); break;
+          case 1: addressQueries.push(`"Dr X" <${picked.toUpperCase()}>`); break;
+          case 2: addressQueries.push(`inconnu.${i}@${picked.slice(picked.indexOf('@') + 1)}`); break;
+          default: addressQueries.push('@' + picked.slice(picked.indexOf('@') + 1)); break;
+        }
+      }
+      const timed = (fn: (q: string) => unknown, qs: string[]): number[] =>
+        qs.map((q) => {
+          const t = performance.now();
+          fn(q);
+          return performance.now() - t;
+        });
+      const addressSearch = timed((q) => ctx.search(q, 20), addressQueries);
+      const addressAuto = timed((q) => ctx.autocomplete(q, 10), addressQueries);
       const senders = [
         '"Dr Jean Martin" <jean.martin.3@pharmacien.mssante.fr>',
         'Secrétariat <secretariat.9@ch-439.mssante.fr>',
@@ -148,6 +172,10 @@ export async function benchTrust(opts: { log?: (line: string) => void; workDir?:
         trust_autocomplete_cpu_p95_ms: round(percentile(autoCpu, 95), 3),
         trust_search_p50_ms: round(percentile(search, 50), 3),
         trust_search_p95_ms: round(percentile(search, 95), 3),
+        trust_address_search_p50_ms: round(percentile(addressSearch, 50), 3),
+        trust_address_search_p95_ms: round(percentile(addressSearch, 95), 3),
+        trust_address_autocomplete_p50_ms: round(percentile(addressAuto, 50), 3),
+        trust_address_autocomplete_p95_ms: round(percentile(addressAuto, 95), 3),
         trust_decision_p50_us: round(percentile(decide, 50) * 1000, 1),
         trust_decision_p95_us: round(percentile(decide, 95) * 1000, 1),
         trust_decision_first_seen_p50_us: round(percentile(firstSeen, 50) * 1000, 1),

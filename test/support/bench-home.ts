@@ -7,10 +7,13 @@ import { JsonFileAccountRepository } from '../../src-main/accounts/account-repos
 import { importListeBlanche, trustDirOf } from '../../src-main/trust/index.js';
 import type { TestbedState } from './testbed.js';
 
-/** Imports a liste blanche naming every domain of the bench mailboxes into the home's trust dir. */
-export async function importBenchListeBlanche(home: string, tb: Pick<TestbedState, 'mailboxes'>): Promise<void> {
+/**
+ * Imports a liste blanche naming every domain of the bench mailboxes into the home's trust dir
+ * (but `exclude`: bench mailboxes then outside the trust space, still delivered by Postfix).
+ */
+export async function importBenchListeBlanche(home: string, tb: Pick<TestbedState, 'mailboxes'>, exclude: readonly string[] = []): Promise<void> {
   const lb = join(home, 'lb.xml');
-  const domains = [...new Set(tb.mailboxes.map((m) => m.slice(m.indexOf('@') + 1)))];
+  const domains = [...new Set(tb.mailboxes.map((m) => m.slice(m.indexOf('@') + 1)))].filter((d) => !exclude.includes(d));
   writeFileSync(
     lb,
     `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>${new Date().toISOString()}</DateDeGeneration><ListeDomaines>${domains.map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join('')}</ListeDomaines></ListeBlancheMSSante>`,

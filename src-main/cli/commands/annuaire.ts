@@ -146,8 +146,8 @@ export const registerAnnuaire: CommandRegistrar = (program, ctx) => {
 
   annuaire
     .command('search')
-    .description('rechercher un professionnel ou une structure (nom, prénom, profession, spécialité, ville, code postal, structure, adresse)')
-    .argument('<recherche>', 'mots recherchés (début de mot suffisant, accents facultatifs)')
+    .description('rechercher un professionnel ou une structure (nom, prénom, profession, spécialité, ville, code postal, structure, adresse ou domaine)')
+    .argument('<recherche>', 'mots recherchés (début de mot suffisant, accents facultatifs), une adresse complète ou un domaine (@ch-exemple.mssante.fr)')
     .option('--limit <n>', 'nombre maximal de résultats, de 1 à 1 000', integerBetween('--limit', 1, 1000), 20)
     .action((query: string, o: { limit: number }) => {
       const c = ctx();

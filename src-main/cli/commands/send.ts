@@ -1,13 +1,15 @@
 // `mssante send`: compose, check (recipients, size) with no network, save in the outbox, then
 // send with the account's card and print the Message-ID and the outcome.
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig } from '../../accounts/account.js';
 import { AppError, isAppError } from '../../errors/index.js';
+import { SettingsFile } from '../../app/settings.js';
+import { Journal } from '../../audit/journal.js';
 import {
   accountMailChannel,
-  assertRecipients,
+  checkRecipientsWithOverride,
   contentTypeOf,
   effectiveSizeLimit,
   prepareOutgoing,
@@ -56,6 +58,7 @@ interface SendOptions extends AccountConnectOptions {
   endOfTreatment?: boolean;
   draft?: boolean;
   queueOnly?: boolean;
+  confirmOutside?: string[];
 }
 
 // no commander default ([] would print an English "(default: [])" in the help)
@@ -84,8 +87,21 @@ function explain(c: CliContext, err: unknown, o: SendOptions): void {
   // each problem names the option the address came from (--to, --cc, --bcc)
   const optionOf = (address: string): string => (o.to?.includes(address) ? '--to' : o.cc?.includes(address) ? '--cc' : o.bcc?.includes(address) ? '--bcc' : '');
   if (problems) recipientProblemsFr(problems).forEach((line, i) => c.progress(optionOf(problems[i]!.address) ? `${optionOf(problems[i]!.address)} : ${line}` : line));
+  // the deliberate act: one confirmation per outside recipient, named, on this very command
+  if (problems && err.data.unconfirmed === true) {
+    for (const p of problems) c.progress(`Pour écrire quand même à « ${p.address} » hors de l’espace de confiance, ajoutez --confirm-outside ${p.address}`);
+  }
   if (typeof err.data.detailFr === 'string') c.progress(err.data.detailFr);
   if (err.code === 'IO_FAILED' && typeof err.data.file === 'string') c.progress(`Fichier illisible : ${err.data.file}`);
+}
+
+/**
+ * The outside-trust-space override of this command: the addresses confirmed with
+ * --confirm-outside, under the clinic setting outsideTrustSpace of the data folder (the window's
+ * settings.json; default confirm).
+ */
+function outsideOverride(c: CliContext, o: SendOptions): { confirmed: string[]; setting: 'block' | 'confirm' } {
+  return { confirmed: o.confirmOutside ?? [], setting: new SettingsFile(join(c.home, 'settings.json')).read().outsideTrustSpace };
 }
 
 /**
@@ -135,7 +151,7 @@ function precheckRecipients(c: CliContext, o: SendOptions): void {
   if (o.draft || o.replyToId || o.forwardId || !given.length) return;
   const trust = TrustContext.open(trustDirOf(c.home));
   try {
-    assertRecipients(addresses(given), recipientPolicyOf(trust));
+    checkRecipientsWithOverride(addresses(given), recipientPolicyOf(trust), outsideOverride(c, o));
   } catch (err) {
     explain(c, err, o);
     throw err;
@@ -176,10 +192,10 @@ async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, st
     if (o.xdm !== undefined) {
       // recipients first: no card access for a message that would be refused anyway
       const typed = [...draft.to, ...draft.cc, ...draft.bcc];
-      if (typed.length || !draft.patient) assertRecipients(typed, policy);
+      if (typed.length || !draft.patient) checkRecipientsWithOverride(typed, policy, outsideOverride(c, o));
       draft.xdm = { cdaXml: readInput(o.xdm), author: xdmAuthorFromCard(await cardHolder(c), account.address), ...(o.patientIns ? { patientIns: o.patientIns } : {}) };
     }
-    return await prepareOutgoing({ address: account.address }, draft, policy, effectiveSizeLimit({ settingBytes, serverBytes: serverMaxBytes }));
+    return await prepareOutgoing({ address: account.address }, draft, policy, effectiveSizeLimit({ settingBytes, serverBytes: serverMaxBytes }), { outside: outsideOverride(c, o) });
   } finally {
     trust.close();
   }
@@ -207,6 +223,7 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
     .option('--patient-oid <oid>', 'avec --to-patient : OID de l’autorité d’affectation de l’INS')
     .option('--patient-traits <traits>', 'avec --to-patient : « NOM DE NAISSANCE,Premier prénom,AAAA-MM-JJ,M|F »')
     .option('--patient-domain <domaine>', 'domaine des patients (plateformes de test ; par défaut patient.mssante.fr)')
+    .option('--confirm-outside <adresse>', 'confirmer l’envoi à ce destinataire hors de l’espace de confiance MSSanté (une fois par destinataire, pour ce message ; interdit si le réglage du cabinet outsideTrustSpace vaut block)', collect)
     .option('--confirm-mixed', 'confirmer l’envoi à un patient et à des professionnels dans le même message')
     .option('--end-of-treatment', 'message de fin de traitement (X-MSS-MES: FIN) : le patient ne pourra pas répondre ; patients seulement')
     .option('--max-size <Mo>', 'taille maximale du message (réglage ; la limite du serveur s’applique aussi)')
@@ -245,6 +262,10 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
         }
         // Saved before any network work: from here on the message cannot be lost.
         const queued = outbox.add(account.address, prepared.message, { replyToRow: prepared.replyToRow });
+        // the override of the trust-space check is on record, with whom it was for (the window's event)
+        if (prepared.outside.length) {
+          new Journal(store.db).append([{ action: 'message.outside_trust_space', data: { messageId: prepared.message.messageId, recipients: prepared.outside, sha256: prepared.message.sha256 } }]);
+        }
         c.progress(`Message enregistré dans la boîte d’envoi : ${queued.messageId}`);
         if (o.queueOnly) return queued;
         try {

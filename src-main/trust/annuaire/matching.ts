@@ -59,3 +59,14 @@ export function matchScore(texts: SearchTexts, words: readonly string[]): number
   }
   return score;
 }
+
+/**
+ * Rank tier of a word match (lower first): a professional (PER) whose last or first name one of
+ * the words begins comes before structures and secretariat mailboxes, however many other fields
+ * those match ("secretariat.martin.cardio@…" must not come before Dr MARTIN for "martin cardio").
+ */
+export function matchTier(type: string, texts: SearchTexts, words: readonly string[]): 1 | 2 {
+  if (type !== 'PER') return 2;
+  const names = foldedLine(`${texts[0] ?? ''} ${texts[1] ?? ''}`);
+  return words.some((w) => names.includes(' ' + w)) ? 1 : 2;
+}

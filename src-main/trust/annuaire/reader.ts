@@ -5,7 +5,8 @@ import { AppError } from '../../errors/index.js';
 import { normaliseAddress } from '../address.js';
 import type { AnnuaireEntry } from './entry.js';
 import type { AnnuaireVersion } from './import.js';
-import { foldedWords, indexedMatch, matchScore } from './matching.js';
+import { indexedMatch, matchScore, matchTier } from './matching.js';
+import { classifyQuery, type AnnuaireQuery } from './query.js';
 import { ANNUAIRE_SCHEMA_VERSION, annuaireDbPath } from './schema.js';
 
 interface EntryRow {
@@ -46,9 +47,11 @@ export interface NameCandidate {
   lastName: string | null;
 }
 
-/** A search candidate: its score and what orders equal scores. */
+/** A search candidate: its rank tier and score, and what orders equal ones. */
 interface Candidate {
   id: number;
+  /** 0 the exact address, 1 a professional the query names, 2 the rest (structures…); lower first */
+  tier: number;
   score: number;
   lastName: string;
   firstName: string;
@@ -156,6 +159,12 @@ export class AnnuaireReader {
     return {
       byAddress: db.prepare('SELECT * FROM entry WHERE address = ?'),
       addressPrefix: db.prepare('SELECT * FROM entry WHERE address >= ? AND address < ? ORDER BY address LIMIT ?'),
+      // The same expression as the entry_domain index (schema.ts); a file imported before that
+      // index existed answers too, by a scan.
+      domainPrefix: db.prepare(
+        `SELECT id, type, last_name AS lastName, first_name AS firstName, address, substr(address, instr(address, '@') + 1) AS domain
+         FROM entry WHERE substr(address, instr(address, '@') + 1) >= ? AND substr(address, instr(address, '@') + 1) < ? LIMIT ?`,
+      ),
       lastAfter: db.prepare(
         "SELECT id, address, first_name AS firstName, last_name AS lastName FROM entry WHERE type = 'PER' AND first_key = ? AND last_key >= ? AND last_key < ? ORDER BY last_key LIMIT ?",
       ),
@@ -173,7 +182,7 @@ export class AnnuaireReader {
       scan: db
         .prepare(
           `SELECT f.rowid, e.last_name, e.first_name, e.address, concat_ws(' ', e.structure_name, e.trade_name, e.service),
-                  e.profession, e.specialty, e.city, e.postal_code
+                  e.profession, e.specialty, e.city, e.postal_code, e.type
            FROM entry_fts f JOIN entry e ON e.id = f.rowid WHERE entry_fts MATCH ? AND f.rowid > ? ORDER BY f.rowid LIMIT ?`,
         )
         .raw(true),
@@ -249,15 +258,17 @@ export class AnnuaireReader {
    * ignored), in index order, until `enough` are found. Uses the 3-letter prefix index and checks
    * longer words here; falls back to FTS5's own prefix matching past SCAN_CAP candidates.
    */
-  private matching(query: string, enough: number): Candidate[] {
-    const words = foldedWords(query).slice(0, 8);
+  private matching(queryWords: readonly string[], enough: number): Candidate[] {
+    const words = queryWords.slice(0, 8);
     if (words.length === 0) return [];
     const found: Candidate[] = [];
     const keep = (rows: unknown[][]): void => {
       for (const row of rows) {
-        const texts = row.slice(1) as (string | null)[];
+        const texts = row.slice(1, 9) as (string | null)[];
         const score = matchScore(texts, words);
-        if (score > 0 && found.length < enough) found.push({ id: row[0] as number, score, lastName: texts[0] ?? '', firstName: texts[1] ?? '', address: texts[2] ?? '' });
+        if (score > 0 && found.length < enough) {
+          found.push({ id: row[0] as number, tier: matchTier(row[9] as string, texts, words), score, lastName: texts[0] ?? '', firstName: texts[1] ?? '', address: texts[2] ?? '' });
+        }
       }
     };
     const match = indexedMatch(words);
@@ -277,31 +288,64 @@ export class AnnuaireReader {
     return found;
   }
 
-  /** The best `limit` candidates, as full entries. */
+  /**
+   * The best `limit` candidates, as full entries: by tier (exact address, professionals the
+   * query names, the rest), then score, then name. A candidate found twice counts once.
+   */
   private best(candidates: Candidate[], limit: number): AnnuaireEntry[] {
+    const seen = new Set<number>();
     return candidates
-      .sort((a, b) => b.score - a.score || compareNames(a, b))
+      .sort((a, b) => a.tier - b.tier || b.score - a.score || compareNames(a, b))
+      .filter((c) => !seen.has(c.id) && seen.add(c.id))
       .slice(0, limit)
       .map((c) => toEntry(this.statements.byId.get(c.id) as EntryRow));
   }
 
-  /** Full-text search (all words, as prefixes, in any indexed field), best matches first. */
-  search(query: string, limit = 20): AnnuaireEntry[] {
-    return this.best(this.matching(query, SEARCH_POOL), limit);
+  /**
+   * Candidates found through the address B-trees (see query.ts), ranked above word matches:
+   * the exact address, then an address prefix, or the entries of a domain (that very domain
+   * before its longer namesakes, professionals before structures).
+   */
+  private byAddressKey(q: AnnuaireQuery, enough: number): Candidate[] {
+    const st = this.statements;
+    const candidate = (r: { id: number; lastName: string | null; firstName: string | null; address: string }, tier: number, score: number): Candidate => ({
+      id: r.id, tier, score, lastName: r.lastName ?? '', firstName: r.firstName ?? '', address: r.address,
+    });
+    if (q.kind === 'address') {
+      const row = st.byAddress.get(q.address) as (EntryRow & { id: number }) | undefined;
+      return row ? [candidate({ id: row.id, lastName: row.last_name, firstName: row.first_name, address: row.address }, 0, 0)] : [];
+    }
+    if (q.kind === 'address-prefix') {
+      return (st.addressPrefix.all(q.prefix, q.prefix + '\uffff', enough) as (EntryRow & { id: number })[]).map((r) =>
+        candidate({ id: r.id, lastName: r.last_name, firstName: r.first_name, address: r.address }, 0, 0),
+      );
+    }
+    if (q.kind === 'domain') {
+      type DomainRow = { id: number; type: string; lastName: string | null; firstName: string | null; address: string; domain: string };
+      return (st.domainPrefix.all(q.domain, q.domain + '\uffff', enough) as DomainRow[]).map((r) =>
+        candidate(r, 0, (r.domain === q.domain ? 2 : 0) + (r.type === 'PER' ? 1 : 0)),
+      );
+    }
+    return [];
   }
 
   /**
-   * Fast lookup for the address field of the compose window: an address prefix when the input
-   * contains "@", otherwise the first entries matching every word (names, structure, city…),
-   * best first among them. Each keystroke costs a few milliseconds at most.
+   * Search by words (all of them, as prefixes, in any indexed field), by address (typed or
+   * pasted, with or without its display name) or by domain; best matches first (see best()).
+   */
+  search(query: string, limit = 20): AnnuaireEntry[] {
+    const q = classifyQuery(query);
+    return this.best([...this.byAddressKey(q, SEARCH_POOL), ...this.matching(q.words, SEARCH_POOL)], limit);
+  }
+
+  /**
+   * Fast lookup for the address field of the compose window: like search(), on fewer
+   * candidates (a few more than shown, so that the best of them come first). Each keystroke
+   * costs a few milliseconds at most.
    */
   autocomplete(query: string, limit = 10): AnnuaireEntry[] {
-    const q = query.trim().toLowerCase();
-    if (q.includes('@')) {
-      return (this.statements.addressPrefix.all(q, q + '\uffff', limit) as EntryRow[]).map(toEntry);
-    }
-    // A few more candidates than shown, so that the best of them come first.
-    return this.best(this.matching(q, limit * 2), limit);
+    const q = classifyQuery(query);
+    return this.best([...this.byAddressKey(q, limit * 2), ...this.matching(q.words, limit * 2)], limit);
   }
 
   close(): void {

@@ -80,4 +80,6 @@ export const ANNUAIRE_POST_LOAD = `
 INSERT INTO entry_fts(entry_fts) VALUES ('rebuild');
 CREATE INDEX entry_last_first ON entry(last_key, first_key) WHERE type = 'PER';
 CREATE INDEX entry_first_last ON entry(first_key, last_key) WHERE type = 'PER';
+-- search by domain ("ch-brest.mssante.fr", "@ch-brest"): reader.ts queries this very expression
+CREATE INDEX entry_domain ON entry(substr(address, instr(address, '@') + 1));
 `;

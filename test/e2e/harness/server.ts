@@ -61,7 +61,8 @@ export async function startHarnessServer(options: HarnessServerOptions): Promise
 
   const emit: EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => {
     const data = JSON.stringify({ event, payload: checkEvent(event, payload) });
-    for (const stream of streams) stream.write(`data: ${data}\n\n`);
+    // a core still stopping after the server closed has nobody left to tell
+    for (const stream of streams) if (!stream.writableEnded) stream.write(`data: ${data}\n\n`);
   };
 
   const serveFile = async (path: string, res: ServerResponse) => {
@@ -126,6 +127,7 @@ export async function startHarnessServer(options: HarnessServerOptions): Promise
     calls,
     close: async () => {
       for (const stream of streams) stream.end();
+      streams.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

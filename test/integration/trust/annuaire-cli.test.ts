@@ -29,7 +29,7 @@ const DUPONT = extractionLine({
   profession: 'Médecin', specialty: 'Cardiologie', structureName: 'CHU DE BREST', postalCode: '29200', city: 'BREST', department: '29', dematerialisation: '1',
 });
 
-test('annuaire import --json reports rows, imported, duplicates, malformed, seconds; search --json returns the issue\'s fields', async () => {
+test('annuaire import --json reports rows, imported, duplicates, malformed, seconds; search --json returns the issue\'s fields, also by address or domain', async () => {
   const home = tempDir();
   const file = join(home, 'Extraction_Correspondance_MSSante_202611260300.txt');
   writeFileSync(file, [referenceHeader(), DUPONT, DUPONT, 'PER|coupé'].join('\n') + '\n');
@@ -51,6 +51,12 @@ test('annuaire import --json reports rows, imported, duplicates, malformed, seco
   assert.deepEqual([status.annuaire.entries, status.annuaire.extractionDate, status.listeBlanche], [1, '2026-11-26T03:00:00', null]);
   const text = await runMssante(['--home', home, 'annuaire', 'search', 'Kerdraon']);
   assert.match(text.stdout, /jean\.kerdraon@medecin\.mssante\.fr {2}Jean KERDRAON — Médecin, Cardiologie — CHU DE BREST, 29200 BREST \[dématérialisation\]/);
+  // Issue 15: a pasted address (with its display name) or a domain finds the entry too.
+  for (const query of ['Dr Jean Kerdraon <Jean.Kerdraon@medecin.mssante.fr>', '@medecin.mssante.fr', 'medecin.mssante.fr']) {
+    const r = await runMssante(['--home', home, 'annuaire', 'search', query, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).results.map((e: { address: string }) => e.address), ['jean.kerdraon@medecin.mssante.fr'], query);
+  }
 });
 
 test('annuaire import in French: the malformed lines are named; a bad file is a French error and exit code 1', async () => {
