@@ -9,6 +9,7 @@ import { AppError } from '../../../src-main/errors/index.js';
 import { openImapSession } from '../../../src-main/imap/index.js';
 import { asSmtpError, createSmtpTransport, smtpStartTls, type SmtpEndpoint } from '../../../src-main/smtp/index.js';
 import { loadTestbed, type TestbedState } from '../../support/testbed.js';
+import { listenOnFreePort } from '../../support/ports.js';
 import { PinnedCaVerifier } from '../../support/tls.js';
 import { benchVerifier, orgSigner, toolingSigner } from '../../support/tls-bench.js';
 
@@ -85,8 +86,8 @@ describe('SMTP AUTH EXTERNAL over our TLS client (Dovecot submission → Postfix
   });
 });
 
-/** A plaintext SMTP server that follows `script` (one reply per client line, greeting first). */
-async function fakeSmtp(port: number, greeting: string, replies: Record<string, string>): Promise<net.Server> {
+/** A plaintext SMTP server that follows `script` (one reply per client line, greeting first), on a port the OS picks. */
+async function fakeSmtp(greeting: string, replies: Record<string, string>): Promise<{ server: net.Server; port: number }> {
   const server = net.createServer((sock) => {
     sock.on('error', () => undefined);
     sock.write(greeting);
@@ -102,17 +103,16 @@ async function fakeSmtp(port: number, greeting: string, replies: Record<string, 
       }
     });
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return server;
+  return { server, port: await listenOnFreePort(server) };
 }
 
 describe('STARTTLS negotiation by our code (hostile plaintext servers)', () => {
   const tlsOptions = { serverName: 'localhost', verifier: new PinnedCaVerifier('') };
 
   it('refuses to go on in clear when the server does not offer STARTTLS', async () => {
-    const server = await fakeSmtp(21030, '220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 AUTH PLAIN\r\n' });
+    const { server, port } = await fakeSmtp('220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 AUTH PLAIN\r\n' });
     try {
-      await assert.rejects(smtpStartTls('127.0.0.1', 21030, 'localhost', tlsOptions), (err: unknown) => {
+      await assert.rejects(smtpStartTls('127.0.0.1', port, 'localhost', tlsOptions), (err: unknown) => {
         assert.ok(err instanceof AppError);
         assert.equal(err.code, 'STARTTLS_NOT_OFFERED');
         return true;
@@ -123,9 +123,9 @@ describe('STARTTLS negotiation by our code (hostile plaintext servers)', () => {
   });
 
   it('refuses plaintext injected after the STARTTLS reply', async () => {
-    const server = await fakeSmtp(21031, '220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 STARTTLS\r\n', STARTTLS: '220 go ahead\r\n250 injected\r\n' });
+    const { server, port } = await fakeSmtp('220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 STARTTLS\r\n', STARTTLS: '220 go ahead\r\n250 injected\r\n' });
     try {
-      await assert.rejects(smtpStartTls('127.0.0.1', 21031, 'localhost', tlsOptions), (err: unknown) => {
+      await assert.rejects(smtpStartTls('127.0.0.1', port, 'localhost', tlsOptions), (err: unknown) => {
         assert.ok(err instanceof AppError);
         assert.equal(err.code, 'STARTTLS_INJECTION');
         return true;
