@@ -9,6 +9,7 @@ import { AppError } from '../../../src-main/errors/index.js';
 import { openImapSession } from '../../../src-main/imap/index.js';
 import { asSmtpError, createSmtpTransport, smtpStartTls, type SmtpEndpoint } from '../../../src-main/smtp/index.js';
 import { loadTestbed, type TestbedState } from '../../support/testbed.js';
+import { waitForMail } from '../../support/mailbox.js';
 import { listenOnFreePort } from '../../support/ports.js';
 import { PinnedCaVerifier } from '../../support/tls.js';
 import { benchVerifier, orgSigner, toolingSigner } from '../../support/tls-bench.js';
@@ -18,20 +19,11 @@ before(() => {
   tb = loadTestbed();
 });
 
-async function waitForMessage(messageId: string): Promise<boolean> {
+/** Resolves once the message is in the ORG mailbox's INBOX (Dovecot announces it while we IDLE). */
+async function waitForMessage(messageId: string): Promise<void> {
   const client = await openImapSession({ host: 'localhost', port: tb.ports.imaps, security: 'tls' }, orgSigner(tb), benchVerifier(tb));
   try {
-    for (let i = 0; i < 50; i++) {
-      const lock = await client.getMailboxLock('INBOX');
-      try {
-        const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
-        if (found && found.length > 0) return true;
-      } finally {
-        lock.release();
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return false;
+    await waitForMail(client, 'INBOX', { header: { 'message-id': messageId } });
   } finally {
     await client.logout();
   }
@@ -57,7 +49,7 @@ describe('SMTP AUTH EXTERNAL over our TLS client (Dovecot submission → Postfix
       }
       assert.equal(signer.signatures, 1);
       assert.match(ciphers[0] ?? '', /ECDHE_RSA_WITH_AES_(128|256)_GCM/);
-      assert.ok(await waitForMessage(messageId), 'message not delivered to the mailbox');
+      await waitForMessage(messageId); // delivered to the mailbox
     });
   }
 
