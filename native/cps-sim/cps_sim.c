@@ -46,6 +46,7 @@ struct pin_state {
   long login_calls; /* every C_Login reaching the simulator, for tests */
   long sign_calls;   /* every signature the card produced, for tests */
   long secret_reads; /* attempts to read private-key material (must stay 0) */
+  long sign_started; /* slow signatures that began (before sign_delay_ms): tests act mid-signature on it */
 };
 
 static void *real_lib;
@@ -168,7 +169,7 @@ static struct pin_state *memory_slot(const struct token_cfg *t) {
 }
 
 static struct pin_state read_state(const struct token_cfg *t) {
-  struct pin_state st = { t->initial_tries >= 0 ? t->initial_tries : t->max_tries, 0, 0, 0 };
+  struct pin_state st = { t->initial_tries >= 0 ? t->initial_tries : t->max_tries, 0, 0, 0, 0 };
   char path[1200], line[128];
   if (!cfg.state_dir[0]) return *memory_slot(t);
   state_path(t, path, sizeof path);
@@ -179,6 +180,7 @@ static struct pin_state read_state(const struct token_cfg *t) {
     else if (!strncmp(line, "login_calls=", 12)) st.login_calls = atol(line + 12);
     else if (!strncmp(line, "sign_calls=", 11)) st.sign_calls = atol(line + 11);
     else if (!strncmp(line, "secret_reads=", 13)) st.secret_reads = atol(line + 13);
+    else if (!strncmp(line, "sign_started=", 13)) st.sign_started = atol(line + 13);
   }
   fclose(f);
   return st;
@@ -194,8 +196,8 @@ static void write_state(const struct token_cfg *t, const struct pin_state *st) {
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (!f) return;
-  fprintf(f, "tries_left=%d\nlogin_calls=%ld\nsign_calls=%ld\nsecret_reads=%ld\n", st->tries_left, st->login_calls,
-          st->sign_calls, st->secret_reads);
+  fprintf(f, "tries_left=%d\nlogin_calls=%ld\nsign_calls=%ld\nsecret_reads=%ld\nsign_started=%ld\n", st->tries_left, st->login_calls,
+          st->sign_calls, st->secret_reads, st->sign_started);
   fclose(f);
   rename(tmp, path); /* atomic: a crash never leaves a half-written counter */
 }
@@ -395,6 +397,9 @@ static CK_RV sim_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BY
   CK_RV rv = check_session(h, &t);
   if (rv != CKR_OK) return rv;
   if (sig && t->sign_delay_ms > 0) {
+    struct pin_state started = read_state(t);
+    started.sign_started++;
+    write_state(t, &started);
     struct timespec ts = { t->sign_delay_ms / 1000, (long)(t->sign_delay_ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
     rv = check_session(h, NULL); /* pulled out while "computing"? */

@@ -109,6 +109,8 @@ export interface SyncEngineEvents {
   error: [AppError];
   reconnecting: [{ attempt: number; delayMs: number; error?: AppError }];
   synced: [SyncSummary];
+  /** `run()` listens for changes on `folder` (IDLE started), after each (re)connection's first pass */
+  watching: [{ folder: string }];
 }
 
 const FETCH_FULL = { uid: true, flags: true, source: true, internalDate: true } as const;
@@ -679,6 +681,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       client.once('close', finish);
       signal.addEventListener('abort', finish, { once: true });
       idle();
+      this.emit('watching', { folder: idleFolder });
     });
   }
 }

@@ -1,11 +1,11 @@
 // Child process of test/bench/tls.ts: a Node TLS server (ECDHE-RSA-AES128-GCM-SHA256, TLS 1.2) in
 // its own process, so the client's CPU time is measured alone. Protocol: the client's first byte
 // is 'u' (upload: the server counts BYTES then answers 'k') or 'd' (download: the server sends BYTES).
-// argv: key cert port bytes; prints "ready" when listening.
+// argv: key cert bytes; listens on a port the OS picks and prints "ready PORT".
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 
-const [key, cert, port, bytes] = process.argv.slice(2);
+const [key, cert, bytes] = process.argv.slice(2);
 const total = Number(bytes);
 tls
   .createServer({ key: readFileSync(key ?? ''), cert: readFileSync(cert ?? ''), ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' }, (s) => {
@@ -30,4 +30,6 @@ tls
       pump();
     });
   })
-  .listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));
+  .listen(0, '127.0.0.1', function (this: tls.Server) {
+    process.stdout.write(`ready ${(this.address() as { port: number }).port}\n`);
+  });

@@ -19,7 +19,6 @@ import { PinnedCaVerifier, makeTestPki } from '../support/tls.js';
 
 const HANDSHAKES = Number(process.env.MSSANTE_BENCH_TLS_HANDSHAKES ?? 20);
 const BULK_MIB = Number(process.env.MSSANTE_BENCH_TLS_MIB ?? 64);
-const PORT = 21050;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -143,10 +142,16 @@ async function download(connect: Connect, mib: number): Promise<BulkResult> {
 async function throughput(out: Record<string, number | string>): Promise<void> {
   const pki = makeTestPki();
   const script = fileURLToPath(new URL(`./tls-bulk-server${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, script, pki.serverKey, pki.serverChain, String(PORT), String(BULK_MIB * 1024 * 1024)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, script, pki.serverKey, pki.serverChain, String(BULK_MIB * 1024 * 1024)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.once('data', () => resolve());
+    // the child listens on a port the OS picks and says which: "ready PORT"
+    const PORT = await new Promise<number>((resolve, reject) => {
+      let said = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        said += d.toString();
+        const m = /^ready (\d+)$/m.exec(said);
+        if (m) resolve(Number(m[1]));
+      });
       child.once('exit', (code) => reject(new Error(`bulk server exited with ${code}`)));
     });
     const verifier = new PinnedCaVerifier(readFileSync(pki.caCert, 'utf8'));

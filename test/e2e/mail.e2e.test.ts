@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
+import { waitForMail } from '../support/mailbox.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { generateCorpus } from '../testbed/corpus.js';
 import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
@@ -82,19 +83,21 @@ async function appendFixtures(): Promise<void> {
   await imap.logout();
 }
 
-/** Messages of one of the doctor's mailboxes with this subject (tooling IMAP), waiting a little for them. */
+/**
+ * Messages of one of the doctor's mailboxes with this subject (tooling IMAP): once there is one
+ * (Dovecot announces it while we IDLE), or, with `remove`, those there now, deleted.
+ */
 async function serverCount(mailbox: string, subject: string, remove = false): Promise<number> {
   const imap = plainImapClient(state, { user: doctor.address });
   imap.on('error', () => undefined);
   await imap.connect();
-  const lock = await imap.getMailboxLock(mailbox);
   try {
-    let uids: number[] = [];
-    for (let i = 0; i < 40 && (uids = (await imap.search({ subject }, { uid: true })) || []).length === 0 && !remove; i++) await new Promise((r) => setTimeout(r, 250));
-    if (remove && uids.length) await imap.messageDelete(uids, { uid: true });
+    if (!remove) return (await waitForMail(imap, mailbox, { subject })).length;
+    await imap.mailboxOpen(mailbox);
+    const uids = (await imap.search({ subject }, { uid: true })) || [];
+    if (uids.length) await imap.messageDelete(uids, { uid: true });
     return uids.length;
   } finally {
-    lock.release();
     await imap.logout();
   }
 }

@@ -52,6 +52,8 @@ export interface SimPinState {
   signCalls?: number;
   /** requests for private-key attributes on key objects (must stay 0) */
   secretReads?: number;
+  /** slow signatures (sign_delay_ms) that began: the card is "computing" */
+  signStarted?: number;
 }
 
 /** null when the card was never used (counter at its initial value). */
@@ -63,7 +65,7 @@ export function readSimPinState(configPath: string, label: string): SimPinState 
     return null;
   }
   const num = (key: string): number => Number(new RegExp(`${key}=(-?\\d+)`).exec(text)?.[1] ?? 0);
-  return { triesLeft: num('tries_left'), loginCalls: num('login_calls'), signCalls: num('sign_calls'), secretReads: num('secret_reads') };
+  return { triesLeft: num('tries_left'), loginCalls: num('login_calls'), signCalls: num('sign_calls'), secretReads: num('secret_reads'), signStarted: num('sign_started') };
 }
 
 export function writeSimPinState(configPath: string, label: string, state: SimPinState): void {

@@ -1,7 +1,7 @@
 // Ports for tests: asked from the OS (listen on port 0), never fixed, so two benches or two clones
 // can run side by side. A port is free when returned; a test that needs "nothing listens here"
 // uses closedPort() (the OS just released it; nothing else on loopback takes it in between in practice).
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -17,3 +17,14 @@ export function freePort(): Promise<number> {
 
 /** A loopback port where nothing listens (connections are refused). */
 export const closedPort = freePort;
+
+/** Starts `server` on a port the OS picks on 127.0.0.1 and resolves with that port (no race at all). */
+export function listenOnFreePort(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

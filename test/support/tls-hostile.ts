@@ -52,8 +52,8 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-/** A TCP proxy on `listenPort` to 127.0.0.1:`targetPort`, with hooks on the server→client direction. */
-export function startProxy(listenPort: number, targetPort: number, hooks: ProxyHooks): Promise<Proxy> {
+/** A TCP proxy on a port the OS picks to 127.0.0.1:`targetPort`, with hooks on the server→client direction. */
+export function startProxy(targetPort: number, hooks: ProxyHooks): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
@@ -85,9 +85,9 @@ export function startProxy(listenPort: number, targetPort: number, hooks: ProxyH
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listenPort, '127.0.0.1', () =>
+    server.listen(0, '127.0.0.1', () =>
       resolve({
-        port: listenPort,
+        port: (server.address() as net.AddressInfo).port,
         close: () =>
           new Promise<void>((r) => {
             for (const s of sockets) s.destroy();
@@ -115,7 +115,7 @@ export interface MiniServerOptions {
  * A deliberately small TLS 1.2 server (ECDHE-RSA-AES128-GCM-SHA256, x25519 only, EMS, no client
  * auth) used only to produce server behaviour that real implementations refuse to produce.
  */
-export function startMiniServer(port: number, opts: MiniServerOptions): Promise<Proxy> {
+export function startMiniServer(opts: MiniServerOptions): Promise<Proxy> {
   const key = createPrivateKey(opts.keyPem);
   const certDer = pemCertificates(opts.certPem)[0] as Buffer;
   new X509Certificate(certDer); // fail early on a bad fixture
@@ -200,9 +200,9 @@ export function startMiniServer(port: number, opts: MiniServerOptions): Promise<
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () =>
+    server.listen(0, '127.0.0.1', () =>
       resolve({
-        port,
+        port: (server.address() as net.AddressInfo).port,
         close: () =>
           new Promise<void>((r) => {
             for (const s of sockets) s.destroy();

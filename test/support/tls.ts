@@ -4,13 +4,13 @@
 import { X509Certificate, constants as cryptoConstants, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { AppError } from '../../src-main/errors/index.js';
 import { schemeParams } from '../../src-main/tls/policy.js';
 import { SignatureScheme, type Signer } from '../../src-main/tls/signer.js';
+import { freePort } from './ports.js';
 import type { ServerCertificateVerifier, VerifiedChain } from '../../src-main/tls/types.js';
 
 /** PEM → DER list (every CERTIFICATE block, in file order). */
@@ -141,42 +141,23 @@ export function makeTestPki(): TestPki {
   };
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export interface ExternalServer {
+  /** the port the server listens on (picked by the OS, or free a moment before) */
+  port: number;
   process: ChildProcess;
   output(): string;
   stop(): Promise<void>;
 }
 
-/** Starts an external TLS server (openssl s_server, gnutls-serv) and waits for its port. */
-export async function startExternalServer(cmd: string, args: string[], port: number): Promise<ExternalServer> {
+/**
+ * Spawns `cmd` and resolves once its output matches `ready` (the server says it listens); the first
+ * capture group of `ready`, if any, is the port it reports. Rejects if the process ends first.
+ */
+function spawnUntilReady(cmd: string, args: string[], ready: RegExp, port?: number): Promise<ExternalServer> {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  try {
-    await waitForPort(port);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${cmd} did not start: ${out}`, { cause: err });
-  }
-  return {
+  const server = (p: number): ExternalServer => ({
+    port: p,
     process: child,
     output: () => out,
     stop: () =>
@@ -185,5 +166,45 @@ export async function startExternalServer(cmd: string, args: string[], port: num
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
-  };
+  });
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (!m) return;
+      child.off('exit', onExit);
+      resolve(server(port ?? Number(m[1])));
+    };
+    const onExit = (): void => reject(new Error(`${cmd} did not start: ${out}`));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * `openssl s_server` on a port the OS picks (`-accept 0`, both IPv4 and IPv6): it prints
+ * "ACCEPT [::]:PORT" once listening, so there is nothing to poll and no port to collide on.
+ * `args` are the s_server options after `-accept`; `-quiet` is dropped because it also hides
+ * that line (the extra output only goes to `output()`).
+ */
+export function startOpensslServer(args: string[]): Promise<ExternalServer> {
+  return spawnUntilReady('openssl', ['s_server', '-accept', '0', ...args.filter((a) => a !== '-quiet')], /^ACCEPT .*:(\d+)$/m);
+}
+
+/**
+ * `gnutls-serv` cannot report a port the OS picked, so it gets one that was free a moment ago and
+ * waits for its "listening ... done" line; if another process took the port in between, it tries
+ * again with a new one.
+ */
+export async function startGnutlsServer(args: string[]): Promise<ExternalServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await spawnUntilReady('gnutls-serv', ['--port', String(port), ...args], /listening on IPv4 .*\.\.\.done/, port);
+    } catch (err) {
+      if (attempt >= 3 || !/in use/i.test(String(err))) throw err;
+    }
+  }
 }

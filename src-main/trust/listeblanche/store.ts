@@ -190,17 +190,27 @@ function previousList(home: string): { version: ListeBlancheVersion; signedSeen:
   }
 }
 
+/**
+ * Identifies one written version of a file. The import replaces the file by a rename, so the inode
+ * changes even when two imports fall in the same mtime tick (mtime alone would miss that).
+ */
+function fileStamp(path: string): string {
+  const st = statSync(path);
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
 /** The imported liste blanche as a set of canonical domains, for O(1) membership tests. */
 export class ListeBlancheIndex {
   private constructor(
     private readonly domains: ReadonlySet<string>,
     readonly version: ListeBlancheVersion | null,
-    private readonly mtimeMs: number,
+    /** which file this was loaded from (fileStamp); '' when not from a file */
+    private readonly stamp: string,
   ) {}
 
   /** An empty list (nothing imported): every domain is outside the trust space. */
   static empty(): ListeBlancheIndex {
-    return new ListeBlancheIndex(new Set(), null, 0);
+    return new ListeBlancheIndex(new Set(), null, '');
   }
 
   static fromDomains(domains: Iterable<string>, version: ListeBlancheVersion | null = null): ListeBlancheIndex {
@@ -209,16 +219,16 @@ export class ListeBlancheIndex {
       const n = normaliseDomain(d);
       if (n) set.add(n);
     }
-    return new ListeBlancheIndex(set, version, 0);
+    return new ListeBlancheIndex(set, version, '');
   }
 
   /** Loads the imported list of `home`; an empty index when none was imported. */
   static load(home: string): ListeBlancheIndex {
     const path = listeBlanchePath(home);
     let text: string;
-    let mtimeMs: number;
+    let stamp: string;
     try {
-      mtimeMs = statSync(path).mtimeMs;
+      stamp = fileStamp(path);
       text = readFileSync(path, 'utf8');
     } catch {
       return ListeBlancheIndex.empty();
@@ -226,7 +236,7 @@ export class ListeBlancheIndex {
     try {
       const stored = JSON.parse(text) as StoredListeBlanche;
       if (stored.format !== 1 || !Array.isArray(stored.domains)) throw new Error('unknown format');
-      return new ListeBlancheIndex(new Set(stored.domains), stored.version, mtimeMs);
+      return new ListeBlancheIndex(new Set(stored.domains), stored.version, stamp);
     } catch (err) {
       throw new AppError('IO_FAILED', `${LISTE_BLANCHE_FILE} is unreadable: import the liste blanche again`, { cause: err });
     }
@@ -245,7 +255,7 @@ export class ListeBlancheIndex {
   /** Reloads when the file was replaced by an import; returns the current index. */
   reloadIfChanged(home: string): ListeBlancheIndex {
     try {
-      if (statSync(listeBlanchePath(home)).mtimeMs === this.mtimeMs) return this;
+      if (fileStamp(listeBlanchePath(home)) === this.stamp) return this;
     } catch {
       return this;
     }

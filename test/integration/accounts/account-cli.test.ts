@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
 import { card, loadTestbed } from '../../support/testbed.js';
-import { startExternalServer, type ExternalServer } from '../../support/tls.js';
+import { startOpensslServer, type ExternalServer } from '../../support/tls.js';
 
 const bench = loadTestbed();
 const homes: string[] = [];
@@ -106,15 +106,14 @@ describe('account test', () => {
 
 describe('account test against a server presenting a revoked certificate', () => {
   let server: ExternalServer;
-  const port = 21130;
   before(async () => {
-    server = await startExternalServer('openssl', ['s_server', '-accept', String(port), '-cert', bench.pki.revokedServer.cert, '-key', bench.pki.revokedServer.key, '-cert_chain', bench.pki.organisationsCa, '-tls1_2', '-quiet'], port);
+    server = await startOpensslServer(['-cert', bench.pki.revokedServer.cert, '-key', bench.pki.revokedServer.key, '-cert_chain', bench.pki.organisationsCa, '-tls1_2']);
   });
   after(() => server.stop());
 
   it('is refused at the TLS step with the French reason CERT_REVOKED', async () => {
     const home = newHome();
-    await runMssante(['--home', home, 'account', 'add', '--address', p12.address, '--imap', at(port), '--smtp', at(port), '--auth', 'pkcs12', '--pkcs12', p12.file, '--trust-anchors', bench.pki.caBundle]);
+    await runMssante(['--home', home, 'account', 'add', '--address', p12.address, '--imap', at(server.port), '--smtp', at(server.port), '--auth', 'pkcs12', '--pkcs12', p12.file, '--trust-anchors', bench.pki.caBundle]);
     const r = await runMssante(['--home', home, 'account', 'test', '--password-stdin'], { stdin: `${p12.password}\n` });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Erreur : Le certificat du serveur a été révoqué\./);

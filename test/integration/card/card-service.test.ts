@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { CardService, CardSigner, type CardToken } from '../../../src-main/card/index.js';
 import { AppError } from '../../../src-main/errors/index.js';
 import { createSimBench, type SimBench } from './sim-fixture.js';
+import { waitUntil } from '../../support/wait.js';
 
 const PIN = '4321';
 const subject = (cn: string, sn: string, gn: string): string => `/C=FR/title=Médecin/CN=${cn}+SN=${sn}+GN=${gn}`;
@@ -235,9 +236,11 @@ describe('card service over cps-sim', () => {
     const calls = bench.pinState('SIM cps3').loginCalls;
     bench.setSim('SIM cps3', { cps3: 1, sign_delay_ms: 3000 });
     try {
+      const started = bench.pinState('SIM cps3').signStarted ?? 0;
       const pending = new CardSigner(session).sign(0x0401, Buffer.from('x'));
       const ended = once(svc, 'sessionEnded');
-      await new Promise((r) => setTimeout(r, 300));
+      // the card counts the signature it starts "computing": kill the host in the middle of it
+      await waitUntil('the card to start signing', () => (bench.pinState('SIM cps3').signStarted ?? 0) > started);
       const pid = svc.hostPid;
       assert.ok(pid);
       process.kill(pid, 'SIGKILL');
@@ -267,8 +270,8 @@ describe('card service over cps-sim', () => {
       const unavailable = once(svc, 'unavailable');
       process.kill(pid, 'SIGKILL');
       await unavailable;
-      for (let i = 0; i < 100 && (svc.hostPid === undefined || svc.hostPid === pid); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(svc.hostPid && svc.hostPid !== pid, 'a new card host was started');
+      // the service announces nothing when its new host is up: its pid is read until it changes
+      await waitUntil('a new card host', () => svc.hostPid !== undefined && svc.hostPid !== pid, { timeoutMs: 10_000 });
       await svc.open();
       const removed = once(svc, 'removed');
       bench.setSim('SIM removable', { present: 0 });

@@ -9,6 +9,7 @@ import { CardService, CardSigner } from '../../../src-main/card/index.js';
 import { SignatureScheme, type Signer } from '../../../src-main/tls/index.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { benchVerifier, orgSigner, toolingSigner } from '../../support/tls-bench.js';
+import { listenOnFreePort } from '../../support/ports.js';
 
 let tb: TestbedState;
 const endpoints = (): [string, ImapEndpoint][] => [
@@ -87,10 +88,10 @@ describe('IMAP AUTHENTICATE EXTERNAL over our TLS client (Dovecot)', () => {
         sock.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
       });
     });
-    await new Promise<void>((r) => server.listen(21043, '127.0.0.1', r));
+    const port = await listenOnFreePort(server);
     const signer = orgSigner(tb);
     try {
-      await assert.rejects(openImapSession({ host: '127.0.0.1', port: 21043, security: 'starttls' }, signer, benchVerifier(tb)), (err: unknown) => {
+      await assert.rejects(openImapSession({ host: '127.0.0.1', port, security: 'starttls' }, signer, benchVerifier(tb)), (err: unknown) => {
         assert.ok(err instanceof AppError);
         assert.equal(err.code, 'STARTTLS_NOT_OFFERED', err.message);
         return true;

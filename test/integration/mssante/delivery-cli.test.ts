@@ -12,6 +12,7 @@ import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/ben
 import { runMssante, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { CDA_N1_FILE } from '../../unit/mssante/fixtures.js';
+import { waitUntil } from '../../support/wait.js';
 
 const CONNECTOR = fileURLToPath(new URL('../../support/cli-imap-connector.ts', import.meta.url));
 let tb: TestbedState;
@@ -46,7 +47,7 @@ const cli = asA;
 async function deliveredFile(address: string, messageId: string): Promise<string> {
   const [local, domain] = address.split('@') as [string, string];
   const dirs = ['new', 'cur'].map((d) => join(tb.maildirRoot, domain, local!, 'Maildir', d));
-  for (let i = 0; i < 100; i++) {
+  const find = (): string | undefined => {
     for (const dir of dirs) {
       let names: string[];
       try {
@@ -59,9 +60,10 @@ async function deliveredFile(address: string, messageId: string): Promise<string
         if (text.includes(`Message-ID: ${messageId}`)) return text;
       }
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing delivered to ${address} for ${messageId}`);
+    return undefined;
+  };
+  // the Maildir is read again until Dovecot's LMTP has written the file
+  return waitUntil(`a delivery to ${address} of ${messageId}`, find, { timeoutMs: 10_000, everyMs: 100 });
 }
 
 const headerValues = (eml: string, name: string): string[] => {
@@ -81,19 +83,23 @@ interface Delivery {
 /** Syncs A's INBOX and Sent until the Sent copy of `messageId` shows `want(delivery)`; returns its delivery. */
 async function syncUntilDelivery(home: string, messageId: string, want: (d: Delivery[]) => boolean): Promise<Delivery[]> {
   let last: Delivery[] = [];
-  for (let i = 0; i < 60; i++) {
-    const synced = await cli(home, ['sync', '--account', A.address, '--folder', 'INBOX', '--folder', 'Sent']);
-    assert.equal(synced.code, 0, synced.stderr);
-    const list = JSON.parse((await cli(home, ['messages', 'list', '--folder', 'Sent', '--limit', '500'])).stdout) as { messages: { id: number }[] };
-    for (const m of list.messages) {
-      const shown = JSON.parse((await cli(home, ['messages', 'show', String(m.id)])).stdout) as { message: { messageId: string; delivery: Delivery[] } };
-      if (shown.message.messageId !== messageId) continue;
-      last = shown.message.delivery;
-      if (want(last)) return last;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`delivery of ${messageId} never reached the expected state: ${JSON.stringify(last)}`);
+  // each round is a real sync (seconds): the DSN's arrival is seen through the CLI, as a user would
+  return waitUntil(
+    `the delivery of ${messageId} to reach the expected state`,
+    async () => {
+      const synced = await cli(home, ['sync', '--account', A.address, '--folder', 'INBOX', '--folder', 'Sent']);
+      assert.equal(synced.code, 0, synced.stderr);
+      const list = JSON.parse((await cli(home, ['messages', 'list', '--folder', 'Sent', '--limit', '500'])).stdout) as { messages: { id: number }[] };
+      for (const m of list.messages) {
+        const shown = JSON.parse((await cli(home, ['messages', 'show', String(m.id)])).stdout) as { message: { messageId: string; delivery: Delivery[] } };
+        if (shown.message.messageId !== messageId) continue;
+        last = shown.message.delivery;
+        if (want(last)) return last;
+      }
+      return undefined;
+    },
+    { timeoutMs: 180_000, everyMs: 250, detail: () => JSON.stringify(last) },
+  );
 }
 
 describe('conformant MSSanté messages and delivery tracking (CLI, bench)', () => {

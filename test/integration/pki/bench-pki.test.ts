@@ -1,6 +1,6 @@
 // The product verifier (tls/pki) with the test bench's IGC-Santé-shaped PKI: its CRLs over HTTP,
 // then end to end through our TLS client against openssl s_server presenting each bad certificate,
-// and against the bench's Dovecot. Each refusal has its own code. Ports 21110-21129 are ours.
+// and against the bench's Dovecot. Each refusal has its own code. Ports come from the OS.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -15,7 +15,7 @@ import { PkiServerCertificateVerifier, createServerCertificateVerifier } from '.
 import { parsePemCertificates } from '../../../src-main/tls/pki/x509.js';
 import { connectTls } from '../../../src-main/tls/index.js';
 import { loadTestbed, type PemSet, type TestbedState } from '../../support/testbed.js';
-import { startExternalServer, type ExternalServer } from '../../support/tls.js';
+import { startOpensslServer, type ExternalServer } from '../../support/tls.js';
 
 const bench: TestbedState = loadTestbed();
 let store: TrustStore;
@@ -92,14 +92,11 @@ describe('end to end: our TLS client refuses openssl s_server presenting each ba
 
   before(async () => {
     const all = [['server', bench.pki.organisationsCa], ...CASES.map(([n]) => [n, n === 'foreignServer' ? bench.pki.foreignCa : bench.pki.organisationsCa])] as const;
-    let port = 21110;
     for (const [name, ca] of all) {
       const set = bench.pki[name as 'server'];
-      ports.set(name, port);
-      servers.push(
-        await startExternalServer('openssl', ['s_server', '-accept', String(port), '-cert', set.cert, '-key', set.key, '-cert_chain', ca, '-tls1_2', '-rev', '-quiet'], port),
-      );
-      port += 1;
+      const server = await startOpensslServer(['-cert', set.cert, '-key', set.key, '-cert_chain', ca, '-tls1_2', '-rev']);
+      servers.push(server);
+      ports.set(name, server.port);
     }
   });
   after(async () => {
@@ -155,12 +152,10 @@ describe('PKCS#12 software certificate of the bench (organisational mailbox)', (
     const signer = await Pkcs12Signer.fromFile(p12.file, p12.password);
     const [leaf] = await signer.certificateChain();
     assert.match(new X509Certificate(leaf!).subjectAltName ?? '', new RegExp(p12.address.replace(/[.]/g, '\\.')));
-    const port = 21125;
-    const server = await startExternalServer(
-      'openssl',
-      ['s_server', '-accept', String(port), '-cert', bench.pki.server.cert, '-key', bench.pki.server.key, '-cert_chain', bench.pki.organisationsCa, '-CAfile', bench.pki.caBundle, '-Verify', '2', '-verify_return_error', '-tls1_2', '-rev', '-quiet'],
-      port,
+    const server = await startOpensslServer(
+      ['-cert', bench.pki.server.cert, '-key', bench.pki.server.key, '-cert_chain', bench.pki.organisationsCa, '-CAfile', bench.pki.caBundle, '-Verify', '2', '-verify_return_error', '-tls1_2', '-rev'],
     );
+    const { port } = server;
     try {
       const socket = connectTls({ host: '127.0.0.1', port, serverName: 'localhost', verifier: verifier(), signer });
       socket.on('error', () => undefined);

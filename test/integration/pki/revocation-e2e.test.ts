@@ -11,14 +11,14 @@ import { AppError } from '../../../src-main/errors/index.js';
 import { connectTls } from '../../../src-main/tls/index.js';
 import { trustStoreFromPem } from '../../../src-main/tls/pki/trust-store.js';
 import { PkiServerCertificateVerifier, type PkiVerifierOptions } from '../../../src-main/tls/pki/verifier.js';
-import { startExternalServer, type ExternalServer } from '../../support/tls.js';
+import { startOpensslServer, type ExternalServer } from '../../support/tls.js';
 import { CrlServer } from '../../unit/pki/crl-server.js';
-import { closedPort, freePort } from '../../support/ports.js';
+import { closedPort } from '../../support/ports.js';
 
 const crlServer = new CrlServer();
 const DEAD = `http://127.0.0.1:${await closedPort()}/gone.crl`; // nothing listens there
-const UNREACHABLE_PORT = await freePort();
-const STALE_PORT = await freePort();
+let UNREACHABLE_PORT: number;
+let STALE_PORT: number;
 const servers: ExternalServer[] = [];
 let dir: string;
 let caPem: string;
@@ -27,12 +27,14 @@ function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 }
 
-/** A server certificate for localhost whose CDP is `crlUrl`, served by openssl s_server on `port`. */
-async function serverWithCdp(name: string, crlUrl: string, port: number): Promise<void> {
+/** A server certificate for localhost whose CDP is `crlUrl`, served by openssl s_server; returns its port. */
+async function serverWithCdp(name: string, crlUrl: string): Promise<number> {
   writeFileSync(join(dir, `${name}.cnf`), `[srv]\nbasicConstraints=CA:false\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\ncrlDistributionPoints=URI:${crlUrl}\n`);
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
   openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '10', '-extfile', `${name}.cnf`, '-extensions', 'srv');
-  servers.push(await startExternalServer('openssl', ['s_server', '-accept', String(port), '-cert', join(dir, `${name}.pem`), '-key', join(dir, `${name}.key`), '-tls1_2', '-quiet'], port));
+  const server = await startOpensslServer(['-cert', join(dir, `${name}.pem`), '-key', join(dir, `${name}.key`), '-tls1_2']);
+  servers.push(server);
+  return server.port;
 }
 
 before(async () => {
@@ -46,8 +48,8 @@ before(async () => {
   // An out-of-date CRL: thisUpdate 10 days ago, nextUpdate 3 days ago (beyond the 24 h grace).
   openssl('ca', '-config', 'ca.cnf', '-name', 'c', '-gencrl', '-keyfile', 'ca.key', '-cert', 'ca.pem', '-out', 'stale.crl.pem', '-batch', '-crl_lastupdate', stamp(-10), '-crl_nextupdate', stamp(-3));
   crlServer.files.set('stale.crl', readFileSync(join(dir, 'stale.crl.pem')));
-  await serverWithCdp('unreachable', DEAD, UNREACHABLE_PORT);
-  await serverWithCdp('stale', crlServer.url('stale.crl'), STALE_PORT);
+  UNREACHABLE_PORT = await serverWithCdp('unreachable', DEAD);
+  STALE_PORT = await serverWithCdp('stale', crlServer.url('stale.crl'));
 });
 
 after(async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { httpsFetch } from '../../../src-main/psc/index.js';
 import { runMssante, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
+import { waitUntil } from '../../support/wait.js';
 
 let tb: TestbedState;
 const homes: string[] = [];
@@ -34,13 +35,14 @@ async function withPhone(rpps: string, args: string[], env: NodeJS.ProcessEnv): 
 
 async function approveWhenPending(rpps: string, done: { ended: boolean }): Promise<void> {
   const fetchFn = httpsFetch({ ca: readFileSync(tb.pki.caBundle, 'utf8') });
-  for (;;) {
-    if (done.ended) return; // the command ended without asking (it failed before the login)
+  // the test server's pending count is only seen by asking it again
+  const seen = await waitUntil(`a pending CIBA request for ${rpps}`, async () => {
+    if (done.ended) return 'ended'; // the command ended without asking (it failed before the login)
     const res = await fetchFn(`${tb.psc.issuer}/__test/pending/${rpps}`, { method: 'POST', headers: {} });
     const { pending } = (await res.json()) as { pending: number };
-    if (pending > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return pending > 0 ? 'pending' : undefined;
+  }, { timeoutMs: 120_000, everyMs: 100 });
+  if (seen === 'ended') return;
   await fetchFn(`${tb.psc.issuer}/__test/approve/${rpps}`, { method: 'POST', headers: {} });
 }
 

@@ -12,6 +12,8 @@ import PostalMime from 'postal-mime';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
 import { cliCard, recoveryCodeIn, runMssante, type CliRun } from '../../support/cli.js';
 import { plainImapClient } from '../../support/imap-plain.js';
+import { sendSentinel, waitForMail } from '../../support/mailbox.js';
+import { freePort } from '../../support/ports.js';
 import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { REFERENCE_FIXTURES } from '../../support/fixtures.js';
 import { readXdm } from '../../../src-main/xdm/index.js';
@@ -91,42 +93,39 @@ function withoutCard(home: string, args: string[]): Promise<CliRun> {
   return runMssante(['--home', home, '--json', '--pkcs11-module', '/nonexistent/libpkcs11.so', '--pin-stdin', ...args], { env: env(), stdin: '0000\n' });
 }
 
-/** The raw sources of the messages with this Message-ID in a mailbox folder (PLAIN tooling login). */
-async function findByMessageId(user: string, folder: string, messageId: string, expectAtLeast = 1, tries = 100): Promise<{ source: Buffer; flags: Set<string> }[]> {
+/**
+ * The raw sources of the messages with this Message-ID in a mailbox folder (PLAIN tooling login),
+ * once at least one is there (Dovecot announces new mail while we IDLE); with `{ now: true }`,
+ * what is there right now, possibly nothing.
+ */
+async function findByMessageId(user: string, folder: string, messageId: string, opts: { now?: boolean } = {}): Promise<{ source: Buffer; flags: Set<string> }[]> {
   const client = plainImapClient(tb, { user, qresync: false });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for (let i = 0; i < tries; i++) {
-      const lock = await client.getMailboxLock(folder);
-      try {
-        const uids = (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || [];
-        if (uids.length >= expectAtLeast) {
-          const out: { source: Buffer; flags: Set<string> }[] = [];
-          for await (const m of client.fetch(uids, { source: true, flags: true }, { uid: true })) out.push({ source: m.source!, flags: m.flags ?? new Set() });
-          return out;
-        }
-      } finally {
-        lock.release();
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    const query = { header: { 'message-id': messageId } };
+    let uids: number[];
+    if (opts.now) {
+      await client.mailboxOpen(folder);
+      uids = (await client.search(query, { uid: true })) || [];
+    } else {
+      uids = await waitForMail(client, folder, query);
     }
-    return [];
+    const out: { source: Buffer; flags: Set<string> }[] = [];
+    if (uids.length) for await (const m of client.fetch(uids, { source: true, flags: true }, { uid: true })) out.push({ source: m.source!, flags: m.flags ?? new Set() });
+    return out;
   } finally {
     await client.logout();
   }
 }
 
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-/** A free loopback port, closed again (nothing listens on it until a test starts its proxy). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+/** Delivered to `user`'s INBOX once the sentinel is: what was submitted before it has landed too. */
+async function afterSentinel(user: string): Promise<void> {
+  const sentinel = await sendSentinel(tb, user);
+  await findByMessageId(user, 'INBOX', sentinel);
 }
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** "The network comes back": a TCP relay from `port` to the bench's submission port. */
 async function relay(port: number): Promise<void> {
@@ -224,8 +223,11 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     const [entry] = (JSON.parse(retried.stdout) as { entries: { state: string; messageId: string; error: { message: string } }[] }).entries;
     assert.deepEqual([entry?.messageId, entry?.state], [messageId, 'uncertain']);
     assert.match(entry?.error.message ?? '', /le serveur a peut-être accepté le message/);
-    await new Promise((r) => setTimeout(r, 1500)); // time for a (wrong) second delivery to land
-    assert.equal((await findByMessageId(B.address, 'INBOX', messageId)).length, 1, 'delivered once');
+    // A wrong second submission by the retry would have been accepted (250) before the CLI
+    // exited, so it is in Postfix's queue ahead of the sentinel: once the sentinel is in B's
+    // INBOX, a second copy would be too.
+    await afterSentinel(B.address);
+    assert.equal((await findByMessageId(B.address, 'INBOX', messageId, { now: true })).length, 1, 'delivered once');
   });
 
   it('a permanent refusal (5xx) is shown with the server reason and never retried by itself', async () => {
@@ -307,7 +309,8 @@ describe('mssante send (doctor A → doctor B through Dovecot submission and Pos
     const [draft] = await findByMessageId(A.address, 'Drafts', out.messageId);
     assert.ok(draft?.flags.has('\\Draft'));
     assert.equal((await outboxEntries(home)).find((e) => e.messageId === out.messageId)?.state, 'draft');
-    assert.equal((await findByMessageId(B.address, 'INBOX', out.messageId, 1, 1)).length, 0, 'not submitted');
+    await afterSentinel(B.address); // a wrong submission of the draft would have landed by now
+    assert.equal((await findByMessageId(B.address, 'INBOX', out.messageId, { now: true })).length, 0, 'not submitted');
   });
 
   it('an address outside the trust space is refused before any card or network use; an oversize attachment before any network use', async () => {

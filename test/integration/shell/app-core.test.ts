@@ -26,6 +26,7 @@ import { Outbox } from '../../../src-main/send/index.js';
 import { importListeBlanche, TrustContext } from '../../../src-main/trust/index.js';
 import type { Db } from '../../../src-main/store/database.js';
 import { plainImapClient } from '../../support/imap-plain.js';
+import { waitUntil } from '../../support/wait.js';
 
 const tb = loadTestbed();
 const doctor = card(tb, 'doctorB');
@@ -48,10 +49,9 @@ function message(subject: string): Buffer {
   );
 }
 
+/** The core's events land in `events` (pushed by the emit hook below); re-checked until one matches. */
 async function until(what: string, check: () => boolean, ms = 90_000) {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(check(), `timed out waiting for ${what}`);
+  await waitUntil(what, check, { timeoutMs: ms });
 }
 
 before(async () => {
@@ -106,7 +106,7 @@ before(async () => {
 
 after(async () => {
   core.gate.lock('user');
-  await new Promise((r) => setTimeout(r, 200));
+  await until('sync stopped', () => events.some(([e, p]) => e === 'sync.status' && (p as SyncStatus).state === 'stopped'), 20_000);
   await core.send?.idle();
   core.dispose();
   cardService.close();
@@ -159,10 +159,12 @@ test('sending: outside the trust space is refused; a colleague gets the message 
   assert.ok(sent.ok, JSON.stringify(sent));
   const outboxId = (sent.value as { outboxId: string }).outboxId;
   const state = async () => ((await dispatch(handlers, 'outbox.list', {})) as { ok: true; value: { items: { id: string; state: string; error?: unknown }[] } }).value.items.find((i) => i.id === outboxId);
-  let last: Awaited<ReturnType<typeof state>>;
-  const end = Date.now() + 60_000;
-  while (Date.now() < end && !['sent', 'failed', 'uncertain'].includes((last = await state())?.state ?? '')) await new Promise((r) => setTimeout(r, 200));
-  assert.equal(last?.state, 'sent', JSON.stringify(last));
+  // the outbox is asked again (as the window does on 'outbox.changed') until the send has an outcome
+  const last = await waitUntil('the send outcome', async () => {
+    const item = await state();
+    return item && ['sent', 'failed', 'uncertain'].includes(item.state) ? item : undefined;
+  }, { timeoutMs: 60_000, everyMs: 200 });
+  assert.equal(last.state, 'sent', JSON.stringify(last));
   assert.ok(events.some(([e]) => e === 'outbox.changed'));
 });
 

@@ -9,6 +9,8 @@ import { AppError } from '../../../src-main/errors/index.js';
 import { openImapSession } from '../../../src-main/imap/index.js';
 import { asSmtpError, createSmtpTransport, smtpStartTls, type SmtpEndpoint } from '../../../src-main/smtp/index.js';
 import { loadTestbed, type TestbedState } from '../../support/testbed.js';
+import { waitForMail } from '../../support/mailbox.js';
+import { listenOnFreePort } from '../../support/ports.js';
 import { PinnedCaVerifier } from '../../support/tls.js';
 import { benchVerifier, orgSigner, toolingSigner } from '../../support/tls-bench.js';
 
@@ -17,20 +19,11 @@ before(() => {
   tb = loadTestbed();
 });
 
-async function waitForMessage(messageId: string): Promise<boolean> {
+/** Resolves once the message is in the ORG mailbox's INBOX (Dovecot announces it while we IDLE). */
+async function waitForMessage(messageId: string): Promise<void> {
   const client = await openImapSession({ host: 'localhost', port: tb.ports.imaps, security: 'tls' }, orgSigner(tb), benchVerifier(tb));
   try {
-    for (let i = 0; i < 50; i++) {
-      const lock = await client.getMailboxLock('INBOX');
-      try {
-        const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
-        if (found && found.length > 0) return true;
-      } finally {
-        lock.release();
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return false;
+    await waitForMail(client, 'INBOX', { header: { 'message-id': messageId } });
   } finally {
     await client.logout();
   }
@@ -56,7 +49,7 @@ describe('SMTP AUTH EXTERNAL over our TLS client (Dovecot submission → Postfix
       }
       assert.equal(signer.signatures, 1);
       assert.match(ciphers[0] ?? '', /ECDHE_RSA_WITH_AES_(128|256)_GCM/);
-      assert.ok(await waitForMessage(messageId), 'message not delivered to the mailbox');
+      await waitForMessage(messageId); // delivered to the mailbox
     });
   }
 
@@ -85,8 +78,8 @@ describe('SMTP AUTH EXTERNAL over our TLS client (Dovecot submission → Postfix
   });
 });
 
-/** A plaintext SMTP server that follows `script` (one reply per client line, greeting first). */
-async function fakeSmtp(port: number, greeting: string, replies: Record<string, string>): Promise<net.Server> {
+/** A plaintext SMTP server that follows `script` (one reply per client line, greeting first), on a port the OS picks. */
+async function fakeSmtp(greeting: string, replies: Record<string, string>): Promise<{ server: net.Server; port: number }> {
   const server = net.createServer((sock) => {
     sock.on('error', () => undefined);
     sock.write(greeting);
@@ -102,17 +95,16 @@ async function fakeSmtp(port: number, greeting: string, replies: Record<string, 
       }
     });
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return server;
+  return { server, port: await listenOnFreePort(server) };
 }
 
 describe('STARTTLS negotiation by our code (hostile plaintext servers)', () => {
   const tlsOptions = { serverName: 'localhost', verifier: new PinnedCaVerifier('') };
 
   it('refuses to go on in clear when the server does not offer STARTTLS', async () => {
-    const server = await fakeSmtp(21030, '220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 AUTH PLAIN\r\n' });
+    const { server, port } = await fakeSmtp('220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 AUTH PLAIN\r\n' });
     try {
-      await assert.rejects(smtpStartTls('127.0.0.1', 21030, 'localhost', tlsOptions), (err: unknown) => {
+      await assert.rejects(smtpStartTls('127.0.0.1', port, 'localhost', tlsOptions), (err: unknown) => {
         assert.ok(err instanceof AppError);
         assert.equal(err.code, 'STARTTLS_NOT_OFFERED');
         return true;
@@ -123,9 +115,9 @@ describe('STARTTLS negotiation by our code (hostile plaintext servers)', () => {
   });
 
   it('refuses plaintext injected after the STARTTLS reply', async () => {
-    const server = await fakeSmtp(21031, '220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 STARTTLS\r\n', STARTTLS: '220 go ahead\r\n250 injected\r\n' });
+    const { server, port } = await fakeSmtp('220 fake ESMTP\r\n', { EHLO: '250-fake\r\n250 STARTTLS\r\n', STARTTLS: '220 go ahead\r\n250 injected\r\n' });
     try {
-      await assert.rejects(smtpStartTls('127.0.0.1', 21031, 'localhost', tlsOptions), (err: unknown) => {
+      await assert.rejects(smtpStartTls('127.0.0.1', port, 'localhost', tlsOptions), (err: unknown) => {
         assert.ok(err instanceof AppError);
         assert.equal(err.code, 'STARTTLS_INJECTION');
         return true;

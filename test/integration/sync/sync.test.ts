@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { SyncEngine, type SyncProgress } from '../../../src-main/sync/engine.js';
 import { admin, appendMessages, connector, newFolder, serverDigest, serverFlags, sorted, storeDigest, tempStore, USER } from './helpers.js';
 import type { ImapFlow } from 'imapflow';
+import { waitUntil, within } from '../../support/wait.js';
 
 const created: string[] = [];
 after(async () => {
@@ -157,21 +158,18 @@ test('run(): IDLE picks up new mail; a dropped connection is re-established with
   engine.on('error', (e) => errors.push(e.code));
   engine.on('reconnecting', (r) => reconnects.push(r.delayMs));
   const ac = new AbortController();
+  const watching = new Promise((resolve) => engine.once('watching', resolve)); // not events.once: an 'error' (retried) must not reject it
   const running = engine.run(ac.signal);
-  const waitFor = async (what: string, cond: () => boolean): Promise<void> => {
-    const deadline = Date.now() + 15_000;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (errors: ${errors.join(',')}; reconnects: ${reconnects.join(',')}; connections: ${conn.opened.length})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  // the store has no change event: its count is re-read until it matches
+  const waitFor = (what: string, cond: () => boolean): Promise<boolean> =>
+    waitUntil(what, cond, { timeoutMs: 15_000, detail: () => `errors: ${errors.join(',')}; reconnects: ${reconnects.join(',')}; connections: ${conn.opened.length}` });
   const count = (): number => {
     const f = store.findFolder(folder);
     return f ? store.countMessages(f.id) : 0;
   };
   try {
     await waitFor('initial sync', () => count() === 2);
-    await new Promise((r) => setTimeout(r, 300)); // let it enter IDLE
+    await within('the engine to IDLE', watching, 15_000); // mail appended now arrives during IDLE
     await appendMessages(c, folder, 1, { subject: () => 'Arrivé pendant IDLE' });
     await waitFor('IDLE delivery', () => count() === 3);
     // drop the engine's connection; mail arrives while it is down

@@ -43,16 +43,30 @@ export class OpensslClient {
     return this.err;
   }
 
-  /** Resolves with the first stdout line matching `re`, rejects on exit or timeout. */
-  async waitFor(re: RegExp, timeoutMs = 15_000): Promise<string> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.out.split(/\r?\n/).find((l) => re.test(l));
-      if (line !== undefined) return line;
-      if (this.exitCode !== null) throw new Error(`openssl exited (${this.exitCode}) before ${re}: stdout=${this.out} stderr=${this.err}`);
-      if (Date.now() > end) throw new Error(`timeout waiting for ${re}: stdout=${this.out} stderr=${this.err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /**
+   * Resolves with the first stdout line (after offset `from`) matching `want`, re-checked on each
+   * chunk openssl prints; rejects when it exits first or after `timeoutMs`.
+   */
+  waitFor(want: RegExp | ((line: string) => boolean), timeoutMs = 15_000, from = 0): Promise<string> {
+    const matches = typeof want === 'function' ? want : (l: string) => want.test(l);
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const line = this.out.slice(from).split(/\r?\n/).find(matches);
+        if (line !== undefined) finish(() => resolve(line));
+        else if (this.exitCode !== null) finish(() => reject(new Error(`openssl exited (${this.exitCode}) before ${String(want)}: stdout=${this.out} stderr=${this.err}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`timeout waiting for ${String(want)}: stdout=${this.out} stderr=${this.err}`))), timeoutMs);
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.child.stdout.off('data', check);
+        this.child.off('close', check);
+        settle();
+      };
+      // registered after the constructor's listeners: `out` and `exitCode` are already updated
+      this.child.stdout.on('data', check);
+      this.child.on('close', check);
+      check();
+    });
   }
 
   send(line: string): void {

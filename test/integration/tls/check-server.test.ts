@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMssante } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
-import { startExternalServer } from '../../support/tls.js';
+import { listenOnFreePort } from '../../support/ports.js';
+import { startOpensslServer } from '../../support/tls.js';
 
 let tb: TestbedState;
 let home: string;
@@ -53,9 +54,9 @@ describe('mssante check-server', () => {
   });
 
   it('refuses a revoked server certificate (CRL) with its own reason', async () => {
-    const server = await startExternalServer('openssl', ['s_server', '-accept', '21040', '-cert', tb.pki.revokedServer.chain, '-key', tb.pki.revokedServer.key, '-quiet'], 21040);
+    const server = await startOpensslServer(['-cert', tb.pki.revokedServer.chain, '-key', tb.pki.revokedServer.key]);
     try {
-      const r = await check(['localhost:21040', '--trust-anchors', tb.pki.caBundle]);
+      const r = await check([`localhost:${server.port}`, '--trust-anchors', tb.pki.caBundle]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /Erreur : Le certificat du serveur a été révoqué\./);
     } finally {
@@ -65,8 +66,8 @@ describe('mssante check-server', () => {
 
   it('a server that requires a client certificate: without --card says none was sent; with --card presents the card (issue 14)', async () => {
     // openssl s_server -Verify: the client certificate is mandatory at the TLS level
-    const port = 21045;
-    const server = await startExternalServer('openssl', ['s_server', '-accept', String(port), '-cert', tb.pki.server.chain, '-key', tb.pki.server.key, '-Verify', '3', '-CAfile', tb.pki.caBundle, '-tls1_2', '-quiet'], port);
+    const server = await startOpensslServer(['-cert', tb.pki.server.chain, '-key', tb.pki.server.key, '-Verify', '3', '-CAfile', tb.pki.caBundle, '-tls1_2']);
+    const { port } = server;
     try {
       const without = await runMssante(['--home', home, '--json', 'check-server', `localhost:${port}`, '--trust-anchors', tb.pki.caBundle]);
       assert.equal(without.code, 1);
@@ -86,9 +87,9 @@ describe('mssante check-server', () => {
   });
 
   it('refuses a TLS 1.3-only server: exit 1, "n’accepte pas TLS 1.2"', async () => {
-    const server = await startExternalServer('openssl', ['s_server', '-accept', '21041', '-cert', tb.pki.server.chain, '-key', tb.pki.server.key, '-tls1_3', '-quiet'], 21041);
+    const server = await startOpensslServer(['-cert', tb.pki.server.chain, '-key', tb.pki.server.key, '-tls1_3']);
     try {
-      const r = await check(['localhost:21041', '--trust-anchors', tb.pki.caBundle]);
+      const r = await check([`localhost:${server.port}`, '--trust-anchors', tb.pki.caBundle]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /Erreur : Le serveur n’accepte pas TLS 1\.2/);
     } finally {
@@ -102,9 +103,9 @@ describe('mssante check-server', () => {
       sock.write('220 relais ESMTP\r\n');
       sock.on('data', () => sock.write('250-relais\r\n250 SIZE 10240000\r\n'));
     });
-    await new Promise<void>((r) => server.listen(21042, '127.0.0.1', r));
+    const port = await listenOnFreePort(server);
     try {
-      const r = await check(['localhost:21042', '--starttls', 'smtp']);
+      const r = await check([`localhost:${port}`, '--starttls', 'smtp']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /Erreur : Le serveur ne propose pas STARTTLS/);
     } finally {

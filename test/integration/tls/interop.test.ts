@@ -8,7 +8,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { AppError } from '../../../src-main/errors/index.js';
 import { connectTls, SignatureScheme, type TlsSocket } from '../../../src-main/tls/index.js';
-import { makeTestPki, PinnedCaVerifier, SoftwareSigner, startExternalServer, type ExternalServer, type TestPki } from '../../support/tls.js';
+import { closedPort, listenOnFreePort } from '../../support/ports.js';
+import { makeTestPki, PinnedCaVerifier, SoftwareSigner, startGnutlsServer, startOpensslServer, type ExternalServer, type TestPki } from '../../support/tls.js';
 import { record, startMiniServer, startProxy, type ProxyHooks } from '../../support/tls-hostile.js';
 
 let pki: TestPki;
@@ -87,13 +88,13 @@ after(() => pki.cleanup());
 describe('interop: OpenSSL s_server', () => {
   let server: ExternalServer;
   before(async () => {
-    server = await startExternalServer('openssl', ['s_server', '-accept', '21010', '-cert', pki.serverCert, '-key', pki.serverKey, '-CAfile', pki.caCert, '-Verify', '1', '-verify_return_error', '-rev', '-quiet'], 21010);
+    server = await startOpensslServer(['-cert', pki.serverCert, '-key', pki.serverKey, '-CAfile', pki.caCert, '-Verify', '1', '-verify_return_error', '-rev']);
   });
   after(() => server.stop());
 
   it('mutual TLS 1.2 with ECDHE-RSA-AES-GCM, client key signs once, line round trip, clean close', async () => {
     const s = signer();
-    const socket = await open(21010, { signer: s });
+    const socket = await open(server.port, { signer: s });
     assert.equal(socket.getProtocol(), 'TLSv1.2');
     assert.match(socket.getCipher()?.standardName ?? '', /^TLS_ECDHE_RSA_WITH_AES_(128|256)_GCM_SHA(256|384)$/);
     assert.equal(s.signatures, 1);
@@ -107,20 +108,20 @@ describe('interop: OpenSSL s_server', () => {
 
   it('a key without RSA-PSS (CPS3 card) authenticates with rsa_pkcs1_sha256', async () => {
     const s = signer([SignatureScheme.rsa_pkcs1_sha256]);
-    const socket = await open(21010, { signer: s });
+    const socket = await open(server.port, { signer: s });
     assert.equal(s.lastScheme, SignatureScheme.rsa_pkcs1_sha256);
     assert.equal(socket.info?.clientSignatureScheme, SignatureScheme.rsa_pkcs1_sha256);
     socket.destroy();
   });
 
   it('a server requiring a client certificate refuses us without one: TLS_CLIENT_CERT_REJECTED', async () => {
-    const err = await refused(21010);
+    const err = await refused(server.port);
     assert.equal(err.code, 'TLS_CLIENT_CERT_REJECTED', err.message);
   });
 
   it('a signer that is slower than the handshake clock (PIN prompt) still completes', async () => {
     const slow = new SoftwareSigner(read(pki.clientKey), read(pki.clientCert), undefined, 1500);
-    const socket = connectTls({ host: '127.0.0.1', port: 21010, serverName: 'localhost', verifier: verifier(), signer: slow, handshakeTimeoutMs: 1000 });
+    const socket = connectTls({ host: '127.0.0.1', port: server.port, serverName: 'localhost', verifier: verifier(), signer: slow, handshakeTimeoutMs: 1000 });
     await socket.secured;
     assert.equal(slow.signatures, 1);
     socket.destroy();
@@ -128,7 +129,7 @@ describe('interop: OpenSSL s_server', () => {
 
   it('a signer that never answers fails with TLS_SIGN_TIMEOUT', async () => {
     const stuck = new SoftwareSigner(read(pki.clientKey), read(pki.clientCert), undefined, 60_000);
-    const socket = connectTls({ host: '127.0.0.1', port: 21010, serverName: 'localhost', verifier: verifier(), signer: stuck, signTimeoutMs: 300 });
+    const socket = connectTls({ host: '127.0.0.1', port: server.port, serverName: 'localhost', verifier: verifier(), signer: stuck, signTimeoutMs: 300 });
     socket.on('error', () => undefined);
     await assert.rejects(socket.secured, (e: AppError) => e.code === 'TLS_SIGN_TIMEOUT');
   });
@@ -136,7 +137,7 @@ describe('interop: OpenSSL s_server', () => {
   it('refuses a server whose certificate the verifier rejects (unknown CA), before sending any key material', async () => {
     const other = new PinnedCaVerifier(read(pki.otherCaCert));
     const s = signer();
-    const err = await refused(21010, { verifier: other, signer: s });
+    const err = await refused(server.port, { verifier: other, signer: s });
     assert.equal(err.code, 'CERT_UNKNOWN_CA');
     assert.equal(s.signatures, 0);
   });
@@ -146,14 +147,14 @@ describe('interop: OpenSSL with fragmented records', () => {
   let server: ExternalServer;
   before(async () => {
     // 512-byte records: the Certificate message spans several records
-    server = await startExternalServer('openssl', ['s_server', '-accept', '21011', '-cert', pki.serverCert, '-key', pki.serverKey, '-cert_chain', pki.caCert, '-max_send_frag', '512', '-rev', '-quiet'], 21011);
+    server = await startOpensslServer(['-cert', pki.serverCert, '-key', pki.serverKey, '-cert_chain', pki.caCert, '-max_send_frag', '512', '-rev']);
   });
   after(() => server.stop());
 
   it('reassembles handshake messages split over records, and records split over 3-byte TCP segments', async () => {
-    const proxy = await startProxy(21021, 21011, { chunkSize: 3 });
+    const proxy = await startProxy(server.port, { chunkSize: 3 });
     try {
-      const socket = await open(21021);
+      const socket = await open(proxy.port);
       const line = Buffer.from('x'.repeat(3000) + 'y\n');
       const back = await roundTrip(socket, line);
       assert.equal(back.toString(), 'y' + 'x'.repeat(3000) + '\n');
@@ -167,13 +168,13 @@ describe('interop: OpenSSL with fragmented records', () => {
 describe('interop: GnuTLS gnutls-serv', () => {
   let server: ExternalServer;
   before(async () => {
-    server = await startExternalServer('gnutls-serv', ['--port', '21012', '--echo', '--x509certfile', pki.serverChain, '--x509keyfile', pki.serverKey, '--x509cafile', pki.caCert, '--require-client-cert', '--verify-client-cert'], 21012);
+    server = await startGnutlsServer(['--echo', '--x509certfile', pki.serverChain, '--x509keyfile', pki.serverKey, '--x509cafile', pki.caCert, '--require-client-cert', '--verify-client-cert']);
   });
   after(() => server.stop());
 
   it('mutual TLS and a 1 MiB+ echo round trip', async () => {
     const s = signer();
-    const socket = await open(21012, { signer: s });
+    const socket = await open(server.port, { signer: s });
     assert.equal(s.signatures, 1);
     const payload = echoPayload(1024 * 1024 + 4096);
     const back = await roundTrip(socket, payload);
@@ -186,6 +187,7 @@ describe('interop: GnuTLS gnutls-serv', () => {
 
 describe('interop: Node tls server', () => {
   let server: tls.Server;
+  let port: number;
   const peers: string[] = [];
   before(async () => {
     server = tls.createServer(
@@ -196,12 +198,12 @@ describe('interop: Node tls server', () => {
         sock.pipe(sock);
       },
     );
-    await new Promise<void>((r) => server.listen(21013, '127.0.0.1', r));
+    port = await listenOnFreePort(server);
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
 
   it('mutual TLS (server sees our client certificate) and 1 MiB+ binary round trip', async () => {
-    const socket = await open(21013, { signer: signer() });
+    const socket = await open(port, { signer: signer() });
     assert.equal(peers.at(-1), '810000000001');
     const payload = randomBytes(1024 * 1024 + 777);
     const back = await roundTrip(socket, payload);
@@ -211,16 +213,16 @@ describe('interop: Node tls server', () => {
   });
 
   it('accepts the DOWNGRD sentinel of a TLS 1.3-capable server (Node offers 1.3 by default)', async () => {
-    const socket = await open(21013, { signer: signer() });
+    const socket = await open(port, { signer: signer() });
     assert.equal(socket.getProtocol(), 'TLSv1.2');
     socket.destroy();
   });
 
   /** Through a proxy that rewrites the server's first application record: the client must fail with `alert`. */
-  async function refusedAfterRewrite(port: number, rewrite: NonNullable<ProxyHooks['onServerRecord']>, alert: string): Promise<void> {
-    const proxy = await startProxy(port, 21013, { onServerRecord: (rec) => (rec.type === 23 && rec.appIndex === 0 ? rewrite(rec) : undefined) });
+  async function refusedAfterRewrite(rewrite: NonNullable<ProxyHooks['onServerRecord']>, alert: string): Promise<void> {
+    const proxy = await startProxy(port, { onServerRecord: (rec) => (rec.type === 23 && rec.appIndex === 0 ? rewrite(rec) : undefined) });
     try {
-      const socket = await open(port, { signer: signer() });
+      const socket = await open(proxy.port, { signer: signer() });
       const result = readAll(socket);
       socket.write('ping');
       const { error } = await result;
@@ -234,7 +236,6 @@ describe('interop: Node tls server', () => {
 
   it('refuses a tampered record (bad GCM tag) with TLS_BAD_RECORD / bad_record_mac', async () => {
     await refusedAfterRewrite(
-      21022,
       (rec) => {
         const body = Buffer.from(rec.body);
         body[body.length - 20] = (body[body.length - 20] as number) ^ 0x01;
@@ -245,16 +246,18 @@ describe('interop: Node tls server', () => {
   });
 
   it('refuses an oversized record with TLS_BAD_RECORD / record_overflow', async () => {
-    await refusedAfterRewrite(21023, () => record(23, randomBytes(2 ** 14 + 2048 + 1)), 'record_overflow');
+    await refusedAfterRewrite(() => record(23, randomBytes(2 ** 14 + 2048 + 1)), 'record_overflow');
   });
 
   it('reports truncation (TCP close without close_notify) as TLS_TRUNCATED after delivering the data received', async () => {
-    const proxy = await startProxy(21024, 21013, { onServerRecord: (rec) => (rec.type === 23 && rec.appIndex === 1 ? 'close' : undefined) });
+    const proxy = await startProxy(port, { onServerRecord: (rec) => (rec.type === 23 && rec.appIndex === 1 ? 'close' : undefined) });
     try {
-      const socket = await open(21024, { signer: signer() });
+      const socket = await open(proxy.port, { signer: signer() });
       const result = readAll(socket);
+      // 'second' only once 'first' came back, so the server echoes them in two records
+      const firstBack = new Promise((r) => socket.once('data', r));
       socket.write('first');
-      await new Promise((r) => setTimeout(r, 100));
+      await firstBack;
       socket.write('second');
       const { data, error } = await result;
       assert.equal(data.toString(), 'first');
@@ -272,9 +275,9 @@ describe('hostile and out-of-policy servers', () => {
       sock.on('error', () => undefined);
       sock.once('data', () => sock.renegotiate({}, () => undefined));
     });
-    await new Promise<void>((r) => server.listen(21014, '127.0.0.1', r));
+    const port = await listenOnFreePort(server);
     try {
-      const socket = await open(21014);
+      const socket = await open(port);
       const result = readAll(socket);
       socket.write('hello');
       const { error } = await result;
@@ -286,40 +289,36 @@ describe('hostile and out-of-policy servers', () => {
   });
 
   it('refuses a TLS 1.1-only server with TLS_PROTOCOL_VERSION', async () => {
-    const server = await startExternalServer('openssl', ['s_server', '-accept', '21015', '-cert', pki.serverCert, '-key', pki.serverKey, '-tls1_1', '-cipher', 'ALL:@SECLEVEL=0', '-quiet'], 21015);
+    const server = await startOpensslServer(['-cert', pki.serverCert, '-key', pki.serverKey, '-tls1_1', '-cipher', 'ALL:@SECLEVEL=0']);
     try {
-      assert.equal((await refused(21015)).code, 'TLS_PROTOCOL_VERSION');
+      assert.equal((await refused(server.port)).code, 'TLS_PROTOCOL_VERSION');
     } finally {
       await server.stop();
     }
   });
 
   it('refuses a TLS 1.3-only server with TLS_PROTOCOL_VERSION', async () => {
-    const server = await startExternalServer('openssl', ['s_server', '-accept', '21016', '-cert', pki.serverCert, '-key', pki.serverKey, '-tls1_3', '-quiet'], 21016);
+    const server = await startOpensslServer(['-cert', pki.serverCert, '-key', pki.serverKey, '-tls1_3']);
     try {
-      assert.equal((await refused(21016)).code, 'TLS_PROTOCOL_VERSION');
+      assert.equal((await refused(server.port)).code, 'TLS_PROTOCOL_VERSION');
     } finally {
       await server.stop();
     }
   });
 
   it('refuses a server offering only suites outside the policy with TLS_NO_SHARED_CIPHER', async () => {
-    const server = await startExternalServer(
-      'openssl',
-      ['s_server', '-accept', '21017', '-cert', pki.serverCert, '-key', pki.serverKey, '-no_tls1_3', '-cipher', 'ECDHE-RSA-CHACHA20-POLY1305:AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA', '-quiet'],
-      21017,
-    );
+    const server = await startOpensslServer(['-cert', pki.serverCert, '-key', pki.serverKey, '-no_tls1_3', '-cipher', 'ECDHE-RSA-CHACHA20-POLY1305:AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA']);
     try {
-      assert.equal((await refused(21017)).code, 'TLS_NO_SHARED_CIPHER');
+      assert.equal((await refused(server.port)).code, 'TLS_NO_SHARED_CIPHER');
     } finally {
       await server.stop();
     }
   });
 
   it('refuses a corrupted server Finished with TLS_HANDSHAKE_TAMPERED', async () => {
-    const server = await startMiniServer(21018, { certPem: read(pki.serverChain), keyPem: read(pki.serverKey), corruptFinished: true });
+    const server = await startMiniServer({ certPem: read(pki.serverChain), keyPem: read(pki.serverKey), corruptFinished: true });
     try {
-      const err = await refused(21018);
+      const err = await refused(server.port);
       assert.equal(err.code, 'TLS_HANDSHAKE_TAMPERED');
       assert.match(err.message, /Finished/);
     } finally {
@@ -328,9 +327,9 @@ describe('hostile and out-of-policy servers', () => {
   });
 
   it('refuses a server without extended master secret with TLS_SERVER_INSECURE', async () => {
-    const server = await startMiniServer(21019, { certPem: read(pki.serverChain), keyPem: read(pki.serverKey), omitExtendedMasterSecret: true });
+    const server = await startMiniServer({ certPem: read(pki.serverChain), keyPem: read(pki.serverKey), omitExtendedMasterSecret: true });
     try {
-      const err = await refused(21019);
+      const err = await refused(server.port);
       assert.equal(err.code, 'TLS_SERVER_INSECURE');
       assert.match(err.message, /extended master secret/);
     } finally {
@@ -339,9 +338,9 @@ describe('hostile and out-of-policy servers', () => {
   });
 
   it('accepts DOWNGRD\\x01 in the server random and exchanges data', async () => {
-    const server = await startMiniServer(21020, { certPem: read(pki.serverChain), keyPem: read(pki.serverKey), randomTail: Buffer.from('444f574e47524401', 'hex'), echo: true });
+    const server = await startMiniServer({ certPem: read(pki.serverChain), keyPem: read(pki.serverKey), randomTail: Buffer.from('444f574e47524401', 'hex'), echo: true });
     try {
-      const socket = await open(21020);
+      const socket = await open(server.port);
       assert.equal((await roundTrip(socket, Buffer.from('ok?'))).toString(), 'ok?');
       socket.destroy();
     } finally {
@@ -350,9 +349,9 @@ describe('hostile and out-of-policy servers', () => {
   });
 
   it('refuses a wrong host name through the verifier (CERT_HOSTNAME_MISMATCH)', async () => {
-    const server = await startMiniServer(21025, { certPem: read(pki.serverChain), keyPem: read(pki.serverKey) });
+    const server = await startMiniServer({ certPem: read(pki.serverChain), keyPem: read(pki.serverKey) });
     try {
-      assert.equal((await refused(21025, { serverName: 'mail.example.org' })).code, 'CERT_HOSTNAME_MISMATCH');
+      assert.equal((await refused(server.port, { serverName: 'mail.example.org' })).code, 'CERT_HOSTNAME_MISMATCH');
     } finally {
       await server.close();
     }
@@ -360,9 +359,9 @@ describe('hostile and out-of-policy servers', () => {
 
   it('a server that never answers fails with TLS_TIMEOUT', async () => {
     const srv = net.createServer(() => undefined); // accepts, then stays silent
-    await new Promise<void>((r) => srv.listen(21026, '127.0.0.1', r));
+    const port = await listenOnFreePort(srv);
     try {
-      const socket = connectTls({ host: '127.0.0.1', port: 21026, serverName: 'localhost', verifier: verifier(), handshakeTimeoutMs: 300 });
+      const socket = connectTls({ host: '127.0.0.1', port, serverName: 'localhost', verifier: verifier(), handshakeTimeoutMs: 300 });
       socket.on('error', () => undefined);
       await assert.rejects(socket.secured, (e: AppError) => e.code === 'TLS_TIMEOUT');
     } finally {
@@ -371,6 +370,6 @@ describe('hostile and out-of-policy servers', () => {
   });
 
   it('an unreachable port fails with NETWORK_UNREACHABLE', async () => {
-    assert.equal((await refused(21099)).code, 'NETWORK_UNREACHABLE');
+    assert.equal((await refused(await closedPort())).code, 'NETWORK_UNREACHABLE');
   });
 });

@@ -7,6 +7,7 @@ import { openImapSession } from '../../../src-main/imap/index.js';
 import { createSmtpTransport } from '../../../src-main/smtp/index.js';
 import type { Signer } from '../../../src-main/tls/index.js';
 import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
+import { waitForMail } from '../../support/mailbox.js';
 import { benchVerifier } from '../../support/tls-bench.js';
 
 /** Registers before/after hooks in the calling test file; returns accessors. */
@@ -48,21 +49,11 @@ async function send(signer: Signer, from: string, to: string, raw: string | Uint
 async function fetchRaw(signer: Signer, header: Record<string, string>, keyword?: string): Promise<Buffer> {
   const client = await openImapSession({ host: 'localhost', port: tb.ports.imaps, security: 'tls' }, signer, benchVerifier(tb));
   try {
-    for (let i = 0; i < 100; i++) {
-      const lock = await client.getMailboxLock('INBOX');
-      try {
-        const uids = await client.search({ header }, { uid: true });
-        if (uids && uids.length) {
-          const msg = await client.fetchOne(String(uids[0]), { source: true }, { uid: true });
-          if (keyword) await client.messageFlagsAdd(String(uids[0]), [keyword], { uid: true });
-          if (msg && msg.source) return msg.source;
-        }
-      } finally {
-        lock.release();
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`no message with ${JSON.stringify(header)} delivered`);
+    const [uid] = await waitForMail(client, 'INBOX', { header });
+    const msg = await client.fetchOne(String(uid), { source: true }, { uid: true });
+    if (keyword) await client.messageFlagsAdd(String(uid), [keyword], { uid: true });
+    if (!msg || !msg.source) throw new Error(`message with ${JSON.stringify(header)} has no source`);
+    return msg.source;
   } finally {
     await client.logout();
   }

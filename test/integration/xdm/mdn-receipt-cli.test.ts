@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
 import { cliCard, runMssante, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedCard } from '../../support/testbed.js';
+import { waitUntil } from '../../support/wait.js';
 
 const tb = loadTestbed();
 const CONNECTOR = fileURLToPath(new URL('../../support/cli-imap-connector.ts', import.meta.url));
@@ -41,15 +42,12 @@ const cli = (home: string, args: string[]): Promise<CliRun> => runMssante(['--ho
 
 /** Syncs the folders until a message with this subject is there (delivery is asynchronous); returns its store id. */
 async function syncUntil(home: string, address: string, folders: string[], listFolder: string, subject: string): Promise<number> {
-  for (let i = 0; i < 50; i++) {
+  return waitUntil(`"${subject}" in ${listFolder}`, async () => {
     const synced = await cli(home, ['--json', 'sync', '--account', address, ...folders.flatMap((f) => ['--folder', f])]);
     assert.equal(synced.code, 0, synced.stderr);
     const list = JSON.parse((await cli(home, ['--json', 'messages', 'list', '--folder', listFolder, '--limit', '500'])).stdout) as { messages: { id: number; subject: string | null }[] };
-    const found = list.messages.find((m) => m.subject === subject);
-    if (found) return found.id;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no "${subject}" in ${listFolder}`);
+    return list.messages.find((m) => m.subject === subject)?.id;
+  }, { timeoutMs: 120_000, everyMs: 200 });
 }
 
 describe('read receipt on the sent message (mssante send --receipt → mdn send → sync)', () => {
@@ -76,26 +74,20 @@ describe('read receipt on the sent message (mssante send --receipt → mdn send 
     assert.equal((JSON.parse(answered.stdout) as { to: string }).to, a.address);
 
     // A syncs INBOX (the receipt) and Sent: the receipt is recorded with its message, linked to the sent one.
-    for (let i = 0; i < 50; i++) {
+    type Receipt = { disposition: string; date: string; reporter: string; status: string };
+    const receipts = await waitUntil('the receipt on the sent message', async () => {
       assert.equal((await cli(homeA, ['--json', 'sync', '--account', a.address, '--folder', 'INBOX', '--folder', 'Sent'])).code, 0);
-      const shown = JSON.parse((await cli(homeA, ['--json', 'messages', 'show', String(sentRow)])).stdout) as {
-        message: { receipts: { disposition: string; date: string; reporter: string; status: string }[] };
-      };
-      if (shown.message.receipts.length === 0) {
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      assert.equal(shown.message.receipts.length, 1);
-      const [r] = shown.message.receipts;
-      assert.equal(r!.disposition, 'displayed');
-      assert.equal(r!.reporter, b.address);
-      assert.ok(Math.abs(Date.parse(r!.date) - Date.now()) < 10 * 60_000, 'dated when B read it');
-      assert.match(r!.status, /^lu le \d\d\/\d\d\/\d{4} à \d\d:\d\d$/);
-      const text = await cli(homeA, ['messages', 'show', String(sentRow)]);
-      assert.equal(text.code, 0, text.stderr);
-      assert.ok(text.stdout.includes(`Lu le ${r!.status.slice('lu le '.length)} par ${b.address}`), text.stdout);
-      return;
-    }
-    assert.fail('the receipt never reached the sent message');
+      const shown = JSON.parse((await cli(homeA, ['--json', 'messages', 'show', String(sentRow)])).stdout) as { message: { receipts: Receipt[] } };
+      return shown.message.receipts.length ? shown.message.receipts : undefined;
+    }, { timeoutMs: 120_000, everyMs: 200 });
+    assert.equal(receipts.length, 1);
+    const [r] = receipts;
+    assert.equal(r!.disposition, 'displayed');
+    assert.equal(r!.reporter, b.address);
+    assert.ok(Math.abs(Date.parse(r!.date) - Date.now()) < 10 * 60_000, 'dated when B read it');
+    assert.match(r!.status, /^lu le \d\d\/\d\d\/\d{4} à \d\d:\d\d$/);
+    const text = await cli(homeA, ['messages', 'show', String(sentRow)]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.ok(text.stdout.includes(`Lu le ${r!.status.slice('lu le '.length)} par ${b.address}`), text.stdout);
   });
 });

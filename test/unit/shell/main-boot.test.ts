@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHANNEL_NAMES, IPC_PREFIX } from '../../../src-main/ipc/contract.js';
 import { insecurePreferences } from '../../../src-main/shell/web-preferences.js';
+import { waitUntil } from '../../support/wait.js';
 
 register(new URL('./fixtures/electron-hooks.mjs', import.meta.url));
 const double = await import('./fixtures/electron-double.js');
@@ -19,9 +20,9 @@ const dir = mkdtempSync(join(tmpdir(), 'mssante-boot-'));
 const logs: string[] = [];
 const originalLog = console.log;
 
+/** The double records what the shell did; re-read until it shows `what`. */
 async function until(what: string, check: () => boolean) {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check(), `timed out waiting for ${what}`);
+  await waitUntil(what, check, { timeoutMs: 10_000, everyMs: 10 });
 }
 
 function fromWindow(win = state.windows[0]!) {

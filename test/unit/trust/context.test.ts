@@ -96,7 +96,6 @@ test('a new liste blanche is picked up by refresh() and changes the decision bas
   const dir = mkdtempSync(join(tmpdir(), 'trust-ctx-lb-'));
   dirs.push(dir);
   const { importListeBlanche } = await import('../../../src-main/trust/index.js');
-  await new Promise((r) => setTimeout(r, 20));
   await importListeBlanche(writeListeBlanche(dir, ['medecin.mssante.fr', 'hôpital-sud.mssante.fr', 'ancien-operateur.fr'], '2026-11-20T00:00:00Z'), { home });
   const old = ctx.decide(senderFactsFromHeaders({ from: 'paul.durand@ancien-operateur.fr' }));
   assert.equal(isDecisionStale(old, ctx), false);
