@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
+import { waitForMail } from '../support/mailbox.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { generateCorpus } from '../testbed/corpus.js';
 import { hostileSet, malformedSet } from '../testbed/corpus-hostile.js';
@@ -66,18 +67,14 @@ async function appendFixtures(): Promise<void> {
   await imap.logout();
 }
 
-/** Messages with this subject in a mailbox of `user` (tooling IMAP), waiting for delivery. */
+/** Messages with this subject in a mailbox of `user` (tooling IMAP), waiting for delivery on Dovecot's EXISTS. */
 async function serverCount(user: string, mailbox: string, subject: string): Promise<number> {
   const imap = plainImapClient(state, { user });
   imap.on('error', () => undefined);
   await imap.connect();
-  const lock = await imap.getMailboxLock(mailbox);
   try {
-    let uids: number[] = [];
-    for (let i = 0; i < 80 && (uids = (await imap.search({ subject }, { uid: true })) || []).length === 0; i++) await new Promise((r) => setTimeout(r, 250));
-    return uids.length;
+    return (await waitForMail(imap, mailbox, { subject }, { timeoutMs: 20_000 })).length;
   } finally {
-    lock.release();
     await imap.logout();
   }
 }

@@ -15,6 +15,7 @@ import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { xdmMailParts } from '../../src-main/xdm/send-xdm.js';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
+import { waitUntil } from '../support/wait.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { cdaN1 } from '../unit/mssante/fixtures.js';
 import { xdmSample } from '../unit/xdm/fixtures.js';
@@ -82,7 +83,8 @@ async function appendFixtures(): Promise<void> {
 async function deliveredFile(address: string, needle: string): Promise<string> {
   const [local, domain] = address.split('@') as [string, string];
   const dirs = ['new', 'cur'].map((d) => join(state.maildirRoot, domain, local, 'Maildir', d));
-  for (let i = 0; i < 150; i++) {
+  // the Maildir is a file a daemon writes, which announces nothing to us: waitUntil (test/support/wait.ts)
+  const found = (): string | undefined => {
     for (const dir of dirs) {
       let names: string[];
       try {
@@ -95,9 +97,9 @@ async function deliveredFile(address: string, needle: string): Promise<string> {
         if (text.includes(needle)) return text;
       }
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`nothing delivered to ${address} holding ${needle}`);
+    return undefined;
+  };
+  return waitUntil(`a message delivered to ${address} holding ${needle}`, found);
 }
 
 const headerValues = (eml: string, name: string): string[] => {

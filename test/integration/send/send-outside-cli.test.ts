@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/bench-home.js';
 import { cliCard, recoveryCodeIn, runMssante, storeKeyOfHome, type CliRun } from '../../support/cli.js';
 import { plainImapClient } from '../../support/imap-plain.js';
+import { waitForMail } from '../../support/mailbox.js';
 import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { openHomeStore } from '../../../src-main/store/home.js';
 import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
@@ -73,23 +74,13 @@ async function withStore<T>(home: string, fn: (db: ConstructorParameters<typeof 
   }
 }
 
-/** How many messages with this Message-ID the mailbox's INBOX holds (waits for delivery up to ~10 s). */
+/** How many messages with this Message-ID the mailbox's INBOX holds, waiting for delivery on Dovecot's EXISTS. */
 async function delivered(user: string, messageId: string): Promise<number> {
   const client = plainImapClient(tb, { user, qresync: false });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for (let i = 0; i < 100; i++) {
-      const lock = await client.getMailboxLock('INBOX');
-      try {
-        const uids = (await client.search({ header: { 'message-id': messageId } }, { uid: true })) || [];
-        if (uids.length) return uids.length;
-      } finally {
-        lock.release();
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return 0;
+    return (await waitForMail(client, 'INBOX', { header: { 'message-id': messageId } })).length;
   } finally {
     await client.logout();
   }

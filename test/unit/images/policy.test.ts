@@ -21,8 +21,8 @@ test('only https URLs without credentials, never towards the local machine or ne
   }
   assert.equal(reason(checkImageUrl('https://93.184.216.34/p.png')), 'ok');
   // the test bench's loopback server, and only loopback
-  assert.equal(reason(checkImageUrl('https://127.0.0.1:8443/p.png', { allowLoopback: true })), 'ok');
-  assert.equal(reason(checkImageUrl('https://localhost:8443/p.png', { allowLoopback: true })), 'ok');
+  assert.equal(reason(checkImageUrl('https://127.0.0.1/p.png', { allowLoopback: true })), 'ok');
+  assert.equal(reason(checkImageUrl('https://localhost/p.png', { allowLoopback: true })), 'ok');
   assert.equal(reason(checkImageUrl('https://192.168.1.10/p.png', { allowLoopback: true })), 'private-address');
 });
 
