@@ -6,8 +6,6 @@
 import { CardService, type CardHostLauncher } from '../card/index.js';
 import { AppError, toAppError } from '../errors/index.js';
 import type { EventSink } from '../ipc/dispatch.js';
-import { Outbox } from '../send/index.js';
-import { openDatabase, type Db } from '../store/database.js';
 import { staticKeyProvider, type StoreKeyProvider } from '../store/key-provider.js';
 import type { StoreHookName } from '../store/types.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
@@ -15,10 +13,11 @@ import { SyncEngine } from '../sync/engine.js';
 import { join } from 'node:path';
 import { TrustContext, verifyDkim, type DnsResolver } from '../trust/index.js';
 import { cachingResolver } from '../trust/dkim-cache.js';
-import { lazyJournalPort, type JournalPort } from '../audit/port.js';
+import { journalPortOver, type JournalPort } from '../audit/port.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
 import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
+import { PRODUCT_STORE_SERVICES, remoteJournal, remoteOutbox } from './store-services.js';
 import { createSyncApp, type SyncApp } from './sync-app.js';
 import { cardAccount, cardAccountTarget, cardMailChannel } from './sync-target.js';
 
@@ -51,8 +50,10 @@ export interface CoreEnv {
 export interface CoreActivity {
   /** hooks the store thread runs (answered by the thread at start) */
   storeHooks: readonly StoreHookName[];
-  /** the facade records to the access journal */
+  /** the facade records to the access journal (the store thread's journal service) */
   journal: boolean;
+  /** services the store thread runs over its connection, the store's one writer (outbox, journal) */
+  storeServices: readonly string[];
   /** the facade has a trust context (annuaire / liste blanche imported) */
   trust: boolean;
 }
@@ -73,7 +74,6 @@ export interface Core {
 export function createCore(env: CoreEnv): Core {
   const log = env.log ?? (() => undefined);
   let store: StoreWorkerClient | undefined;
-  let mainDb: Db | undefined;
   let trust: TrustContext | null = null;
   let stopCardWatch: (() => void) | undefined;
 
@@ -88,10 +88,10 @@ export function createCore(env: CoreEnv): Core {
     if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
     return store.api;
   };
-  // The facade's journal entries and the outbox write through a main-thread connection
-  // (mainDb) next to the store thread's; entries of the sync write path are written by the
-  // store thread's journal hook, inside each batch's transaction.
-  const journal = lazyJournalPort(() => mainDb, env.home);
+  // One writer: the facade's journal entries and the outbox are services of the store thread
+  // (store-services.ts), reached by messages; entries of the sync write path are written by the
+  // store thread's journal hook, inside each batch's transaction. Main never opens the file.
+  const journal = journalPortOver(() => (store ? remoteJournal(store) : undefined));
   const target = { home: env.home, currentSession: () => app.card?.currentSession(), log };
   const sync = createSyncApp({
     emit: env.emit,
@@ -120,8 +120,8 @@ export function createCore(env: CoreEnv): Core {
     journal,
     send: {
       outbox: () => {
-        if (!mainDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
-        return new Outbox(mainDb);
+        if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+        return remoteOutbox(store);
       },
       account: () => cardAccount(env.home),
       channel: cardMailChannel(target),
@@ -141,6 +141,7 @@ export function createCore(env: CoreEnv): Core {
             keyProvider: staticKeyProvider(Buffer.from(key)),
             hooks: PRODUCT_STORE_HOOKS,
             hookOptions: { home: env.home, trustDir: env.trustDir },
+            services: PRODUCT_STORE_SERVICES,
           });
           let client: StoreWorkerClient;
           try {
@@ -149,14 +150,16 @@ export function createCore(env: CoreEnv): Core {
             if (!env.recoverStore || !(await env.recoverStore(err, Buffer.from(key)))) throw err;
             client = await startStore();
           }
-          const missing = PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h));
+          const missing = [
+            ...PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h)),
+            ...PRODUCT_STORE_SERVICES.filter((s) => !client.activeServices.includes(s)),
+          ];
           if (missing.length) {
             await client.close();
-            throw new AppError('INTERNAL', `store hooks not active: ${missing.join(', ')}`);
+            throw new AppError('INTERNAL', `store hooks or services not active: ${missing.join(', ')}`);
           }
-          log(`store hooks active: ${client.activeHooks.join(', ')}`);
+          log(`store hooks active: ${client.activeHooks.join(', ')}; services: ${client.activeServices.join(', ')}`);
           store = client;
-          mainDb = openDatabase(env.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
         } finally {
           key.fill(0);
         }
@@ -165,8 +168,6 @@ export function createCore(env: CoreEnv): Core {
       stop: async () => {
         trust?.close();
         trust = null;
-        mainDb?.close();
-        mainDb = undefined;
         await store?.close();
         store = undefined;
       },
@@ -208,7 +209,12 @@ export function createCore(env: CoreEnv): Core {
       return store;
     },
     trust: () => trust,
-    active: () => ({ storeHooks: store?.activeHooks ?? [], journal: mainDb !== undefined, trust: trust !== null }),
+    active: () => ({
+      storeHooks: store?.activeHooks ?? [],
+      journal: store?.activeServices.includes('journal') ?? false,
+      storeServices: store?.activeServices ?? [],
+      trust: trust !== null,
+    }),
     startables,
   };
 }
