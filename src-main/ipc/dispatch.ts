@@ -19,10 +19,6 @@ export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.hasOwn(CHANNELS, name);
 }
 
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.hasOwn(EVENTS, name);
-}
-
 /** The envelope of a failure: the code, its French text, and primitive data only. */
 export function errorResult(err: unknown): { ok: false; error: ErrorInfo } {
   const appError = toAppError(err);

@@ -43,9 +43,6 @@ export type NationalIdType = (typeof NATIONAL_ID_PREFIXES)[keyof typeof NATIONAL
 /** Health professionals (CPS) carry an RPPS or ADELI identifier; the rest are staff cards. */
 export const PROFESSIONAL_ID_TYPES: readonly NationalIdType[] = ['RPPS', 'ADELI'];
 
-/** Test cards live in the 8997… range of RPPS identifiers. */
-export const TEST_RPPS_PREFIX = '8997';
-
 /**
  * Card / certificate kinds we recognise from the issuing CA:
  *   CPS  health professional card (RPPS/ADELI) — "AC IGC-SANTE … PERSONNES"

@@ -8,7 +8,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 export const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 export const WORKERS = {
-  /** the store thread: one SQLite connection plus the store hooks of the registry (app/store-hooks.ts) */
+  /** the store thread: the store's one writing connection, its hooks (app/store-hooks.ts) and services (app/store-services.ts) */
   store: 'app/store-thread',
   /** MIME parsing of sync batches, ahead of the store thread */
   'store-parser': 'store/worker/parse-worker',

@@ -1,6 +1,6 @@
 // Public interface of the trust module: the MSSanté annuaire, the liste blanche and the sender
 // trust decision. Other modules import from here only.
-export { normaliseAddress, normaliseDomain, displayDomain, type NormalisedAddress } from './address.js';
+export { normaliseAddress, normaliseDomain, type NormalisedAddress } from './address.js';
 export type { AnnuaireEntry } from './annuaire/entry.js';
 export { importAnnuaire, type AnnuaireImportReport, type AnnuaireImportOptions, type AnnuaireVersion } from './annuaire/import.js';
 export { AnnuaireReader } from './annuaire/reader.js';
