@@ -158,7 +158,8 @@ export function createCore(env: CoreEnv): Core {
             await client.close();
             throw new AppError('INTERNAL', `store hooks or services not active: ${missing.join(', ')}`);
           }
-          log(`store hooks active: ${client.activeHooks.join(', ')}; services: ${client.activeServices.join(', ')}`);
+          log(`store hooks active: ${client.activeHooks.join(', ')}`);
+          log(`store services active: ${client.activeServices.join(', ')}`);
           store = client;
         } finally {
           key.fill(0);

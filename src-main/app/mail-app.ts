@@ -51,7 +51,7 @@ type MailChannels = Pick<
 >;
 
 /** Longest source shown in the window (the whole message stays in the store and in `--raw`). */
-export const SOURCE_MAX_CHARS = 2 * 1024 * 1024;
+const SOURCE_MAX_CHARS = 2 * 1024 * 1024;
 
 /** A raw message as text: UTF-8 when it mostly is, else windows-1252 (every byte readable). */
 export function sourceText(raw: Uint8Array): { text: string; truncated: boolean } {
@@ -76,7 +76,7 @@ const ROLE_BY_SPECIAL_USE: Record<string, Folder['role']> = {
 };
 
 /** Special-use folders have one French name everywhere (sidebar, list title, moves), whatever the server calls them. */
-export const FOLDER_NAMES_FR: Partial<Record<Folder['role'], string>> = {
+const FOLDER_NAMES_FR: Partial<Record<Folder['role'], string>> = {
   inbox: 'Boîte de réception',
   sent: 'Envoyés',
   drafts: 'Brouillons',
@@ -85,7 +85,7 @@ export const FOLDER_NAMES_FR: Partial<Record<Folder['role'], string>> = {
   archive: 'Archives',
 };
 
-export function folderRole(f: Pick<StoreFolder, 'path' | 'specialUse'>): Folder['role'] {
+function folderRole(f: Pick<StoreFolder, 'path' | 'specialUse'>): Folder['role'] {
   if (f.path.toUpperCase() === 'INBOX') return 'inbox';
   return (f.specialUse && ROLE_BY_SPECIAL_USE[f.specialUse]) || 'other';
 }
@@ -102,7 +102,7 @@ const address = (a: MailAddress | null | undefined) => (a ? { address: a.address
 const iso = (ms: number | null) => new Date(ms ?? 0).toISOString();
 
 /** Longest subject sent in list pages. */
-export const LIST_SUBJECT_MAX = 500;
+const LIST_SUBJECT_MAX = 500;
 
 function listSubject(raw: string | null): string {
   if (!raw) return '';
@@ -111,7 +111,7 @@ function listSubject(raw: string | null): string {
   return subject.length > LIST_SUBJECT_MAX ? `${subject.slice(0, LIST_SUBJECT_MAX)}…` : subject;
 }
 
-export function summaryOut(s: StoreSummary): MessageSummary {
+function summaryOut(s: StoreSummary): MessageSummary {
   return {
     id: String(s.id),
     folderId: String(s.folderId),
@@ -133,7 +133,7 @@ export function summaryOut(s: StoreSummary): MessageSummary {
 
 const INTEGRITY = new Set(['ok', 'mismatch', 'unverified', 'missing']);
 
-export function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<MessageView['xdm']> {
+function xdmOut(partId: string, s: XdmModuleSummary): NonNullable<MessageView['xdm']> {
   const t = s.patient.traits;
   return {
     partId,

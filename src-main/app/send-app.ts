@@ -65,7 +65,7 @@ const NO_LISTE_BLANCHE: RecipientPolicy = {
   hasListeBlanche: false,
 };
 
-export function outboxItem(e: OutboxEntry): OutboxItem {
+function outboxItem(e: OutboxEntry): OutboxItem {
   const code = e.lastErrorCode && isErrorCode(e.lastErrorCode) ? e.lastErrorCode : e.lastErrorCode ? 'SMTP_FAILED' : undefined;
   return {
     id: String(e.id),

@@ -14,7 +14,7 @@ import type { ChainPoint } from './chain.js';
 import type { JournalEventData, JournalRecord } from './events.js';
 import type { Journal } from './journal.js';
 
-export const HEAD_FILE = 'journal-head.json';
+const HEAD_FILE = 'journal-head.json';
 
 export const headFile = (home: string): string => join(home, HEAD_FILE);
 

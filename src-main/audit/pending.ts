@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { JournalRecord } from './events.js';
 import type { Journal } from './journal.js';
 
-export const PENDING_FILE = 'journal-pending.jsonl';
+const PENDING_FILE = 'journal-pending.jsonl';
 
 interface PendingLine {
   at: number;

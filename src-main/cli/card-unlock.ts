@@ -48,7 +48,7 @@ function testKey(): StoreKeyProvider | undefined {
   return process.env.MSSANTE_TEST === '1' && hex ? staticKeyProvider(hex) : undefined;
 }
 
-export function hasCliCardSession(): boolean {
+function hasCliCardSession(): boolean {
   return state.held !== null && !state.held.session.ended;
 }
 

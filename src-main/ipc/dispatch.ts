@@ -15,7 +15,7 @@ import {
   type Result,
 } from './contract.js';
 
-export function isChannelName(name: unknown): name is ChannelName {
+function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.hasOwn(CHANNELS, name);
 }
 

@@ -74,8 +74,8 @@ export interface CardHolder {
  * A CPS PIN is 4 to 8 digits (ANS, Cryptolib CPS). Anything else (a space typed around it, a
  * letter) is refused before the card: a PIN the card would reject costs one of its 3 tries.
  */
-export const CPS_PIN_MIN_LENGTH = 4;
-export const CPS_PIN_MAX_LENGTH = 8;
+const CPS_PIN_MIN_LENGTH = 4;
+const CPS_PIN_MAX_LENGTH = 8;
 
 /** Checks the PIN bytes without making a string of them (the caller wipes the buffer). */
 export function isCpsPinFormat(pin: Uint8Array): boolean {

@@ -79,7 +79,7 @@ export type OutboxApi = {
 };
 
 /** This process, as recorded in `sending_owner`. */
-export const PROCESS_OWNER = `${hostname()}:${process.pid}`;
+const PROCESS_OWNER = `${hostname()}:${process.pid}`;
 
 export class Outbox {
   constructor(

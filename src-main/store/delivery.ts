@@ -147,7 +147,7 @@ export function deliveryOf(events: readonly DeliveryEvent[], recipients: readonl
 }
 
 /** True when nothing more is expected for this recipient. */
-export const deliveryConfirmed = (s: DeliveryState): boolean => DELIVERY_RANK[s] >= DELIVERY_RANK.delivered;
+const deliveryConfirmed = (s: DeliveryState): boolean => DELIVERY_RANK[s] >= DELIVERY_RANK.delivered;
 
 export interface UnconfirmedMessage {
   messageId: string;

@@ -59,6 +59,7 @@ test('on ready: store (with its hooks) → card host → sync → reconnect → 
   await until('startup end', () => logs.includes('started window'));
   assert.deepEqual(logs.filter((l) => l.startsWith('started')), ['started store', 'started card host', 'started sync', 'started reconnect', 'started window']);
   assert.ok(logs.includes('store hooks active: trust, journal, receipts'), 'the store thread runs the trust and journal hooks (app/core.ts createCore)');
+  assert.ok(logs.includes('store services active: outbox, journal'), 'the outbox and the journal write through the store thread (one writer)');
   assert.ok(logs.includes('card host not ready: CARD_MODULE_NOT_FOUND'), 'a missing card library does not stop the app');
   assert.ok(journal.some((l) => l.startsWith('utilityProcess.fork ') && l.endsWith('card-host-entry.ts')), 'card host in a utility process');
   assert.equal(existsSync(join(state.userData, 'opened-attachments', 'old')), false, 'left-over opened attachments wiped at start');
