@@ -51,7 +51,7 @@ export function srvResolver(servers?: string[]): (name: string) => Promise<SrvRe
   };
 }
 
-export function defaultAutoconfigUrls(domain: string, address: string): string[] {
+function defaultAutoconfigUrls(domain: string, address: string): string[] {
   const q = `emailaddress=${encodeURIComponent(address)}`;
   return [`https://autoconfig.${domain}/mail/config-v1.1.xml?${q}`, `https://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?${q}`];
 }

@@ -15,7 +15,7 @@ import { cardFacts, pinFailureRecords } from '../audit/records.js';
 
 type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'session.state' | 'session.lock' | 'session.unlock' | 'session.logout'>;
 
-export function pinLabel(pin: CardPinState | null | undefined): CardStatus['pinState'] {
+function pinLabel(pin: CardPinState | null | undefined): CardStatus['pinState'] {
   if (!pin) return undefined;
   if (pin.locked) return 'locked';
   if (pin.finalTry) return 'final-try';
@@ -24,7 +24,7 @@ export function pinLabel(pin: CardPinState | null | undefined): CardStatus['pinS
 }
 
 /** What the lock screen shows for a token (no PIN needed: read from the certificate). */
-export function statusOfToken(token: CardToken | undefined, loggedIn: boolean): CardStatus {
+function statusOfToken(token: CardToken | undefined, loggedIn: boolean): CardStatus {
   if (!token) return { state: 'absent', pinpad: false };
   const holder = token.holder
     ? { name: `${token.holder.firstName} ${token.holder.lastName}`.trim(), profession: token.holder.profession || undefined, rpps: token.holder.rpps ?? undefined }

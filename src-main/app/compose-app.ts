@@ -14,7 +14,7 @@ export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 const MAX_HELD_BYTES = 200 * 1024 * 1024;
 
 /** The declared type when it says something, else the sending module's guess from the name. */
-export function contentTypeFor(filename: string, declared?: string): string {
+function contentTypeFor(filename: string, declared?: string): string {
   if (declared && /^[a-z]+\/[a-z0-9.+-]+$/i.test(declared) && declared !== 'application/octet-stream') return declared;
   return contentTypeOf(filename);
 }

@@ -6,8 +6,6 @@
 import { CardService, CardSigner, type CardHostLauncher, type CardSession } from '../card/index.js';
 import { AppError, toAppError } from '../errors/index.js';
 import type { EventSink } from '../ipc/dispatch.js';
-import { Outbox } from '../send/index.js';
-import { openDatabase, type Db } from '../store/database.js';
 import type { StoreKeyProvider } from '../store/key-provider.js';
 import type { StoreHookName } from '../store/types.js';
 import { StoreWorkerClient } from '../store/worker/client.js';
@@ -16,13 +14,13 @@ import { join } from 'node:path';
 import { TrustContext, verifyDkim, type DnsResolver } from '../trust/index.js';
 import { cachingResolver } from '../trust/dkim-cache.js';
 import { lazyJournalPort, type JournalPort } from '../audit/port.js';
-import { Journal } from '../audit/journal.js';
 import { flushPendingRecords } from '../audit/pending.js';
 import type { KekSigner } from '../store/keys/card-kek.js';
 import { unlockStoreKey, type StoreUnlockEnv } from './store-unlock.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
 import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
+import { PRODUCT_STORE_SERVICES, remoteJournal, remoteOutbox } from './store-services.js';
 import type { ImageFetchOptions } from '../images/index.js';
 import { createSyncApp, type SyncApp } from './sync-app.js';
 import { cardAccount, cardAccountTarget, cardMailChannel } from './sync-target.js';
@@ -68,8 +66,10 @@ export interface CoreEnvBase {
 export interface CoreActivity {
   /** hooks the store thread runs (answered by the thread at start) */
   storeHooks: readonly StoreHookName[];
-  /** the facade records to the access journal */
+  /** the facade records to the access journal (the store thread's journal service) */
   journal: boolean;
+  /** services the store thread runs over its connection, the store's one writer (outbox, journal) */
+  storeServices: readonly string[];
   /** the facade has a trust context (annuaire / liste blanche imported) */
   trust: boolean;
 }
@@ -97,7 +97,6 @@ export interface Core {
 export function createCore(env: CoreEnv): Core {
   const log = env.log ?? (() => undefined);
   let store: StoreWorkerClient | undefined;
-  let mainDb: Db | undefined;
   let trust: TrustContext | null = null;
   let stopCardWatch: (() => void) | undefined;
 
@@ -112,10 +111,11 @@ export function createCore(env: CoreEnv): Core {
     if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
     return store.api;
   };
-  // The facade's journal entries and the outbox write through a main-thread connection
-  // (mainDb) next to the store thread's; entries of the sync write path are written by the
-  // store thread's journal hook, inside each batch's transaction.
-  const journal = lazyJournalPort(() => mainDb, env.home);
+  // One writer: the facade's journal entries and the outbox are services of the store thread
+  // (store-services.ts), reached by messages; entries of the sync write path are written by the
+  // store thread's journal hook, inside each batch's transaction. Main never opens the file.
+  // While the store is closed (locked app), records wait in the data folder's pending file.
+  const journal = lazyJournalPort(() => (store ? remoteJournal(store) : undefined), env.home);
   const target = { home: env.home, currentSession: () => app.card?.currentSession(), log };
   const sync = createSyncApp({
     emit: env.emit,
@@ -149,8 +149,8 @@ export function createCore(env: CoreEnv): Core {
     images: { choicesFile: join(env.home, 'remote-images.json'), ...(env.remoteImages ? { fetch: env.remoteImages } : {}) },
     send: {
       outbox: () => {
-        if (!mainDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
-        return new Outbox(mainDb);
+        if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+        return remoteOutbox(store);
       },
       account: () => cardAccount(env.home),
       channel: cardMailChannel(target),
@@ -175,6 +175,7 @@ export function createCore(env: CoreEnv): Core {
         keyProvider: { getKey: async () => copy() },
         hooks: PRODUCT_STORE_HOOKS,
         hookOptions: { home: env.home, trustDir: env.trustDir },
+        services: PRODUCT_STORE_SERVICES,
       });
       let client: StoreWorkerClient;
       try {
@@ -183,27 +184,29 @@ export function createCore(env: CoreEnv): Core {
         if (!env.recoverStore || !(await env.recoverStore(err, copy()))) throw err;
         client = await startStore();
       }
-      const missing = PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h));
+      const missing = [
+        ...PRODUCT_STORE_HOOKS.filter((h) => !client.activeHooks.includes(h)),
+        ...PRODUCT_STORE_SERVICES.filter((s) => !client.activeServices.includes(s)),
+      ];
       if (missing.length) {
         await client.close();
-        throw new AppError('INTERNAL', `store hooks not active: ${missing.join(', ')}`);
+        throw new AppError('INTERNAL', `store hooks or services not active: ${missing.join(', ')}`);
       }
       log(`store hooks active: ${client.activeHooks.join(', ')}`);
+      log(`store services active: ${client.activeServices.join(', ')}`);
       store = client;
-      mainDb = openDatabase(env.storeFile, key, { check: 'none' }); // the worker's open just ran quick_check
     } finally {
       key.fill(0);
       for (const c of copies) c.fill(0);
     }
     try {
-      flushPendingRecords(env.home, new Journal(mainDb)); // what was journalled while the store was closed
+      // what was journalled while the store was closed
+      await flushPendingRecords(env.home, (lines) => remoteJournal(store!).recordPending(lines));
     } catch (err) {
       log(`pending journal records not appended: ${toAppError(err).code}`);
     }
   };
   const closeStore = async (): Promise<void> => {
-    mainDb?.close();
-    mainDb = undefined;
     const closing = store;
     store = undefined;
     await closing?.close();
@@ -289,7 +292,12 @@ export function createCore(env: CoreEnv): Core {
     trust: () => trust,
     unlockStore,
     storeSettled: () => doors.then(() => undefined),
-    active: () => ({ storeHooks: store?.activeHooks ?? [], journal: mainDb !== undefined, trust: trust !== null }),
+    active: () => ({
+      storeHooks: store?.activeHooks ?? [],
+      journal: store?.activeServices.includes('journal') ?? false,
+      storeServices: store?.activeServices ?? [],
+      trust: trust !== null,
+    }),
     startables,
   };
 }

@@ -19,7 +19,7 @@ import {
   uploadDraft,
   type AccountMailChannel,
   type ComposeAddress,
-  type Outbox,
+  type OutboxApi,
   type OutboxEntry,
   type RecipientPolicy,
 } from '../send/index.js';
@@ -38,8 +38,8 @@ type SendChannels = Pick<CoreChannelHandlers, 'compose.send' | 'compose.saveDraf
 
 export interface SendAppDeps {
   emit: EventSink;
-  /** The outbox over a main-thread connection to the store file. */
-  outbox: () => Outbox;
+  /** The outbox: a service of the store thread (the store's one writer), every call a message. */
+  outbox: () => OutboxApi;
   store: () => Pick<MailStorePort, 'changeFlags'>;
   trust: () => TrustContext | null;
   account: () => Promise<AccountConfig | undefined>;
@@ -73,7 +73,7 @@ const NO_LISTE_BLANCHE: RecipientPolicy = {
   hasListeBlanche: false,
 };
 
-export function outboxItem(e: OutboxEntry): OutboxItem {
+function outboxItem(e: OutboxEntry): OutboxItem {
   const code = e.lastErrorCode && isErrorCode(e.lastErrorCode) ? e.lastErrorCode : e.lastErrorCode ? 'SMTP_FAILED' : undefined;
   return {
     id: String(e.id),
@@ -95,8 +95,12 @@ export function createSendApp(deps: SendAppDeps): SendApp {
     return account;
   };
 
-  const list = () => deps.outbox().list({ states: ['queued', 'sending', 'sent', 'failed', 'uncertain'] }).slice(-200).map(outboxItem);
-  const changed = () => deps.emit('outbox.changed', { items: list() });
+  const list = async () => (await deps.outbox().list({ states: ['queued', 'sending', 'sent', 'failed', 'uncertain'] })).slice(-200).map(outboxItem);
+  const changed = (): Promise<void> =>
+    list().then(
+      (items) => deps.emit('outbox.changed', { items }),
+      () => undefined, // the store closed meanwhile: the next list asks again
+    );
 
   const compose = async (draft: DraftIn, account: AccountConfig, checkRecipients: boolean, confirmedOutside: readonly string[] = []) => {
     const trust = deps.trust();
@@ -142,7 +146,7 @@ export function createSendApp(deps: SendAppDeps): SendApp {
       // ECO.2.4.x: derived from the attached IHE_XDM archives themselves (xdm/mss-headers.ts)
       headers: mssHeaders(attachments, { productNil: PRODUCT_NIL, endOfTreatment: toPatient && draft.endOfTreatment === true }),
     });
-    const limit = effectiveSizeLimit({ serverBytes: deps.outbox().serverMaxBytes(account.address) });
+    const limit = effectiveSizeLimit({ serverBytes: await deps.outbox().serverMaxBytes(account.address) });
     assertMessageSize(message.raw.length, toPatient ? patientSizeLimit(limit) : limit);
     return Object.assign(message, { outside });
   };
@@ -156,12 +160,12 @@ export function createSendApp(deps: SendAppDeps): SendApp {
         const sent: Promise<void>[] = [];
         try {
           await processOutbox(deps.outbox(), channel, account.address, {
-            onSent: (e) => {
-              sent.push(deps.journal?.record([sentRecord(e), ...deliveryRecords(deps.outbox().lastDeliveryChanges)]).catch(() => undefined) ?? Promise.resolve());
+            onSent: (e, deliveryChanges) => {
+              sent.push(deps.journal?.record([sentRecord(e), ...deliveryRecords(deliveryChanges)]).catch(() => undefined) ?? Promise.resolve());
               if (e.replyToRow !== null) void deps.store().changeFlags(e.replyToRow, { answered: true });
             },
           });
-          for (const draft of deps.outbox().list({ states: ['draft'], accountAddress: account.address })) {
+          for (const draft of await deps.outbox().list({ states: ['draft'], accountAddress: account.address })) {
             if (draft.draftUid === null) await uploadDraft(deps.outbox(), channel, draft.id).catch(() => undefined);
           }
           // what was sent is anchored by the card right away, not only at lock or quit
@@ -173,7 +177,7 @@ export function createSendApp(deps: SendAppDeps): SendApp {
         // entries carry their own error state; the renderer sees it through outbox.list
       } finally {
         running = undefined;
-        changed();
+        await changed();
       }
     })();
     return running;
@@ -186,38 +190,38 @@ export function createSendApp(deps: SendAppDeps): SendApp {
         const message = await compose(draft, account, true, confirmedOutside);
         const replyToRow = draft.replyTo ? parseId(draft.replyTo, 'message') : null;
         // Saved before any network work: from here on the message cannot be lost.
-        const entry = deps.outbox().add(account.address, message, { replyToRow });
+        const entry = await deps.outbox().add(account.address, message, { replyToRow });
         // the override of the trust-space check is on record, with who it was for
         if (message.outside.length) {
           await deps.journal?.record([{ action: 'message.outside_trust_space', data: { messageId: message.messageId, recipients: message.outside, sha256: message.sha256 } }]);
         }
-        if (draft.draftId) deps.outbox().cancel(parseId(draft.draftId, 'message'));
-        changed();
+        if (draft.draftId) await deps.outbox().cancel(parseId(draft.draftId, 'message'));
+        void changed();
         void flush();
         return { outboxId: String(entry.id) };
       },
       'compose.saveDraft': async ({ draft }) => {
         const account = await requireAccount();
-        const saved = saveDraftLocally(deps.outbox(), account.address, await compose(draft, account, false));
-        if (draft.draftId) deps.outbox().cancel(parseId(draft.draftId, 'message'));
+        const saved = await saveDraftLocally(deps.outbox(), account.address, await compose(draft, account, false));
+        if (draft.draftId) await deps.outbox().cancel(parseId(draft.draftId, 'message'));
         void flush();
         return { draftId: String(saved.id) };
       },
       'compose.discardDraft': async ({ draftId }) => {
-        const entry = deps.outbox().get(parseId(draftId, 'message'));
+        const entry = await deps.outbox().get(parseId(draftId, 'message'));
         if (entry.state !== 'draft') return { discarded: false };
-        deps.outbox().cancel(entry.id);
+        await deps.outbox().cancel(entry.id);
         return { discarded: true };
       },
-      'outbox.list': async () => ({ items: list() }),
+      'outbox.list': async () => ({ items: await list() }),
       'outbox.retry': async ({ id, confirmUncertain }) => {
-        const entry = deps.outbox().requeue(parseId(id, 'message'), { force: confirmUncertain === true });
+        const entry = await deps.outbox().requeue(parseId(id, 'message'), { force: confirmUncertain === true });
         void flush();
         return outboxItem(entry);
       },
       'outbox.cancel': async ({ id }) => {
-        const entry = deps.outbox().cancel(parseId(id, 'message'));
-        changed();
+        const entry = await deps.outbox().cancel(parseId(id, 'message'));
+        void changed();
         return { cancelled: entry.state === 'cancelled' };
       },
     },

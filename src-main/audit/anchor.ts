@@ -11,10 +11,10 @@ import { identityFromCertificate } from '../card/identity.js';
 import { AppError } from '../errors/index.js';
 import { canonicalJson } from './canonical.js';
 import type { ChainPoint } from './chain.js';
-import type { JournalEventData } from './events.js';
+import type { JournalEventData, JournalRecord } from './events.js';
 import type { Journal } from './journal.js';
 
-export const HEAD_FILE = 'journal-head.json';
+const HEAD_FILE = 'journal-head.json';
 
 export const headFile = (home: string): string => join(home, HEAD_FILE);
 
@@ -84,17 +84,26 @@ const RSA_PSS_RSAE_SHA256 = 0x0804;
 
 export const checkpointPayload = (p: ChainPoint): Buffer => Buffer.from(canonicalJson({ seq: p.seq, hash: p.hash }), 'utf8');
 
+/**
+ * Where a checkpoint is read and written: a Journal over this thread's connection (CLI),
+ * or the store thread's journal service reached by messages (the app: audit/port.ts).
+ */
+export interface CheckpointTarget {
+  head(): ChainPoint | Promise<ChainPoint>;
+  append(records: JournalRecord[]): unknown;
+}
+
 /** Signs the current head with the card and appends it as a 'journal.checkpoint' entry. */
-export async function signCheckpoint(journal: Journal, signer: CheckpointSigner, holder: { nationalId: string | null }): Promise<JournalEventData['journal.checkpoint'] | null> {
+export async function signCheckpoint(journal: CheckpointTarget, signer: CheckpointSigner, holder: { nationalId: string | null }): Promise<JournalEventData['journal.checkpoint'] | null> {
   const schemes = await signer.supportedSchemes();
   const scheme = [RSA_PKCS1_SHA256, ECDSA_SECP256R1_SHA256, RSA_PSS_RSAE_SHA256].find((s) => schemes.includes(s));
   const [leaf] = await signer.certificateChain();
   if (scheme === undefined || !leaf) return null;
-  const head = journal.head();
+  const head = await journal.head();
   if (head.seq === 0) return null;
   const signature = await signer.sign(scheme, checkpointPayload(head));
   const data = { seq: head.seq, hash: head.hash, signature: signature.toString('base64'), scheme, certificate: leaf.toString('base64'), nationalId: holder.nationalId };
-  journal.append([{ action: 'journal.checkpoint', data, actor: holder.nationalId }]);
+  await journal.append([{ action: 'journal.checkpoint', data, actor: holder.nationalId }]);
   return data;
 }
 
@@ -103,7 +112,7 @@ export async function signCheckpoint(journal: Journal, signer: CheckpointSigner,
  * in (end of `mssante sync`; the app's unlock, lock and quit): signs the head,
  * the holder's national id read from the signer's own certificate.
  */
-export async function signSessionCheckpoint(journal: Journal, signer: CheckpointSigner): Promise<JournalEventData['journal.checkpoint'] | null> {
+export async function signSessionCheckpoint(journal: CheckpointTarget, signer: CheckpointSigner): Promise<JournalEventData['journal.checkpoint'] | null> {
   const [leaf] = await signer.certificateChain();
   const nationalId = leaf ? (identityFromCertificate(leaf).holder?.nationalId ?? null) : null;
   return signCheckpoint(journal, signer, { nationalId });

@@ -8,7 +8,7 @@ import type { JournalEntry, JournalRecord } from './events.js';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** Format version of the hashed serialisation; part of every hash. */
-export const CHAIN_FORMAT = 1;
+const CHAIN_FORMAT = 1;
 
 export interface ChainPoint {
   seq: number;

@@ -68,35 +68,6 @@ export interface JournalEventData {
 
 export type JournalAction = keyof JournalEventData;
 
-export const JOURNAL_ACTIONS = [
-  'card.login',
-  'card.logout',
-  'card.pin_failed',
-  'card.locked',
-  'account.added',
-  'account.changed',
-  'sync.session',
-  'message.received',
-  'message.removed',
-  'message.opened',
-  'message.flagged',
-  'message.moved',
-  'message.deleted',
-  'attachment.opened',
-  'attachment.saved',
-  'message.sent',
-  'message.outside_trust_space',
-  'message.exported',
-  'message.printed',
-  'message.delivery',
-  'journal.exported',
-  'settings.changed',
-  'journal.verified',
-  'journal.pruned',
-  'journal.checkpoint',
-  'store.rekeyed',
-] as const satisfies readonly JournalAction[];
-
 /** One thing to record. `message` ties the entry to a stored message (evidence export). */
 export type JournalRecord = {
   [A in JournalAction]: {

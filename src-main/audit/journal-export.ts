@@ -35,10 +35,10 @@ const ACTION_FR: Record<string, string> = {
   'store.rekeyed': 'clé de la base locale confiée à une nouvelle carte ou à un nouveau code de secours',
 };
 
-export const actionFr = (action: string): string => ACTION_FR[action] ?? action;
+const actionFr = (action: string): string => ACTION_FR[action] ?? action;
 
 /** The JSON-lines form of an entry: stored fields, data parsed back to an object. */
-export function entryJson(e: JournalEntry): Record<string, unknown> {
+function entryJson(e: JournalEntry): Record<string, unknown> {
   return {
     seq: e.seq,
     at: new Date(e.at).toISOString(),

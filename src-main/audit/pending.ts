@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { JournalRecord } from './events.js';
 import type { Journal } from './journal.js';
 
-export const PENDING_FILE = 'journal-pending.jsonl';
+const PENDING_FILE = 'journal-pending.jsonl';
 
-interface PendingLine {
+export interface PendingLine {
   at: number;
   record: JournalRecord;
 }
@@ -21,8 +21,20 @@ export function queuePendingRecords(home: string, records: readonly JournalRecor
   appendFileSync(join(home, PENDING_FILE), records.map((record) => JSON.stringify({ at: now, record } satisfies PendingLine) + '\n').join(''), { mode: 0o600 });
 }
 
-/** Appends the waiting records to the journal (then removes the file); returns how many. */
-export function flushPendingRecords(home: string, journal: Journal): number {
+/** Appends waiting lines to a journal of this thread in one transaction, each with its original time. */
+export function appendPendingTo(journal: Journal): (lines: readonly PendingLine[]) => void {
+  return (lines) => {
+    journal.db.transaction(() => {
+      for (const l of lines) journal.append([l.record], l.at);
+    }).immediate();
+  };
+}
+
+/**
+ * Hands the waiting records to `append` (this thread's journal: appendPendingTo; the app's store
+ * thread: its journal service's recordPending), then removes the file; returns how many.
+ */
+export async function flushPendingRecords(home: string, append: (lines: readonly PendingLine[]) => void | Promise<void>): Promise<number> {
   const file = join(home, PENDING_FILE);
   const claimed = `${file}.${process.pid}.flush`;
   try {
@@ -41,9 +53,7 @@ export function flushPendingRecords(home: string, journal: Journal): number {
         return []; // a torn last line (crash while appending)
       }
     });
-  journal.db.transaction(() => {
-    for (const l of lines) journal.append([l.record], l.at);
-  }).immediate();
+  await append(lines);
   unlinkSync(claimed);
   return lines.length;
 }

@@ -14,7 +14,7 @@ export function parseRetentionDays(raw: string): number {
   return n;
 }
 
-export function retentionDays(journal: Journal): number | null {
+function retentionDays(journal: Journal): number | null {
   const v = journal.getConfig(RETENTION_KEY);
   return v === undefined || v === 'off' ? null : Number(v);
 }

@@ -10,7 +10,7 @@ import { deliveryRecords } from './records.js';
 
 export type JournalHooks = Required<Pick<StoreHooks, 'onMessagesStored' | 'onMessagesRemoved' | 'onLocalChange' | 'onDeliveryChanges'>>;
 
-export function receivedRecords(events: readonly StoredMessageEvent[]): JournalRecord[] {
+function receivedRecords(events: readonly StoredMessageEvent[]): JournalRecord[] {
   return events.map((e) =>
     aboutMessage('message.received', { row: e.messageRowId, sha256: e.sha256 }, {
       messageId: e.messageId,
@@ -22,12 +22,12 @@ export function receivedRecords(events: readonly StoredMessageEvent[]): JournalR
   );
 }
 
-export function removedRecords(events: readonly RemovedMessageEvent[]): JournalRecord[] {
+function removedRecords(events: readonly RemovedMessageEvent[]): JournalRecord[] {
   return events.map((e) => aboutMessage('message.removed', { row: e.messageRowId, sha256: e.sha256 }, { sha256: e.sha256, folder: e.folderId, uid: e.uid, reason: e.reason }));
 }
 
 /** `targetId` resolves a move's target path to its folder id (same account as the source folder). */
-export function localChangeRecord(e: LocalChangeEvent, targetId: (path: string, fromFolder: number) => number | null = () => null): JournalRecord {
+function localChangeRecord(e: LocalChangeEvent, targetId: (path: string, fromFolder: number) => number | null = () => null): JournalRecord {
   const message = { row: e.messageRowId, sha256: e.sha256 };
   if (e.kind === 'move') return aboutMessage('message.moved', message, { sha256: e.sha256, from: e.folderId, to: targetId(String(e.payload.target), e.folderId) });
   if (e.kind === 'delete') return aboutMessage('message.deleted', message, { sha256: e.sha256 });

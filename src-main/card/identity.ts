@@ -59,7 +59,7 @@ export function nationalIdType(nationalId: string): NationalIdType {
   return NATIONAL_ID_PREFIXES[prefix] ?? 'UNKNOWN';
 }
 
-export function summariseCertificate(cert: x509.X509Certificate): CertificateSummary {
+function summariseCertificate(cert: x509.X509Certificate): CertificateSummary {
   const der = Buffer.from(cert.rawData);
   return {
     subject: cert.subject,

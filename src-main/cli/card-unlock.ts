@@ -6,7 +6,7 @@
 // command, not per store opening) and wiped when the command ends.
 import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import { signSessionCheckpoint, writeHeadAnchor } from '../audit/anchor.js';
-import { flushPendingRecords, queuePendingRecords } from '../audit/pending.js';
+import { appendPendingTo, flushPendingRecords, queuePendingRecords } from '../audit/pending.js';
 import type { JournalRecord } from '../audit/events.js';
 import { Journal } from '../audit/journal.js';
 import { cardFacts } from '../audit/records.js';
@@ -48,7 +48,7 @@ function testKey(): StoreKeyProvider | undefined {
   return process.env.MSSANTE_TEST === '1' && hex ? staticKeyProvider(hex) : undefined;
 }
 
-export function hasCliCardSession(): boolean {
+function hasCliCardSession(): boolean {
   return state.held !== null && !state.held.session.ended;
 }
 
@@ -135,7 +135,7 @@ export function printRecoveryCode(c: CliContext, code: string): void {
 export async function openCliStore(c: CliContext, opts: { hooks?: StoreHooks } = {}): Promise<MailStore> {
   const store = await MailStore.open({ file: storeFile(c.home), keyProvider: cliStoreKeyProvider(c), ...(opts.hooks ? { hooks: opts.hooks } : {}) });
   try {
-    flushPendingRecords(c.home, new Journal(store.db));
+    await flushPendingRecords(c.home, appendPendingTo(new Journal(store.db)));
   } catch (err) {
     c.progress(`Attention : des événements en attente n’ont pas pu être inscrits au journal des accès (${err instanceof AppError ? err.code : String(err)}).`);
   }

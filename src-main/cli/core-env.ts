@@ -12,7 +12,7 @@ import type { CliContext } from './context.js';
  * (card-unlock.ts: the command's card session, PIN asked once), the card host as a Node child process (the card
  * service's default launcher), no window to send events to.
  */
-export function cliCoreEnv(opts: CliContext): CoreEnv {
+function cliCoreEnv(opts: CliContext): CoreEnv {
   return {
     home: opts.home,
     storeFile: storeFile(opts.home),

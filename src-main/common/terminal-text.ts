@@ -16,9 +16,9 @@ const UNSAFE_IN_LINE = new RegExp(`${CONTROL.source}|${BIDI.source}`, 'gu');
 const UNSAFE_IN_BLOCK = new RegExp(`(?![\\n\\t])${CONTROL.source}|${BIDI.source}`, 'gu');
 
 /** Longest untrusted field (subject, name, file name) printed whole; longer ones end with "…". */
-export const FIELD_MAX = 200;
+const FIELD_MAX = 200;
 /** Longest line of a message body printed in text mode (the JSON keeps the whole text). */
-export const BODY_LINE_MAX = 2000;
+const BODY_LINE_MAX = 2000;
 
 function visible(ch: string): string {
   const cp = ch.codePointAt(0)!;

@@ -2,7 +2,7 @@ import type { ErrorCode } from './codes.js';
 
 // French user-facing wording of every error code. A Record over the closed set:
 // adding a code without its message fails the typecheck.
-export const MESSAGES_FR: Record<ErrorCode, string> = {
+const MESSAGES_FR: Record<ErrorCode, string> = {
   INTERNAL: 'Erreur interne inattendue.',
   INVALID_ARGUMENT: 'Paramètre invalide.',
   NOT_FOUND: 'Élément introuvable.',

@@ -8,7 +8,7 @@
 // ACLs (see docs/ARCHITECTURE.md, "File permissions").
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 
-export const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
 const POSIX = process.platform !== 'win32';
@@ -28,7 +28,7 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /** Makes an existing file 0600 (a missing one is fine: nothing to protect). */
-export function tightenFile(path: string): void {
+function tightenFile(path: string): void {
   if (POSIX) chmodIfPresent(path, PRIVATE_FILE_MODE);
 }
 

@@ -26,7 +26,7 @@ export interface ImapSessionOptions {
 }
 
 /** An unconnected imapflow client over the TLS channel, authenticating with EXTERNAL. */
-export function createImapClient(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): ExternalImapFlow {
+function createImapClient(endpoint: ImapEndpoint, signer: Signer, verifier: ServerCertificateVerifier, options: ImapSessionOptions = {}): ExternalImapFlow {
   return new ExternalImapFlow({
     logger: false,
     ...options.imap,

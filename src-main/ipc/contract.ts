@@ -34,7 +34,7 @@ const Text = z.string();
 const Empty = z.strictObject({});
 const Ids = z.array(Id).min(1).max(1000);
 
-export const Address = z.object({ address: Text, name: Text.optional() });
+const Address = z.object({ address: Text, name: Text.optional() });
 const AddressIn = z.strictObject({ address: EmailAddress, name: Line.optional() });
 
 export const ErrorInfo = z.object({
@@ -49,10 +49,10 @@ export const ErrorInfo = z.object({
  * The sender trust levels of the trust module (src-main/trust/types.ts, one source
  * of truth), plus 'unknown' when no decision exists yet (annuaire not imported).
  */
-export const TrustLevel = z.enum([...TRUST_LEVELS, 'unknown']);
+const TrustLevel = z.enum([...TRUST_LEVELS, 'unknown']);
 
 /** Who an address belongs to, according to the annuaire. */
-export const Identity = z.object({
+const Identity = z.object({
   /** 'PER' (a person), 'ORG' (an organisation mailbox), or another annuaire type. */
   kind: z.string().max(16),
   name: Text,
@@ -89,7 +89,7 @@ export const TrustBadge = z.object({
  * PKCS#11 token PIN flags: 'count-low' after a wrong PIN, 'final-try' when one
  * try is left (the dialog must say so), 'locked' when blocked.
  */
-export const PinState = z.enum(['ok', 'count-low', 'final-try', 'locked']);
+const PinState = z.enum(['ok', 'count-low', 'final-try', 'locked']);
 
 export const CardStatus = z.object({
   /** 'several': more than one card is inserted and none was chosen (settings / --token): remove the others. */
@@ -114,7 +114,7 @@ export const SessionState = z.object({
 
 // ---------------------------------------------------------------- mail
 
-export const FolderRole = z.enum(['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive', 'other']);
+const FolderRole = z.enum(['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive', 'other']);
 export const Folder = z.object({
   id: Id,
   parentId: Id.nullable(),
@@ -151,12 +151,12 @@ export const MessageSummary = z.object({
 export const MessagePage = z.object({ total: Count, offset: Count, items: z.array(MessageSummary) });
 
 const Paging = { offset: Count, limit: z.int().min(1).max(500) };
-export const SortOrder = z.strictObject({
+const SortOrder = z.strictObject({
   by: z.enum(['date', 'from', 'subject', 'size']),
   dir: z.enum(['asc', 'desc']),
 });
 
-export const AttachmentInfo = z.object({
+const AttachmentInfo = z.object({
   partId: Id,
   filename: Text,
   contentType: Text,
@@ -166,7 +166,7 @@ export const AttachmentInfo = z.object({
 });
 
 /** An IHE_XDM.ZIP as the xdm module summarises it (src-main/xdm/summary.ts), for the reading pane. */
-export const XdmSummary = z.object({
+const XdmSummary = z.object({
   partId: Id,
   patient: z.object({
     birthName: z.string().optional(),
@@ -207,7 +207,7 @@ export const XdmSummary = z.object({
 // ---------------------------------------------------------------- laboratory results
 
 const FlagLevel = z.enum(['normal', 'low', 'high', 'abnormal', 'critical', 'other', 'none']);
-export const ResultsSummary = z.object({ total: Count, abnormal: Count, critical: Count, mismatches: Count });
+const ResultsSummary = z.object({ total: Count, abnormal: Count, critical: Count, mismatches: Count });
 /** One measure, already worded in French by the results module (src-main/results/view.ts). */
 const ResultCells = z.object({
   value: Text,
@@ -219,7 +219,7 @@ const ResultCells = z.object({
   /** the flag was computed from the range: the laboratory gave none */
   computed: z.boolean(),
 });
-export const ResultRow = ResultCells.extend({
+const ResultRow = ResultCells.extend({
   label: Text,
   code: Text.optional(),
   /** the same result in another unit (mmol/L and g/L) */
@@ -228,7 +228,7 @@ export const ResultRow = ResultCells.extend({
   notes: z.array(Text),
   mismatch: z.boolean(),
 });
-export const ResultsDocumentView = z.object({
+const ResultsDocumentView = z.object({
   title: Text,
   source: z.enum(['cda', 'hprim']),
   sourceText: Text,
@@ -325,7 +325,7 @@ export const MessageView = z.object({
   flagged: z.boolean(),
 });
 
-export const XdmDocument = z.object({
+const XdmDocument = z.object({
   title: z.string().optional(),
   /** A CDA document rendered to HTML by the xdm module (sanitise like MessageView.html), or null. */
   html: z.string().nullable(),
@@ -336,7 +336,7 @@ export const XdmDocument = z.object({
 // ---------------------------------------------------------------- compose
 
 /** A file attached to a draft, held by main; the renderer only knows its id. */
-export const ComposeAttachment = z.object({
+const ComposeAttachment = z.object({
   attachmentId: Id,
   filename: Text,
   contentType: z.string().max(255),
@@ -400,7 +400,7 @@ const draftShape = {
   /** "Fin de traitement — le patient ne peut pas répondre" (X-MSS-MES: FIN); towards a patient only. */
   endOfTreatment: z.boolean().optional(),
 };
-export const DraftIn = z.strictObject(draftShape);
+const DraftIn = z.strictObject(draftShape);
 export const Draft = z.object({
   ...draftShape,
   to: z.array(Address),
@@ -430,7 +430,7 @@ export const DirectoryEntry = z.object({
   trust: TrustLevel,
 });
 
-export const RecipientCheck = z.object({
+const RecipientCheck = z.object({
   address: Text,
   syntaxValid: z.boolean(),
   /** false → the UI blocks sending until the user confirms ("hors espace de confiance"). */
@@ -442,7 +442,7 @@ export const RecipientCheck = z.object({
 
 // ---------------------------------------------------------------- sync and settings
 
-export const SyncProgress = z.object({ folderName: Text, done: Count, total: Count });
+const SyncProgress = z.object({ folderName: Text, done: Count, total: Count });
 export const SyncStatus = z.object({
   online: z.boolean(),
   state: z.enum(['idle', 'syncing', 'offline', 'error', 'stopped']),

@@ -15,12 +15,8 @@ import {
   type Result,
 } from './contract.js';
 
-export function isChannelName(name: unknown): name is ChannelName {
+function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.hasOwn(CHANNELS, name);
-}
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.hasOwn(EVENTS, name);
 }
 
 /** The envelope of a failure: the code, its French text, and primitive data only. */

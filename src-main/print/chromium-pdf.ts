@@ -5,7 +5,7 @@ import { AppError } from '../errors/index.js';
 import { chromiumPdfOptions } from './pdf-options.js';
 import type { PrintDocument } from './print-document.js';
 
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 export async function renderPdfWithChromium(doc: PrintDocument, opts: { executablePath?: string } = {}): Promise<Uint8Array> {
   let chromium: typeof import('playwright-core').chromium;

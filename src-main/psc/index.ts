@@ -1,4 +1,4 @@
-export { PSC_PRESETS, pscSettingsSchema, presetSettings, type PscPreset, type PscSettings } from './presets.js';
+export { PSC_PRESETS, type PscPreset, type PscSettings } from './presets.js';
 export { PscClient, type PscTokens, type PscClientOptions } from './oidc.js';
 export { PscSession, type PscSessionStatus, type SessionEndReason, type Refresher } from './session.js';
 export { httpsFetch } from './https-fetch.js';

@@ -21,7 +21,3 @@ export const pscSettingsSchema = z.object({
   keepRefreshToken: z.boolean().default(false),
 });
 export type PscSettings = z.infer<typeof pscSettingsSchema>;
-
-export function presetSettings(preset: PscPreset, clientId: string): PscSettings {
-  return { ...PSC_PRESETS[preset], clientId, keepRefreshToken: false };
-}

@@ -112,7 +112,7 @@ function collectionTime(root: Element): string | undefined {
 }
 
 /** HL7 TS "20210104160500+0100" → "2021-01-04T16:05:00+01:00" (or the date alone). */
-export function isoTime(ts: string | undefined): string | undefined {
+function isoTime(ts: string | undefined): string | undefined {
   if (!ts) return undefined;
   const m = /^(\d{8})(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?([+-]\d{4})?$/.exec(ts);
   if (!m) return undefined;

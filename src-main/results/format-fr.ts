@@ -34,7 +34,7 @@ export function flagLabelFr(r: { flag?: string; computedFlag?: 'L' | 'H' }): str
   return `${flagSymbol(r)}${flagSymbol(r) ? ' ' : ''}${word}${computed}`;
 }
 
-export function flagSymbol(r: { flag?: string; computedFlag?: 'L' | 'H' }): string {
+function flagSymbol(r: { flag?: string; computedFlag?: 'L' | 'H' }): string {
   const level = flagLevel(effectiveFlag(r));
   if (level === 'critical') return '‼';
   if (level === 'low') return '▼';

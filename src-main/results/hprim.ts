@@ -9,7 +9,7 @@ import { evaluateIns } from '../xdm/ins-status.js';
 import { computeFlag, parseDecimal, type AlternateMeasure, type LabResult, type ReferenceRange, type ResultsReport, type ResultValue } from './model.js';
 import { decodeUnknownText, type TextEncodingName } from './text-encoding.js';
 
-export const HPRIM_MAX_BYTES = 4 * 1024 * 1024;
+const HPRIM_MAX_BYTES = 4 * 1024 * 1024;
 const HPRIM_EXTENSIONS = /\.(hpr|hpm|hprim|hpr2|hp2)$/i;
 const DATE = /^(\d{2})\/?(\d{2})\/?(\d{4})$/;
 

@@ -4,10 +4,10 @@
 import type { PatientIdentity } from '../xdm/ins-status.js';
 
 /** HL7 v3 ObservationInterpretation codes we give a meaning to; others are kept as written. */
-export const LOW_FLAGS = ['L', 'LL', 'LU', '<'] as const;
-export const HIGH_FLAGS = ['H', 'HH', 'HU', '>'] as const;
+const LOW_FLAGS = ['L', 'LL', 'LU', '<'] as const;
+const HIGH_FLAGS = ['H', 'HH', 'HU', '>'] as const;
 /** Critical (panic) values: must be impossible to miss. */
-export const CRITICAL_FLAGS = ['LL', 'HH', 'AA'] as const;
+const CRITICAL_FLAGS = ['LL', 'HH', 'AA'] as const;
 const ABNORMAL_FLAGS = new Set<string>([...LOW_FLAGS, ...HIGH_FLAGS, 'A', 'AA', 'W']);
 
 export interface ResultCode {
@@ -159,7 +159,7 @@ export interface ResultsSummary {
   mismatches: number;
 }
 
-export function allResults(report: ResultsReport): LabResult[] {
+function allResults(report: ResultsReport): LabResult[] {
   return report.groups.flatMap((g) => g.results);
 }
 

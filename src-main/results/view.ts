@@ -77,7 +77,7 @@ function rowView(r: LabResult): ResultRowView {
   };
 }
 
-export function documentView(doc: ResultsDocument): ResultsDocumentView {
+function documentView(doc: ResultsDocument): ResultsDocumentView {
   const r = doc.report;
   const dates = [
     r.dates.collected ? `prélevé le ${dateFr(r.dates.collected)}` : '',

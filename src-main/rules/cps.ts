@@ -43,9 +43,6 @@ export type NationalIdType = (typeof NATIONAL_ID_PREFIXES)[keyof typeof NATIONAL
 /** Health professionals (CPS) carry an RPPS or ADELI identifier; the rest are staff cards. */
 export const PROFESSIONAL_ID_TYPES: readonly NationalIdType[] = ['RPPS', 'ADELI'];
 
-/** Test cards live in the 8997… range of RPPS identifiers. */
-export const TEST_RPPS_PREFIX = '8997';
-
 /**
  * Card / certificate kinds we recognise from the issuing CA:
  *   CPS  health professional card (RPPS/ADELI) — "AC IGC-SANTE … PERSONNES"
@@ -77,8 +74,8 @@ export interface CardHolder {
  * A CPS PIN is 4 to 8 digits (ANS, Cryptolib CPS). Anything else (a space typed around it, a
  * letter) is refused before the card: a PIN the card would reject costs one of its 3 tries.
  */
-export const CPS_PIN_MIN_LENGTH = 4;
-export const CPS_PIN_MAX_LENGTH = 8;
+const CPS_PIN_MIN_LENGTH = 4;
+const CPS_PIN_MAX_LENGTH = 8;
 
 /** Checks the PIN bytes without making a string of them (the caller wipes the buffer). */
 export function isCpsPinFormat(pin: Uint8Array): boolean {

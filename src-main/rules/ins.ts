@@ -33,9 +33,6 @@ export const INS_TRAIT_LABELS_FR: Record<InsTrait | 'matricule' | 'oid', string>
   sex: 'sexe',
 };
 
-/** INS sex is the civil-registry one: M or F (HL7 administrative gender codes). */
-export const INS_SEXES = ['M', 'F'] as const;
-
 /**
  * A NIR/NIA matricule: 13 characters (sex, year, month, department — 2A/2B in
  * Corsica —, commune, order) and a 2-digit key = 97 - (number mod 97), where

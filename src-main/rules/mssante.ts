@@ -26,12 +26,8 @@ export const TLS_ALLOWED_SUITES_OPENSSL = [
 
 // --- Annuaire and liste blanche (DOMAIN.md §5) ---
 
-/** The public extraction of every MSSanté mailbox has 31 `|`-separated columns and one header line. */
-export const ANNUAIRE_EXTRACTION_COLUMNS = 31;
 /** File name of the extraction inside the ZIP; the suffix is the extraction date AAAAMMJJhhmm. */
 export const ANNUAIRE_EXTRACTION_FILE_PATTERN = /^(?:.*[\\/])?Extraction_Correspondance_MSSante_(\d{12})?[^\\/]*\.txt$/i;
-/** Mailbox types of the extraction: a person (PER), an organisation (ORG); others may appear (APP). */
-export const ANNUAIRE_MAILBOX_TYPES = ['PER', 'ORG'] as const;
 /** First digit of `Identification nationale PP`: 8 = RPPS, 0 = ADELI. */
 export const NATIONAL_ID_PREFIXES = { '8': 'RPPS', '0': 'ADELI' } as const;
 /**
@@ -45,5 +41,3 @@ export const ANNUAIRE_EXTRACTION_SOURCES = {
 
 /** XML namespace of the liste blanche; domains are at //Domaine/Nom. */
 export const LISTE_BLANCHE_NAMESPACE = 'https://listeblanche.mssante.fr/schema';
-/** Official download address of the signed liste blanche. */
-export const LISTE_BLANCHE_URL = 'https://espacedeconfiance.mssante.fr/listeblanchemssante.xml';

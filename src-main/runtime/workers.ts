@@ -5,10 +5,10 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 // Same extension as this module: .ts under tsx, .js once compiled.
-export const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const MODULE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
-export const WORKERS = {
-  /** the store thread: one SQLite connection plus the store hooks of the registry (app/store-hooks.ts) */
+const WORKERS = {
+  /** the store thread: the store's one writing connection, its hooks (app/store-hooks.ts) and services (app/store-services.ts) */
   store: 'app/store-thread',
   /** MIME parsing of sync batches, ahead of the store thread */
   'store-parser': 'store/worker/parse-worker',
@@ -19,7 +19,7 @@ export const WORKERS = {
 export type WorkerName = keyof typeof WORKERS;
 
 /** The file: URL of a registered worker's entry module. */
-export function workerEntry(name: WorkerName): URL {
+function workerEntry(name: WorkerName): URL {
   const module = WORKERS[name];
   if (!module) throw new Error(`no worker registered as ${String(name)}`);
   return new URL(`../${module}${MODULE_EXT}`, import.meta.url);

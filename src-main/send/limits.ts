@@ -23,7 +23,7 @@ export function effectiveSizeLimit(known: { settingBytes?: number | null; server
 const mo = (bytes: number) => (bytes / (1024 * 1024)).toLocaleString('fr-FR', { maximumFractionDigits: 1 });
 
 /** French detail of a size refusal (the CLI prints it under the code's message). */
-export function sizeDetailFr(sizeBytes: number, limit: SizeLimit): string {
+function sizeDetailFr(sizeBytes: number, limit: SizeLimit): string {
   const origin =
     limit.source === 'server' ? 'annoncée par le serveur' : limit.source === 'setting' ? 'fixée dans les réglages' : limit.source === 'patient' ? 'des messages aux patients (Mon espace santé)' : 'par défaut';
   return `Taille du message encodé : ${mo(sizeBytes)} Mo ; limite ${origin} : ${mo(limit.maxBytes)} Mo (les pièces jointes grossissent d’environ un tiers une fois encodées).`;

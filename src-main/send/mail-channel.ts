@@ -89,21 +89,30 @@ function mailChannel(conn: Connections): AccountMailChannel {
       internals.forceAuth = true;
       const method = Object.keys(internals.customAuth)[0]!; // EXTERNAL or XOAUTH2
       const auth = internals.customAuth[method]!;
+      // The handler answers through ctx.resolve/reject or through its promise; either way
+      // nodemailer hears "authenticated" (and sends MAIL FROM) only once beforeTransaction has
+      // resolved: in the app that is the store thread's answer that 'sending' is committed.
       internals.customAuth[method] = (ctx) =>
-        auth({
-          ...ctx,
-          resolve: () => {
+        new Promise<void>((resolve, reject) => {
+          let settled = false;
+          const authenticated = (): void => {
+            if (settled) return;
+            settled = true;
             maxBytes = ctx.maxAllowedSize ? ctx.maxAllowedSize : null;
             dsnOffered = (ctx.extensions ?? []).includes('DSN');
-            try {
-              beforeTransaction();
-            } catch (err) {
-              ctx.reject(err as Error);
-              return;
-            }
-            ctx.resolve();
-          },
-          reject: (err) => ctx.reject(err),
+            Promise.resolve().then(beforeTransaction).then(resolve, reject);
+          };
+          const refused = (err: unknown): void => {
+            if (settled) return;
+            settled = true;
+            reject(err as Error);
+          };
+          try {
+            const answer = auth({ ...ctx, resolve: authenticated, reject: refused });
+            if (answer && typeof answer.then === 'function') answer.then(authenticated, refused);
+          } catch (err) {
+            refused(err);
+          }
         });
       try {
         // RFC 3461: reports for every recipient, when the server offers DSN (nodemailer checks EHLO)

@@ -26,8 +26,8 @@ export function classifySendFailure(err: SubmitFailure, transactionStarted: bool
   return 'unknown-outcome';
 }
 
-export const RETRY_BASE_MS = 30_000;
-export const RETRY_MAX_MS = 60 * 60_000;
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 60 * 60_000;
 
 /** Exponential backoff: 30 s, 1 min, 2 min, … capped at 1 h (attempts counts the failures so far). */
 export function retryDelayMs(attempts: number): number {
@@ -35,7 +35,7 @@ export function retryDelayMs(attempts: number): number {
 }
 
 /** How long a 'sending' mark of a live process on this machine is trusted before it is examined. */
-export const SENDING_LEASE_MS = 15 * 60_000;
+const SENDING_LEASE_MS = 15 * 60_000;
 
 /** Pure: may the runner examine an entry another (or a dead) process left in 'sending'? */
 export function sendingIsStale(entry: { sendingOwner: string | null; sendingAt: number | null }, now: number, isOwnerAlive: (owner: string) => boolean): boolean {

@@ -2,7 +2,8 @@
 // makes the Sent copy. All decisions are in outbox-policy.ts; all I/O is behind MailChannel.
 //
 // Never sent twice: `markSending` is committed after the SMTP session is authenticated and
-// BEFORE `MAIL FROM` (MailChannel.submit calls `beforeTransaction` at that point). An entry found
+// BEFORE `MAIL FROM` (MailChannel.submit calls `beforeTransaction` at that point and waits for
+// it: in the app the commit is the store thread's answer). An entry found
 // in 'sending' later (crash, kill, power loss, connection lost mid-transaction) may have been
 // accepted: it is never submitted again automatically. The runner looks for its Message-ID in
 // the Sent folder (our own APPEND, or a copy the server saved) → 'sent'; otherwise the entry
@@ -12,7 +13,8 @@ import { asSmtpError } from '../smtp/index.js';
 import { toAppError } from '../errors/index.js';
 import { envelopeIdOf } from '../rules/messaging.js';
 import { classifySendFailure, retryDelayMs, sendingIsStale, type SubmitFailure } from './outbox-policy.js';
-import type { Outbox, OutboxEntry } from './outbox-store.js';
+import type { DeliveryChange } from '../store/delivery.js';
+import type { OutboxApi, OutboxEntry } from './outbox-store.js';
 
 export interface SubmitResult {
   /** the server's final reply, e.g. "250 2.0.0 Ok: queued as …" */
@@ -26,10 +28,10 @@ export interface SubmitResult {
 /** The network side of the outbox (mail-channel.ts implements it over SMTP + IMAP). */
 export interface MailChannel {
   /**
-   * Submits one message. `beforeTransaction` runs after authentication and before MAIL FROM;
-   * if it throws, nothing is submitted and submit rejects with that error.
+   * Submits one message. `beforeTransaction` runs after authentication and MAIL FROM waits
+   * until it resolves; if it throws or rejects, nothing is submitted and submit rejects with that error.
    */
-  submit(envelope: { from: string; to: string[] }, raw: Buffer, beforeTransaction: () => void, opts?: { envelopeId?: string }): Promise<SubmitResult>;
+  submit(envelope: { from: string; to: string[] }, raw: Buffer, beforeTransaction: () => Promise<void>, opts?: { envelopeId?: string }): Promise<SubmitResult>;
   /** the SIZE the server announced on the last connection (null: none; undefined: not connected) */
   serverMaxBytes(): number | null | undefined;
   sentCopyExists(messageId: string): Promise<boolean>;
@@ -39,8 +41,8 @@ export interface MailChannel {
 export interface RunnerHooks {
   /** after the server accepted a message, before it is recorded (tests: simulate a crash here) */
   afterAccepted?(entry: OutboxEntry): void;
-  /** after a message is recorded 'sent' (e.g. mark the answered message \Answered) */
-  onSent?(entry: OutboxEntry): void;
+  /** after a message is recorded 'sent', with the delivery states started (journal; mark the answered message \Answered) */
+  onSent?(entry: OutboxEntry, deliveryChanges: DeliveryChange[]): void;
   now?(): number;
 }
 
@@ -64,9 +66,9 @@ const detailOf = (err: unknown): string => {
 };
 
 /** One entry, whatever its state: submit a queued one, examine a stale 'sending' one, make a missing Sent copy. */
-export async function processEntry(outbox: Outbox, channel: MailChannel, id: number, hooks: RunnerHooks = {}): Promise<OutboxEntry> {
+export async function processEntry(outbox: OutboxApi, channel: MailChannel, id: number, hooks: RunnerHooks = {}): Promise<OutboxEntry> {
   const now = hooks.now ?? Date.now;
-  let entry = outbox.get(id);
+  let entry = await outbox.get(id);
   if (entry.state === 'sending') {
     if (!sendingIsStale(entry, now(), ownerAlive)) return entry;
     let found: boolean;
@@ -76,7 +78,7 @@ export async function processEntry(outbox: Outbox, channel: MailChannel, id: num
       return entry; // Sent folder unreachable: examined again on the next run, still never resubmitted
     }
     return found
-      ? outbox.markSentCopy(outbox.markSent(id, 'found in the Sent folder after an interrupted submission').id, 'found')
+      ? outbox.markSentCopy((await outbox.markSent(id, 'found in the Sent folder after an interrupted submission')).id, 'found')
       : outbox.markUncertain(id, 'interrupted after the submission started: the server may have accepted it');
   }
   if (entry.state === 'queued') entry = await submit(outbox, channel, entry, hooks, now);
@@ -84,23 +86,23 @@ export async function processEntry(outbox: Outbox, channel: MailChannel, id: num
   return entry;
 }
 
-async function submit(outbox: Outbox, channel: MailChannel, entry: OutboxEntry, hooks: RunnerHooks, now: () => number): Promise<OutboxEntry> {
+async function submit(outbox: OutboxApi, channel: MailChannel, entry: OutboxEntry, hooks: RunnerHooks, now: () => number): Promise<OutboxEntry> {
   let marked = false;
   let result: SubmitResult;
   try {
     result = await channel.submit(
       entry.envelope,
-      outbox.raw(entry.id),
-      () => {
-        outbox.markSending(entry.id);
+      await outbox.raw(entry.id),
+      async () => {
+        await outbox.markSending(entry.id);
         marked = true;
       },
       { envelopeId: envelopeIdOf(entry.messageId) },
     );
   } catch (err) {
     // another process took it between our read and our mark: its business now
-    if (!marked && outbox.get(entry.id).state !== 'queued') return outbox.get(entry.id);
-    rememberSize(outbox, channel, entry);
+    if (!marked && (await outbox.get(entry.id)).state !== 'queued') return outbox.get(entry.id);
+    await rememberSize(outbox, channel, entry);
     const kind = classifySendFailure(err as SubmitFailure, marked);
     const appError = asSmtpError(err);
     const detail = detailOf(err);
@@ -109,30 +111,30 @@ async function submit(outbox: Outbox, channel: MailChannel, entry: OutboxEntry, 
     const attempts = entry.attempts + 1;
     return outbox.markRetry(entry.id, appError.code, detail, now() + retryDelayMs(attempts), !marked);
   }
-  rememberSize(outbox, channel, entry);
-  hooks.afterAccepted?.(outbox.get(entry.id));
-  const sent = outbox.markSent(entry.id, result.response, result.rejected);
+  await rememberSize(outbox, channel, entry);
+  if (hooks.afterAccepted) hooks.afterAccepted(await outbox.get(entry.id));
+  const { entry: sent, deliveryChanges } = await outbox.recordSent(entry.id, result.response, result.rejected);
   try {
-    hooks.onSent?.(sent);
+    hooks.onSent?.(sent, deliveryChanges);
   } catch {
     // bookkeeping around a sent message never turns it into a failure
   }
   return sent;
 }
 
-function rememberSize(outbox: Outbox, channel: MailChannel, entry: OutboxEntry): void {
+async function rememberSize(outbox: OutboxApi, channel: MailChannel, entry: OutboxEntry): Promise<void> {
   const size = channel.serverMaxBytes();
-  if (size !== undefined) outbox.rememberServerMaxBytes(entry.accountAddress, size);
+  if (size !== undefined) await outbox.rememberServerMaxBytes(entry.accountAddress, size);
 }
 
 /** APPEND once: a copy already there (a previous run, or the server's own) is not appended again. */
-async function makeSentCopy(outbox: Outbox, channel: MailChannel, entry: OutboxEntry): Promise<OutboxEntry> {
+async function makeSentCopy(outbox: OutboxApi, channel: MailChannel, entry: OutboxEntry): Promise<OutboxEntry> {
   try {
-    if (await channel.sentCopyExists(entry.messageId)) return outbox.markSentCopy(entry.id, 'found');
-    await channel.appendSent(outbox.raw(entry.id));
-    return outbox.markSentCopy(entry.id, 'appended');
+    if (await channel.sentCopyExists(entry.messageId)) return await outbox.markSentCopy(entry.id, 'found');
+    await channel.appendSent(await outbox.raw(entry.id));
+    return await outbox.markSentCopy(entry.id, 'appended');
   } catch (err) {
-    outbox.noteSentCopyError(entry.id, toAppError(err).message);
+    await outbox.noteSentCopyError(entry.id, toAppError(err).message);
     return outbox.get(entry.id);
   }
 }
@@ -142,16 +144,16 @@ export const FINISHED_RETENTION_MS = 30 * 24 * 3600_000;
 
 /** Every entry of an account with network work to do, oldest first; then forgets long-finished ones. */
 export async function processOutbox(
-  outbox: Outbox,
+  outbox: OutboxApi,
   channel: MailChannel,
   accountAddress: string,
   opts: { ignoreSchedule?: boolean; only?: readonly number[] } & RunnerHooks = {},
 ): Promise<OutboxEntry[]> {
   const done: OutboxEntry[] = [];
-  for (const e of outbox.pending(accountAddress, opts.ignoreSchedule ? { ignoreSchedule: true } : {})) {
+  for (const e of await outbox.pending(accountAddress, opts.ignoreSchedule ? { ignoreSchedule: true } : {})) {
     if (opts.only && !opts.only.includes(e.id)) continue;
     done.push(await processEntry(outbox, channel, e.id, opts));
   }
-  outbox.pruneFinished((opts.now ?? Date.now)() - FINISHED_RETENTION_MS);
+  await outbox.pruneFinished((opts.now ?? Date.now)() - FINISHED_RETENTION_MS);
   return done;
 }

@@ -1,5 +1,6 @@
-// The outbox table (store migration 002): every state change is one small synchronous SQLite
-// transaction, committed before the network step it guards (see README.md in this folder).
+// The outbox table (store migration 002): every state change is one small SQLite transaction,
+// committed before the network step it guards (see README.md in this folder). In the app the
+// class runs in the store thread (the store's one writer) and is reached by messages (OutboxApi).
 import { hostname } from 'node:os';
 import type { Db } from '../store/database.js';
 import { AppError } from '../errors/index.js';
@@ -68,8 +69,17 @@ function entryFromRow(r: Row): OutboxEntry {
   };
 }
 
+/**
+ * The outbox as the runner and the facade use it: the Outbox itself over this thread's
+ * connection (the CLI, its only writer), or its proxy in the store thread (the app:
+ * app/store-services.ts), whose methods answer promises. Callers await every result.
+ */
+export type OutboxApi = {
+  [K in keyof Outbox]: Outbox[K] extends (...args: infer A) => infer R ? (...args: A) => R | Promise<R> : never;
+};
+
 /** This process, as recorded in `sending_owner`. */
-export const PROCESS_OWNER = `${hostname()}:${process.pid}`;
+const PROCESS_OWNER = `${hostname()}:${process.pid}`;
 
 export class Outbox {
   constructor(
@@ -166,11 +176,16 @@ export class Outbox {
   /**
    * The server accepted the message (some recipients may have been refused). The delivery
    * tracking starts in the same transaction: each recipient "remis au serveur" or "échec"
-   * (store/delivery.ts); the changes are returned in `lastDeliveryChanges` for the journal.
+   * (store/delivery.ts).
    */
   markSent(id: number, smtpResponse: string, rejected: readonly string[] = []): OutboxEntry {
+    return this.recordSent(id, smtpResponse, rejected).entry;
+  }
+
+  /** markSent, also returning the delivery states it started (journal: message.delivery). */
+  recordSent(id: number, smtpResponse: string, rejected: readonly string[] = []): { entry: OutboxEntry; deliveryChanges: DeliveryChange[] } {
     return this.db.transaction(() => {
-      const e = this.transition(id, ['sending', 'uncertain'], {
+      const entry = this.transition(id, ['sending', 'uncertain'], {
         state: 'sent',
         sent_at: this.now(),
         smtp_response: smtpResponse.slice(0, 500),
@@ -178,20 +193,17 @@ export class Outbox {
         last_error_code: null,
         last_error: null,
       });
-      this.lastDeliveryChanges = recordSubmission(this.db, {
-        messageId: e.messageId,
-        sha256: e.sha256,
-        recipients: e.envelope.to,
+      const deliveryChanges = recordSubmission(this.db, {
+        messageId: entry.messageId,
+        sha256: entry.sha256,
+        recipients: entry.envelope.to,
         rejected,
         response: smtpResponse.slice(0, 200),
-        at: e.sentAt ?? this.now(),
+        at: entry.sentAt ?? this.now(),
       });
-      return e;
+      return { entry, deliveryChanges };
     })();
   }
-
-  /** Delivery states recorded by the last markSent (journal: message.delivery). */
-  lastDeliveryChanges: DeliveryChange[] = [];
 
   /** A transient failure before or during the transaction with a definite "not accepted": retry later. */
   markRetry(id: number, code: string, detail: string, nextAttemptAt: number, countAttempt: boolean): OutboxEntry {

@@ -13,7 +13,7 @@ import type { SizeLimit } from './limits.js';
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
-export function isPatientAddress(address: string, patientDomain = PATIENT_DOMAIN): boolean {
+function isPatientAddress(address: string, patientDomain = PATIENT_DOMAIN): boolean {
   return address.includes('@') && isPatientDomain(domainOf(address), patientDomain);
 }
 

@@ -19,7 +19,7 @@ export interface RecipientProblem {
 }
 
 /** Pure: the problems of a recipient list (empty when every address may be sent to). */
-export function recipientProblems(addresses: readonly string[], policy: RecipientPolicy): RecipientProblem[] {
+function recipientProblems(addresses: readonly string[], policy: RecipientPolicy): RecipientProblem[] {
   const problems: RecipientProblem[] = [];
   for (const address of addresses) {
     const check = policy.isAddressInTrustSpace(address);

@@ -25,7 +25,7 @@ export function subjectFor(original: string | null, mode: ReplyMode): string {
   return `${mode === 'forward' ? 'TR' : 'RE'} : ${bare}`;
 }
 
-export function referencesFor(original: Pick<MessageDetail, 'messageId' | 'inReplyTo' | 'references'>): string[] {
+function referencesFor(original: Pick<MessageDetail, 'messageId' | 'inReplyTo' | 'references'>): string[] {
   const chain = original.references.length ? [...original.references] : original.inReplyTo ? [original.inReplyTo] : [];
   if (original.messageId) chain.push(original.messageId);
   return [...new Set(chain)].slice(-MAX_REFERENCES);

@@ -15,7 +15,7 @@ export interface IpcRegistration {
   dispose(): void;
 }
 
-export function senderFacts(event: Pick<IpcMainInvokeEvent, 'senderFrame' | 'sender'>) {
+function senderFacts(event: Pick<IpcMainInvokeEvent, 'senderFrame' | 'sender'>) {
   const frame = event.senderFrame;
   return {
     frameUrl: frame?.url,

@@ -25,7 +25,7 @@ type MessageSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissi
 };
 
 /** Installs the partition's walls once: permissions, network filter, the document handler, no downloads. */
-export function prepareMessageSession(ses: MessageSession, state: ViewState): void {
+function prepareMessageSession(ses: MessageSession, state: ViewState): void {
   hardenSession(ses);
   ses.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !messageRequestAllowed(details.url, details.resourceType) });

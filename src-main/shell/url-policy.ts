@@ -4,7 +4,7 @@
 /** The UI is served from this privileged custom scheme, never from file://. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'mssante';
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
 /** Scheme of the message HTML view (served only inside its own partition). */

@@ -49,7 +49,7 @@ export function messageViewPreferences(): WebPreferences {
 }
 
 /** Partition of the hidden print window: in memory, separate from the UI and the message view. */
-export const PRINT_PARTITION = 'print-pdf';
+const PRINT_PARTITION = 'print-pdf';
 
 /** The hidden window that prints a page to PDF (print-pdf.ts): never shown, no preload, no JavaScript. */
 export function printWindowOptions(): BrowserWindowConstructorOptions {

@@ -10,7 +10,6 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { DSN_NOTIFY, DSN_RETURN } from '../rules/messaging.js';
 
-export { envelopeIdOf } from '../rules/messaging.js';
 
 /** nodemailer turns the `recipient` "*" into this ORCPT; the hook replaces it per recipient. */
 const ORCPT_EACH = 'rfc822;*';

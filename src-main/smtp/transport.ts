@@ -35,7 +35,7 @@ interface CustomAuthContext {
 }
 
 /** RFC 4954 AUTH EXTERNAL with an initial response ("=" = empty authorisation identity). */
-export function externalAuthHandler(authorizationId = ''): (ctx: CustomAuthContext) => Promise<void> {
+function externalAuthHandler(authorizationId = ''): (ctx: CustomAuthContext) => Promise<void> {
   return async (ctx) => {
     const initial = authorizationId ? Buffer.from(authorizationId, 'utf8').toString('base64') : '=';
     const reply = await ctx.sendCommand(`AUTH EXTERNAL ${initial}`);

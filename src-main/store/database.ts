@@ -120,7 +120,7 @@ function checkVersion(db: Db, migrations: readonly Migration[]): number {
 }
 
 /** Applies pending migrations, each in its own transaction with its version bump. */
-export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
+function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = checkVersion(db, migrations);
   const pending = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
   let version = current;

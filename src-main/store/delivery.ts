@@ -7,7 +7,6 @@
 // linked to the sent message by its Message-ID or by the ENVID we gave (derived from the
 // Message-ID), whichever it carries, so the order in which things are synced does not matter.
 // Table: migration 007. No subject, no body.
-import { createHash } from 'node:crypto';
 import { BOUNCE_FR, PATIENT_BOUNCE_FR, envelopeIdOf, isPatientDomain } from '../rules/messaging.js';
 import type { ParsedDsn } from './delivery-report.js';
 import type { Db } from './database.js';
@@ -148,7 +147,7 @@ export function deliveryOf(events: readonly DeliveryEvent[], recipients: readonl
 }
 
 /** True when nothing more is expected for this recipient. */
-export const deliveryConfirmed = (s: DeliveryState): boolean => DELIVERY_RANK[s] >= DELIVERY_RANK.delivered;
+const deliveryConfirmed = (s: DeliveryState): boolean => DELIVERY_RANK[s] >= DELIVERY_RANK.delivered;
 
 export interface UnconfirmedMessage {
   messageId: string;
@@ -179,8 +178,6 @@ export function journalRecipient(address: string): string {
   const patient = isPatientDomain(address.slice(at + 1)) || /^[0-9][0-9AB]{12}[0-9]{2}$/i.test(address.slice(0, at));
   return patient ? `patient${address.slice(at).toLowerCase()}` : address;
 }
-
-export const sha256OfText = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 /** The French reason of a failure, from the RFC 3463 status in its detail (patients' bounces explained). */
 export function failureExplanationFr(recipient: string, detail: string | null): string | null {

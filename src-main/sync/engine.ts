@@ -206,7 +206,7 @@ export function connectionError(err: unknown, client: ImapFlow | undefined, fact
 }
 
 /** Maps imapflow/socket failures to our closed set of codes. */
-export function imapError(err: unknown): AppError {
+function imapError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const stored = storeError(err);
   if (stored) return stored;

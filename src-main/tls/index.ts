@@ -1,7 +1,7 @@
 // Public surface of the TLS layer.
 export type { ServerCertificateVerifier, VerifiedChain, RevocationStatus } from './types.js';
-export { SignatureScheme, type Signer, type SignatureSchemeName } from './signer.js';
+export { SignatureScheme, type Signer } from './signer.js';
 export { TlsClientConnection, type TlsClientOptions, type TlsSink } from './connection.js';
 export type { HandshakeResult } from './handshake.js';
 export { TlsSocket, connectTls, startTls, type TlsConnectOptions, type CipherInfo } from './socket.js';
-export { OFFERED_SUITES, OFFERED_GROUPS, type CipherSuite } from './policy.js';
+export { type CipherSuite } from './policy.js';

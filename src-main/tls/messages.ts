@@ -19,7 +19,7 @@ function extension(type: number, body: Buffer): Buffer {
 }
 
 /** SNI carries DNS names only (RFC 6066 §3): never an IP literal. */
-export function sniName(host: string): string | undefined {
+function sniName(host: string): string | undefined {
   const name = host.replace(/\.$/, '');
   return isIP(name) === 0 && name.length > 0 ? name : undefined;
 }

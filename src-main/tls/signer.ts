@@ -6,8 +6,6 @@
 import { SignatureScheme } from '../rules/signature-schemes.js';
 export { SignatureScheme };
 
-export type SignatureSchemeName = keyof typeof SignatureScheme;
-
 export interface Signer {
   /** The client certificate chain, DER, leaf first (intermediates optional). */
   certificateChain(): Promise<Buffer[]>;

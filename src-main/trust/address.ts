@@ -1,4 +1,4 @@
-import { domainToASCII, domainToUnicode } from 'node:url';
+import { domainToASCII } from 'node:url';
 
 // Address and domain normalisation shared by the annuaire, the liste blanche and the
 // decision: every comparison is made on the same canonical form (lower-case local part,
@@ -26,11 +26,6 @@ function computeDomain(domain: string): string | null {
   if (ascii === '' || !ascii.includes('.')) return null;
   if (!ascii.split('.').every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label))) return null;
   return ascii;
-}
-
-/** Unicode form of a canonical domain, for display. */
-export function displayDomain(asciiDomain: string): string {
-  return domainToUnicode(asciiDomain) || asciiDomain;
 }
 
 export interface NormalisedAddress {

@@ -38,7 +38,7 @@ export function lower(level: TrustLevel, cap: TrustLevel): TrustLevel {
   return RANK[cap] < RANK[level] ? cap : level;
 }
 
-export function identityOf(entry: AnnuaireEntry): TrustIdentity {
+function identityOf(entry: AnnuaireEntry): TrustIdentity {
   const structure = [entry.structureName, entry.tradeName].filter(Boolean).join(' — ') || null;
   return {
     address: entry.address,

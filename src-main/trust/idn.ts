@@ -34,7 +34,7 @@ const SCRIPTS: readonly [string, RegExp][] = [
 const NEUTRAL = /[\p{Script=Common}\p{Script=Inherited}]/u;
 
 /** Scripts of a label's letters ("Other" for a script not listed: never taken for Latin). */
-export function scriptsOf(label: string): Set<string> {
+function scriptsOf(label: string): Set<string> {
   const out = new Set<string>();
   for (const ch of label) {
     if (NEUTRAL.test(ch)) continue;

@@ -14,7 +14,7 @@ const CONFUSABLES: Record<string, string> = {
 };
 
 /** Folds a string to its "skeleton": lower case, no accents, confusables mapped to Latin. */
-export function skeleton(text: string): string {
+function skeleton(text: string): string {
   const latin = foldLatin(text);
   const lower = isPlainAscii(latin) ? latin : latin.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
   let out = '';
@@ -55,7 +55,7 @@ export function sameName(a: string, b: string): boolean {
 }
 
 /** Levenshtein distance, bounded: returns max+1 as soon as it is exceeded. */
-export function editDistance(a: string, b: string, max = 2): number {
+function editDistance(a: string, b: string, max = 2): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -13,7 +13,7 @@ import type { TrustDecision } from './types.js';
 // verifyDkim with the caching resolver of dkim-cache.ts, folded in by dkim-on-open.ts), as extra evidence.
 
 /** Decision from a message's header list (lower-case keys, as the store parses them). */
-export function decideFromHeaders(ctx: TrustContext, headers: readonly { key: string; value: string }[]): TrustDecision {
+function decideFromHeaders(ctx: TrustContext, headers: readonly { key: string; value: string }[]): TrustDecision {
   const all = (key: string): string | undefined => {
     const values = headers.filter((h) => h.key === key).map((h) => h.value);
     return values.length ? values.join(', ') : undefined;

@@ -62,7 +62,7 @@ export interface BuildXdmInput {
 }
 
 /** French defaults (ANS terminologies); callers override per document. */
-export const XDS_DEFAULT_CODES = {
+const XDS_DEFAULT_CODES = {
   classCode: { code: '10', scheme: '1.2.250.1.213.1.1.4.1', display: 'Compte rendu' },
   confidentialityCode: { code: 'N', scheme: '2.16.840.1.113883.5.25', display: 'Normal' },
   healthcareFacilityTypeCode: { code: 'SA07', scheme: '1.2.250.1.71.4.2.4', display: 'Cabinet individuel' },
@@ -202,7 +202,7 @@ function hl7TsToDate(ts: string): Date | undefined {
 }
 
 /** XDS DTM, UTC: YYYYMMDDhhmmss. */
-export function xdsTime(d: Date): string {
+function xdsTime(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 

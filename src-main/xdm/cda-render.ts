@@ -24,7 +24,7 @@ export function escapeHtml(s: string): string {
 }
 
 /** HL7 TS "20210401171000+0100" → "01/04/2021 à 17:10" (time as written in the document). */
-export function formatHl7DateFr(ts: string | undefined): string | undefined {
+function formatHl7DateFr(ts: string | undefined): string | undefined {
   const m = ts ? /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?/.exec(ts) : null;
   if (!m) return ts;
   const [, y, mo, d, h, mi] = m;
@@ -34,7 +34,7 @@ export function formatHl7DateFr(ts: string | undefined): string | undefined {
 
 const SEX_FR: Record<string, string> = { M: 'masculin', F: 'féminin' };
 
-export function renderCda(doc: CdaDocument): string {
+function renderCda(doc: CdaDocument): string {
   const rows: [string, string][] = [];
   if (doc.type) rows.push(['Type de document', escapeHtml(codeText(doc.type))]);
   if (doc.effectiveTime) rows.push(['Date du document', escapeHtml(formatHl7DateFr(doc.effectiveTime)!)]);
@@ -184,7 +184,7 @@ function describeAttachment(a: CdaAttachment): string {
   return `${a.filename} (${kind}, ${formatSizeFr(a.bytes.length)})`;
 }
 
-export function formatSizeFr(bytes: number): string {
+function formatSizeFr(bytes: number): string {
   if (bytes < 1024) return `${bytes} octets`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} ko`;
   return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} Mo`;

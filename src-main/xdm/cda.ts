@@ -9,7 +9,7 @@ import { evaluateIns, type PatientIdentity } from './ins-status.js';
 import { CDA_XML_LIMITS } from './limits.js';
 import { attr, childElements, descendants, firstChild, parseXmlBytesSafely, path, text } from './safe-xml.js';
 
-export const HL7_V3_NS = 'urn:hl7-org:v3';
+const HL7_V3_NS = 'urn:hl7-org:v3';
 
 export interface CdaCode {
   code?: string;
@@ -203,7 +203,7 @@ function decodeAttachment(id: string, el: Element, title: string | undefined): C
 }
 
 /** A file name safe on every OS (the user may later save the attachment). */
-export function safeFileName(name: string): string {
+function safeFileName(name: string): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = name.normalize('NFC').replace(/[\u0000-\u001f\u007f<>:"/\\|?*]+/g, '_').replace(/^[.\s]+|[.\s]+$/g, '').slice(0, 100);
   return cleaned || 'document';

@@ -1,7 +1,7 @@
 // HL7 v2 data types as XDS metadata carries them (CX, XCN, XON, XPN):
 // components separated by '^', sub-components by '&', escapes \S\ \T\ \F\ \R\ \E\.
 
-export function unescapeHl7(value: string): string {
+function unescapeHl7(value: string): string {
   return value.replace(/\\([STFRE])\\/g, (_m, c: string) => ({ S: '^', T: '&', F: '|', R: '~', E: '\\' })[c] ?? '');
 }
 
@@ -102,7 +102,7 @@ export interface Xpn {
   type?: string;
 }
 
-export function parseXpn(value: string): Xpn {
+function parseXpn(value: string): Xpn {
   const c = components(value).map((x) => unescapeHl7(x).trim());
   return {
     ...(c[0] ? { family: c[0] } : {}),

@@ -207,7 +207,7 @@ function humanText(d: MdnDisposition, subject: string, sentDate: string | undefi
 }
 
 /** "26/11/2026 à 11:00" in French time (Europe/Paris). */
-export function formatFr(d: Date): string {
+function formatFr(d: Date): string {
   const f = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
   return f.format(d).replace(' ', ' à ');
 }
@@ -332,7 +332,7 @@ function recipientAddress(value: string | undefined): string | undefined {
 }
 
 /** "manual-action/MDN-sent-manually; displayed" and the ANS "processed/Error: 902^label" form. */
-export function parseDisposition(value: string): ParsedMdn['disposition'] {
+function parseDisposition(value: string): ParsedMdn['disposition'] {
   const semi = value.indexOf(';');
   const modes = semi >= 0 ? value.slice(0, semi) : '';
   const rest = semi >= 0 ? value.slice(semi + 1) : value;

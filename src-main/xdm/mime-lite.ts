@@ -66,11 +66,6 @@ export function header(fields: readonly HeaderField[], name: string): string | u
   return fields.find((f) => f.name.toLowerCase() === lower)?.value;
 }
 
-export function headers(fields: readonly HeaderField[], name: string): string[] {
-  const lower = name.toLowerCase();
-  return fields.filter((f) => f.name.toLowerCase() === lower).map((f) => f.value);
-}
-
 /** "multipart/report; report-type=x; boundary=\"b\"" → { type, params } (names lowercased). */
 export function parseContentType(value: string | undefined): { type: string; params: Record<string, string> } {
   if (!value) return { type: 'text/plain', params: {} };

@@ -35,7 +35,7 @@ const looksLikeZip = (a: MssAttachment) =>
   /\.zip$/i.test(a.filename) || /zip/i.test(a.contentType) || (a.content[0] === 0x50 && a.content[1] === 0x4b);
 
 /** What the IHE_XDM attachments hold; an attachment that is not an XDM archive is ignored. */
-export function xdmCdaFacts(attachments: readonly MssAttachment[]): XdmCdaFacts {
+function xdmCdaFacts(attachments: readonly MssAttachment[]): XdmCdaFacts {
   const codes: string[] = [];
   let cdaCount = 0;
   let qualified = true;

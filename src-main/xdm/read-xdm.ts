@@ -152,7 +152,7 @@ function checkDocument(entry: XdsDocumentEntry, subset: string, match: { file?: 
 }
 
 /** The patient of a document entry: patientId + sourcePatientInfo traits (PID-5 of type L is the birth name). */
-export function patientOfEntry(entry: XdsDocumentEntry): PatientIdentity {
+function patientOfEntry(entry: XdsDocumentEntry): PatientIdentity {
   const ids: Cx[] = [];
   for (const cx of [entry.patientId, ...entry.sourcePatientInfo.ids, entry.sourcePatientId]) {
     if (cx && !ids.some((x) => x.id === cx.id && x.oid === cx.oid)) ids.push(cx);

@@ -8,7 +8,7 @@ import { AppError } from '../errors/index.js';
 import type { XmlLimits } from './limits.js';
 
 /** Decodes XML bytes per BOM / XML declaration (UTF-8 by default, strictly). */
-export function decodeXmlBytes(bytes: Uint8Array): string {
+function decodeXmlBytes(bytes: Uint8Array): string {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return strictDecode('utf-8', bytes.subarray(3));
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return strictDecode('utf-16le', bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return strictDecode('utf-16be', bytes.subarray(2));

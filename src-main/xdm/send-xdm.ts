@@ -26,7 +26,7 @@ export function xdmAuthorFromCard(holder: CardHolder, address: string): XdmAutho
 }
 
 /** The XDM patient from a CDA header; only a qualified INS may be sent. */
-export function xdmPatientFromCda(cda: CdaDocument, expectedIns?: string): XdmPatient {
+function xdmPatientFromCda(cda: CdaDocument, expectedIns?: string): XdmPatient {
   const p = cda.patient;
   if (expectedIns !== undefined && p.ins !== expectedIns.replace(/\s+/g, '')) {
     throw new AppError('INVALID_ARGUMENT', 'the CDA patient INS differs from --patient-ins');
@@ -40,7 +40,7 @@ export function xdmPatientFromCda(cda: CdaDocument, expectedIns?: string): XdmPa
   return { ins: p.ins, oid: p.oid, traits: { birthName: t.birthName, firstGivenName: t.firstGivenName, birthDate: t.birthDate, sex: t.sex } };
 }
 
-export function xdmMailSubject(title: string, patient: XdmPatient): string {
+function xdmMailSubject(title: string, patient: XdmPatient): string {
   const t = patient.traits;
   const date = t.birthDate.split('-').reverse().join('/');
   return `XDM/1.0/DDM+${title.replace(/\s+/g, ' ').trim()} ${t.birthName.toUpperCase()} ${t.firstGivenName.toUpperCase()} ${date}`;

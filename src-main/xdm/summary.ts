@@ -100,7 +100,7 @@ export function summarizeXdm(pkg: XdmPackage): XdmSummary {
   };
 }
 
-export function summarizePatient(p: PatientIdentity): XdmPatientSummary {
+function summarizePatient(p: PatientIdentity): XdmPatientSummary {
   return {
     ...(p.ins ? { ins: p.ins } : {}),
     ...(p.oid ? { oid: p.oid } : {}),

@@ -94,7 +94,7 @@ export function parseXdsMetadataBytes(bytes: Uint8Array): XdsMetadata {
   return parseXdsMetadata(doc.documentElement!);
 }
 
-export function parseXdsMetadata(root: Element): XdsMetadata {
+function parseXdsMetadata(root: Element): XdsMetadata {
   if (!['SubmitObjectsRequest', 'ProvideAndRegisterDocumentSetRequest', 'RegistryObjectList'].includes(root.localName ?? '')) {
     throw new AppError('XDM_METADATA_INVALID', `unexpected root element ${root.localName}`);
   }

@@ -141,7 +141,7 @@ function decodeName(bytes: Uint8Array, utf8Flag: boolean): string {
  * refused outright, even though nothing is ever extracted: such an archive is
  * hostile, and another tool (or a later "save as") might honour the path.
  */
-export function normaliseEntryName(rawName: string): string {
+function normaliseEntryName(rawName: string): string {
   if (rawName.length === 0 || rawName.length > 1024) throw new AppError('XDM_ZIP_UNSAFE_PATH', 'empty or overlong entry name');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(rawName)) throw new AppError('XDM_ZIP_UNSAFE_PATH', 'control character in entry name');

@@ -1,6 +1,6 @@
 // `npm run bench [-- part...]`: speed and memory figures, each part measured
 // against its baselines in the same run on this machine (never asserted in
-// tests). Parts: tls, sync, trust, audit, storekey (default: all). Brings the test bench up if
+// tests). Parts: tls, sync, trust, ui, audit, storekey, actions (default: all). Brings the test bench up if
 // needed and down again if it started it.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { benchTrust } from './trust.js';
 import { benchUi } from './ui.js';
 import { benchAudit } from './audit.js';
 import { benchStoreKey } from './store-key.js';
+import { benchActions } from './actions.js';
 
 type Figures = Record<string, number | string>;
 const PARTS: Record<string, () => Promise<Figures>> = {
@@ -19,6 +20,7 @@ const PARTS: Record<string, () => Promise<Figures>> = {
   ui: () => benchUi(),
   audit: () => benchAudit(),
   storekey: () => benchStoreKey(),
+  actions: () => benchActions(),
 };
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -165,7 +165,7 @@ async function testAccount(c: CliContext, o: TestOptions): Promise<void> {
 }
 
 /** X-MSS-NIL: without the product's conformity reference (a build setting), sent messages do not carry it. */
-export function productWarningsFr(productNil: string = PRODUCT_NIL): string[] {
+function productWarningsFr(productNil: string = PRODUCT_NIL): string[] {
   return productNil.trim()
     ? []
     : ['ce logiciel n’est pas référencé (numéro de référencement ANS absent de la configuration de construction) : les messages envoyés ne portent pas l’en-tête X-MSS-NIL.'];

@@ -17,7 +17,7 @@ import type { CommandRegistrar } from '../program.js';
 import { parseId } from '../option-parsers.js';
 
 /** Runs `fn` with the journal of --home, then moves the head anchor forward. */
-export async function withJournal<T>(c: CliContext, fn: (journal: Journal, store: MailStore) => T | Promise<T>): Promise<T> {
+async function withJournal<T>(c: CliContext, fn: (journal: Journal, store: MailStore) => T | Promise<T>): Promise<T> {
   const store = await openCliStore(c);
   try {
     const journal = new Journal(store.db);
@@ -34,7 +34,7 @@ export async function withJournal<T>(c: CliContext, fn: (journal: Journal, store
  * unlocked in this command, otherwise at the next unlock (never asks a PIN
  * only to journal).
  */
-export async function recordCli(c: CliContext, records: readonly JournalRecord[]): Promise<void> {
+async function recordCli(c: CliContext, records: readonly JournalRecord[]): Promise<void> {
   await recordCliOrQueue(c, records);
 }
 

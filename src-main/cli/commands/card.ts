@@ -46,7 +46,7 @@ const CARD_TYPE_FR: Record<string, string> = {
   OTHER: 'carte non reconnue',
 };
 
-export function pinStateFr(pin: PinState): string {
+function pinStateFr(pin: PinState): string {
   if (pin.locked) return 'carte bloquée (code PIN épuisé)';
   if (pin.finalTry) return 'dernier essai avant blocage';
   if (pin.countLow) return 'attention : un code PIN erroné a déjà été saisi';

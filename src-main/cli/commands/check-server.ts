@@ -33,7 +33,7 @@ export interface ServerCheck {
  * otherwise; never throws. A server that requires a client certificate refuses the second kind:
  * that is said as such (TLS_CLIENT_CERT_NOT_SENT), not as a rejected certificate.
  */
-export async function checkServer(
+async function checkServer(
   host: string,
   port: number,
   starttls: 'imap' | 'smtp' | undefined,
@@ -83,7 +83,7 @@ const REVOCATION_FR = {
   unknown: 'NON vérifiée (acceptée par --crl-soft-fail)',
 } as const;
 
-export function checkJson(c: ServerCheck): Record<string, unknown> {
+function checkJson(c: ServerCheck): Record<string, unknown> {
   const h = c.handshake;
   return {
     ok: !c.error,
@@ -106,7 +106,7 @@ export function checkJson(c: ServerCheck): Record<string, unknown> {
   };
 }
 
-export function checkText(c: ServerCheck): string {
+function checkText(c: ServerCheck): string {
   const h = c.handshake;
   const lines = [`Serveur ${c.host}:${c.port}${c.starttls ? ` (STARTTLS ${c.starttls.toUpperCase()})` : ' (TLS implicite)'}`];
   if (h) {

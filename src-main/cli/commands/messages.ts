@@ -109,7 +109,7 @@ export function deliveryJson(list: readonly RecipientDelivery[]): Record<string,
   }));
 }
 
-export function deliveryLineFr(r: RecipientDelivery): string {
+function deliveryLineFr(r: RecipientDelivery): string {
   const when = r.at === null ? '' : ` le ${new Date(r.at).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' })}`;
   return `  ${r.recipient} : ${DELIVERY_STATE_FR[r.state]}${when}${r.state === 'failed' ? ` — ${failureExplanationFr(r.recipient, r.detail) ?? r.detail ?? ''}` : ''}`;
 }

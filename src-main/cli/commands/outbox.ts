@@ -125,8 +125,8 @@ export async function runQueue(
       return await processOutbox(outbox, channel, account.address, {
         ...opts,
         ...testHooks(),
-        onSent: (e) => {
-          new Journal(store.db).append([sentRecord(e), ...deliveryRecords(outbox.lastDeliveryChanges)]);
+        onSent: (e, deliveryChanges) => {
+          new Journal(store.db).append([sentRecord(e), ...deliveryRecords(deliveryChanges)]);
           if (e.replyToRow !== null) store.changeFlags(e.replyToRow, { answered: true });
         },
       });

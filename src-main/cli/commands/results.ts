@@ -21,7 +21,7 @@ async function isFile(p: string): Promise<boolean> {
 }
 
 /** The results of a stored message's attachments; the opening is journalled like `messages show`. */
-export async function messageResults(s: MailStore, id: number): Promise<{ documents: ResultsDocument[]; errors: { filename: string | null; code: string }[]; sha256: string; messageId: string | null }> {
+async function messageResults(s: MailStore, id: number): Promise<{ documents: ResultsDocument[]; errors: { filename: string | null; code: string }[]; sha256: string; messageId: string | null }> {
   const m = s.getMessage(id);
   new Journal(s.db).append([{ action: 'message.opened', data: { messageId: m.messageId, sha256: m.sha256 }, message: { row: id, sha256: m.sha256 } }]);
   const list = [];

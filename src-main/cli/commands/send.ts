@@ -248,7 +248,7 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
           throw err;
         }
         if (o.draft) {
-          const draft = saveDraftLocally(outbox, account.address, prepared.message);
+          const draft = await saveDraftLocally(outbox, account.address, prepared.message);
           if (o.queueOnly) return draft;
           const verifier = accountVerifier(c, account, o);
           return withAccountSigner(c, account, o, async (signer) => {

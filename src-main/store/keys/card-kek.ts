@@ -39,7 +39,7 @@ export interface CardRef {
   certSerial: string;
 }
 
-export function cardRefOf(leafDer: Buffer): CardRef {
+function cardRefOf(leafDer: Buffer): CardRef {
   const cert = new X509Certificate(leafDer);
   return { certSha256: createHash('sha256').update(leafDer).digest('hex'), certSerial: cert.serialNumber.toUpperCase() };
 }

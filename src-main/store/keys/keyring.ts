@@ -14,8 +14,8 @@ import { deriveCardKek, signerCard, type CardRef, type KekSigner } from './card-
 import { generateRecoveryCode, recoveryKek } from './recovery-code.js';
 import { STORE_KEY_BYTES, unwrapKey, wipe, wrapKey, type WrappedKey } from './wrap.js';
 
-export const KEYRING_FILE = 'store-keyring.json';
-export const keyringFile = (home: string): string => join(home, KEYRING_FILE);
+const KEYRING_FILE = 'store-keyring.json';
+const keyringFile = (home: string): string => join(home, KEYRING_FILE);
 
 export interface CardWrap extends CardRef {
   createdAt: string;

@@ -3,7 +3,7 @@ import type { StoreHookName, StoreHookOptions, SyncBatch } from '../types.js';
 import { spawnWorker } from '../../runtime/workers.js';
 import { AppError } from '../../errors/index.js';
 import type { StoreKeyProvider } from '../key-provider.js';
-import { WORKER_METHODS, type AsyncStoreApi, type WorkerInit, type WorkerMethod, type WorkerResponse } from './protocol.js';
+import { WORKER_METHODS, type AsyncStoreApi, type ServiceRequest, type WorkerInit, type WorkerMethod, type WorkerReady, type WorkerResponse } from './protocol.js';
 
 export interface StoreWorkerOptions {
   file: string;
@@ -11,6 +11,8 @@ export interface StoreWorkerOptions {
   /** store hooks by name (see WorkerInit.hooks); none: a bare store */
   hooks?: readonly StoreHookName[];
   hookOptions?: StoreHookOptions;
+  /** services by name that write through the store thread's connection (see WorkerInit.services) */
+  services?: readonly string[];
 }
 
 /**
@@ -25,6 +27,8 @@ export class StoreWorkerClient {
   readonly api: AsyncStoreApi;
   /** the store hooks the thread built and runs (its answer at start) */
   activeHooks: readonly StoreHookName[] = [];
+  /** the services the thread built over its connection (its answer at start) */
+  activeServices: readonly string[] = [];
 
   private constructor(
     private readonly worker: Worker,
@@ -57,7 +61,9 @@ export class StoreWorkerClient {
     const init: WorkerInit = {
       file: opts.file,
       keyHex: key.toString('hex'),
-      ...(opts.hooks?.length ? { hooks: [...opts.hooks], ...(opts.hookOptions ? { hookOptions: opts.hookOptions } : {}) } : {}),
+      ...(opts.hookOptions ? { hookOptions: opts.hookOptions } : {}),
+      ...(opts.hooks?.length ? { hooks: [...opts.hooks] } : {}),
+      ...(opts.services?.length ? { services: [...opts.services] } : {}),
     };
     key.fill(0); // the hex string handed to the worker cannot be wiped (docs/STORE-KEY.md)
     const worker = spawnWorker('store', { workerData: init });
@@ -70,7 +76,8 @@ export class StoreWorkerClient {
       await new Promise<void>((resolve, reject) => {
         client.pending.set(0, {
           resolve: (ready) => {
-            client.activeHooks = (ready as { hooks?: StoreHookName[] } | undefined)?.hooks ?? [];
+            client.activeHooks = (ready as Partial<WorkerReady> | undefined)?.hooks ?? [];
+            client.activeServices = (ready as Partial<WorkerReady> | undefined)?.services ?? [];
             resolve();
           },
           reject,
@@ -90,6 +97,16 @@ export class StoreWorkerClient {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       via.postMessage(via === this.parser ? { id, batch: args[0] as SyncBatch } : { id, method, args });
+    });
+  }
+
+  /** Calls a method of a named service of the store thread (answered in order with every other store request). */
+  callService(service: string, method: string, args: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new AppError('INTERNAL', 'store worker is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, service, method, args } satisfies ServiceRequest);
     });
   }
 

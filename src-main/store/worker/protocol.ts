@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../errors/index.js';
+import type { Db } from '../database.js';
 import type { MailStore } from '../mail-store.js';
 import type { ParsedMessage } from '../parse.js';
 import type { StoreHookName, StoreHookOptions, SyncBatch } from '../types.js';
@@ -63,12 +64,37 @@ export interface WorkerInit {
    */
   hooks?: readonly StoreHookName[];
   hookOptions?: StoreHookOptions;
+  /**
+   * Services by name that write through this thread's connection too (the outbox and the
+   * access journal: app/store-services.ts), so that the store has one writer. Same rule as hooks.
+   */
+  services?: readonly string[];
 }
 
 export interface WorkerRequest {
   id: number;
   method: WorkerMethod;
   args: unknown[];
+}
+
+/** A call to a method of a named service of the store thread (plain data in and out). */
+export interface ServiceRequest {
+  id: number;
+  service: string;
+  method: string;
+  args: unknown[];
+}
+
+/** A service: methods over the store's one connection, run in the store thread, one request at a time. */
+export type StoreService = Record<string, (...args: never[]) => unknown>;
+
+/** Builds the named services over the thread's connection; throws for a name it does not know. */
+export type ComposeStoreServices = (names: readonly string[], db: Db, options: StoreHookOptions | undefined) => Record<string, StoreService>;
+
+/** What the thread answers once it runs: the hooks and services it built. */
+export interface WorkerReady {
+  hooks: readonly StoreHookName[];
+  services: readonly string[];
 }
 
 export type WorkerResponse =

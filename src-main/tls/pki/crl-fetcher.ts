@@ -7,9 +7,9 @@ export type CrlFetcher = (url: string) => Promise<Buffer>;
 /** A distribution point that could not deliver a CRL (network error, HTTP status, timeout, size). */
 export class CrlUnreachable extends Error {}
 
-export const CRL_FETCH_TIMEOUT_MS = 10_000;
+const CRL_FETCH_TIMEOUT_MS = 10_000;
 /** Server certificates are checked against the ORGANISATIONS CA and root CRLs (small); 32 MiB is ample. */
-export const CRL_MAX_BYTES = 32 * 1024 * 1024;
+const CRL_MAX_BYTES = 32 * 1024 * 1024;
 
 export function httpCrlFetcher(opts: { timeoutMs?: number; maxBytes?: number } = {}): CrlFetcher {
   const timeoutMs = opts.timeoutMs ?? CRL_FETCH_TIMEOUT_MS;

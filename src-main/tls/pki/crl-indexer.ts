@@ -9,7 +9,7 @@ import { derOf, type x509 } from './x509.js';
 export type CrlIndexer = (bytes: Buffer, issuer: x509.X509Certificate) => Promise<CrlIndex>;
 
 /** Above this size a CRL is indexed in a worker thread (~4,000 entries). */
-export const CRL_WORKER_THRESHOLD_BYTES = 128 * 1024;
+const CRL_WORKER_THRESHOLD_BYTES = 128 * 1024;
 const MEMO_ENTRIES = 16;
 
 /** Remembers the last indexes; a rejection is not remembered (the next download may be good). */

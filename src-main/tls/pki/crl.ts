@@ -16,7 +16,7 @@ export class CrlRejected extends Error {}
  * node count is bounded by the byte length instead (every node takes at least 2 bytes), and the
  * byte length itself by the fetcher (CRL_MAX_BYTES).
  */
-export function parseCrl(bytes: Uint8Array): x509.X509Crl {
+function parseCrl(bytes: Uint8Array): x509.X509Crl {
   try {
     const head = Buffer.from(bytes.subarray(0, 40)).toString('latin1');
     const der = head.startsWith('-----BEGIN')
@@ -33,7 +33,7 @@ export function parseCrl(bytes: Uint8Array): x509.X509Crl {
  * The issuingDistributionPoint extension is the only critical CRL extension we accept: it narrows
  * the CRL's scope, which crlEvidence honours (a CA-only CRL is refused for a leaf).
  */
-export async function verifyCrl(crl: x509.X509Crl, issuer: x509.X509Certificate): Promise<void> {
+async function verifyCrl(crl: x509.X509Crl, issuer: x509.X509Certificate): Promise<void> {
   if (crl.issuer !== issuer.subject) throw new CrlRejected(`CRL issuer "${crl.issuer}" is not "${issuer.subject}"`);
   const ku = issuer.getExtension(x509.KeyUsagesExtension);
   if (ku && !(ku.usages & x509.KeyUsageFlags.cRLSign)) throw new CrlRejected(`"${issuer.subject}" may not sign CRLs (keyUsage)`);
@@ -70,7 +70,7 @@ export interface CrlIndex {
   revoked: Map<string, { date: Date; reason?: number }>;
 }
 
-export function normaliseSerial(hex: string): string {
+function normaliseSerial(hex: string): string {
   return hex.toUpperCase().replace(/^0+(?=.)/, '');
 }
 

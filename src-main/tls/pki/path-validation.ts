@@ -21,9 +21,9 @@ import type { TrustStore } from './trust-store.js';
 import { derOf, sameCertificate, x509 } from './x509.js';
 
 /** Longest path we try to build (leaf + intermediates + anchor); IGC-Santé paths have 3. */
-export const MAX_PATH_LENGTH = 6;
+const MAX_PATH_LENGTH = 6;
 /** More certificates than any real server sends: refused before any signature work (DoS bound). */
-export const MAX_CHAIN_CERTIFICATES = 10;
+const MAX_CHAIN_CERTIFICATES = 10;
 
 const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const OID_ANY_EKU = '2.5.29.37.0';
@@ -170,7 +170,7 @@ function checkServerUsage(path: readonly x509.X509Certificate[]): void {
  * IGC-Santé server certificates carry a SAN dNSName, so a CN-only certificate is refused rather
  * than matched on a legacy field. Wildcards only as the whole left-most label.
  */
-export function checkHostname(leaf: x509.X509Certificate, hostname: string): void {
+function checkHostname(leaf: x509.X509Certificate, hostname: string): void {
   const bare = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   // Certificates carry A-labels (punycode): a host typed in Unicode is converted first.
   const host = (isIP(bare) ? bare : domainToASCII(bare) || bare).toLowerCase();

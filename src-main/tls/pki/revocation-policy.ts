@@ -34,7 +34,7 @@ export interface RevocationPolicy {
   graceMs: number;
 }
 
-export const DEFAULT_CRL_GRACE_MS = 24 * 3600 * 1000;
+const DEFAULT_CRL_GRACE_MS = 24 * 3600 * 1000;
 export const DEFAULT_REVOCATION_POLICY: Readonly<RevocationPolicy> = Object.freeze({ softFail: false, graceMs: DEFAULT_CRL_GRACE_MS });
 
 /** A CRL that passed the checks of rule 1, reduced to what the decision needs about one certificate. */
@@ -73,7 +73,7 @@ export function crlCurrent(crl: CrlEvidence, now: Date): boolean {
 }
 
 /** Tolerated clock difference on thisUpdate (a CRL published "in the future" by a few minutes). */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export function decideRevocation(inputs: RevocationInputs, now: Date, policy: RevocationPolicy): RevocationDecision {
   // Rule 3: revoked in any verified CRL.

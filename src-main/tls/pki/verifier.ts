@@ -76,7 +76,7 @@ function singleFlight(fetch: CrlFetcher): CrlFetcher {
 }
 
 /** The weakest status of the path: unknown (soft-fail) < good-cached < good. */
-export function summarise(revocations: readonly CertificateRevocation[]): RevocationStatus {
+function summarise(revocations: readonly CertificateRevocation[]): RevocationStatus {
   const decisions = revocations.map((r) => r.decision);
   if (decisions.some((d) => d.verdict === 'unknown')) return 'unknown';
   if (decisions.some((d) => d.verdict === 'good' && (d.withinGrace || d.crl.source === 'cache'))) return 'good-cached';

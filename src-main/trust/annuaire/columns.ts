@@ -45,7 +45,7 @@ const REQUIRED: readonly AnnuaireColumn[] = ['type', 'address'];
 /** Column index of each known column (-1 when the file does not have it). */
 export type ColumnMap = Readonly<Record<AnnuaireColumn, number>>;
 
-export function normaliseHeaderName(name: string): string {
+function normaliseHeaderName(name: string): string {
   return name
     .replace(/^\uFEFF/, '')
     .normalize('NFD')

@@ -60,7 +60,7 @@ function networkError(err: unknown, host: string): AppError {
 }
 
 /** Downloads the extraction to a file in `home` and returns its path. */
-export async function downloadExtraction(opts: AnnuaireDownloadOptions): Promise<string> {
+async function downloadExtraction(opts: AnnuaireDownloadOptions): Promise<string> {
   const source = opts.source ?? 'webservice';
   let url = new URL(opts.url ?? ANNUAIRE_EXTRACTION_SOURCES[source]);
   const timeoutMs = opts.timeoutMs ?? 30_000;

@@ -43,11 +43,11 @@ export type ParsedLine =
 
 const TRUE_VALUES = new Set(['true', '1', 'oui', 'o', 'vrai', 'yes', 'y']);
 
-export function parseDematerialisation(value: string | undefined): boolean {
+function parseDematerialisation(value: string | undefined): boolean {
   return value !== undefined && TRUE_VALUES.has(value.trim().toLowerCase());
 }
 
-export function nationalIdType(nationalId: string | null): 'RPPS' | 'ADELI' | null {
+function nationalIdType(nationalId: string | null): 'RPPS' | 'ADELI' | null {
   if (!nationalId) return null;
   return NATIONAL_ID_PREFIXES[nationalId[0] as keyof typeof NATIONAL_ID_PREFIXES] ?? null;
 }

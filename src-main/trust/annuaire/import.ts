@@ -57,7 +57,7 @@ export interface AnnuaireImportOptions {
   force?: boolean;
 }
 
-export const DEFAULT_MAX_SHRINK_SHARE = 0.1;
+const DEFAULT_MAX_SHRINK_SHARE = 0.1;
 
 /**
  * Pure: may an import of `next` addresses replace an annuaire of `previous` addresses? A real

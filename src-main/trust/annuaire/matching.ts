@@ -6,7 +6,7 @@ import { foldLatin, isPlainAscii } from '../fold.js';
 // the first 3 letters of each word, and candidates are checked here against the whole words.
 
 /** Longest prefix length the FTS index has a prefix index for (schema: prefix='2 3'). */
-export const INDEXED_PREFIX = 3;
+const INDEXED_PREFIX = 3;
 
 /** Case- and accent-folded words, split like the unicode61 tokenizer (letters and digits). */
 export function foldedWords(text: string): string[] {

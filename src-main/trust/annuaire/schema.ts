@@ -5,7 +5,7 @@ import { join } from 'node:path';
 // (no patient data, nothing personal beyond what the ANS publishes), and a separate plain
 // file can be rebuilt and swapped atomically by a rename without touching the mail store.
 
-export const ANNUAIRE_DB_FILE = 'annuaire.sqlite';
+const ANNUAIRE_DB_FILE = 'annuaire.sqlite';
 /** Bumped when the layout changes: an older file is then treated as "not imported". */
 export const ANNUAIRE_SCHEMA_VERSION = 3;
 

@@ -52,7 +52,7 @@ export interface LineConsumer {
 const CHUNK = 1 << 16;
 const MAX_LINE = 1 << 16;
 
-export function extractionDateFromName(name: string): string | null {
+function extractionDateFromName(name: string): string | null {
   const m = ANNUAIRE_EXTRACTION_FILE_PATTERN.exec(name);
   const stamp = m?.[1];
   if (!stamp) return null;

@@ -11,7 +11,7 @@ import { igcSanteSignerCheck, type SignerChainCheck } from './signer-chain.js';
 // The imported liste blanche is a small JSON file in --home (≈5,000 domains, public data),
 // replaced atomically (write to a temporary file, fsync, rename) like the annuaire.
 
-export const LISTE_BLANCHE_FILE = 'listeblanche.json';
+const LISTE_BLANCHE_FILE = 'listeblanche.json';
 /** The official file is 3.6 MB for ~6,500 entries: anything 15 times larger is not a liste blanche. */
 const MAX_LISTE_BLANCHE_BYTES = 64 * 1024 * 1024;
 
@@ -87,7 +87,7 @@ export function decideReplacement(
   return { ok: true, warnings };
 }
 
-export function listeBlanchePath(home: string): string {
+function listeBlanchePath(home: string): string {
   return join(home, LISTE_BLANCHE_FILE);
 }
 

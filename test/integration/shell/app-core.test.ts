@@ -21,10 +21,8 @@ import { dispatch } from '../../../src-main/ipc/dispatch.js';
 import type { ChannelHandlers, Folder, MessagePage, SyncStatus } from '../../../src-main/ipc/contract.js';
 import { card, loadTestbed } from '../../support/testbed.js';
 import { writeFileSync } from 'node:fs';
-import { openDatabase } from '../../../src-main/store/database.js';
-import { Outbox } from '../../../src-main/send/index.js';
+import { remoteOutbox } from '../../../src-main/app/store-services.js';
 import { importListeBlanche, TrustContext } from '../../../src-main/trust/index.js';
-import type { Db } from '../../../src-main/store/database.js';
 import { plainImapClient } from '../../support/imap-plain.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -38,7 +36,6 @@ let store: StoreWorkerClient;
 let cardService: CardService;
 let core: ReturnType<typeof createCoreApp>;
 let handlers: ChannelHandlers;
-let outboxDb: Db;
 let trust: TrustContext;
 const recipient = card(tb, 'doctorA');
 
@@ -72,8 +69,8 @@ before(async () => {
     createdAt: new Date().toISOString(),
   });
   const key = randomBytes(32);
-  store = await StoreWorkerClient.start({ file: join(home, 'mail.db'), keyProvider: staticKeyProvider(key) });
-  outboxDb = openDatabase(join(home, 'mail.db'), key); // the outbox runs in main, beside the store worker
+  // the outbox is a service of the store thread, as in the product (one writer)
+  store = await StoreWorkerClient.start({ file: join(home, 'mail.db'), keyProvider: staticKeyProvider(key), services: ['outbox'], hookOptions: { home, trustDir: join(home, 'trust') } });
   const lb = join(home, 'listeblanchemssante.xml');
   writeFileSync(lb, '<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><DateDeGeneration>2026-11-01T00:00:00Z</DateDeGeneration><ListeDomaines><Domaine><Nom>medecin.mssante.test</Nom></Domaine></ListeDomaines></ListeBlancheMSSante>');
   await importListeBlanche(lb, { home: join(home, 'trust') });
@@ -96,7 +93,7 @@ before(async () => {
     mail: () => store.api,
     trust: () => trust,
     send: {
-      outbox: () => new Outbox(outboxDb),
+      outbox: () => remoteOutbox(store),
       account: async () => (await JsonFileAccountRepository.inHome(home).list())[0],
       channel: cardMailChannel({ home, currentSession: () => core.card?.currentSession(), log: () => undefined }),
     },
@@ -111,7 +108,6 @@ after(async () => {
   core.dispose();
   cardService.close();
   trust.close();
-  outboxDb.close();
   await store.close();
   await admin.mailboxDelete(folder).catch(() => undefined);
   await admin.logout().catch(() => undefined);

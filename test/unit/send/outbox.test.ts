@@ -28,11 +28,11 @@ class ScriptedChannel implements MailChannel {
   sent: Buffer[] = [];
   submissions = 0;
   constructor(private readonly script: Step[]) {}
-  async submit(_envelope: { from: string; to: string[] }, raw: Buffer, beforeTransaction: () => void): Promise<SubmitResult> {
+  async submit(_envelope: { from: string; to: string[] }, raw: Buffer, beforeTransaction: () => Promise<void>): Promise<SubmitResult> {
     this.submissions++;
     const step = this.script.shift() ?? 'ok';
     if (step === 'refused-before-connect') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    beforeTransaction();
+    await beforeTransaction();
     if (step === '421') throw Object.assign(new Error('421 4.3.2 Service not available'), { code: 'EENVELOPE', responseCode: 421, response: '421 4.3.2 Service not available' });
     if (step === '550') throw Object.assign(new Error('550'), { code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 <x@medecin.mssante.test>: Recipient address rejected' });
     if (step === 'drop-after-mark') throw Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' });
