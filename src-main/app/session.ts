@@ -10,7 +10,7 @@ import type { CoreServices } from './services.js';
 export type LockReason = NonNullable<SessionState['reason']>;
 
 /** Channels that work while the session is locked: what the lock screen needs. */
-const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
+export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'card.status',
   'session.state',
   'session.lock',

@@ -5,7 +5,7 @@ import { AppError } from '../errors/index.js';
 import { CHANNELS, CHANNEL_NAMES, type CoreChannel } from '../ipc/contract.js';
 import type { CoreServices } from './services.js';
 
-const CORE_CHANNEL_NAMES = CHANNEL_NAMES.filter((name): name is CoreChannel => CHANNELS[name].owner === 'core');
+export const CORE_CHANNEL_NAMES = CHANNEL_NAMES.filter((name): name is CoreChannel => CHANNELS[name].owner === 'core');
 
 function unavailable(what: string): () => Promise<never> {
   return async () => {

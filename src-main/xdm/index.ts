@@ -3,7 +3,7 @@ export { type ZipLimits, type XmlLimits } from './limits.js';
 export { type ZipFile } from './zip-reader.js';
 export { type XdsMetadata, type XdsDocumentEntry, type XdsSubmissionSet, type CodedValue } from './xds-metadata.js';
 export { readXdm, type XdmPackage, type XdmDocument, type XdmWarning, type CheckResult } from './read-xdm.js';
-export { evaluateIns, type PatientIdentity, type InsTraits } from './ins-status.js';
+export { describeInsFr, evaluateIns, type PatientIdentity, type InsTraits } from './ins-status.js';
 export { parseCdaBytes, type CdaDocument, type CdaAttachment, type CdaPatient } from './cda.js';
 export { renderCdaBytes, type RenderedCda } from './cda-render.js';
 export { buildXdmZip, type BuildXdmInput, type XdmAuthor, type XdmPatient, type XdmInputDocument, type XdsCode } from './build-xdm.js';

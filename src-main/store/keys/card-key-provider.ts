@@ -15,7 +15,7 @@ import { secureDelete } from './secure-delete.js';
 import { wipe } from './wrap.js';
 
 /** The key file of stores made before card binding (CLI). */
-const LEGACY_KEY_FILE = 'store.key';
+export const LEGACY_KEY_FILE = 'store.key';
 
 export interface CardStoreKeyOptions {
   home: string;
