@@ -3,18 +3,27 @@
 // ~20 KB) whose Maildir and every local store live on tmpfs (/dev/shm):
 //   (a) raw imapflow fetch of all sources over Node's TLS with PLAIN
 //   (b) mbsync pull to a Maildir + `notmuch new`
-//   (c) our full initial sync (parse + store + FTS) over the card channel (our TLS 1.2 client, CPS card, EXTERNAL)
+//   (c) our full initial sync (parse + store + FTS) over the card channel (our TLS 1.2 client, CPS card, EXTERNAL),
+//       with the product's store hooks (trust decision over an imported annuaire + liste blanche, access journal,
+//       receipts): with the store threads (the app) and in process (the CLI)
 //   (d) our no-change resync
 //   (e) search p50/p95, ours vs `notmuch search`
 // plus peak RSS of our sync process and the ratios c/a and c/b.
+// Our side runs the compiled build by default (`tsc -p tsconfig.bench.json`: dist/src-main as
+// `npm run build:main` makes it, plus the bench child in dist/test/bench); `--source` runs it under tsx.
+// `--cpu-prof` writes V8 CPU profiles of our sync (main thread and worker threads) to
+// /dev/shm/mssante-bench-prof (open them in Chrome DevTools, or `node test/bench/prof-summary.ts DIR`).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { card, loadTestbed } from '../support/testbed.js';
+import { card, loadTestbed, STATE_FILE } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { BENCH_QUERIES, loadCorpusFolder } from './sync-corpus.js';
+import { importAnnuaire, importListeBlanche } from '../../src-main/trust/index.js';
+import { trustDirOf } from '../../src-main/trust/home.js';
+import { FIXTURES_DIR, writeExtraction } from '../unit/trust/support/extraction.js';
 
 export interface BenchSyncOptions {
   /** corpus size (default 10,000, or MSSANTE_BENCH_SYNC_MESSAGES) */
@@ -23,9 +32,18 @@ export interface BenchSyncOptions {
   /** tmpfs work directory (default /dev/shm/mssante-bench-sync) */
   workDir?: string;
   log?: (line: string) => void;
+  /** our side under tsx instead of the compiled build (default: from --source on the command line) */
+  source?: boolean;
+  /** V8 CPU profiles of our side into this folder (default: /dev/shm/mssante-bench-prof with --cpu-prof) */
+  cpuProfDir?: string;
 }
 
-const CHILD = fileURLToPath(new URL(`./sync-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const SOURCE_CHILD = fileURLToPath(new URL('./sync-child.ts', import.meta.url));
+const DIST_CHILD = join(ROOT, 'dist', 'test', 'bench', 'sync-child.js');
+/** annuaire rows generated for the trust hook of (c) (MSSANTE_BENCH_SYNC_ANNUAIRE_ROWS) */
+const ANNUAIRE_ROWS = Number(process.env.MSSANTE_BENCH_SYNC_ANNUAIRE_ROWS ?? 50_000);
 
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const t = performance.now();
@@ -53,7 +71,17 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
   const folder = `bench-sync-${n}-${seed}-${Date.now().toString(36)}`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const out: Record<string, number | string> = { 'sync.messages': n };
+  const argv = process.argv.slice(2);
+  const source = opts.source ?? argv.includes('--source');
+  const cpuProfDir = opts.cpuProfDir ?? (argv.includes('--cpu-prof') ? '/dev/shm/mssante-bench-prof' : undefined);
+  const out: Record<string, number | string> = { 'sync.messages': n, 'sync.c_build': source ? 'sources under tsx' : 'compiled (dist/)' };
+  if (!source) {
+    // the compiled build: dist/src-main exactly as `npm run build:main` emits it, plus the bench child
+    const t = performance.now();
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], { cwd: ROOT, encoding: 'utf8' });
+    if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.bench.json failed: ${tsc.stdout}${tsc.stderr}`);
+    log(`compiled build in ${round((performance.now() - t) / 1000, 1)} s`);
+  }
 
   // corpus: CREATE over IMAP (Dovecot lists it), then the Maildir on tmpfs
   const admin = plainImapClient(state, { user });
@@ -110,11 +138,30 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     out['sync.b_mbsyncNotmuchS'] = round(b);
     log(`(b) mbsync ${round(b1)} s + notmuch new ${round(b2)} s`);
 
+    // the trust hook's data: a generated annuaire extraction and the real liste blanche, imported
+    // once into a trust folder that each run of ours copies (the runs' stores stay apart)
+    const trustSeed = join(work, 'trust-seed');
+    t = performance.now();
+    const extraction = join(work, 'annuaire.txt');
+    await writeExtraction(extraction, { rows: ANNUAIRE_ROWS });
+    await importAnnuaire(extraction, { home: trustDirOf(trustSeed) });
+    await importListeBlanche(join(FIXTURES_DIR, 'listeblanche', 'listeblanchemssante.xml'), { home: trustDirOf(trustSeed) });
+    rmSync(extraction);
+    out['sync.c_annuaireRows'] = ANNUAIRE_ROWS;
+    log(`trust data: ${ANNUAIRE_ROWS} annuaire rows + liste blanche in ${round((performance.now() - t) / 1000, 1)} s`);
+
     // (c) (d) (e-ours) in a child process (own peak RSS): the CLI configuration
-    // (store in process) and the Electron one (parser + store worker threads)
+    // (store in process) and the Electron one (parser + store worker threads).
+    // Each run gets its own home, never inside `work` itself: opening a store makes its
+    // folder 0700, and Dovecot (another user) must still reach the corpus Maildir in `work`.
+    let runs = 0;
     const runOurs = (store: 'inprocess' | 'worker'): Promise<Record<string, number | string>> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv, CHILD, user, folder, work], {
+        const home = join(work, `ours-${store}-${++runs}`);
+        spawnSync('cp', ['-a', trustSeed, home]);
+        const execArgv = source ? process.execArgv : [];
+        const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, store)}`] : [];
+        const child = spawn(process.execPath, [...execArgv, ...prof, source ? SOURCE_CHILD : DIST_CHILD, user, folder, home, STATE_FILE], {
           stdio: ['ignore', 'pipe', 'inherit'],
           env: { ...process.env, MSSANTE_BENCH_STORE: store },
         });
@@ -143,7 +190,8 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     out['sync.e_workerSearchP95Ms'] = round(threaded.searchP95Ms as number, 2);
     out['sync.workerPeakRssMB'] = round(threaded.peakRssMB as number, 1);
     log(`(c') ours with store threads ${out['sync.c_workerInitialS']} s`);
-    out['sync.loadAverage1m'] = round(loadavg()[0]!, 2);
+    out['sync.c_hooks'] = String(threaded.hooks);
+    out['sync.loadAverage'] = loadavg().map((l) => round(l, 2)).join(' ');
 
     // (e-notmuch): one `notmuch search` process per query, as a client would call it
     const nm: number[] = [];
@@ -153,7 +201,8 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     out['sync.ratio_c_over_a'] = round(c / a, 2);
     out['sync.ratio_c_over_b'] = round(c / b, 2);
     out['sync.ratio_c_worker_over_a'] = round((threaded.initialS as number) / a, 2);
-    log(`c/a = ${out['sync.ratio_c_over_a']}, c/b = ${out['sync.ratio_c_over_b']}`);
+    out['sync.ratio_c_worker_over_b'] = round((threaded.initialS as number) / b, 2);
+    log(`in process: c/a = ${out['sync.ratio_c_over_a']}, c/b = ${out['sync.ratio_c_over_b']}; store threads: c/a = ${out['sync.ratio_c_worker_over_a']}, c/b = ${out['sync.ratio_c_worker_over_b']}`);
   } finally {
     const cleanup = plainImapClient(state, { user });
     cleanup.on('error', () => undefined);
@@ -166,7 +215,8 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
 
 // `node --import tsx test/bench/sync.ts [N]`: run this part alone.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const n = process.argv[2] ? Number(process.argv[2]) : undefined;
+  const count = process.argv.slice(2).find((a) => /^\d+$/.test(a));
+  const n = count ? Number(count) : undefined;
   const r = await benchSync(n ? { messages: n } : {});
   for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(40)} ${v}`);
 }
