@@ -41,6 +41,22 @@ if (worker && worker.activeHooks.length !== PRODUCT_STORE_HOOKS.length) throw ne
 const local = inProcess ? await MailStore.open({ file, keyProvider, hooks: composeStoreHooks(PRODUCT_STORE_HOOKS, hookOptions) }) : null;
 const store = worker ? worker.api : local!;
 const engine = new SyncEngine({ store, connector, account: { address: user } });
+function rssKinds(): string {
+  try {
+    return readFileSync('/proc/self/status', 'utf8').split('\n').filter((l) => /^Rss(Anon|File|Shmem):/.test(l)).map((l) => l.replace(/\s+/g, ' ')).join(', ');
+  } catch {
+    return '';
+  }
+}
+// where the peak is: the main thread's heap and off-heap memory, sampled during the initial sync
+const mainPeak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+// and the kind of resident memory at the highest RSS seen (Linux: anonymous, file-backed, shared)
+let kinds = '';
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss / 1048576 > mainPeak.rss) kinds = rssKinds();
+  for (const k of Object.keys(mainPeak) as (keyof typeof mainPeak)[]) mainPeak[k] = Math.max(mainPeak[k], Math.round(m[k] / 1048576));
+}, 100);
 let firstChunkAt = 0;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
@@ -50,6 +66,8 @@ engine.on('progress', (p) => {
 const initial = await engine.syncOnce({ folders: [folder] });
 const initialS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+clearInterval(sampler);
+const initialPeakRssMB = process.resourceUsage().maxRSS / 1024;
 // (d) no-change resync: full pass (connect + login + LIST-STATUS + plan) and on an open session
 const t1 = performance.now();
 const again = await engine.syncOnce({ folders: [folder] });
@@ -95,6 +113,9 @@ process.stdout.write(
     hooks: worker ? worker.activeHooks : PRODUCT_STORE_HOOKS,
     // worker threads share the process: this is the whole client's peak
     peakRssMB: process.resourceUsage().maxRSS / 1024,
+    initialPeakRssMB,
+    mainPeakMB: mainPeak,
+    rssKindsAtPeak: kinds,
   }) + '\n',
 );
 await worker?.close();

@@ -12,7 +12,8 @@
 // Our side runs the compiled build by default (`tsc -p tsconfig.bench.json`: dist/src-main as
 // `npm run build:main` makes it, plus the bench child in dist/test/bench); `--source` runs it under tsx.
 // `--cpu-prof` writes V8 CPU profiles of our sync (main thread and worker threads) to
-// /dev/shm/mssante-bench-prof (open them in Chrome DevTools, or `node test/bench/prof-summary.ts DIR`).
+// /dev/shm/mssante-bench-prof (open them in Chrome DevTools, or `node --import tsx test/bench/prof-summary.ts DIR`);
+// `--no-build` reuses dist/ as it is; `--threads-only` leaves out the in-process run; `--no-notmuch` leaves out (b) and notmuch's search (quicker profiling runs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,9 +74,11 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
   mkdirSync(work, { recursive: true });
   const argv = process.argv.slice(2);
   const source = opts.source ?? argv.includes('--source');
+  // --no-notmuch: (a) and ours only (profiling runs; c/b is then NaN)
+  const withB = !argv.includes('--no-notmuch');
   const cpuProfDir = opts.cpuProfDir ?? (argv.includes('--cpu-prof') ? '/dev/shm/mssante-bench-prof' : undefined);
   const out: Record<string, number | string> = { 'sync.messages': n, 'sync.c_build': source ? 'sources under tsx' : 'compiled (dist/)' };
-  if (!source) {
+  if (!source && !argv.includes('--no-build')) {
     // the compiled build: dist/src-main exactly as `npm run build:main` emits it, plus the bench child
     const t = performance.now();
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], { cwd: ROOT, encoding: 'utf8' });
@@ -100,6 +103,7 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     const client = plainImapClient(state, { user });
     client.on('error', () => undefined);
     t = performance.now();
+    const aCpu0 = process.cpuUsage();
     await client.connect();
     await client.mailboxOpen(folder, { readOnly: true });
     let fetched = 0;
@@ -109,10 +113,13 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
       fetchedBytes += m.source!.length;
     }
     const a = (performance.now() - t) / 1000;
+    const aCpu = process.cpuUsage(aCpu0);
     await client.logout();
     if (fetched !== n) throw new Error(`raw fetch got ${fetched} of ${n}`);
     out['sync.a_rawFetchS'] = round(a);
     out['sync.a_rawFetchMBps'] = round(fetchedBytes / 1e6 / a, 1);
+    // client CPU only (Dovecot's is not counted): with c_*CpuS, a load-independent view of our overhead
+    out['sync.a_rawFetchCpuS'] = round((aCpu.user + aCpu.system) / 1e6);
     log(`(a) raw imapflow fetch: ${round(a)} s`);
 
     // (b) mbsync + notmuch new
@@ -130,8 +137,8 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
     );
     writeFileSync(join(mb, 'notmuch-config'), `[database]\npath=${md}\n[new]\ntags=unread;inbox;\n[search]\nexclude_tags=\n[maildir]\nsynchronize_flags=true\n`);
     const nmEnv = { NOTMUCH_CONFIG: join(mb, 'notmuch-config') };
-    const b1 = timed('mbsync', ['-q', '-c', join(mb, 'mbsyncrc'), 'bench']);
-    const b2 = timed('notmuch', ['new', '--quiet'], nmEnv);
+    const b1 = withB ? timed('mbsync', ['-q', '-c', join(mb, 'mbsyncrc'), 'bench']) : NaN;
+    const b2 = withB ? timed('notmuch', ['new', '--quiet'], nmEnv) : NaN;
     const b = b1 + b2;
     out['sync.b_mbsyncS'] = round(b1);
     out['sync.b_notmuchNewS'] = round(b2);
@@ -170,32 +177,37 @@ export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<str
         child.on('error', reject);
         child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(buf.trim().split('\n').pop()!)) : reject(new Error(`bench child exited ${code}`))));
       });
-    const ours = await runOurs('inprocess');
-    if (ours.stored !== n) throw new Error(`our sync stored ${ours.stored} of ${n} (${ours.failedFolders || 'no folder failed'})`);
-    const c = ours.initialS as number;
-    out['sync.c_oursInitialS'] = round(c);
-    out['sync.c_oursInitialCpuS'] = round(ours.initialCpuS as number);
-    out['sync.c_firstChunkReadableS'] = round(ours.firstChunkS as number);
-    out['sync.c_connector'] = 'our TLS 1.2 client + CPS card (SoftHSM via cps-sim) + IMAP EXTERNAL';
-    out['sync.d_noChangeResyncS'] = round(ours.resyncS as number);
-    out['sync.d_noChangeResyncWithConnectS'] = round(ours.resyncWithConnectS as number);
-    out['sync.e_oursSearchP50Ms'] = round(ours.searchP50Ms as number, 2);
-    out['sync.e_oursSearchP95Ms'] = round(ours.searchP95Ms as number, 2);
-    out['sync.peakRssMB'] = round(ours.peakRssMB as number, 1);
-    log(`(c) ours ${round(c)} s (first chunk readable after ${round(ours.firstChunkS as number)} s), (d) resync ${round(ours.resyncS as number)} s`);
+    // the product path first: store threads (the app); then the CLI's in-process store unless --threads-only
     const threaded = await runOurs('worker');
     if (threaded.stored !== n) throw new Error(`our threaded sync stored ${threaded.stored} of ${n} (${threaded.failedFolders || 'no folder failed'})`);
     out['sync.c_workerInitialS'] = round(threaded.initialS as number);
     out['sync.c_workerInitialCpuS'] = round(threaded.initialCpuS as number);
+    out['sync.c_workerFirstChunkReadableS'] = round(threaded.firstChunkS as number);
     out['sync.e_workerSearchP95Ms'] = round(threaded.searchP95Ms as number, 2);
     out['sync.workerPeakRssMB'] = round(threaded.peakRssMB as number, 1);
-    log(`(c') ours with store threads ${out['sync.c_workerInitialS']} s`);
+    out['sync.workerInitialPeakRssMB'] = round(threaded.initialPeakRssMB as number, 1);
+    out['sync.workerMainThreadPeakMB'] = JSON.stringify(threaded.mainPeakMB);
+    out['sync.workerRssKindsAtPeak'] = String(threaded.rssKindsAtPeak);
+    log(`(c) ours with store threads ${out['sync.c_workerInitialS']} s, peak RSS ${out['sync.workerPeakRssMB']} MB`);
+    const ours = argv.includes('--threads-only') ? null : await runOurs('inprocess');
+    if (ours && ours.stored !== n) throw new Error(`our sync stored ${ours.stored} of ${n} (${ours.failedFolders || 'no folder failed'})`);
+    const c = ours ? (ours.initialS as number) : NaN;
+    out['sync.c_oursInitialS'] = round(c);
+    out['sync.c_oursInitialCpuS'] = ours ? round(ours.initialCpuS as number) : NaN;
+    out['sync.c_firstChunkReadableS'] = ours ? round(ours.firstChunkS as number) : NaN;
+    out['sync.c_connector'] = 'our TLS 1.2 client + CPS card (SoftHSM via cps-sim) + IMAP EXTERNAL';
+    out['sync.d_noChangeResyncS'] = round(threaded.resyncS as number);
+    out['sync.d_noChangeResyncWithConnectS'] = round(threaded.resyncWithConnectS as number);
+    out['sync.e_oursSearchP50Ms'] = ours ? round(ours.searchP50Ms as number, 2) : NaN;
+    out['sync.e_oursSearchP95Ms'] = ours ? round(ours.searchP95Ms as number, 2) : NaN;
+    out['sync.peakRssMB'] = ours ? round(ours.peakRssMB as number, 1) : NaN;
+    if (ours) log(`(c') ours in process ${round(c)} s (first chunk readable after ${round(ours.firstChunkS as number)} s), peak RSS ${out['sync.peakRssMB']} MB`);
     out['sync.c_hooks'] = String(threaded.hooks);
     out['sync.loadAverage'] = loadavg().map((l) => round(l, 2)).join(' ');
 
     // (e-notmuch): one `notmuch search` process per query, as a client would call it
     const nm: number[] = [];
-    for (let r = 0; r < 3; r++) for (const q of BENCH_QUERIES) nm.push(timed('notmuch', ['search', '--output=threads', '--limit=50', q], nmEnv) * 1000);
+    if (withB) for (let r = 0; r < 3; r++) for (const q of BENCH_QUERIES) nm.push(timed('notmuch', ['search', '--output=threads', '--limit=50', q], nmEnv) * 1000);
     out['sync.e_notmuchSearchP50Ms'] = round(percentile(nm, 50), 2);
     out['sync.e_notmuchSearchP95Ms'] = round(percentile(nm, 95), 2);
     out['sync.ratio_c_over_a'] = round(c / a, 2);
