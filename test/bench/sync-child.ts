@@ -56,7 +56,7 @@ const sampler = setInterval(() => {
   const m = process.memoryUsage();
   if (m.rss / 1048576 > mainPeak.rss) kinds = rssKinds();
   for (const k of Object.keys(mainPeak) as (keyof typeof mainPeak)[]) mainPeak[k] = Math.max(mainPeak[k], Math.round(m[k] / 1048576));
-}, 100);
+}, 500);
 let firstChunkAt = 0;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();

@@ -1,4 +1,4 @@
-// The parse loop of store/mime-lines.ts gives exactly what postal-mime's own loop gives, on the
+// The parse loop and line reader of store/mime-lines.ts give exactly what postal-mime's own loop gives, on the
 // bench's realistic corpus (multipart, QP, XDM zips, replies), its malformed and hostile sets and
 // hand-made boundary edge cases. Only postal-mime is imported here, so its original loop is still
 // in place for the first pass.
@@ -25,6 +25,9 @@ function edgeCases(): Buffer[] {
     Buffer.from('From: a@b.fr\r\nSubject: vide\r\n'),
     Buffer.alloc(0),
     Buffer.from('Subject: une seule ligne'),
+    // CRs inside a line, several CRs before LF, a line of CRs only, a last line ending in CRs without LF
+    Buffer.from('From: a@b.fr\r\nSubject: a\rb\r\r\n\r\r\n\r\nun\rdeux\r\r\n\r\r\r\nfin\r\r'),
+    Buffer.from(`${head}Content-Type: multipart/mixed; boundary="cr"\r\n\r\n--cr\r\r\nContent-Type: text/plain\r\n\r\nx\r\n--cr--\r\r`),
   ];
 }
 
