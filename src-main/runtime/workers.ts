@@ -21,12 +21,13 @@ export type WorkerName = keyof typeof WORKERS;
 /**
  * Heap limits per worker. The sync threads allocate fast and briefly (parsed MIME, SQL rows): with
  * V8's default young generation (up to 3 × 16 MB semi-spaces per isolate) each thread's heap grew
- * to ~45 MB during an initial sync, most of it garbage not yet scavenged. 8 MB keeps the
- * scavenges cheap (few survivors) and the two threads ~50 MB smaller at the peak (docs/STORE-SYNC.md).
+ * to ~45 MB during an initial sync, most of it garbage not yet scavenged. A 4 MB young generation
+ * keeps the two threads ~50 MB smaller at the peak, which the product's 300 MB goal needs; the extra
+ * scavenges cost little next to the noise of the bench (docs/STORE-SYNC.md).
  */
 const LIMITS: Partial<Record<WorkerName, WorkerOptions['resourceLimits']>> = {
-  store: { maxYoungGenerationSizeMb: 8 },
-  'store-parser': { maxYoungGenerationSizeMb: 8 },
+  store: { maxYoungGenerationSizeMb: 4 },
+  'store-parser': { maxYoungGenerationSizeMb: 4 },
 };
 
 /** The file: URL of a registered worker's entry module. */

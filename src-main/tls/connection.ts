@@ -75,8 +75,6 @@ export class TlsClientConnection implements HandshakeChannel {
   /** set synchronously when the server's Finished arrives, before the handshake promise resolves */
   private serverFinishedSeen = false;
   private readonly earlyData: Buffer[] = [];
-  /** application data of the records of one transport read, handed on at once (flushData) */
-  private pendingData: Buffer[] = [];
   private warnings = 0;
   /** version field of the record being handled (tells a TLS 1.0/1.1-only server's alert apart) */
   private recordVersion = TLS12;
@@ -136,7 +134,6 @@ export class TlsClientConnection implements HandshakeChannel {
       }
       // The rest is parsed in place; an incomplete tail waits for the next read.
       this.incoming = this.stopped() ? Buffer.alloc(0) : this.processRecords(data);
-      this.flushData();
     } catch (err) {
       this.fail(err instanceof AppError ? err : new AppError('INTERNAL', String(err), { cause: err }));
     }
@@ -367,20 +364,8 @@ export class TlsClientConnection implements HandshakeChannel {
     }
     this.warnings = 0;
     if (plaintext.length === 0) return;
-    if (this.state === 'open') this.pendingData.push(plaintext);
+    if (this.state === 'open') this.sink.data(plaintext);
     else this.earlyData.push(plaintext); // arrived with the server Finished, before the handshake promise settled
-  }
-
-  /**
-   * Hands on the application data of the records parsed so far: one chunk per transport read
-   * (a 64 KiB read holds ~15 of Dovecot's ~4 KiB records), so that the IMAP parser above handles
-   * a few large chunks instead of many small ones. Called before anything else goes to the sink.
-   */
-  private flushData(): void {
-    if (this.pendingData.length === 0) return;
-    const data = this.pendingData.length === 1 ? this.pendingData[0]! : Buffer.concat(this.pendingData);
-    this.pendingData = [];
-    this.sink.data(data);
   }
 
   private onCloseNotify(): void {
@@ -389,7 +374,6 @@ export class TlsClientConnection implements HandshakeChannel {
       return;
     }
     this.closeNotifyReceived = true;
-    this.flushData();
     // RFC 5246 §7.2.1: answer with our own close_notify.
     if (!this.closeNotifySent) {
       this.sendAlert(AlertLevel.warning, Alert.close_notify);
@@ -433,7 +417,6 @@ export class TlsClientConnection implements HandshakeChannel {
       clearTimeout(waiter.timer);
       waiter.reject(err);
     }
-    this.flushData(); // the records authenticated before the failure were delivered before it
     this.sink.failure(err);
   }
 }

@@ -85,31 +85,6 @@ describe('TLS client over an in-memory stream against Node TLS (no sockets)', ()
     assert.equal(Buffer.concat(chunks).toString(), 'bienvenue');
   });
 
-  it('hands on the records of one transport read as one chunk, in order, before the close_notify', async () => {
-    const [clientEnd, serverEnd] = duplexPair();
-    // hold what the server writes after its handshake, then deliver it to the client as one read
-    const held: Buffer[] = [];
-    let holding = false;
-    const originalWrite = serverEnd._write.bind(serverEnd);
-    serverEnd._write = (chunk: Buffer, enc, cb) => (holding ? (held.push(chunk), cb()) : originalWrite(chunk, enc, cb));
-    const server = nodeServer(serverEnd);
-    const words = Array.from({ length: 20 }, (_, i) => `mot${i};`);
-    const client = new TlsSocket(clientEnd, { serverName: 'localhost', verifier: new PinnedCaVerifier(read(pki.caCert)) });
-    const chunks: string[] = [];
-    client.on('data', (d: Buffer) => chunks.push(d.toString()));
-    const ended = new Promise((r) => client.once('end', r));
-    await client.secured;
-    holding = true;
-    words.forEach((w, i) => server.write(w, i === words.length - 1 ? () => {
-      // one record per write, all of them in one read on the client side; then close_notify
-      holding = false;
-      clientEnd.push(Buffer.concat(held));
-      server.end();
-    } : undefined));
-    await ended;
-    assert.deepEqual(chunks, [words.join('')], 'twenty records, one chunk, nothing lost or reordered');
-  });
-
   it('a signer failure ends the handshake with the signer\'s code (a card error) or CARD_SIGN_FAILED', async () => {
     for (const [thrown, code] of [
       [new AppError('CARD_REMOVED', 'card pulled out'), 'CARD_REMOVED'],
