@@ -30,7 +30,7 @@ export interface BenchSyncOptions {
   /** corpus size (default 10,000, or MSSANTE_BENCH_SYNC_MESSAGES) */
   messages?: number;
   seed?: number;
-  /** tmpfs work directory (default /dev/shm/mssante-bench-sync) */
+  /** tmpfs work directory (default /dev/shm/mssante-bench-sync-<pid>) */
   workDir?: string;
   log?: (line: string) => void;
   /** our side under tsx instead of the compiled build (default: from --source on the command line) */
@@ -63,7 +63,8 @@ const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d;
 export async function benchSync(opts: BenchSyncOptions = {}): Promise<Record<string, number | string>> {
   const n = opts.messages ?? Number(process.env.MSSANTE_BENCH_SYNC_MESSAGES ?? 10_000);
   const seed = opts.seed ?? 7;
-  const work = opts.workDir ?? '/dev/shm/mssante-bench-sync';
+  // one folder per run: another checkout's bench may run the same part at the same time
+  const work = opts.workDir ?? `/dev/shm/mssante-bench-sync-${process.pid}`;
   const log = opts.log ?? ((l: string) => process.stderr.write(`[bench sync] ${l}\n`));
   const state = loadTestbed();
   // a card holder's mailbox: (c) syncs it over the card channel (IMAP EXTERNAL), (a) and (b) log in with PLAIN on the tooling port
