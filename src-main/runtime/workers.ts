@@ -18,6 +18,18 @@ const WORKERS = {
 
 export type WorkerName = keyof typeof WORKERS;
 
+/**
+ * Heap limits per worker. The sync threads allocate fast and briefly (parsed MIME, SQL rows): with
+ * V8's default young generation (up to 3 × 16 MB semi-spaces per isolate) each thread's heap grew
+ * to ~45 MB during an initial sync, most of it garbage not yet scavenged. A 4 MB young generation
+ * keeps the two threads ~50 MB smaller at the peak, which the product's 300 MB goal needs; the extra
+ * scavenges cost little next to the noise of the bench (docs/STORE-SYNC.md).
+ */
+const LIMITS: Partial<Record<WorkerName, WorkerOptions['resourceLimits']>> = {
+  store: { maxYoungGenerationSizeMb: 4 },
+  'store-parser': { maxYoungGenerationSizeMb: 4 },
+};
+
 /** The file: URL of a registered worker's entry module. */
 function workerEntry(name: WorkerName): URL {
   const module = WORKERS[name];
@@ -33,8 +45,9 @@ function workerEntry(name: WorkerName): URL {
  */
 export function spawnWorker(name: WorkerName, options: Omit<WorkerOptions, 'eval' | 'execArgv'>): Worker {
   const entry = workerEntry(name);
-  if (MODULE_EXT === '.js') return new Worker(entry, { ...options, execArgv: process.execArgv });
+  const resourceLimits = { ...LIMITS[name], ...options.resourceLimits };
+  if (MODULE_EXT === '.js') return new Worker(entry, { ...options, resourceLimits, execArgv: process.execArgv });
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const boot = `import(${tsx}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { ...options, eval: true, execArgv: process.execArgv });
+  return new Worker(boot, { ...options, resourceLimits, eval: true, execArgv: process.execArgv });
 }

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import PostalMime from 'postal-mime';
 import type { Address, Attachment, Email } from 'postal-mime';
 import { useNativeBase64 } from './mime-base64.js';
+import { useSyncLineFeed } from './mime-lines.js';
 import { fixRawHeaders, useFrenchTextRules } from './mime-text.js';
 
 useNativeBase64();
 useFrenchTextRules();
+useSyncLineFeed();
 
 export interface MailAddress {
   name: string;

@@ -16,6 +16,7 @@ export interface SyncStorePort {
   getFolder(id: number): Awaitable<Folder | undefined>;
   countMessages(folderId: number): Awaitable<number>;
   localUids(folderId: number): Awaitable<number[]>;
+  /** Takes the batch's raw sources: the store threads move them (client.ts, ownedSources); never read them after. */
   applyBatch(batch: SyncBatch): Promise<BatchResult>;
   setCursor(folderId: number, cursor: FolderCursorUpdate): Awaitable<void>;
   beginUidValidityReset(folderId: number, cursor: FolderCursorUpdate): Awaitable<void>;

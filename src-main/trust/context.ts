@@ -47,6 +47,8 @@ const NAMESAKE_CACHE_SIZE = 5000;
 
 export class TrustContext {
   private readonly namesakeCache = new Map<string, AnnuaireEntry[]>();
+  /** annuaire rows by address (null: not listed), for the same reason: a few senders, many messages */
+  private readonly addressCache = new Map<string, AnnuaireEntry | null>();
 
   private constructor(
     private readonly home: string | null,
@@ -106,7 +108,10 @@ export class TrustContext {
       this.annuaire = AnnuaireReader.open(this.home);
       changed = this.annuaire !== null;
     }
-    if (changed) this.namesakeCache.clear();
+    if (changed) {
+      this.namesakeCache.clear();
+      this.addressCache.clear();
+    }
     const lb = this.listeBlanche.reloadIfChanged(this.home);
     if (lb !== this.listeBlanche) {
       this.listeBlanche = lb;
@@ -120,7 +125,13 @@ export class TrustContext {
   }
 
   lookupAddress(address: string): AnnuaireEntry | null {
-    return this.annuaire?.byAddress(address) ?? null;
+    if (!this.annuaire) return null;
+    const cached = this.addressCache.get(address);
+    if (cached !== undefined) return cached;
+    const entry = this.annuaire.byAddress(address);
+    if (this.addressCache.size >= NAMESAKE_CACHE_SIZE) this.addressCache.clear();
+    this.addressCache.set(address, entry);
+    return entry;
   }
 
   /** Gathers what decideSenderTrust needs for these message facts. */

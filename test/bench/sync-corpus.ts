@@ -80,7 +80,7 @@ function randomBytesSeeded(r: Prng, n: number): Buffer {
   return b;
 }
 
-export const BENCH_QUERIES = ['echographie', 'biologie lipidique', 'dupont', 'kinesitherapie', 'hemoglobine', 'lefevre irm', 'ordonnance', 'cardiologie', 'creatinine', 'hospitalisation'];
+export { BENCH_QUERIES } from './sync-queries.js';
 
 export function mailboxMaildir(state: TestbedState, user: string): string {
   const [local, domain] = user.split('@');
@@ -91,6 +91,8 @@ export function mailboxMaildir(state: TestbedState, user: string): string {
  * Creates `folder` (already CREATEd over IMAP, so Dovecot lists it) as a
  * symlink to a tmpfs directory and fills it with `n` messages, then lets
  * doveadm build the index. Returns the total size in bytes.
+ * Dovecot (uid mssante-vmail) must be able to traverse `shmDir`: never put a
+ * store in it, since opening a store makes its folder 0700 root-owned.
  */
 export function loadCorpusFolder(state: TestbedState, user: string, folder: string, n: number, seed: number, shmDir: string): number {
   const maildir = join(mailboxMaildir(state, user), `.${folder}`);
@@ -104,9 +106,11 @@ export function loadCorpusFolder(state: TestbedState, user: string, folder: stri
     bytes += raw.length;
     writeFileSync(join(target, 'cur', `${stamp}.M${i}P0.bench,S=${raw.length}:2,${i % 3 === 0 ? 'S' : ''}`), raw);
   }
-  const uid = Number(spawnSync('id', ['-u', 'mssante-vmail'], { encoding: 'utf8' }).stdout.trim());
-  for (const d of [target, join(target, 'cur'), join(target, 'new'), join(target, 'tmp')]) chownSync(d, uid, uid);
-  for (const f of readdirSync(join(target, 'cur'))) chownSync(join(target, 'cur', f), uid, uid);
+  // Dovecot's mail user and its own group (they differ: uid 999, gid 994 on the bench machine)
+  const id = (flag: string): number => Number(spawnSync('id', [flag, 'mssante-vmail'], { encoding: 'utf8' }).stdout.trim());
+  const [uid, gid] = [id('-u'), id('-g')];
+  for (const d of [target, join(target, 'cur'), join(target, 'new'), join(target, 'tmp')]) chownSync(d, uid, gid);
+  for (const f of readdirSync(join(target, 'cur'))) chownSync(join(target, 'cur', f), uid, gid);
   // replace the folder Dovecot created with the tmpfs one (keeping Dovecot's own files out: fresh index)
   if (existsSync(maildir)) rmSync(maildir, { recursive: true, force: true });
   symlinkSync(target, maildir);

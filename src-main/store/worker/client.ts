@@ -5,6 +5,22 @@ import { AppError } from '../../errors/index.js';
 import type { StoreKeyProvider } from '../key-provider.js';
 import { WORKER_METHODS, type AsyncStoreApi, type ServiceRequest, type WorkerInit, type WorkerMethod, type WorkerReady, type WorkerResponse } from './protocol.js';
 
+/**
+ * The ArrayBuffers that a batch's raw sources own whole (what IMAP fetches give): they are moved
+ * to the parser thread, not copied (a 10,000-message sync would copy its 200 MB once more, and
+ * hold the copies until a GC). applyBatch therefore takes the sources: the caller must not read
+ * `raw` after the call (the sync engine never does). A source that is a view into a larger
+ * buffer is copied as before.
+ */
+export function ownedSources(batch: SyncBatch): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const m of batch.newMessages ?? []) {
+    const b = m.raw.buffer;
+    if (b instanceof ArrayBuffer && m.raw.byteOffset === 0 && m.raw.byteLength === b.byteLength && b.byteLength > 0) out.add(b);
+  }
+  return [...out];
+}
+
 export interface StoreWorkerOptions {
   file: string;
   keyProvider: StoreKeyProvider;
@@ -96,7 +112,10 @@ export class StoreWorkerClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      via.postMessage(via === this.parser ? { id, batch: args[0] as SyncBatch } : { id, method, args });
+      if (via === this.parser) {
+        const batch = args[0] as SyncBatch;
+        via.postMessage({ id, batch }, ownedSources(batch));
+      } else via.postMessage({ id, method, args });
     });
   }
 

@@ -30,6 +30,9 @@ parentPort!.on('message', (msg: { port: MessagePort } | ParseJob | 'close') => {
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
-    storePort!.postMessage({ id: job.id, batch: job.batch, parsed, error } satisfies ParsedJob);
+    // the sources are this thread's own copies (moved or cloned here): moved on to the store thread
+    const sources = new Set<ArrayBuffer>();
+    for (const m of job.batch.newMessages ?? []) if (m.raw.buffer instanceof ArrayBuffer && m.raw.buffer.byteLength > 0) sources.add(m.raw.buffer);
+    storePort!.postMessage({ id: job.id, batch: job.batch, parsed, error } satisfies ParsedJob, [...sources]);
   });
 });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { StoreWorkerClient } from '../../../src-main/store/worker/client.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { ownedSources, StoreWorkerClient } from '../../../src-main/store/worker/client.js';
 import { MailStore } from '../../../src-main/store/mail-store.js';
 import { staticKeyProvider } from '../../../src-main/store/key-provider.js';
 import type { SyncStorePort } from '../../../src-main/sync/store-port.js';
@@ -32,6 +32,37 @@ test('the store worker runs the write path and search off the main thread, with 
     const store = await MailStore.open({ file: join(dir, 'mail.db'), keyProvider: key });
     assert.equal(store.listMessages().length, 1);
     store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sync sources are moved to the store threads, not copied, and stored byte-exact with their SHA-256', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mssante-worker-'));
+  try {
+    const client = await StoreWorkerClient.start({ file: join(dir, 'mail.db'), keyProvider: staticKeyProvider(randomBytes(32)) });
+    const account = await client.api.ensureAccount({ address: 'paul.durand@medecin.mssante.fr' });
+    const [folder] = await client.api.upsertFolders(account.id, [{ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: '\\Inbox', selectable: true }]);
+    const a = buildEml({ subject: 'Compte rendu A', body: 'é'.repeat(6000) });
+    const b = buildEml({ subject: 'Compte rendu B' });
+    // what an IMAP fetch gives: a Buffer owning its whole ArrayBuffer; and a view into a larger buffer
+    const owned = Buffer.alloc(a.length);
+    a.copy(owned);
+    const backing = Buffer.alloc(b.length + 64);
+    b.copy(backing, 32);
+    const view = backing.subarray(32, 32 + b.length);
+    const batch = { folderId: folder!.id, newMessages: [{ uid: 1, flags: [], raw: owned }, { uid: 2, flags: [], raw: view }] };
+    assert.equal(ownedSources(batch).length, 1, 'only the buffer owned whole is moved');
+    await client.api.applyBatch(batch);
+    assert.equal(owned.byteLength, 0, 'the owned source was moved to the parser thread (the caller must not read it after)');
+    assert.ok(view.equals(b), 'a view into a larger buffer is copied and stays intact');
+    for (const [uid, expected] of [[1, a], [2, b]] as const) {
+      const m = (await client.api.listMessages({ folderId: folder!.id })).find((x) => x.uid === uid)!;
+      const back = await client.api.getRaw(m.id);
+      assert.ok(Buffer.from(back.raw).equals(expected), `raw of UID ${uid} is byte-exact`);
+      assert.equal(back.sha256, createHash('sha256').update(expected).digest('hex'), `SHA-256 of UID ${uid}`);
+    }
+    await client.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -105,6 +105,30 @@ test('a new liste blanche is picked up by refresh() and changes the decision bas
   assert.equal(ctx.decide(senderFactsFromHeaders({ from: 'paul.durand@ancien-operateur.fr' })).level, 'verified_professional');
 });
 
+test('annuaire rows are cached by address during a sync, and a new annuaire picked up by refresh() clears the cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trust-ctx-cache-'));
+  dirs.push(dir);
+  const extraction = (name: string, address: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, [referenceHeader(), extractionLine({ type: 'PER', address, nationalId: '810001111111', lastName: 'MARTIN', firstName: 'Léa', profession: 'Médecin' })].join('\n') + '\n');
+    return file;
+  };
+  await importAnnuaire(extraction('Extraction_Correspondance_MSSante_202611260300.txt', 'lea.martin@medecin.mssante.fr'), { home: dir });
+  const c = TrustContext.open(dir);
+  try {
+    assert.equal(c.lookupAddress('lea.martin@medecin.mssante.fr')?.lastName, 'MARTIN');
+    assert.equal(c.lookupAddress('lea.martin@pediatre.mssante.fr'), null);
+    assert.equal(c.lookupAddress('lea.martin@medecin.mssante.fr'), c.lookupAddress('lea.martin@medecin.mssante.fr'), 'the same row object: served from the cache');
+    await new Promise((r) => setTimeout(r, 20));
+    await importAnnuaire(extraction('Extraction_Correspondance_MSSante_202611270300.txt', 'lea.martin@pediatre.mssante.fr'), { home: dir });
+    assert.equal(c.refresh(), true);
+    assert.equal(c.lookupAddress('lea.martin@medecin.mssante.fr'), null, 'a cached row of the old annuaire is not served');
+    assert.equal(c.lookupAddress('lea.martin@pediatre.mssante.fr')?.lastName, 'MARTIN', 'a cached "not listed" of the old annuaire is not served');
+  } finally {
+    c.close();
+  }
+});
+
 test('DKIM through mailauth: pass with the signer key, fail when the body was altered, unverifiable without DNS', async () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const message = 'From: Jean Dupont <jean.dupont@medecin.mssante.fr>\r\nTo: x@y.fr\r\nSubject: test\r\nDate: Thu, 26 Nov 2026 10:00:00 +0100\r\nMessage-ID: <1@medecin.mssante.fr>\r\n\r\nBonjour\r\n';
