@@ -119,7 +119,6 @@ test('annuaire rows are cached by address during a sync, and a new annuaire pick
     assert.equal(c.lookupAddress('lea.martin@medecin.mssante.fr')?.lastName, 'MARTIN');
     assert.equal(c.lookupAddress('lea.martin@pediatre.mssante.fr'), null);
     assert.equal(c.lookupAddress('lea.martin@medecin.mssante.fr'), c.lookupAddress('lea.martin@medecin.mssante.fr'), 'the same row object: served from the cache');
-    await new Promise((r) => setTimeout(r, 20));
     await importAnnuaire(extraction('Extraction_Correspondance_MSSante_202611270300.txt', 'lea.martin@pediatre.mssante.fr'), { home: dir });
     assert.equal(c.refresh(), true);
     assert.equal(c.lookupAddress('lea.martin@medecin.mssante.fr'), null, 'a cached row of the old annuaire is not served');
