@@ -18,6 +18,7 @@ import { cardStoreKeyProvider } from '../store/keys/card-key-provider.js';
 import { wipe } from '../store/keys/wrap.js';
 import { MailStore } from '../store/mail-store.js';
 import type { StoreHooks } from '../store/types.js';
+import { atCommandEnd } from './command-end.js';
 import type { CliContext } from './context.js';
 import { openCardSession, reportModuleAttempts, signaturePin } from './card-login.js';
 
@@ -38,6 +39,8 @@ interface State {
 }
 
 const state: State = { c: null, held: null, opening: null, failed: null, storeKey: null };
+// every command ends its card session and wipes the store key it unwrapped (see runCli)
+atCommandEnd(() => endCliCardSession());
 
 /**
  * Test seam (MSSANTE_TEST=1 only): a raw store key from MSSANTE_STORE_KEY for

@@ -5,12 +5,22 @@ import { defaultHome, makeContext, type CliContext, type GlobalOptions } from '.
 export type CommandRegistrar = (program: Command, ctx: () => CliContext) => void;
 
 /**
- * Builds the `mssante` program with its global options and French help.
- * Each command group (card, account, sync, …) lives in commands/<group>.ts
- * and is listed in commands/index.ts.
+ * Builds the `mssante` program with its global options, French help and the
+ * given command groups. Each group (card, account, sync, …) lives in
+ * commands/<group>.ts; commands/index.ts lists them and says which ones a
+ * command line needs (`commandOperand` below finds its command).
  */
 export function buildProgram(registrars: readonly CommandRegistrar[]): Command {
-  const program = new Command('mssante')
+  const program = globalProgram();
+  const ctx = (): CliContext => makeContext(globalOptions(program));
+  for (const register of registrars) register(program, ctx);
+  localiseHelp(program);
+  return program;
+}
+
+/** The program with its global options only (no command). */
+export function globalProgram(): Command {
+  return new Command('mssante')
     .description('Messagerie MSSanté en ligne de commande (carte CPS, synchronisation, envoi, annuaire).')
     .helpOption('-h, --help', 'afficher l’aide de la commande')
     .helpCommand('help [commande]', 'afficher l’aide d’une commande')
@@ -22,11 +32,26 @@ export function buildProgram(registrars: readonly CommandRegistrar[]): Command {
     .showHelpAfterError('(utilisez --help pour l’aide)')
     .configureOutput(FRENCH_OUTPUT)
     .configureHelp(FRENCH_HELP);
+}
 
-  const ctx = (): CliContext => makeContext(globalOptions(program));
-  for (const register of registrars) register(program, ctx);
-  localiseHelp(program);
-  return program;
+/**
+ * The top-level command of a command line: its first operand when only global
+ * options (with their values) come before it; undefined when there is none or
+ * anything else comes first (--help, an unknown option, `--`), where the whole
+ * program must answer.
+ */
+export function commandOperand(argv: readonly string[], globals: readonly Option[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
+    const option = globals.find((o) => o.long === flag || o.short === flag);
+    if (!option || option.optional) return undefined;
+    if (option.required && flag === arg) i++; // its value is the next word, whatever it looks like
+    else if (!option.required && flag !== arg) return undefined; // a value given to a flag: commander's error
+  }
+  return undefined;
 }
 
 function globalOptions(program: Command): GlobalOptions {

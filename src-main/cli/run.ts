@@ -1,10 +1,10 @@
 import { CommanderError } from 'commander';
 import { toAppError } from '../errors/index.js';
 import { cliErrorTextFr } from './error-text.js';
-import { buildProgram } from './program.js';
+import { buildProgram, commandOperand, globalProgram } from './program.js';
 import { termSafe } from '../common/terminal-text.js';
-import { COMMAND_GROUPS } from './commands/index.js';
-import { endCliCardSession } from './card-unlock.js';
+import { groupsForCommand, loadCommandGroups } from './commands/index.js';
+import { endCommand } from './command-end.js';
 
 /**
  * Runs the CLI and returns the exit code: 0 on success, 2 on a usage error,
@@ -12,9 +12,11 @@ import { endCliCardSession } from './card-unlock.js';
  * they also print `{ ok: false, error: { code, message } }` on stdout.
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram(COMMAND_GROUPS);
-  program.exitOverride();
   try {
+    // only the modules of the command run (loading every group costs most of a start)
+    const groups = groupsForCommand(commandOperand(argv, globalProgram().options));
+    const program = buildProgram(await loadCommandGroups(groups));
+    program.exitOverride();
     await program.parseAsync(argv as string[], { from: 'user' });
     // a command that printed its own result may still report a failure (e.g. `send` refused by the server)
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -33,7 +35,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (process.env.MSSANTE_DEBUG) process.stderr.write(`${appError.stack ?? appError.message}\n`);
     return 1;
   } finally {
-    // every command ends its card session and wipes the store key it unwrapped
-    await endCliCardSession();
+    // every command ends its card session and wipes the store key it unwrapped (card-unlock.ts
+    // registers that when a command loads it)
+    await endCommand();
   }
 }
