@@ -20,7 +20,8 @@ import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
 import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
 import { createSyncApp, type SyncApp } from './sync-app.js';
-import { cardAccount, cardAccountTarget, cardMailChannel } from './sync-target.js';
+import { cardAccountTarget, cardMailChannel } from './sync-target.js';
+import { appAccount, type PscRegistration } from './account-setup.js';
 
 /** What differs between the shell, the CLI and the harness. */
 export interface CoreEnv {
@@ -45,6 +46,13 @@ export interface CoreEnv {
    */
   recoverStore?: (err: unknown, key: Buffer) => Promise<boolean>;
   log?: (line: string) => void;
+  /**
+   * First run and Pro Santé Connect: the installation's PSC registration (omitted → PSC not offered),
+   * DNS servers for SRV discovery (default: the system's), a qualification PKI for new accounts.
+   */
+  setup?: { psc?: PscRegistration; dnsServers?: string[]; trustAnchorsFile?: string };
+  /** Opens a URL in the system browser (PSC login by card: Electron `shell.openExternal`); omitted → no browser login. */
+  openExternal?: (url: string) => Promise<void>;
 }
 
 /** What is wired and running, for the tests that check shell, CLI and harness alike. */
@@ -92,7 +100,7 @@ export function createCore(env: CoreEnv): Core {
   // (mainDb) next to the store thread's; entries of the sync write path are written by the
   // store thread's journal hook, inside each batch's transaction.
   const journal = lazyJournalPort(() => mainDb, env.home);
-  const target = { home: env.home, currentSession: () => app.card?.currentSession(), log };
+  const target = { home: env.home, currentSession: () => app.card?.currentSession(), psc: () => app.psc, log };
   const sync = createSyncApp({
     emit: env.emit,
     journal,
@@ -116,16 +124,18 @@ export function createCore(env: CoreEnv): Core {
     sync,
     mail: storeApi,
     trust: () => trust,
-    me: async () => (await cardAccount(env.home))?.address,
+    me: async () => (await appAccount(env.home))?.address,
     journal,
     send: {
       outbox: () => {
         if (!mainDb) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
         return new Outbox(mainDb);
       },
-      account: () => cardAccount(env.home),
+      account: () => appAccount(env.home),
       channel: cardMailChannel(target),
     },
+    psc: { account: () => appAccount(env.home), ...(env.openExternal ? { openExternal: env.openExternal } : {}) },
+    setup: { home: env.home, log, ...env.setup },
   });
 
   const startables: Startable[] = [

@@ -5,7 +5,7 @@
 // card login, the session gate. Shell-owned channels get test stand-ins that
 // record what the UI asked for (no OS dialogs here). Test-only, never shipped.
 import { join } from 'node:path';
-import { createCore, type Core } from '../../../src-main/app/core.js';
+import { createCore, type Core, type CoreEnv } from '../../../src-main/app/core.js';
 import type { CoreApp } from '../../../src-main/app/core-app.js';
 import { startInOrder } from '../../../src-main/app/lifecycle.js';
 import type { SyncApp } from '../../../src-main/app/sync-app.js';
@@ -27,6 +27,8 @@ export interface HarnessCoreOptions {
   pickFiles?: () => { filename: string; contentType: string; data: Buffer }[];
   /** Open the session without a card (UI bench: only the list is measured). */
   unlocked?: boolean;
+  /** First run and Pro Santé Connect: the bench's PSC registration, DNS server, PKI anchors for new accounts. */
+  setup?: CoreEnv['setup'];
 }
 
 export interface HarnessCore {
@@ -38,10 +40,14 @@ export interface HarnessCore {
   sync: SyncApp;
   /** URLs the UI asked to open (after its confirmation), attachments opened/saved. */
   opened: { links: string[]; attachments: string[]; saved: string[]; printed: { file: string; bytes: Uint8Array }[] };
+  /** URLs main opened in the "system browser" (PSC login by card); the test plays the browser on them. */
+  browser: { urls: string[]; next(): Promise<string> };
   close(): Promise<void>;
 }
 
 export async function startHarnessCore(options: HarnessCoreOptions): Promise<HarnessCore> {
+  // the stand-in for Electron's shell.openExternal: records the URL and hands it to the waiting test
+  const browser = systemBrowserStandIn();
   const root = createCore({
     home: options.home,
     storeFile: join(options.home, 'store.db'),
@@ -52,6 +58,8 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     emit: options.emit,
     ...(options.cardModule ? { card: { modulePath: options.cardModule, pollIntervalMs: 250, ...(options.tokenRef ? { tokenRef: options.tokenRef } : {}) } } : {}),
     isOnline: () => true,
+    ...(options.setup ? { setup: options.setup } : {}),
+    openExternal: browser.open,
   });
   const lifecycle = await startInOrder(root.startables);
   const core = root.app;
@@ -95,6 +103,25 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     store: root.store(),
     sync: root.sync,
     opened,
+    browser: { urls: browser.urls, next: browser.next },
     close: () => lifecycle.stop(),
+  };
+}
+
+function systemBrowserStandIn(): { urls: string[]; open(url: string): Promise<void>; next(): Promise<string> } {
+  const urls: string[] = [];
+  const waiters: ((url: string) => void)[] = [];
+  let taken = 0;
+  return {
+    urls,
+    open: async (url) => {
+      urls.push(url);
+      const w = waiters.shift();
+      if (w) {
+        taken++;
+        w(url);
+      }
+    },
+    next: () => (taken < urls.length ? Promise.resolve(urls[taken++]!) : new Promise((resolve) => waiters.push(resolve))),
   };
 }
