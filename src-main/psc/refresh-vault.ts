@@ -5,7 +5,7 @@
 // (random salt per file), the account address as associated data. Never in clear on
 // disk; the access token is never written at all. node:crypto only (no library needed
 // for one AEAD call).
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -17,8 +17,9 @@ export interface KeptSession {
   subject?: string;
 }
 
-export function refreshVaultFile(home: string): string {
-  return join(home, 'psc-session.sealed');
+/** One file per account of the data folder (named by a hash of the address, not the address). */
+export function refreshVaultFile(home: string, address: string): string {
+  return join(home, `psc-session-${createHash('sha256').update(address).digest('hex').slice(0, 16)}.sealed`);
 }
 
 function derive(storeKey: Buffer, salt: Buffer): Buffer {

@@ -36,6 +36,7 @@ interface AddOptions {
   pscClientId?: string;
   pscScope?: string;
   pscCa?: string;
+  pscKeepRefreshToken?: boolean;
 }
 
 /** No --imap/--smtp: discover them (SRV, autoconfig XML, presets), show them, ask for confirmation. */
@@ -78,6 +79,7 @@ function pscAuth(o: AddOptions): PscAuth {
     kind: 'psc', issuer, clientId: o.pscClientId, scope: o.pscScope ?? preset?.scope ?? 'openid scope_all',
     clientSecretEnv: PSC_CLIENT_SECRET_ENV,
     ...(o.pscCa ? { caFile: o.pscCa } : {}),
+    ...(o.pscKeepRefreshToken ? { keepRefreshToken: true } : {}),
   };
 }
 
@@ -224,6 +226,7 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
     .option('--psc-client-id <id>', 'Pro Santé Connect : identifiant client enregistré auprès de PSC')
     .option('--psc-scope <scopes>', 'Pro Santé Connect : scopes demandés')
     .option('--psc-ca <fichier>', 'Pro Santé Connect : autorités de confiance (PEM) du fournisseur d’identité', existingFile)
+    .option('--psc-keep-refresh-token', 'Pro Santé Connect : garder la session d’une commande à l’autre (jeton de renouvellement scellé par la clé de la base locale ; par défaut : non)')
     .option('--pkcs12 <fichier>', 'certificat logiciel .p12 (boîtes organisationnelles ou applicatives)', existingFile)
     .addOption(trustAnchorsOption())
     .option('--replace', 'remplacer le compte existant de même adresse')
