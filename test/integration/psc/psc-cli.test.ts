@@ -56,6 +56,9 @@ describe('mssante account add (auto-configuration) + psc login', () => {
     assert.deepEqual(saved.account.imap, { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' });
     assert.equal(saved.account.auth.kind, 'psc');
     assert.match(add.stderr, /Serveurs trouvés \(enregistrements DNS SRV/);
+    // the SASL mechanisms the IMAP server announces after TLS, and what they mean
+    assert.match(add.stderr, /Mécanismes SASL annoncés par le serveur IMAP : XOAUTH2, OAUTHBEARER/);
+    assert.match(add.stderr, /Authentification proposée : Pro Santé Connect\n/);
 
     // The CLI store is bound to the CPS card (issue 21); an e-CPS doctor without a card has no key to
     // open it yet (left open in issues 18/21): this test stands the store key in with the test seam.
