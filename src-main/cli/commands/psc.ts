@@ -12,6 +12,7 @@ import { AppError } from '../../errors/index.js';
 import { openXoauth2ImapSession } from '../../imap/xoauth2.js';
 import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken } from '../../psc/index.js';
 import { cliStoreKeyProvider } from '../card-unlock.js';
+import { CardService } from '../../card/index.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 import { accountVerifier } from '../account-signer.js';
@@ -88,13 +89,25 @@ export async function finishPscSession(c: CliContext, account: AccountConfig, se
   return false;
 }
 
+/** The RPPS on the inserted CPS card (read from its certificate, no PIN), for CIBA's login_hint; undefined without a card. */
+async function rppsFromCard(c: CliContext): Promise<string | undefined> {
+  const svc = new CardService({ modulePath: c.pkcs11Module });
+  try {
+    return (await svc.selectToken(c.token)).holder?.rpps ?? undefined;
+  } catch {
+    return undefined; // no module, no reader, no card: the doctor gives --rpps
+  } finally {
+    svc.close();
+  }
+}
+
 /**
  * Logs the account's professional in (CIBA with `rpps`, or the browser) and returns the in-memory
  * session; without either, a session kept by an earlier command (setting keepRefreshToken) is reopened.
  */
-export async function loginPscSession(c: CliContext, account: AccountConfig, o: { rpps?: string; browser?: boolean }): Promise<PscSession> {
+export async function loginPscSession(c: CliContext, account: AccountConfig, o: { rpps?: string; browser?: boolean; fresh?: boolean }): Promise<PscSession> {
   const auth = pscOf(account);
-  if (!o.browser && !o.rpps && auth.keepRefreshToken) {
+  if (!o.fresh && !o.browser && !o.rpps && auth.keepRefreshToken) {
     const resumed = await resumeKeptSession(c, account, auth);
     if (resumed) return resumed;
     throw new AppError('PSC_NOT_LOGGED_IN', 'no kept session: log in with --rpps or --browser');
@@ -104,8 +117,13 @@ export async function loginPscSession(c: CliContext, account: AccountConfig, o: 
   if (o.browser) {
     tokens = await client.loginBrowser((url) => c.progress(`Ouvrez cette adresse dans votre navigateur (carte CPS dans le lecteur) :\n  ${url}`));
   } else {
-    if (!o.rpps || !/^\d{11}$/.test(o.rpps)) throw new AppError('INVALID_ARGUMENT', 'CIBA needs --rpps (11 digits)', { data: { option: '--rpps' } });
-    tokens = await client.loginCiba(o.rpps, ({ expiresInS }) =>
+    let rpps = o.rpps;
+    if (!rpps) {
+      rpps = await rppsFromCard(c);
+      if (rpps) c.progress(`RPPS lu sur la carte CPS : ${rpps}.`);
+    }
+    if (!rpps || !/^\d{11}$/.test(rpps)) throw new AppError('INVALID_ARGUMENT', 'CIBA needs --rpps (11 digits)', { data: { option: '--rpps' } });
+    tokens = await client.loginCiba(rpps, ({ expiresInS }) =>
       c.progress(`Validez la connexion sur votre téléphone (e-CPS)… La demande expire dans ${expiresInS} secondes.`));
   }
   const session = new PscSession(client);
@@ -115,7 +133,7 @@ export async function loginPscSession(c: CliContext, account: AccountConfig, o: 
 
 async function login(c: CliContext, o: LoginOptions): Promise<void> {
   const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
-  const session = await loginPscSession(c, account, o);
+  const session = await loginPscSession(c, account, { ...o, fresh: true });
   let kept = false;
   try {
     const imap = await openXoauth2ImapSession(account.imap, { user: account.address, accessToken: () => session.accessToken() }, accountVerifier(c, account, o));
@@ -172,7 +190,7 @@ export const registerPsc: CommandRegistrar = (program: Command, ctx) => {
     .command('login')
     .description('se connecter à Pro Santé Connect : validation sur le téléphone (e-CPS) par défaut, --browser pour la carte dans le navigateur')
     .option('--address <adresse>', 'compte (par défaut : le seul compte)', addressArgument)
-    .option('--rpps <rpps>', 'numéro RPPS (11 chiffres) pour la validation e-CPS')
+    .option('--rpps <rpps>', 'numéro RPPS (11 chiffres) pour la validation e-CPS (par défaut : lu sur la carte CPS insérée)')
     .option('--browser', 'connexion dans le navigateur du système (code d’autorisation + PKCE)')
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpsFetch, openRefreshToken, refreshVaultFile } from '../../../src-main/psc/index.js';
 import { phone } from '../../support/psc.js';
-import { runMssante, type CliRun } from '../../support/cli.js';
+import { cliCard, runMssante, type CliCard, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 
 let tb: TestbedState;
@@ -27,9 +27,9 @@ function newHome(): string {
 
 /** Approves the first CIBA request that reaches this RPPS's phone (waits for it, polling the hook). */
 /** Runs the command while the "phone" approves its CIBA request. */
-async function withPhone(rpps: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+async function withPhone(rpps: string, args: string[], env: NodeJS.ProcessEnv, card?: CliCard): Promise<CliRun> {
   const done = { ended: false };
-  const [run] = await Promise.all([runMssante(args, { env }).finally(() => (done.ended = true)), approveWhenPending(rpps, done)]);
+  const [run] = await Promise.all([runMssante(args, { env, ...(card ? { card } : {}) }).finally(() => (done.ended = true)), approveWhenPending(rpps, done)]);
   return run;
 }
 
@@ -63,8 +63,10 @@ describe('mssante account add (auto-configuration) + psc login', () => {
     // The CLI store is bound to the CPS card (issue 21); an e-CPS doctor without a card has no key to
     // open it yet (left open in issues 18/21): this test stands the store key in with the test seam.
     const env = { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret, MSSANTE_TEST: '1', MSSANTE_STORE_KEY: randomBytes(32).toString('hex') };
-    const login = await withPhone(a.rpps, ['--home', home, '--json', 'psc', 'login', '--rpps', a.rpps], env);
+    // no --rpps: CIBA's login_hint is the RPPS read from the inserted CPS card (no PIN needed)
+    const login = await withPhone(a.rpps, ['--home', home, '--json', 'psc', 'login'], env, cliCard(tb, a));
     assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, new RegExp(`RPPS lu sur la carte CPS : ${a.rpps}`));
     assert.match(login.stderr, /Validez la connexion sur votre téléphone \(e-CPS\)/);
     const out = JSON.parse(login.stdout) as { ok: boolean; subject: string; mailbox: string };
     assert.equal(out.ok, true);
