@@ -51,7 +51,7 @@ export interface CoreAppDeps {
   /** DKIM check of a message when it is opened (mail.read); none: the stored decision as is. */
   dkim?: (raw: Buffer) => Promise<DkimEvidence[]>;
   /** Pro Santé Connect on the lock screen (the account, the system browser). */
-  psc?: Pick<PscAppOptions, 'account' | 'openExternal' | 'env'>;
+  psc?: Pick<PscAppOptions, 'account' | 'openExternal' | 'env' | 'home' | 'storeKey'>;
   /** The first-run screen (auto-configuration and the first account). */
   setup?: Omit<AccountSetupOptions, 'journal'>;
 }

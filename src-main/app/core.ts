@@ -134,7 +134,7 @@ export function createCore(env: CoreEnv): Core {
       account: () => appAccount(env.home),
       channel: cardMailChannel(target),
     },
-    psc: { account: () => appAccount(env.home), ...(env.openExternal ? { openExternal: env.openExternal } : {}) },
+    psc: { account: () => appAccount(env.home), home: env.home, storeKey: () => env.keyProvider.getKey(), ...(env.openExternal ? { openExternal: env.openExternal } : {}) },
     setup: { home: env.home, log, ...env.setup },
   });
 

@@ -5,18 +5,21 @@
 // session gate like a PIN login does; the access token stays inside PscSession and
 // is only handed to the mail connections (sync-target.ts), never to the renderer.
 // A refused refresh ends the session: journalled, the window locks ('psc-ended')
-// and the lock screen asks to log in again.
+// and the lock screen asks to log in again. When the account keeps its session
+// (keepRefreshToken), the refresh token is sealed under the store key
+// (psc/refresh-vault.ts) after each login and refresh, and `psc.resume` reopens it
+// after a restart without a new validation, until PSC refuses it (then erased).
 import { readFileSync } from 'node:fs';
 import type { AccountConfig, PscAuth } from '../accounts/account.js';
 import type { JournalPort } from '../audit/port.js';
 import { AppError } from '../errors/index.js';
 import type { PscStatus, SessionState } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
-import { PscClient, PscSession, type PscTokens, type SessionEndReason } from '../psc/index.js';
+import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken, type PscTokens, type SessionEndReason } from '../psc/index.js';
 import type { SessionGate } from './session.js';
 import type { CoreChannelHandlers } from './services.js';
 
-type PscChannels = Pick<CoreChannelHandlers, 'psc.status' | 'psc.loginCiba' | 'psc.loginBrowser' | 'psc.cancel'>;
+type PscChannels = Pick<CoreChannelHandlers, 'psc.status' | 'psc.loginCiba' | 'psc.loginBrowser' | 'psc.resume' | 'psc.cancel'>;
 
 export interface PscAppOptions {
   gate: SessionGate;
@@ -28,6 +31,9 @@ export interface PscAppOptions {
   journal?: JournalPort;
   /** environment the client secret is read from (by the name the account gives) */
   env?: NodeJS.ProcessEnv;
+  /** data folder and store key: where and under what a kept session is sealed (keepRefreshToken) */
+  home?: string;
+  storeKey?: () => Promise<Buffer>;
 }
 
 export interface PscApp {
@@ -74,10 +80,27 @@ export function createPscApp(o: PscAppOptions): PscApp {
     return client.client;
   };
 
+  /** The sealed-session file of a keeping account, with the store key; undefined when the account does not keep it. */
+  const vault = async <T>(account: AccountConfig | undefined, fn: (file: string, key: Buffer) => T): Promise<T | undefined> => {
+    if (account?.auth.kind !== 'psc' || !account.auth.keepRefreshToken || !o.home || !o.storeKey) return undefined;
+    const key = await o.storeKey();
+    try {
+      return fn(refreshVaultFile(o.home!, account.address), key);
+    } finally {
+      key.fill(0);
+    }
+  };
+  const seal = (s: PscSession, account: AccountConfig): Promise<void> =>
+    vault(account, (file, key) => {
+      const rt = s.refreshTokenForSealing();
+      if (rt) sealRefreshToken(file, key, account.address, { refreshToken: rt, ...(who ? { subject: who } : {}) });
+    }).then(() => undefined, () => undefined);
+
   const status = async (): Promise<PscStatus> => {
     const account = await o.account().catch(() => undefined);
     const available = account?.auth.kind === 'psc';
     const s = session?.status();
+    const kept = await vault(account, (file, key) => openRefreshToken(file, key, account!.address) !== undefined).catch(() => false);
     return {
       available,
       loggedIn: s?.loggedIn ?? false,
@@ -85,7 +108,7 @@ export function createPscApp(o: PscAppOptions): PscApp {
       ...(s?.expiresAt ? { expiresAt: s.expiresAt } : {}),
       silentRefresh: s?.silentRefresh ?? false,
       ...(lastEnd ? { endedBecause: lastEnd } : {}),
-      sealedAcrossRestarts: false,
+      sealedAcrossRestarts: kept ?? false,
     };
   };
   const changed = (): void => void status().then((s) => o.emit('psc.changed', s), () => undefined);
@@ -93,24 +116,28 @@ export function createPscApp(o: PscAppOptions): PscApp {
   const onEnded = (ended: PscSession) => (reason: SessionEndReason): void => {
     if (session !== ended) return;
     lastEnd = reason;
+    // the kept copy goes with the session (refused by PSC, or « Se déconnecter »)
+    void o.account().then((a) => vault(a, (file) => eraseRefreshToken(file))).catch(() => undefined);
     void record([{ action: 'psc.session_ended', data: { account: address ?? null, subject: who, reason }, actor: who }]);
     // the doctor must log in again: nothing stays readable behind a session PSC refused
     if (reason !== 'logout') o.gate.lock('psc-ended');
     changed();
   };
 
-  const begin = async (tokens: PscTokens, psc: PscClient, account: AccountConfig, method: 'ciba' | 'browser'): Promise<SessionState> => {
+  const begin = async (tokens: PscTokens, psc: PscClient, account: AccountConfig, method: 'ciba' | 'browser' | 'resume'): Promise<SessionState> => {
     const previous = session;
     session = undefined;
     previous?.removeAllListeners();
     await previous?.logout().catch(() => undefined);
     const next = new PscSession(psc);
     next.on('ended', onEnded(next));
+    next.on('refreshed', () => void seal(next, account)); // PSC may rotate the refresh token
     next.start(tokens);
     session = next;
     address = account.address;
     lastEnd = undefined;
     who = tokens.subject ?? null;
+    await seal(next, account);
     await record([{ action: 'psc.login', data: { account: account.address, subject: who, method }, actor: who }]);
     o.gate.unlock();
     changed();
@@ -148,6 +175,26 @@ export function createPscApp(o: PscAppOptions): PscApp {
             o.emit('psc.pending', { method: 'browser' });
             await open(url);
           }, signal));
+      },
+      'psc.resume': async () => {
+        const account = await o.account();
+        const auth = pscAuthOf(account);
+        const kept = await vault(account, (file, key) => openRefreshToken(file, key, account!.address));
+        if (!kept) throw new AppError('PSC_NOT_LOGGED_IN', 'no kept Pro Santé Connect session');
+        const psc = await clientFor(auth);
+        let tokens: PscTokens;
+        try {
+          tokens = await psc.refresh(kept.refreshToken);
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'PSC_SESSION_ENDED') {
+            await vault(account, (file) => eraseRefreshToken(file));
+            lastEnd = 'refresh-refused';
+            await record([{ action: 'psc.session_ended', data: { account: account!.address, subject: kept.subject ?? null, reason: 'refresh-refused' }, actor: kept.subject ?? null }]);
+            changed();
+          }
+          throw err;
+        }
+        return begin({ ...tokens, ...(tokens.subject ?? kept.subject ? { subject: tokens.subject ?? kept.subject } : {}) }, psc, account!, 'resume');
       },
       'psc.cancel': async () => {
         const w = waiting;

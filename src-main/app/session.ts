@@ -25,6 +25,7 @@ export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'psc.status',
   'psc.loginCiba',
   'psc.loginBrowser',
+  'psc.resume',
   'psc.cancel',
 ]);
 

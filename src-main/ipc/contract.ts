@@ -521,6 +521,11 @@ export const CHANNELS = {
   'psc.loginCiba': channel('core', z.strictObject({ rpps: Rpps }), SessionState),
   /** CPS card in the system browser (code + PKCE, loopback redirect owned by main): answers once the browser came back. */
   'psc.loginBrowser': channel('core', Empty, SessionState),
+  /**
+   * Reopens the session kept sealed by an earlier run (account setting keepRefreshToken: one refresh at PSC,
+   * no new validation); PSC_NOT_LOGGED_IN when none is kept, PSC_SESSION_ENDED (and erased) when PSC refuses it.
+   */
+  'psc.resume': channel('core', Empty, SessionState),
   /** Stops waiting for the phone or the browser. */
   'psc.cancel': channel('core', Empty, z.object({ cancelled: z.boolean() })),
 

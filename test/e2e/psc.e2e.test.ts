@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { openDatabase } from '../../src-main/store/database.js';
+import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
+import { openRefreshToken, refreshVaultFile } from '../../src-main/psc/index.js';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { buildEml } from '../support/mail-fixtures.js';
@@ -26,6 +28,11 @@ const SECRET_ENV = `MSSANTE_E2E_PSC_SECRET_${randomBytes(3).toString('hex')}`;
 const SUBJECT = `Résultat transmis par PSC ${randomBytes(3).toString('hex')}`;
 
 let harness: Harness;
+const setup = () => ({
+  psc: { issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', clientSecretEnv: SECRET_ENV, caFile: tb.pki.caBundle },
+  dnsServers: [tb.psc.dnsServer],
+  trustAnchorsFile: tb.pki.caBundle,
+});
 let browsing: Browsing;
 let page: Page;
 let home: string;
@@ -41,14 +48,7 @@ before(async () => {
   await imap.append('INBOX', buildEml({ from: `Dr Hélène Martin <${card(tb, 'doctorA').address}>`, to: doctor.address, subject: SUBJECT, body: 'Bonjour,\r\nci-joint le compte rendu.', date: new Date() }), []);
   await imap.logout();
   home = await prepareHome(); // annuaire + liste blanche, no account: the first-run screen
-  harness = await startHarness({
-    home,
-    setup: {
-      psc: { issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', clientSecretEnv: SECRET_ENV, caFile: tb.pki.caBundle },
-      dnsServers: [tb.psc.dnsServer],
-      trustAnchorsFile: tb.pki.caBundle,
-    },
-  });
+  harness = await startHarness({ home, setup: setup() });
   browsing = await openBrowser();
   page = browsing.page;
   await page.goto(harness.server.url);
@@ -86,12 +86,11 @@ test('first run: the address finds the servers by DNS SRV with their SASL mechan
 
 test('CIBA refused on the phone: said in French, the window stays locked', async () => {
   await page.getByTestId('psc-rpps').fill(doctor.rpps);
-  const phoneDone = answerWhenPending(tb, doctor.rpps, 'refuse');
   await page.getByTestId('psc-ciba').click();
   await page.getByTestId('psc-ciba-pending').filter({ hasText: 'Validez la connexion sur votre téléphone' }).waitFor();
   await page.getByTestId('psc-expiry').filter({ hasText: /La demande expire à \d\d:\d\d:\d\d/ }).waitFor();
   await screenshot(page, '21-psc-validez-sur-le-telephone');
-  await phoneDone;
+  await answerWhenPending(tb, doctor.rpps, 'refuse');
   await page.getByTestId('psc-error').filter({ hasText: 'La connexion a été refusée sur votre téléphone' }).waitFor();
   assert.equal(await page.getByTestId('lock-screen').count(), 1);
   const r = await page.evaluate(() => (window as unknown as { mssante: MssanteApi }).mssante.mail.folders());
@@ -155,6 +154,39 @@ test('« Se déconnecter » ends the PSC session (journalled); no token is found
     const text = readFileSync(file, 'latin1');
     for (const t of tokens) assert.ok(!text.includes(t), `an access token found in ${file}`);
   }
+});
+
+test('keepRefreshToken: the session is sealed under the store key, never in clear, and resumed after a restart without a new validation', async () => {
+  // IT turns the setting on for this account
+  const repo = JsonFileAccountRepository.inHome(home);
+  const account = await repo.get(doctor.address);
+  assert.equal(account.auth.kind, 'psc');
+  await repo.save({ ...account, auth: { ...account.auth, kind: 'psc', keepRefreshToken: true } as typeof account.auth }, { replace: true });
+  const phoneDone = answerWhenPending(tb, doctor.rpps, 'approve');
+  await page.getByTestId('psc-rpps').fill(doctor.rpps);
+  await page.getByTestId('psc-ciba').click();
+  await phoneDone;
+  await page.getByTestId('sync-status').waitFor();
+  const storeKey = Buffer.from(readFileSync(join(home, 'store.key'), 'utf8').trim(), 'hex');
+  const vault = refreshVaultFile(home, doctor.address);
+  const kept = openRefreshToken(vault, storeKey, doctor.address);
+  assert.ok(kept?.refreshToken, 'sealed under the store key');
+  for (const file of filesUnder(home)) assert.ok(!readFileSync(file, 'latin1').includes(kept.refreshToken), `the refresh token in clear in ${file}`);
+
+  // a restart: the window is locked again, and offers to resume
+  await harness.close();
+  harness = await startHarness({ home, setup: setup() });
+  await page.goto(harness.server.url);
+  await page.getByTestId('psc-resume').click();
+  await page.getByTestId('message-row').filter({ hasText: SUBJECT }).waitFor({ timeout: 30_000 });
+  const journal = readJournal().filter((e) => e.action === 'psc.login').map((e) => (JSON.parse(e.data) as { method: string }).method);
+  assert.equal(journal.at(-1), 'resume');
+  // « Se déconnecter » erases the kept session
+  await page.getByTestId('logout').click();
+  await page.getByTestId('lock-reason').filter({ hasText: 'Vous êtes déconnecté de Pro Santé Connect.' }).waitFor();
+  await page.getByTestId('psc-login').waitFor();
+  assert.equal(await page.getByTestId('psc-resume').count(), 0);
+  assert.equal(openRefreshToken(vault, storeKey, doctor.address), undefined, 'erased at logout');
 });
 
 function readJournal(): { action: string; data: string }[] {

@@ -20,8 +20,10 @@ export async function phone(tb: TestbedState, action: 'approve' | 'refuse' | 'di
 /** Waits until a CIBA request reached this RPPS's phone (polling the bench hook), then answers it. */
 export async function answerWhenPending(tb: TestbedState, rpps: string, answer: 'approve' | 'refuse', stop: { ended: boolean } = { ended: false }): Promise<void> {
   const fetchFn = httpsFetch({ ca: caOf(tb) });
+  const giveUp = Date.now() + 60_000; // a request that never comes fails the test instead of hanging it
   for (;;) {
     if (stop.ended) return;
+    assert.ok(Date.now() < giveUp, `no CIBA request reached the phone of ${rpps}`);
     const res = await fetchFn(`${tb.psc.issuer}/__test/pending/${rpps}`, { method: 'POST', headers: {} });
     const { pending } = (await res.json()) as { pending: number };
     if (pending > 0) break;
