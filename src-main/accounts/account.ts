@@ -23,6 +23,8 @@ export interface PscAuth {
   clientSecretEnv?: string;
   /** PEM anchors for the provider's HTTPS certificate instead of the system roots (qualification, bench) */
   caFile?: string;
+  /** keep the refresh token across commands/restarts, sealed under the store key (psc/refresh-vault.ts); default false */
+  keepRefreshToken?: boolean;
 }
 
 export type AccountAuth = { kind: 'card' } | { kind: 'pkcs12'; file: string } | PscAuth;
@@ -54,6 +56,7 @@ export const accountSchema = z.object({
     z.object({
       kind: z.literal('psc'), issuer: z.string().url(), clientId: z.string().min(1), scope: z.string().min(1),
       clientSecretEnv: z.string().min(1).optional(), caFile: z.string().min(1).optional(),
+      keepRefreshToken: z.boolean().optional(),
     }),
   ]),
   trustAnchorsFile: z.string().min(1).optional(),

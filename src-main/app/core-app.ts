@@ -19,6 +19,8 @@ import { SettingsFile } from './settings.js';
 import { unavailableServices } from './unavailable.js';
 import { withActor, type JournalPort } from '../audit/port.js';
 import { settingsChanges } from '../audit/records.js';
+import { createPscApp, type PscApp, type PscAppOptions } from './psc-app.js';
+import { accountSetupChannels, type AccountSetupOptions } from './account-setup.js';
 
 /** The sync engine as the facade needs it (sync-app.ts). */
 export interface SyncPort {
@@ -52,6 +54,10 @@ export interface CoreAppDeps {
   dkim?: (raw: Buffer) => Promise<DkimEvidence[]>;
   /** Remote images fetched by main: the per-sender choices file, TLS anchors for the test bench. */
   images?: Pick<ImagesAppDeps, 'choicesFile' | 'fetch'>;
+  /** Pro Santé Connect on the lock screen (the account, the system browser). */
+  psc?: Pick<PscAppOptions, 'account' | 'openExternal' | 'env' | 'home' | 'storeKey' | 'openStore'>;
+  /** The first-run screen (auto-configuration and the first account). */
+  setup?: Omit<AccountSetupOptions, 'journal'>;
 }
 
 export interface CoreApp {
@@ -59,6 +65,7 @@ export interface CoreApp {
   gate: SessionGate;
   settings: SettingsFile;
   card: CardApp | undefined;
+  psc: PscApp | undefined;
   /** Draft attachments held in memory. */
   compose: ComposeApp | undefined;
   send: SendApp | undefined;
@@ -75,7 +82,18 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const card = deps.card
     ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}), maxSessionMs: () => settings.read().maxSessionHours * 3_600_000 })
     : undefined;
-  const journal = deps.journal ? withActor(deps.journal, () => card?.currentSession()?.token.holder?.nationalId ?? null) : undefined;
+  // the professional acting: the card holder, else the PSC session's subject (RPPS)
+  const journal = deps.journal ? withActor(deps.journal, () => card?.currentSession()?.token.holder?.nationalId ?? psc?.subject() ?? null) : undefined;
+  const psc: PscApp | undefined = deps.psc ? createPscApp({ ...deps.psc, gate, emit: deps.emit, ...(deps.journal ? { journal: deps.journal } : {}) }) : undefined;
+  const setup = deps.setup ? accountSetupChannels({ ...deps.setup, ...(journal ? { journal } : {}) }) : {};
+  const logout: Partial<CoreChannelHandlers> = {
+    // « Se déconnecter » ends whichever session is open: PSC (revoked, journalled) and the card
+    'session.logout': async () => {
+      await psc?.logout();
+      if (card) return card.channels['session.logout']({});
+      return gate.lock('logout');
+    },
+  };
 
   const always: Partial<CoreChannelHandlers> = {
     'settings.get': async () => settings.read(),
@@ -115,15 +133,22 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
       ? createSendApp({ outsidePolicy: () => settings.read().outsideTrustSpace, patientDomain: () => settings.read().patientDomain, ...(patientIdentity ? { patientIdentity } : {}), ...deps.send, ...(journal ? { journal } : {}), checkpoint: () => card?.checkpoint() ?? Promise.resolve(), emit: deps.emit, store: deps.mail, trust: deps.trust ?? (() => null), attachment: (id) => compose.attachment(id) })
       : undefined;
 
-  const services = { ...unavailableServices(), ...always, ...card?.channels, ...mailParts, ...images?.channels, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;
+  const services = { ...unavailableServices(), ...always, ...card?.channels, ...setup, ...psc?.channels, ...logout, ...mailParts, ...images?.channels, ...trustParts, ...send?.channels, ...deps.extra } as CoreServices;
   return {
     services: guardLocked(services, gate),
     gate,
     settings,
     card,
+    psc,
     compose,
     send,
-    dispose: () => card?.dispose(),
-    close: async () => card?.close(),
+    dispose: () => {
+      card?.dispose();
+      psc?.dispose();
+    },
+    close: async () => {
+      psc?.dispose();
+      await card?.close();
+    },
   };
 }

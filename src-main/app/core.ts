@@ -23,7 +23,8 @@ import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
 import { PRODUCT_STORE_SERVICES, remoteJournal, remoteOutbox } from './store-services.js';
 import type { ImageFetchOptions } from '../images/index.js';
 import { createSyncApp, type SyncApp } from './sync-app.js';
-import { cardAccount, cardAccountTarget, cardMailChannel } from './sync-target.js';
+import { cardAccountTarget, cardMailChannel } from './sync-target.js';
+import { appAccount, type PscRegistration } from './account-setup.js';
 
 /** What differs between the shell, the CLI and the harness. */
 export type CoreEnv = CoreEnvBase & StoreKeying;
@@ -60,6 +61,13 @@ export interface CoreEnvBase {
   log?: (line: string) => void;
   /** Remote images fetched by main: the test bench's TLS anchors and loopback server; the product passes nothing. */
   remoteImages?: ImageFetchOptions;
+  /**
+   * First run and Pro Santé Connect: the installation's PSC registration (omitted → PSC not offered),
+   * DNS servers for SRV discovery (default: the system's), a qualification PKI for new accounts.
+   */
+  setup?: { psc?: PscRegistration; dnsServers?: string[]; trustAnchorsFile?: string };
+  /** Opens a URL in the system browser (PSC login by card: Electron `shell.openExternal`); omitted → no browser login. */
+  openExternal?: (url: string) => Promise<void>;
 }
 
 /** What is wired and running, for the tests that check shell, CLI and harness alike. */
@@ -98,6 +106,14 @@ export function createCore(env: CoreEnv): Core {
   const log = env.log ?? (() => undefined);
   let store: StoreWorkerClient | undefined;
   let trust: TrustContext | null = null;
+  /** the app's store key while its store is open (storeUnlock cores), wiped at close: see pscVaultKey */
+  let heldKey: Buffer | undefined;
+  /** The key the PSC refresh-token vault is sealed under: the store key (a copy the caller wipes). */
+  const pscVaultKey = async (): Promise<Buffer> => {
+    if (env.keyProvider) return env.keyProvider.getKey();
+    if (!heldKey) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
+    return Buffer.from(heldKey);
+  };
   let stopCardWatch: (() => void) | undefined;
 
   const card = env.card
@@ -116,7 +132,7 @@ export function createCore(env: CoreEnv): Core {
   // store thread's journal hook, inside each batch's transaction. Main never opens the file.
   // While the store is closed (locked app), records wait in the data folder's pending file.
   const journal = lazyJournalPort(() => (store ? remoteJournal(store) : undefined), env.home);
-  const target = { home: env.home, currentSession: () => app.card?.currentSession(), log };
+  const target = { home: env.home, currentSession: () => app.card?.currentSession(), psc: () => app.psc, log };
   const sync = createSyncApp({
     emit: env.emit,
     journal,
@@ -144,7 +160,7 @@ export function createCore(env: CoreEnv): Core {
     sync,
     mail: storeApi,
     trust: () => trust,
-    me: async () => (await cardAccount(env.home))?.address,
+    me: async () => (await appAccount(env.home))?.address,
     journal,
     images: { choicesFile: join(env.home, 'remote-images.json'), ...(env.remoteImages ? { fetch: env.remoteImages } : {}) },
     send: {
@@ -152,14 +168,25 @@ export function createCore(env: CoreEnv): Core {
         if (!store) throw new AppError('SERVICE_UNAVAILABLE', 'the store is not open');
         return remoteOutbox(store);
       },
-      account: () => cardAccount(env.home),
+      account: () => appAccount(env.home),
       channel: cardMailChannel(target),
     },
+    psc: {
+      account: () => appAccount(env.home),
+      home: env.home,
+      storeKey: pscVaultKey,
+      // a card-less PSC login opens the card-bound store itself (keychain with consent: store-unlock.ts)
+      ...(env.storeUnlock ? { openStore: () => unlockStore(null) } : {}),
+      ...(env.openExternal ? { openExternal: env.openExternal } : {}),
+    },
+    setup: { home: env.home, log, ...env.setup },
   });
 
   // The store opens with a key: at start (CLI: its key provider logs in with the card;
   // tests), or at each card unlock and closed again at each lock (the app: `storeUnlock`).
   const openStore = async (key: Buffer): Promise<void> => {
+    // the app keeps one copy while the store is open, for the PSC refresh-token vault (sealed under the store key)
+    if (env.storeUnlock) heldKey = Buffer.from(key);
     // every Buffer copy made here is wiped once the connections are keyed (the app keeps none between unlocks)
     const copies: Buffer[] = [];
     const copy = (): Buffer => {
@@ -207,6 +234,8 @@ export function createCore(env: CoreEnv): Core {
     }
   };
   const closeStore = async (): Promise<void> => {
+    heldKey?.fill(0);
+    heldKey = undefined;
     const closing = store;
     store = undefined;
     await closing?.close();

@@ -1,5 +1,5 @@
 // The session lock: content is hidden until the card holder proves presence
-// (PIN login), and again after card removal, idle timeout, the OS lock screen or
+// (PIN login, or a Pro Santé Connect login for a PSC account), and again after card removal, idle timeout, the OS lock screen or
 // a user request. While locked, only card/session/status channels answer;
 // everything else fails with SESSION_LOCKED, whatever the renderer shows.
 import { AppError } from '../errors/index.js';
@@ -18,6 +18,15 @@ export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'session.logout',
   'sync.status',
   'settings.get',
+  // first run (nothing to unlock yet; account.create refuses once an account exists) and the PSC login
+  'account.get',
+  'account.discover',
+  'account.create',
+  'psc.status',
+  'psc.loginCiba',
+  'psc.loginBrowser',
+  'psc.resume',
+  'psc.cancel',
 ]);
 
 export class SessionGate {
@@ -53,7 +62,7 @@ export class SessionGate {
     return this.state;
   }
 
-  /** Only after a successful card login. */
+  /** Only after a successful card login or Pro Santé Connect login. */
   unlock(): SessionState {
     if (this.current.locked) {
       this.current = { locked: false };

@@ -1,8 +1,10 @@
-// Which mailbox the app syncs and sends from, and how it connects: the card
-// account of the data folder (`mssante account add`), the IGC-Santé verifier
-// (or the account's qualification anchors, logged), and IMAP/SMTP sessions
-// signed by the currently logged-in card. Electron-free: the shell and the
-// harness share it.
+// Which mailbox the app syncs and sends from, and how it connects: the account
+// of the data folder (`mssante account add` or the first-run screen; the card
+// account first, else a Pro Santé Connect one), the IGC-Santé verifier (or the
+// account's qualification anchors, logged), and IMAP/SMTP sessions signed by the
+// currently logged-in card, or XOAUTH2 with the PSC session's access token (handed
+// over only inside a connection our TLS client verified). Electron-free: the shell
+// and the harness share it.
 import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import type { AccountConfig } from '../accounts/account.js';
 import { CardSigner, type CardSession } from '../card/index.js';
@@ -11,12 +13,25 @@ import { imapConnector } from '../imap/index.js';
 import { accountMailChannel, type AccountMailChannel } from '../send/index.js';
 import type { ImapConnector } from '../sync/connector.js';
 import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
+import { xoauth2ImapConnector } from '../imap/xoauth2.js';
+import { xoauth2MailChannel } from '../send/index.js';
+import { appAccount } from './account-setup.js';
 
 export interface CardAccountTargetOptions {
   /** Data folder holding accounts.json and the CRL cache. */
   home: string;
   currentSession: () => CardSession | undefined;
+  /** The Pro Santé Connect session (PSC accounts): its access token, PSC_NOT_LOGGED_IN without a session. */
+  psc?: () => { accessToken(): Promise<string>; loggedIn(): boolean } | undefined;
   log: (line: string) => void;
+}
+
+function pscToken(o: CardAccountTargetOptions): () => Promise<string> {
+  return async () => {
+    const psc = o.psc?.();
+    if (!psc) throw new AppError('PSC_NOT_LOGGED_IN', 'no Pro Santé Connect session');
+    return psc.accessToken();
+  };
 }
 
 export async function cardAccount(home: string): Promise<AccountConfig | undefined> {
@@ -32,9 +47,10 @@ function accountVerifier(account: AccountConfig, o: CardAccountTargetOptions) {
   });
 }
 
-/** The outbox's SMTP (and Sent/Drafts IMAP) channel, signed by the logged-in card; undefined without one. */
+/** The outbox's SMTP (and Sent/Drafts IMAP) channel, signed by the logged-in card (or XOAUTH2); undefined without a login. */
 export function cardMailChannel(o: CardAccountTargetOptions): (account: AccountConfig) => AccountMailChannel | undefined {
   return (account) => {
+    if (account.auth.kind === 'psc') return o.psc?.()?.loggedIn() ? xoauth2MailChannel(account, pscToken(o), accountVerifier(account, o)) : undefined;
     const session = o.currentSession();
     return session ? accountMailChannel(account, new CardSigner(session), accountVerifier(account, o)) : undefined;
   };
@@ -42,9 +58,12 @@ export function cardMailChannel(o: CardAccountTargetOptions): (account: AccountC
 
 export function cardAccountTarget(o: CardAccountTargetOptions): () => Promise<{ address: string; connector: ImapConnector } | undefined> {
   return async () => {
-    const account = await cardAccount(o.home);
+    const account = await appAccount(o.home);
     if (!account) return undefined;
     const verifier = accountVerifier(account, o);
+    if (account.auth.kind === 'psc') {
+      return { address: account.address, connector: xoauth2ImapConnector(account.imap, { user: account.address, accessToken: pscToken(o) }, verifier) };
+    }
     return {
       address: account.address,
       connector: {

@@ -17,6 +17,10 @@ export interface JournalEventData {
   'card.logout': CardFacts;
   'card.pin_failed': CardFacts & { finalTry: boolean };
   'card.locked': CardFacts;
+  /** a Pro Santé Connect login in the window (subject = the professional's PSC identifier, the RPPS); never a token */
+  'psc.login': { account: string; subject: string | null; method: 'ciba' | 'browser' | 'resume' };
+  /** the PSC session ended: refresh refused by PSC, expired without refresh, or « Se déconnecter » */
+  'psc.session_ended': { account: string | null; subject: string | null; reason: 'refresh-refused' | 'expired' | 'logout' };
   'account.added': { address: string; imap: string; smtp: string; auth: string };
   'account.changed': { address: string; imap: string; smtp: string; auth: string };
   'sync.session': {

@@ -12,6 +12,8 @@ const ACTION_FR: Record<string, string> = {
   'card.logout': 'déconnexion de la carte',
   'card.pin_failed': 'code PIN erroné',
   'card.locked': 'carte bloquée',
+  'psc.login': 'connexion Pro Santé Connect',
+  'psc.session_ended': 'fin de session Pro Santé Connect',
   'account.added': 'compte ajouté',
   'account.changed': 'compte modifié',
   'sync.session': 'synchronisation',

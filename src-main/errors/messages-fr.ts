@@ -125,8 +125,8 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   PSC_LOGIN_REFUSED: 'La connexion a été refusée sur votre téléphone (e-CPS) ou par Pro Santé Connect. Relancez la connexion si c’était une erreur.',
   PSC_LOGIN_EXPIRED: 'La demande de connexion a expiré avant d’être validée sur votre téléphone (e-CPS). Relancez la connexion puis validez-la dans l’application e-CPS.',
   PSC_UNKNOWN_USER: 'Pro Santé Connect ne connaît pas ce numéro RPPS : vérifiez-le (11 chiffres) ou activez votre e-CPS.',
-  PSC_NOT_LOGGED_IN: 'Vous n’êtes pas connecté à Pro Santé Connect : lancez « mssante psc login ».',
-  PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous avec « mssante psc login ».',
+  PSC_NOT_LOGGED_IN: 'Vous n’êtes pas connecté à Pro Santé Connect : connectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
+  PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
   XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
   AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
 };

@@ -109,8 +109,53 @@ const PinLogin = z.strictObject({ pin: Pin.optional() });
 export const SessionState = z.object({
   locked: z.boolean(),
   /** 'logout': « Se déconnecter » (card session ended); 'expired': the maximum session length was reached */
-  reason: z.enum(['startup', 'card-removed', 'idle', 'user', 'system', 'logout', 'expired']).optional(),
+  reason: z.enum(['startup', 'card-removed', 'idle', 'user', 'system', 'logout', 'expired', 'psc-ended']).optional(),
 });
+
+// ---------------------------------------------------------------- first run and Pro Santé Connect
+
+/** How the doctor logs in: the CPS card (mutual TLS, EXTERNAL), Pro Santé Connect (XOAUTH2), an organisation certificate (PKCS#12). */
+export const AuthMethod = z.enum(['card', 'psc', 'certificate']);
+const Endpoint = z.object({ host: Line, port: z.int().min(1).max(65535), security: z.enum(['tls', 'starttls']) });
+const EndpointIn = z.strictObject({ host: z.string().min(1).max(253), port: z.int().min(1).max(65535), security: z.enum(['tls', 'starttls']) });
+
+/** The mailbox account of the data folder; `configured: false` → the window shows the first-run screen. */
+export const AccountInfo = z.object({
+  configured: z.boolean(),
+  address: Text.optional(),
+  auth: z.enum(['card', 'psc', 'pkcs12']).optional(),
+});
+
+/** What auto-configuration found for an address (DNS SRV, autoconfig XML, presets) and what the servers accept. */
+export const Discovery = z.object({
+  address: Text,
+  source: z.enum(['srv', 'autoconfig', 'preset']),
+  /** DNS names or URL the servers came from */
+  origin: Line,
+  imap: Endpoint,
+  smtp: Endpoint,
+  /** the login methods the source names or the IMAP server's SASL mechanisms imply */
+  authMethods: z.array(AuthMethod),
+  /** SASL mechanisms the IMAP server advertises after TLS (CAPABILITY AUTH=…); [] when it could not be asked */
+  mechanisms: z.array(z.string().max(40)).max(40),
+  /** Pro Santé Connect is configured for this installation (issuer and client registration) */
+  pscAvailable: z.boolean(),
+});
+
+/** The Pro Santé Connect session (never a token: only who, until when, and why it ended). */
+export const PscStatus = z.object({
+  /** the account logs in with PSC and the installation has a PSC registration */
+  available: z.boolean(),
+  loggedIn: z.boolean(),
+  /** the professional's identifier at PSC (RPPS) */
+  subject: z.string().max(64).optional(),
+  expiresAt: IsoDate.optional(),
+  silentRefresh: z.boolean(),
+  endedBecause: z.enum(['refresh-refused', 'expired', 'logout']).optional(),
+  /** the session is kept, sealed, across restarts and commands (account setting keepRefreshToken) */
+  sealedAcrossRestarts: z.boolean(),
+});
+const Rpps = z.string().regex(/^[0-9]{11}$/);
 
 // ---------------------------------------------------------------- mail
 
@@ -513,6 +558,28 @@ export const CHANNELS = {
   /** « Se déconnecter »: ends the card session (journalled), locks; the PIN is needed to come back. */
   'session.logout': channel('core', Empty, SessionState),
 
+  // first run and Pro Santé Connect (open while locked; account.create only while no account exists)
+  'account.get': channel('core', Empty, AccountInfo),
+  /** Auto-configuration of an address: servers found and the login methods they offer (nothing saved). */
+  'account.discover': channel('core', z.strictObject({ address: EmailAddress }), Discovery),
+  /** Saves the first account (refused with ACCOUNT_EXISTS once one exists): servers confirmed by the user and the login method. */
+  'account.create': channel('core', z.strictObject({ address: EmailAddress, imap: EndpointIn, smtp: EndpointIn, auth: z.enum(['card', 'psc']) }), AccountInfo),
+  'psc.status': channel('core', Empty, PscStatus),
+  /**
+   * e-CPS on the phone (CIBA): answers once the doctor approved (session unlocked), refused or let it expire.
+   * The `psc.pending` event says when the request reached the phone and when it expires.
+   */
+  'psc.loginCiba': channel('core', z.strictObject({ rpps: Rpps }), SessionState),
+  /** CPS card in the system browser (code + PKCE, loopback redirect owned by main): answers once the browser came back. */
+  'psc.loginBrowser': channel('core', Empty, SessionState),
+  /**
+   * Reopens the session kept sealed by an earlier run (account setting keepRefreshToken: one refresh at PSC,
+   * no new validation); PSC_NOT_LOGGED_IN when none is kept, PSC_SESSION_ENDED (and erased) when PSC refuses it.
+   */
+  'psc.resume': channel('core', Empty, SessionState),
+  /** Stops waiting for the phone or the browser. */
+  'psc.cancel': channel('core', Empty, z.object({ cancelled: z.boolean() })),
+
   // mail
   'mail.folders': channel('core', Empty, z.object({ folders: z.array(Folder) })),
   'mail.list': channel('core', z.strictObject({ folderId: Id, ...Paging, sort: SortOrder, threads: z.boolean() }), MessagePage),
@@ -600,6 +667,9 @@ export const EVENTS = {
   'card.removed': z.object({}),
   'card.changed': CardStatus,
   'session.changed': SessionState,
+  /** A PSC login is waiting: on the phone (CIBA, until `expiresAt`) or in the system browser. */
+  'psc.pending': z.object({ method: z.enum(['ciba', 'browser']), expiresAt: IsoDate.optional() }),
+  'psc.changed': PscStatus,
   'sync.status': SyncStatus,
   'sync.progress': SyncProgress,
   /** New, changed or removed messages: refresh these folders' lists and counts. */
@@ -629,6 +699,9 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
 
 export type CardStatus = z.output<typeof CardStatus>;
 export type SessionState = z.output<typeof SessionState>;
+export type AccountInfo = z.output<typeof AccountInfo>;
+export type Discovery = z.output<typeof Discovery>;
+export type PscStatus = z.output<typeof PscStatus>;
 export type Folder = z.output<typeof Folder>;
 export type MessageSummary = z.output<typeof MessageSummary>;
 export type MessagePage = z.output<typeof MessagePage>;

@@ -29,6 +29,8 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
   private timer: NodeJS.Timeout | undefined;
   private ended: SessionEndReason | undefined;
   private refreshing: Promise<void> | undefined;
+  /** lifetime of the current access token: the timer's margin never exceeds half of it */
+  private lifetimeMs = Infinity;
 
   constructor(private readonly refresher: Refresher, private readonly opts: { marginMs?: number; now?: () => number } = {}) {
     super();
@@ -37,6 +39,7 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
   /** Installs the tokens of a successful login. */
   start(tokens: PscTokens): void {
     this.tokens = tokens;
+    this.lifetimeMs = tokens.expiresAt - this.now();
     this.ended = undefined;
     this.schedule();
   }
@@ -66,6 +69,14 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
     return this.refreshing;
   }
 
+  /**
+   * The refresh token, for sealing only (psc/refresh-vault.ts, when the account keeps it):
+   * read again after each 'refreshed' since PSC may rotate it.
+   */
+  refreshTokenForSealing(): string | undefined {
+    return this.tokens?.refreshToken;
+  }
+
   async logout(): Promise<void> {
     const rt = this.tokens?.refreshToken;
     this.end('logout');
@@ -82,6 +93,7 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
     try {
       const next = await this.refresher.refresh(current.refreshToken);
       this.tokens = { ...next, subject: next.subject ?? current.subject };
+      this.lifetimeMs = next.expiresAt - this.now();
       this.schedule();
       this.emit('refreshed');
     } catch (err) {
@@ -103,7 +115,8 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
   private schedule(): void {
     clearTimeout(this.timer);
     if (!this.tokens) return;
-    const delay = Math.max(0, this.tokens.expiresAt - this.margin() - this.now());
+    // a short-lived token (seconds on the bench) is refreshed by the timer at half its life, never in a loop
+    const delay = Math.max(0, this.tokens.expiresAt - Math.min(this.margin(), this.lifetimeMs / 2) - this.now());
     this.timer = setTimeout(() => void this.refreshNow().catch(() => undefined), delay);
     this.timer.unref();
   }

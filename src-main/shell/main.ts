@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { messageFr, toAppError } from '../errors/index.js';
 import { createCore } from '../app/core.js';
+import { readPscRegistration } from '../app/psc-registration.js';
 import { startInOrder, type Lifecycle } from '../app/lifecycle.js';
 import { rebuildStore } from '../app/store-recovery.js';
 import { staticKeyProvider } from '../store/key-provider.js';
@@ -50,6 +51,8 @@ let lifecycle: Lifecycle | undefined;
 let quitting = false;
 const currentWindow = () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow : undefined);
 const openExternal = confirmingOpener(dialog, shell, currentWindow);
+
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -108,6 +111,12 @@ async function start(): Promise<void> {
     // a damaged store (quick_check at open): offer the rebuild `mssante store rebuild` does
     recoverStore: (err, key) => offerStoreRebuild(err, layout, key),
     log,
+    // Pro Santé Connect: IT's registration file; the card login in the system browser (never a web view)
+    setup: { ...optional('psc', readPscRegistration(join(layout.root, 'psc.json'), log)) },
+    openExternal: async (url) => {
+      if (!url.startsWith('https://')) throw new Error('PSC authorization URL must be https');
+      await shell.openExternal(url);
+    },
   });
   const messageView = new MessageViewController(
     () => createMessageView(WebContentsView),

@@ -5,6 +5,8 @@
 import { rmSync } from 'node:fs';
 import { buildEml } from '../support/mail-fixtures.js';
 import { openBrowser, prepareHome, startHarness } from '../e2e/support.js';
+import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
+import { closedPort } from '../support/ports.js';
 
 const COUNT = Number(process.env.MSSANTE_BENCH_UI_COUNT ?? 100_000);
 const BATCH = 1000;
@@ -20,6 +22,15 @@ type Figures = Record<string, number | string>;
 
 export async function benchUi(): Promise<Figures> {
   const home = await prepareHome();
+  // an account (whose server does not answer: only the list is measured), else the window opens on the first-run screen
+  const port = await closedPort();
+  await JsonFileAccountRepository.inHome(home).save({
+    address: 'helene.martin@medecin.mssante.test',
+    imap: { host: '127.0.0.1', port, security: 'tls' },
+    smtp: { host: '127.0.0.1', port, security: 'tls' },
+    auth: { kind: 'card' },
+    createdAt: new Date().toISOString(),
+  });
   const harness = await startHarness({ home, unlocked: true });
   const figures: Figures = { messages: COUNT };
   try {

@@ -9,6 +9,8 @@ import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { createSimBench, type SimBench } from '../integration/card/sim-fixture.js';
 import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
+import { closedPort } from '../support/ports.js';
 
 const PIN = '2468';
 const DOCTOR = 'E2E doctor';
@@ -24,6 +26,15 @@ async function open(tokenRef: string): Promise<void> {
   // each card its own data folder: the store is bound to the card that first unlocked it
   const home = await prepareHome();
   homes.push(home);
+  // a card account whose server does not answer (a data folder without account opens on the first-run screen)
+  const port = await closedPort();
+  await JsonFileAccountRepository.inHome(home).save({
+    address: 'emilie.petit@medecin.mssante.test',
+    imap: { host: '127.0.0.1', port, security: 'tls' },
+    smtp: { host: '127.0.0.1', port, security: 'tls' },
+    auth: { kind: 'card' },
+    createdAt: new Date().toISOString(),
+  });
   harness = await startHarness({ home, cardModule: bench.module, tokenRef });
   await page.goto(harness.server.url);
 }
@@ -78,12 +89,12 @@ test('the right PIN opens the window; the sync error is in French with a retry',
   await typePin(PIN);
   await page.getByTestId('message-list').or(page.getByTestId('sync-status')).first().waitFor();
   assert.equal(bench.pinState(DOCTOR).triesLeft, 3);
-  // no account configured in this data folder: said plainly, with "Réessayer"
+  // the account's server does not answer: said plainly, with "Réessayer"
   await page.getByTestId('sync-error').waitFor();
-  assert.match(await page.getByTestId('sync-error').innerText(), /Aucun compte de messagerie/);
+  assert.match(await page.getByTestId('sync-error').innerText(), /Serveur injoignable/);
   await page.getByTestId('sync-retry').waitFor();
   // the status follows the last real state: never "En ligne" beside an error
-  assert.equal(await page.getByTestId('online-state').innerText(), 'Erreur de synchronisation');
+  assert.equal(await page.getByTestId('online-state').innerText(), 'Hors ligne — les messages restent lisibles');
   assert.match(await page.getByTestId('card-holder').innerText(), /Émilie PETIT/);
 });
 

@@ -44,7 +44,13 @@ const issuer = `https://${cfg.host}:${cfg.oidcPort}`;
 const shortClients = new Set(cfg.clients.filter((c) => c.short).map((c) => c.clientId));
 const disabled = new Set<string>();
 /** Pending CIBA requests by RPPS: what the "phone" of each user shows. */
-const pending = new Map<string, { request: unknown }[]>();
+const pending = new Map<string, { request: unknown; expiresAt: number }[]>();
+/** What the phone shows: only requests still alive (an expired one left by an earlier test is gone, as on a real phone). */
+function livePending(rpps: string): { request: unknown; expiresAt: number }[] {
+  const live = (pending.get(rpps) ?? []).filter((p) => p.expiresAt > Date.now());
+  pending.set(rpps, live);
+  return live;
+}
 
 const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
@@ -74,7 +80,8 @@ const provider = new Provider(issuer, {
       verifyUserCode: async () => undefined,
       triggerAuthenticationDevice: async (_ctx: Ctx, request: { accountId: string }) => {
         const list = pending.get(request.accountId) ?? [];
-        list.push({ request });
+        // the request's lifetime, as the ttl below sets it
+        list.push({ request, expiresAt: Date.now() + (shortClients.has((request as unknown as { clientId?: string }).clientId ?? '') ? 3 : 120) * 1000 });
         pending.set(request.accountId, list);
       },
     },
@@ -143,11 +150,11 @@ provider.use(async (ctx: Ctx, next: () => Promise<void>) => {
     if (action === 'disable') disabled.add(rpps);
     else if (action === 'enable') disabled.delete(rpps);
     else if (action === 'pending') {
-      ctx.body = { pending: (pending.get(rpps) ?? []).length };
+      ctx.body = { pending: livePending(rpps).length };
       return;
     } else {
-      const list = pending.get(rpps) ?? [];
-      const item = list.shift();
+      // the newest request, as a phone shows it (an older one a previous test left unanswered stays behind)
+      const item = livePending(rpps).pop();
       if (!item) {
         ctx.status = 404;
         ctx.body = { error: 'no pending request' };

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { AccountAuth, AccountConfig, Endpoint, PscAuth } from '../../accounts/account.js';
-import { discoverAccount, srvResolver } from '../../accounts/autoconfig.js';
+import { discoverAccount, srvResolver, type AuthMethod } from '../../accounts/autoconfig.js';
+import { methodsOfMechanisms, probeSaslMechanisms } from '../../accounts/sasl-probe.js';
+import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
 import { PSC_PRESETS, httpsFetch, type PscPreset } from '../../psc/index.js';
 import { PSC_CLIENT_SECRET_ENV } from './psc.js';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
@@ -36,6 +38,7 @@ interface AddOptions {
   pscClientId?: string;
   pscScope?: string;
   pscCa?: string;
+  pscKeepRefreshToken?: boolean;
 }
 
 /** No --imap/--smtp: discover them (SRV, autoconfig XML, presets), show them, ask for confirmation. */
@@ -54,11 +57,16 @@ async function discoverServers(c: CliContext, o: AddOptions): Promise<{ imap: En
   });
   const SOURCE_FR = { srv: 'enregistrements DNS SRV', autoconfig: 'configuration automatique de l’opérateur', preset: 'opérateur connu' } as const;
   const METHOD_FR = { card: 'carte CPS', psc: 'Pro Santé Connect', pkcs12: 'certificat logiciel' } as const;
+  // what the IMAP server itself announces (CAPABILITY AUTH=…), asked after our TLS client verified it
+  const verifier = createServerCertificateVerifier({ home: c.home, ...(o.trustAnchors ? { trustAnchorsFile: o.trustAnchors } : {}), crlSoftFail: false, log: (line) => c.progress(line) });
+  const probe = await probeSaslMechanisms(found.imap, verifier);
+  const methods = [...new Set<AuthMethod>([...found.authMethods, ...methodsOfMechanisms(probe.mechanisms)])];
   c.progress([
     `Serveurs trouvés (${SOURCE_FR[found.source]} : ${found.origin}) :`,
     `  IMAP : ${endpointFr(found.imap)}`,
     `  SMTP : ${endpointFr(found.smtp)}`,
-    `  Authentification proposée : ${found.authMethods.length ? found.authMethods.map((m) => METHOD_FR[m]).join(', ') : 'non indiquée par la source'}`,
+    `  Mécanismes SASL annoncés par le serveur IMAP : ${probe.mechanisms.length ? probe.mechanisms.join(', ') : `non communiqués${probe.error ? ` (${messageFr(probe.error.code, probe.error.data)})` : ''}`}`,
+    `  Authentification proposée : ${methods.length ? methods.map((m) => METHOD_FR[m]).join(', ') : 'non indiquée par la source'}`,
   ].join('\n'));
   if (!o.yes) {
     if (!process.stdin.isTTY) throw new AppError('INVALID_ARGUMENT', 'discovered servers need confirmation: --yes', { data: { option: '--yes' } });
@@ -66,7 +74,7 @@ async function discoverServers(c: CliContext, o: AddOptions): Promise<{ imap: En
     const answer = await rl.question('Utiliser ces serveurs ? [o/N] ').finally(() => rl.close());
     if (!/^o(ui)?$/i.test(answer.trim())) throw new AppError('INVALID_ARGUMENT', 'discovered servers not confirmed', { data: { option: '--imap' } });
   }
-  return { imap: found.imap, smtp: found.smtp, methods: found.authMethods };
+  return { imap: found.imap, smtp: found.smtp, methods };
 }
 
 function pscAuth(o: AddOptions): PscAuth {
@@ -78,6 +86,7 @@ function pscAuth(o: AddOptions): PscAuth {
     kind: 'psc', issuer, clientId: o.pscClientId, scope: o.pscScope ?? preset?.scope ?? 'openid scope_all',
     clientSecretEnv: PSC_CLIENT_SECRET_ENV,
     ...(o.pscCa ? { caFile: o.pscCa } : {}),
+    ...(o.pscKeepRefreshToken ? { keepRefreshToken: true } : {}),
   };
 }
 
@@ -224,6 +233,7 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
     .option('--psc-client-id <id>', 'Pro Santé Connect : identifiant client enregistré auprès de PSC')
     .option('--psc-scope <scopes>', 'Pro Santé Connect : scopes demandés')
     .option('--psc-ca <fichier>', 'Pro Santé Connect : autorités de confiance (PEM) du fournisseur d’identité', existingFile)
+    .option('--psc-keep-refresh-token', 'Pro Santé Connect : garder la session d’une commande à l’autre (jeton de renouvellement scellé par la clé de la base locale ; par défaut : non)')
     .option('--pkcs12 <fichier>', 'certificat logiciel .p12 (boîtes organisationnelles ou applicatives)', existingFile)
     .addOption(trustAnchorsOption())
     .option('--replace', 'remplacer le compte existant de même adresse')

@@ -3,7 +3,7 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig } from '../../accounts/account.js';
 import { AppError, messageFr, isErrorCode } from '../../errors/index.js';
-import { loginPscSession } from './psc.js';
+import { finishPscSession, loginPscSession } from './psc.js';
 import { accountMailChannel, xoauth2MailChannel, type AccountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
 import { openCliStore } from '../card-unlock.js';
@@ -140,7 +140,7 @@ export async function runQueue(
     try {
       return await run(xoauth2MailChannel(account, () => session.accessToken(), verifier));
     } finally {
-      await session.logout();
+      await finishPscSession(c, account, session);
     }
   }
   return withAccountSigner(c, account, o, async (signer) => {

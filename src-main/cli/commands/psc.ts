@@ -1,14 +1,18 @@
 // `mssante psc login`: Pro Santé Connect login for a `--auth psc` account — CIBA (e-CPS on the
 // phone, RPPS from --rpps) by default, or `--browser` (authorization code + PKCE, the URL to open
 // is printed) — then the mailbox is opened with XOAUTH2 to prove the token is accepted. The
-// tokens live in this process's memory only and die with it (the refresh token is not kept).
+// access token lives in this process's memory only. The refresh token dies with the process too,
+// unless the account keeps it (`--psc-keep-refresh-token`): then it is sealed under the store key
+// (psc/refresh-vault.ts) and later commands reopen the session silently until PSC refuses it.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig, PscAuth } from '../../accounts/account.js';
 import { AppError } from '../../errors/index.js';
 import { openXoauth2ImapSession } from '../../imap/xoauth2.js';
-import { PscClient, PscSession } from '../../psc/index.js';
+import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken } from '../../psc/index.js';
+import { cliStoreKeyProvider } from '../card-unlock.js';
+import { CardService } from '../../card/index.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
 import { accountVerifier } from '../account-signer.js';
@@ -31,20 +35,95 @@ function pscOf(account: AccountConfig): PscAuth {
   return account.auth;
 }
 
-/** Logs the account's professional in (CIBA with `rpps`, or the browser) and returns the in-memory session. */
-export async function loginPscSession(c: CliContext, account: AccountConfig, o: { rpps?: string; browser?: boolean }): Promise<PscSession> {
-  const auth = pscOf(account);
+function discoverClient(auth: PscAuth): Promise<PscClient> {
   const secret = process.env[auth.clientSecretEnv ?? PSC_CLIENT_SECRET_ENV];
-  const client = await PscClient.discover(
-    { issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: false },
+  return PscClient.discover(
+    { issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: auth.keepRefreshToken ?? false },
     { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readFileSync(auth.caFile, 'utf8') } : {}) },
   );
+}
+
+/** The store key (card-bound; the test seam under MSSANTE_TEST): what seals the kept refresh token. */
+async function withStoreKey<T>(c: CliContext, fn: (key: Buffer) => T): Promise<T> {
+  const key = await cliStoreKeyProvider(c).getKey();
+  try {
+    return fn(key);
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** The session kept by an earlier command, reopened silently (a refresh at PSC); undefined when none is kept. */
+async function resumeKeptSession(c: CliContext, account: AccountConfig, auth: PscAuth): Promise<PscSession | undefined> {
+  const file = refreshVaultFile(c.home, account.address);
+  const kept = await withStoreKey(c, (key) => openRefreshToken(file, key, account.address));
+  if (!kept) return undefined;
+  const client = await discoverClient(auth);
+  let tokens;
+  try {
+    tokens = await client.refresh(kept.refreshToken);
+  } catch (err) {
+    // PSC refused it (expired, revoked): the kept session is over, erased; the doctor logs in again
+    if (err instanceof AppError && err.code === 'PSC_SESSION_ENDED') eraseRefreshToken(file);
+    throw err;
+  }
+  const session = new PscSession(client);
+  session.start({ ...tokens, ...(tokens.subject ?? kept.subject ? { subject: tokens.subject ?? kept.subject } : {}) });
+  c.progress(`Session Pro Santé Connect reprise${kept.subject ? ` (identifiant ${kept.subject})` : ''}.`);
+  return session;
+}
+
+/**
+ * End of a command's PSC session: a kept session is sealed again (PSC may have rotated the
+ * refresh token) and not revoked; otherwise the session is logged out (refresh token revoked).
+ */
+export async function finishPscSession(c: CliContext, account: AccountConfig, session: PscSession): Promise<boolean> {
+  const auth = pscOf(account);
+  const rt = session.refreshTokenForSealing();
+  if (auth.keepRefreshToken && rt) {
+    const subject = session.status().subject;
+    await withStoreKey(c, (key) => sealRefreshToken(refreshVaultFile(c.home, account.address), key, account.address, { refreshToken: rt, ...(subject ? { subject } : {}) }));
+    return true;
+  }
+  await session.logout();
+  return false;
+}
+
+/** The RPPS on the inserted CPS card (read from its certificate, no PIN), for CIBA's login_hint; undefined without a card. */
+async function rppsFromCard(c: CliContext): Promise<string | undefined> {
+  const svc = new CardService({ modulePath: c.pkcs11Module });
+  try {
+    return (await svc.selectToken(c.token)).holder?.rpps ?? undefined;
+  } catch {
+    return undefined; // no module, no reader, no card: the doctor gives --rpps
+  } finally {
+    svc.close();
+  }
+}
+
+/**
+ * Logs the account's professional in (CIBA with `rpps`, or the browser) and returns the in-memory
+ * session; without either, a session kept by an earlier command (setting keepRefreshToken) is reopened.
+ */
+export async function loginPscSession(c: CliContext, account: AccountConfig, o: { rpps?: string; browser?: boolean; fresh?: boolean }): Promise<PscSession> {
+  const auth = pscOf(account);
+  if (!o.fresh && !o.browser && !o.rpps && auth.keepRefreshToken) {
+    const resumed = await resumeKeptSession(c, account, auth);
+    if (resumed) return resumed;
+    throw new AppError('PSC_NOT_LOGGED_IN', 'no kept session: log in with --rpps or --browser');
+  }
+  const client = await discoverClient(auth);
   let tokens;
   if (o.browser) {
     tokens = await client.loginBrowser((url) => c.progress(`Ouvrez cette adresse dans votre navigateur (carte CPS dans le lecteur) :\n  ${url}`));
   } else {
-    if (!o.rpps || !/^\d{11}$/.test(o.rpps)) throw new AppError('INVALID_ARGUMENT', 'CIBA needs --rpps (11 digits)', { data: { option: '--rpps' } });
-    tokens = await client.loginCiba(o.rpps, ({ expiresInS }) =>
+    let rpps = o.rpps;
+    if (!rpps) {
+      rpps = await rppsFromCard(c);
+      if (rpps) c.progress(`RPPS lu sur la carte CPS : ${rpps}.`);
+    }
+    if (!rpps || !/^\d{11}$/.test(rpps)) throw new AppError('INVALID_ARGUMENT', 'CIBA needs --rpps (11 digits)', { data: { option: '--rpps' } });
+    tokens = await client.loginCiba(rpps, ({ expiresInS }) =>
       c.progress(`Validez la connexion sur votre téléphone (e-CPS)… La demande expire dans ${expiresInS} secondes.`));
   }
   const session = new PscSession(client);
@@ -54,40 +133,55 @@ export async function loginPscSession(c: CliContext, account: AccountConfig, o: 
 
 async function login(c: CliContext, o: LoginOptions): Promise<void> {
   const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
-  const session = await loginPscSession(c, account, o);
+  const session = await loginPscSession(c, account, { ...o, fresh: true });
+  let kept = false;
   try {
     const imap = await openXoauth2ImapSession(account.imap, { user: account.address, accessToken: () => session.accessToken() }, accountVerifier(c, account, o));
     await imap.logout();
-    const status = session.status();
-    c.result({ ok: true, account: account.address, ...status, mailbox: 'ok' }, () =>
-      [
-        `Connecté à Pro Santé Connect${status.subject ? ` (identifiant ${status.subject})` : ''} ; jeton accepté par le serveur IMAP de ${account.address}.`,
-        `  Jeton valable jusqu’à ${status.expiresAt ?? '?'}, gardé en mémoire seulement (jamais enregistré).`,
-      ].join('\n'));
-  } finally {
-    await session.logout();
+  } catch (err) {
+    await session.logout(); // a token the mailbox refuses is not worth keeping
+    throw err;
   }
+  const status = session.status();
+  kept = await finishPscSession(c, account, session);
+  c.result({ ok: true, account: account.address, ...status, mailbox: 'ok', tokensKept: kept }, () =>
+    [
+      `Connecté à Pro Santé Connect${status.subject ? ` (identifiant ${status.subject})` : ''} ; jeton accepté par le serveur IMAP de ${account.address}.`,
+      kept
+        ? '  Session gardée pour les commandes suivantes (jeton de renouvellement scellé par la clé de la base locale ; « mssante psc logout » pour l’effacer).'
+        : `  Jeton valable jusqu’à ${status.expiresAt ?? '?'}, gardé en mémoire seulement (jamais enregistré).`,
+    ].join('\n'));
 }
 
 /**
- * No token outlives a `mssante` process (access and refresh tokens in memory only; keeping the
- * refresh token sealed is a setting not implemented yet): status says so and shows the settings,
- * logout has nothing on disk to erase.
+ * The access token never outlives a command. Without the keepRefreshToken setting nothing does;
+ * with it, status says whether a sealed session is kept (opened with the store key, no network).
  */
 async function status(c: CliContext, o: { address?: string }): Promise<void> {
   const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
   const auth = pscOf(account);
-  c.result({ account: account.address, issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, loggedIn: false, tokensKept: false }, () =>
+  const kept = auth.keepRefreshToken ? await withStoreKey(c, (key) => openRefreshToken(refreshVaultFile(c.home, account.address), key, account.address)) : undefined;
+  c.result({ account: account.address, issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: auth.keepRefreshToken ?? false, loggedIn: kept !== undefined, tokensKept: kept !== undefined, ...(kept?.subject ? { subject: kept.subject } : {}) }, () =>
     [
       `Compte ${account.address} : Pro Santé Connect (${auth.issuer}, client ${auth.clientId}).`,
-      '  Aucune session conservée : les jetons restent en mémoire le temps d’une commande (connexion à chaque sync/send).',
+      kept
+        ? `  Session gardée${kept.subject ? ` (identifiant ${kept.subject})` : ''} : les commandes suivantes la reprennent sans nouvelle validation, tant que Pro Santé Connect l’accepte.`
+        : auth.keepRefreshToken
+          ? '  Aucune session gardée : connectez-vous avec « mssante psc login ».'
+          : '  Aucune session conservée : les jetons restent en mémoire le temps d’une commande (connexion à chaque sync/send).',
     ].join('\n'));
 }
 
 async function logout(c: CliContext, o: { address?: string }): Promise<void> {
   const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
-  pscOf(account);
-  c.result({ ok: true, account: account.address, erased: 0 }, () => `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`);
+  const auth = pscOf(account);
+  const file = refreshVaultFile(c.home, account.address);
+  const kept = auth.keepRefreshToken ? await withStoreKey(c, (key) => openRefreshToken(file, key, account.address)) : undefined;
+  // PSC forgets the refresh token (best effort: offline, the local copy goes anyway)
+  if (kept) await discoverClient(auth).then((client) => client.revoke(kept.refreshToken), () => undefined);
+  const erased = eraseRefreshToken(file) ? 1 : 0;
+  c.result({ ok: true, account: account.address, erased }, () =>
+    erased ? `Session Pro Santé Connect de ${account.address} fermée : jeton de renouvellement révoqué et effacé.` : `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`);
 }
 
 export const registerPsc: CommandRegistrar = (program: Command, ctx) => {
@@ -96,7 +190,7 @@ export const registerPsc: CommandRegistrar = (program: Command, ctx) => {
     .command('login')
     .description('se connecter à Pro Santé Connect : validation sur le téléphone (e-CPS) par défaut, --browser pour la carte dans le navigateur')
     .option('--address <adresse>', 'compte (par défaut : le seul compte)', addressArgument)
-    .option('--rpps <rpps>', 'numéro RPPS (11 chiffres) pour la validation e-CPS')
+    .option('--rpps <rpps>', 'numéro RPPS (11 chiffres) pour la validation e-CPS (par défaut : lu sur la carte CPS insérée)')
     .option('--browser', 'connexion dans le navigateur du système (code d’autorisation + PKCE)')
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())

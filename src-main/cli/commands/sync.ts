@@ -17,7 +17,7 @@ import { externalImapConnector } from '../../sync/imap-connector.js';
 import { testConnector, testConnectorConfigured } from '../../sync/resolve-connector.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import { xoauth2ImapConnector } from '../../imap/xoauth2.js';
-import { loginPscSession } from './psc.js';
+import { finishPscSession, loginPscSession } from './psc.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
@@ -115,7 +115,7 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
               const connector = xoauth2ImapConnector(account.imap, { user: address, accessToken: () => session.accessToken() }, verifier, { timeoutMs });
               s = await runSync(c, store, address, connector, o.folder, journal, server, timeoutMs);
             } finally {
-              await session.logout();
+              await finishPscSession(c, account, session);
             }
           } else s = await withAccountSigner(c, account, o, async (signer) => {
             const done = await runSync(c, store, address, externalImapConnector(account.imap, signer, verifier, { timeoutMs }), o.folder, journal, server, timeoutMs);

@@ -1,6 +1,6 @@
 // Card, session, sync and settings state shared by the window, kept in sync
 // with main's events. Content is shown only while `session.locked` is false.
-import type { CardStatus, SessionState, Settings, SyncStatus } from '../../../src-main/ipc/contract.js';
+import type { AccountInfo, CardStatus, PscStatus, SessionState, Settings, SyncStatus } from '../../../src-main/ipc/contract.js';
 import { api, call } from './api.js';
 
 export const app = $state({
@@ -9,6 +9,11 @@ export const app = $state({
   sync: { online: true, state: 'stopped', lastSyncAt: null } as SyncStatus,
   settings: { idleLockMinutes: 10, maxSessionHours: 12, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask', outsideTrustSpace: 'confirm', patientDomain: 'patient.mssante.fr' } as Settings,
   isolatedMessageView: false,
+  /** null until asked; `configured: false` → the first-run screen */
+  account: null as AccountInfo | null,
+  psc: { available: false, loggedIn: false, silentRefresh: false, sealedAcrossRestarts: false } as PscStatus,
+  /** a PSC login waiting on the phone (until `expiresAt`) or in the browser */
+  pscPending: null as { method: 'ciba' | 'browser'; expiresAt?: string | undefined } | null,
   ready: false,
   /** per-folder progress of the passes seen since start (the first-sync screen lists them) */
   syncFolders: [] as { name: string; done: number; total: number }[],
@@ -19,6 +24,13 @@ function folderProgress(p: { folderName: string; done: number; total: number }):
   const entry = { name: p.folderName, done: p.done, total: p.total };
   if (i < 0) app.syncFolders.push(entry);
   else app.syncFolders[i] = entry;
+}
+
+export async function refreshAccount(): Promise<void> {
+  const m = api();
+  const [account, psc] = await Promise.allSettled([call(m.account.get()), call(m.psc.status())]);
+  if (account.status === 'fulfilled') app.account = account.value;
+  if (psc.status === 'fulfilled') app.psc = psc.value;
 }
 
 export async function refreshCard(): Promise<void> {
@@ -36,6 +48,8 @@ export async function start(): Promise<void> {
   m.on('card.removed', () => void refreshCard());
   m.on('session.changed', (s) => (app.session = s));
   m.on('sync.status', (s) => (app.sync = s));
+  m.on('psc.changed', (s) => (app.psc = s));
+  m.on('psc.pending', (p) => (app.pscPending = p));
   m.on('sync.progress', (p) => {
     app.sync = { ...app.sync, state: 'syncing', progress: p };
     folderProgress(p);
@@ -50,7 +64,7 @@ export async function start(): Promise<void> {
   if (settings.status === 'fulfilled') app.settings = settings.value;
   if (info.status === 'fulfilled') app.isolatedMessageView = info.value.isolatedMessageView;
   if (sync.status === 'fulfilled') app.sync = sync.value;
-  await refreshCard();
+  await Promise.all([refreshCard(), refreshAccount()]);
   app.ready = true;
 }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeychainPort } from '../../../src-main/app/store-unlock.js';
-import { createCore, type Core } from '../../../src-main/app/core.js';
+import { createCore, type Core, type CoreEnv } from '../../../src-main/app/core.js';
 import type { CoreApp } from '../../../src-main/app/core-app.js';
 import { startInOrder } from '../../../src-main/app/lifecycle.js';
 import type { SyncApp } from '../../../src-main/app/sync-app.js';
@@ -34,6 +34,8 @@ export interface HarnessCoreOptions {
   remoteImages?: { ca?: string; allowLoopback?: boolean };
   /** Answer of the stand-in for the keychain consent dialog (default: refused). */
   keychainConsent?: boolean;
+  /** First run and Pro Santé Connect: the bench's PSC registration, DNS server, PKI anchors for new accounts. */
+  setup?: CoreEnv['setup'];
 }
 
 export interface HarnessCore {
@@ -48,6 +50,8 @@ export interface HarnessCore {
   sync: SyncApp;
   /** URLs the UI asked to open (after its confirmation), attachments opened/saved. */
   opened: { links: string[]; attachments: string[]; saved: string[]; printed: { file: string; bytes: Uint8Array }[] };
+  /** URLs main opened in the "system browser" (PSC login by card); the test plays the browser on them. */
+  browser: { urls: string[]; next(): Promise<string> };
   close(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ function testKeychain(home: string): KeychainPort {
 
 export async function startHarnessCore(options: HarnessCoreOptions): Promise<HarnessCore> {
   const recoveryCodes: string[] = [];
+  // the stand-in for Electron's shell.openExternal: records the URL and hands it to the waiting test
+  const browser = systemBrowserStandIn();
   const root = createCore({
     home: options.home,
     storeFile: join(options.home, 'store.db'),
@@ -88,6 +94,8 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     ...(options.cardModule ? { card: { modulePath: options.cardModule, pollIntervalMs: 250, ...(options.tokenRef ? { tokenRef: options.tokenRef } : {}) } } : {}),
     isOnline: () => true,
     ...(options.remoteImages ? { remoteImages: options.remoteImages } : {}),
+    ...(options.setup ? { setup: options.setup } : {}),
+    openExternal: browser.open,
   });
   const lifecycle = await startInOrder(root.startables);
   const core = root.app;
@@ -134,6 +142,25 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     recoveryCodes,
     sync: root.sync,
     opened,
+    browser: { urls: browser.urls, next: browser.next },
     close: () => lifecycle.stop(),
+  };
+}
+
+function systemBrowserStandIn(): { urls: string[]; open(url: string): Promise<void>; next(): Promise<string> } {
+  const urls: string[] = [];
+  const waiters: ((url: string) => void)[] = [];
+  let taken = 0;
+  return {
+    urls,
+    open: async (url) => {
+      urls.push(url);
+      const w = waiters.shift();
+      if (w) {
+        taken++;
+        w(url);
+      }
+    },
+    next: () => (taken < urls.length ? Promise.resolve(urls[taken++]!) : new Promise((resolve) => waiters.push(resolve))),
   };
 }

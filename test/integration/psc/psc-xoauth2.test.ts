@@ -7,13 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:https';
 import { AppError } from '../../../src-main/errors/index.js';
-import { PscClient, PscSession, httpsFetch, type PscSettings } from '../../../src-main/psc/index.js';
+import { PscClient, PscSession, type PscSettings } from '../../../src-main/psc/index.js';
 import { openXoauth2ImapSession } from '../../../src-main/imap/xoauth2.js';
 import { createXoauth2SmtpTransport, asXoauth2SmtpError } from '../../../src-main/smtp/xoauth2.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { benchVerifier } from '../../support/tls-bench.js';
+import { browse as browseAs, phone as phoneHook } from '../../support/psc.js';
 
 let tb: TestbedState;
 let ca: string;
@@ -31,11 +31,8 @@ function client(short = false): Promise<PscClient> {
   const c = short ? tb.psc.clients.appShort : tb.psc.clients.app;
   return PscClient.discover(settings(short), { clientSecret: c.clientSecret, ca });
 }
-/** The professional's phone: approve or refuse the pending CIBA request, disable the account. */
-async function phone(action: 'approve' | 'refuse' | 'disable' | 'enable', rpps: string): Promise<void> {
-  const res = await httpsFetch({ ca })(`${tb.psc.issuer}/__test/${action}/${rpps}`, { method: 'POST', headers: {} });
-  assert.equal(res.status, 200, `${action} ${rpps}: ${await res.text()}`);
-}
+const phone = (action: 'approve' | 'refuse' | 'disable' | 'enable', rpps: string) => phoneHook(tb, action, rpps);
+const browse = (url: string, rpps: string) => browseAs(tb, url, rpps);
 function rejectsWith(code: string) {
   return (err: unknown) => {
     assert.ok(err instanceof AppError, String(err));
@@ -151,50 +148,6 @@ describe('Pro Santé Connect login (bench OpenID provider)', () => {
     await assert.rejects(session.accessToken(), rejectsWith('PSC_SESSION_ENDED'));
   });
 });
-
-// --- the simulated browser: follows redirects, keeps cookies, submits the RPPS form ----------
-function get(url: string, jar: Map<string, string>, method = 'GET', body?: string): Promise<{ status: number; location?: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}) };
-    const handler = (res: import('node:http').IncomingMessage) => {
-      for (const c of res.headers['set-cookie'] ?? []) {
-        const [pair] = c.split(';');
-        const i = pair!.indexOf('=');
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: new URL(res.headers.location, url).href } : {}), text }));
-    };
-    const req = u.protocol === 'https:' ? request(u, { method, headers, ca }, handler) : import('node:http').then((h) => h.request(u, { method, headers }, handler).end(body));
-    if (!(req instanceof Promise)) {
-      req.on('error', reject);
-      req.end(body);
-    }
-  });
-}
-
-async function browse(start: string, rpps: string): Promise<void> {
-  const jar = new Map<string, string>();
-  let res = await get(start, jar);
-  for (let hops = 0; hops < 10; hops++) {
-    if (res.location) {
-      if (res.location.startsWith('http://127.0.0.1')) {
-        await get(res.location, jar);
-        return;
-      }
-      res = await get(res.location, jar);
-      continue;
-    }
-    const action = /<form method="post" action="([^"]+)"/.exec(res.text)?.[1];
-    assert.ok(action, `no login form: ${res.status} ${res.text.slice(0, 200)}`);
-    res = await get(new URL(action, tb.psc.issuer).href, jar, 'POST', `rpps=${rpps}`);
-  }
-  assert.fail('too many redirects');
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
