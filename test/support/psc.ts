@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { httpsFetch } from '../../src-main/psc/index.js';
 import type { TestbedState } from './testbed.js';
+import { waitUntil } from './wait.js';
 
 const caOf = (tb: TestbedState): string => readFileSync(tb.pki.caBundle, 'utf8');
 
@@ -20,15 +21,19 @@ export async function phone(tb: TestbedState, action: 'approve' | 'refuse' | 'di
 /** Waits until a CIBA request reached this RPPS's phone (polling the bench hook), then answers it. */
 export async function answerWhenPending(tb: TestbedState, rpps: string, answer: 'approve' | 'refuse', stop: { ended: boolean } = { ended: false }): Promise<void> {
   const fetchFn = httpsFetch({ ca: caOf(tb) });
-  const giveUp = Date.now() + 60_000; // a request that never comes fails the test instead of hanging it
-  for (;;) {
-    if (stop.ended) return;
-    assert.ok(Date.now() < giveUp, `no CIBA request reached the phone of ${rpps}`);
-    const res = await fetchFn(`${tb.psc.issuer}/__test/pending/${rpps}`, { method: 'POST', headers: {} });
-    const { pending } = (await res.json()) as { pending: number };
-    if (pending > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // the provider announces nothing to the phone: its test hook is polled (waitUntil); a request that
+  // never comes fails the test after 60 s instead of hanging it
+  const seen = await waitUntil(
+    `a CIBA request on the phone of ${rpps}`,
+    async () => {
+      if (stop.ended) return 'stopped';
+      const res = await fetchFn(`${tb.psc.issuer}/__test/pending/${rpps}`, { method: 'POST', headers: {} });
+      const { pending } = (await res.json()) as { pending: number };
+      return pending > 0 ? 'pending' : undefined;
+    },
+    { timeoutMs: 60_000, everyMs: 100 },
+  );
+  if (seen === 'stopped') return;
   await phone(tb, answer, rpps);
 }
 
