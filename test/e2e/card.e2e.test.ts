@@ -8,9 +8,7 @@ import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { createSimBench, type SimBench } from '../integration/card/sim-fixture.js';
-import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
-import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
-import { closedPort } from '../support/ports.js';
+import { openBrowser, prepareHome, saveUnreachableCardAccount, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 
 const PIN = '2468';
 const DOCTOR = 'E2E doctor';
@@ -27,14 +25,7 @@ async function open(tokenRef: string): Promise<void> {
   const home = await prepareHome();
   homes.push(home);
   // a card account whose server does not answer (a data folder without account opens on the first-run screen)
-  const port = await closedPort();
-  await JsonFileAccountRepository.inHome(home).save({
-    address: 'emilie.petit@medecin.mssante.test',
-    imap: { host: '127.0.0.1', port, security: 'tls' },
-    smtp: { host: '127.0.0.1', port, security: 'tls' },
-    auth: { kind: 'card' },
-    createdAt: new Date().toISOString(),
-  });
+  await saveUnreachableCardAccount(home, 'emilie.petit@medecin.mssante.test');
   harness = await startHarness({ home, cardModule: bench.module, tokenRef });
   await page.goto(harness.server.url);
 }

@@ -14,7 +14,7 @@ import { CHANNEL_NAMES } from '../../src-main/ipc/contract.js';
 import { readKeyring } from '../../src-main/store/keys/keyring.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { createSimBench, type SimBench } from '../integration/card/sim-fixture.js';
-import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { openBrowser, prepareHome, saveUnreachableCardAccount, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 
 const PIN = '8642';
 const DOCTOR = 'E2E store doctor';
@@ -32,6 +32,8 @@ before(async () => {
   bench = createSimBench([{ label: DOCTOR, pin: PIN, subject: '/C=FR/title=Médecin/CN=899700600059+SN=FABRE+GN=Anaïs' }]);
   Object.assign(process.env, bench.env);
   home = await prepareHome();
+  // the lock screen needs an account (a data folder without one opens on the first-run screen)
+  await saveUnreachableCardAccount(home, 'anais.fabre@medecin.mssante.fr');
   harness = await startHarness({ home, cardModule: bench.module, tokenRef: DOCTOR });
   browsing = await openBrowser();
   page = browsing.page;

@@ -11,6 +11,7 @@ import { JsonFileAccountRepository } from '../../src-main/accounts/account-repos
 import { CARD_PROFESSION, CARD_SPECS, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, cardAddress } from '../testbed/config.js';
 import { extractionLine, referenceHeader } from '../unit/trust/support/extraction.js';
 import { REPO_ROOT, type TestbedCard, type TestbedState } from '../support/testbed.js';
+import { closedPort } from '../support/ports.js';
 import { buildRenderer } from './harness/build.js';
 import { startHarnessCore, type HarnessCore, type HarnessCoreOptions } from './harness/core.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
@@ -54,6 +55,21 @@ export async function prepareHome(options: { state?: TestbedState; doctor?: Test
     });
   }
   return home;
+}
+
+/**
+ * A card account whose server does not answer, for window tests that need the lock screen but no
+ * mail server (a data folder without any account opens on the first-run screen).
+ */
+export async function saveUnreachableCardAccount(home: string, address: string): Promise<void> {
+  const port = await closedPort();
+  await JsonFileAccountRepository.inHome(home).save({
+    address,
+    imap: { host: '127.0.0.1', port, security: 'tls' },
+    smtp: { host: '127.0.0.1', port, security: 'tls' },
+    auth: { kind: 'card' },
+    createdAt: new Date().toISOString(),
+  });
 }
 
 export interface Harness {
