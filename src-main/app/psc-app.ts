@@ -119,11 +119,12 @@ export function createPscApp(o: PscAppOptions): PscApp {
     if (session !== ended) return;
     lastEnd = reason;
     // the kept copy goes with the session (refused by PSC, or « Se déconnecter »)
-    void o.account().then((a) => vault(a, (file) => eraseRefreshToken(file))).catch(() => undefined);
+    const erased = o.account().then((a) => vault(a, (file) => eraseRefreshToken(file))).catch(() => undefined);
     void record([{ action: 'psc.session_ended', data: { account: address ?? null, subject: who, reason }, actor: who }]);
     // the doctor must log in again: nothing stays readable behind a session PSC refused
     if (reason !== 'logout') o.gate.lock('psc-ended');
-    changed();
+    // the status says "kept" until the sealed copy is really gone (the lock screen offers no stale resume)
+    void erased.then(changed);
   };
 
   const begin = async (tokens: PscTokens, psc: PscClient, account: AccountConfig, method: 'ciba' | 'browser' | 'resume'): Promise<SessionState> => {

@@ -18,7 +18,7 @@ import { generateCorpus } from '../testbed/corpus.js';
 import { hostileSet, malformedSet } from '../testbed/corpus-hostile.js';
 import { buildXdmZip } from '../../src-main/xdm/build-xdm.js';
 import { resultsFixture } from '../unit/results/fixtures.js';
-import { COLLEAGUES, openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { COLLEAGUES, openBrowser, prepareHome, saveUnreachableCardAccount, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 import { ORG_CLIENT, ORG_DOMAIN } from '../testbed/config.js';
 
 const state = loadTestbed();
@@ -309,21 +309,28 @@ test('compose: an address pasted with its display name, or a domain, finds its a
   await page.getByTestId('compose').waitFor({ state: 'detached' });
 });
 
-test('first run (no mailbox account set up yet): the lock screen and the empty window have no axe violation either', async () => {
+test('first run (no mailbox account set up yet): the first-run screen, then the lock screen and the empty window have no axe violation either', async () => {
   const firstHome = await prepareHome();
-  const first = await startHarness({ home: firstHome, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
+  let first = await startHarness({ home: firstHome, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
   const firstPage = await browsing.browser.newPage();
   const saved = page;
   try {
     page = firstPage;
     await page.goto(first.server.url);
+    await page.getByTestId('first-run').waitFor();
+    await axe('20-premier-lancement');
+    // an account whose server does not answer: the lock screen, then a window with no mail yet
+    await first.close();
+    await saveUnreachableCardAccount(firstHome, doctor.address);
+    first = await startHarness({ home: firstHome, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
+    await page.goto(first.server.url);
     await page.getByTestId('pin-input').waitFor();
-    await axe('20-premier-lancement-verrouillage');
+    await axe('21-premier-lancement-verrouillage');
     await page.getByTestId('pin-input').fill(doctor.userPin);
     await page.getByTestId('pin-submit').click();
     await page.getByTestId('new-message').waitFor();
     await page.getByTestId('sync-status').waitFor();
-    await axe('21-premier-lancement-sans-compte');
+    await axe('22-premier-lancement-sans-message');
     assert.deepEqual(found, []);
   } finally {
     page = saved;
