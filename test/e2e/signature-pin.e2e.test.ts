@@ -10,8 +10,7 @@ import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { createSimBench, type SimBench } from '../integration/card/sim-fixture.js';
 import { openBrowser, prepareHome, startHarness, type Browsing, type Harness } from './support.js';
-import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
-import { closedPort } from '../support/ports.js';
+import { card, loadTestbed } from '../support/testbed.js';
 
 const PIN = '2468';
 const CARD = 'E2E always auth';
@@ -26,16 +25,9 @@ before(async () => {
     { label: CARD, pin: PIN, subject: '/C=FR/title=Médecin/CN=899700600034+SN=ROUSSEAU+GN=Hélène', alwaysAuthenticate: true },
   ]);
   Object.assign(process.env, bench.env);
-  home = await prepareHome();
-  // a card account whose server does not answer: the signatures asked are the store's and the journal's
-  const port = await closedPort();
-  await JsonFileAccountRepository.inHome(home).save({
-    address: 'helene.rousseau@medecin.mssante.test',
-    imap: { host: '127.0.0.1', port, security: 'tls' },
-    smtp: { host: '127.0.0.1', port, security: 'tls' },
-    auth: { kind: 'card' },
-    createdAt: new Date().toISOString(),
-  });
+  // the bench's account (Dovecot asks for the client certificate): the sync's TLS signature is asked too
+  const state = loadTestbed();
+  home = await prepareHome({ state, doctor: card(state, 'doctorA') });
   harness = await startHarness({ home, cardModule: bench.module, tokenRef: CARD });
   browsing = await openBrowser();
   page = browsing.page;
@@ -79,7 +71,24 @@ test('each signature asks the PIN again in a dialog naming what is signed; one t
   // « Annuler »: that signature fails, the session still opens, no card try spent
   await page.getByTestId('signature-pin-cancel').click();
   await page.getByTestId('sync-status').waitFor();
-  assert.equal(await dialog().isVisible(), false);
   assert.equal(bench.pinState(CARD).loginCalls, logins + 2);
   assert.equal(bench.pinState(CARD).triesLeft, 3);
+});
+
+test('the sync’s TLS signature asks the PIN; « Annuler » fails it in French; « Réessayer » asks anew', async () => {
+  await page.getByTestId('signature-pin-purpose').filter({ hasText: 'connexion au serveur' }).waitFor();
+  const logins = bench.pinState(CARD).loginCalls;
+  const first = await dialog().locator('form').getAttribute('data-request-id');
+  await page.getByTestId('signature-pin-cancel').click();
+  await page.getByTestId('sync-error').filter({ hasText: 'Signature annulée' }).waitFor();
+  assert.equal(bench.pinState(CARD).loginCalls, logins, 'nothing presented to the card');
+  // a user action asks again, with a new request
+  await page.getByTestId('sync-retry').click();
+  await dialog().locator(`form:not([data-request-id="${first}"])`).waitFor();
+  assert.match(await page.getByTestId('signature-pin-purpose').innerText(), /connexion au serveur/);
+  await page.getByTestId('signature-pin-input').fill(PIN);
+  await page.getByTestId('signature-pin-submit').click();
+  // signed; the bench's server then refuses this throwaway card's certificate
+  await page.getByTestId('sync-error').filter({ hasNotText: 'Signature annulée' }).waitFor();
+  assert.equal(bench.pinState(CARD).loginCalls, logins + 1, 'one try for that signature');
 });
