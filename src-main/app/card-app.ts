@@ -12,8 +12,9 @@ import type { SessionGate } from './session.js';
 import type { CoreChannelHandlers } from './services.js';
 import type { JournalPort } from '../audit/port.js';
 import { cardFacts, pinFailureRecords } from '../audit/records.js';
+import { createSignaturePinBroker, type SignaturePurpose } from './signature-pin.js';
 
-type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'session.state' | 'session.lock' | 'session.unlock' | 'session.logout'>;
+type CardChannels = Pick<CoreChannelHandlers, 'card.status' | 'session.state' | 'session.lock' | 'session.unlock' | 'session.logout' | 'card.signaturePinAnswer' | 'card.signaturePinCancel'>;
 
 function pinLabel(pin: CardPinState | null | undefined): CardStatus['pinState'] {
   if (!pin) return undefined;
@@ -42,6 +43,11 @@ export interface CardApp {
   /** The logged-in card session (the TLS signer of sync and sending), if any. */
   currentSession(): CardSession | undefined;
   /**
+   * The CardSigner's `pinForSignature` for a key that demands the PIN for every signature: asked in
+   * the window (signature-pin.ts), one try, never retried.
+   */
+  pinFor(purpose: SignaturePurpose): () => Promise<Buffer>;
+  /**
    * Signs the journal head with the open card session (end of a sync pass, after a send);
    * nothing without a session. Never throws.
    */
@@ -58,6 +64,8 @@ export interface CardAppOptions {
   tokenRef?: string;
   /** The access journal: login, logout, PIN failures and lock are recorded. */
   journal?: JournalPort;
+  /** How long the window has to answer a signature PIN request (default SIGNATURE_PIN_TIMEOUT_MS). */
+  signaturePinTimeoutMs?: number;
   /** Maximum card session length (settings `maxSessionHours`); then the session ends and the PIN is asked again. */
   maxSessionMs?: () => number;
   /**
@@ -70,6 +78,7 @@ export interface CardAppOptions {
 
 export function createCardApp(card: CardService, gate: SessionGate, emit: EventSink, options: CardAppOptions = {}): CardApp {
   let session: CardSession | undefined;
+  const signaturePins = createSignaturePinBroker(emit, options.signaturePinTimeoutMs !== undefined ? { timeoutMs: options.signaturePinTimeoutMs } : {});
   // a journal failure never blocks the card: the card events are the lock screen's business
   const record = (records: Parameters<JournalPort['record']>[0]): Promise<void> => options.journal?.record(records).catch(() => undefined) ?? Promise.resolve();
   // One checkpoint at a time; a failure (card pulled meanwhile, store closed) never blocks the card.
@@ -78,7 +87,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
     const open = session && !session.ended ? session : undefined;
     const port = options.journal;
     if (!open || !port?.checkpoint) return signing;
-    signing = signing.then(() => port.checkpoint!(new CardSigner(open))).catch(() => undefined);
+    signing = signing.then(() => port.checkpoint!(new CardSigner(open, { pinForSignature: signaturePins.pinFor('journal') }))).catch(() => undefined);
     return signing;
   };
   // the maximum session length runs from each login
@@ -183,6 +192,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
       void loggedOut(session);
       session = undefined;
       gate.lock('card-removed');
+      signaturePins.cancelAll();
     }
     emit('card.removed', {});
   };
@@ -203,6 +213,7 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
   });
   const dispose = (): void => {
     clearExpiry();
+    signaturePins.cancelAll();
     offGate();
     card.off('inserted', onInserted);
     card.off('removed', onRemoved);
@@ -222,7 +233,10 @@ export function createCardApp(card: CardService, gate: SessionGate, emit: EventS
         await endSession('logout');
         return gate.state;
       },
+      'card.signaturePinAnswer': async ({ requestId, pin }) => signaturePins.answer(requestId, pin),
+      'card.signaturePinCancel': async ({ requestId }) => signaturePins.cancel(requestId),
     },
+    pinFor: (purpose) => signaturePins.pinFor(purpose),
     currentSession: () => (session && !session.ended ? session : undefined),
     checkpoint,
     settled: () => signing,

@@ -23,6 +23,7 @@ import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
 import { PRODUCT_STORE_SERVICES, remoteJournal, remoteOutbox } from './store-services.js';
 import type { ImageFetchOptions } from '../images/index.js';
 import { createSyncApp, type SyncApp } from './sync-app.js';
+import type { SignaturePurpose } from './signature-pin.js';
 import { cardAccountTarget, cardMailChannel } from './sync-target.js';
 import { appAccount, type PscRegistration } from './account-setup.js';
 
@@ -132,7 +133,9 @@ export function createCore(env: CoreEnv): Core {
   // store thread's journal hook, inside each batch's transaction. Main never opens the file.
   // While the store is closed (locked app), records wait in the data folder's pending file.
   const journal = lazyJournalPort(() => (store ? remoteJournal(store) : undefined), env.home);
-  const target = { home: env.home, currentSession: () => app.card?.currentSession(), psc: () => app.psc, log };
+  // a key demanding the PIN for every signature: asked in the window, read from `app` when a signature needs it
+  const pinFor = (purpose: SignaturePurpose) => (): Promise<Buffer | null> => app.card?.pinFor(purpose)() ?? Promise.resolve(null);
+  const target = { home: env.home, currentSession: () => app.card?.currentSession(), pinForSignature: pinFor('server'), psc: () => app.psc, log };
   const sync = createSyncApp({
     emit: env.emit,
     journal,
@@ -155,7 +158,7 @@ export function createCore(env: CoreEnv): Core {
     cardOptions: {
       ...(env.card?.tokenRef ? { tokenRef: env.card.tokenRef } : {}),
       // one PIN entry: the card session just opened signs the store's KEK challenge
-      ...(env.storeUnlock ? { openStore: (session: CardSession) => unlockStore(new CardSigner(session)) } : {}),
+      ...(env.storeUnlock ? { openStore: (session: CardSession) => unlockStore(new CardSigner(session, { pinForSignature: pinFor('store') })) } : {}),
     },
     sync,
     mail: storeApi,

@@ -16,6 +16,9 @@ export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'session.lock',
   'session.unlock',
   'session.logout',
+  // the store key and the journal are signed while locked (login, lock): their PIN prompt answers too
+  'card.signaturePinAnswer',
+  'card.signaturePinCancel',
   'sync.status',
   'settings.get',
   // first run (nothing to unlock yet; account.create refuses once an account exists) and the PSC login

@@ -115,6 +115,8 @@ export function createSyncApp(deps: SyncAppDeps): SyncApp {
       const failure = connectionFailureOf(code);
       const offline = failure === 'unreachable' || failure === 'stalled' || failure === 'cut';
       set({ state: offline ? 'offline' : 'error', online: !offline, error: { code, message: describeErrorFr(toAppError(err)) } }, ['progress']);
+      // the PIN for the server signature was not given: no new prompt by itself, « Réessayer » asks again
+      if (code === 'CARD_SIGNATURE_PIN_CANCELLED' || code === 'CARD_SIGNATURE_PIN_TIMEOUT') controller.abort();
     });
     const controller = new AbortController();
     abort = controller;

@@ -7,7 +7,7 @@
 // and the harness share it.
 import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import type { AccountConfig } from '../accounts/account.js';
-import { CardSigner, type CardSession } from '../card/index.js';
+import { CardSigner, type CardSession, type CardSignerOptions } from '../card/index.js';
 import { AppError } from '../errors/index.js';
 import { imapConnector } from '../imap/index.js';
 import { accountMailChannel, type AccountMailChannel } from '../send/index.js';
@@ -21,6 +21,8 @@ export interface CardAccountTargetOptions {
   /** Data folder holding accounts.json and the CRL cache. */
   home: string;
   currentSession: () => CardSession | undefined;
+  /** Asked when the card's key demands the PIN for every signature (the window's dialog: card-app.ts). */
+  pinForSignature?: () => Promise<Buffer | null>;
   /** The Pro Santé Connect session (PSC accounts): its access token, PSC_NOT_LOGGED_IN without a session. */
   psc?: () => { accessToken(): Promise<string>; loggedIn(): boolean } | undefined;
   log: (line: string) => void;
@@ -38,6 +40,10 @@ export async function cardAccount(home: string): Promise<AccountConfig | undefin
   return (await JsonFileAccountRepository.inHome(home).list()).find((a) => a.auth.kind === 'card');
 }
 
+function signerOptions(o: CardAccountTargetOptions): CardSignerOptions {
+  return o.pinForSignature ? { pinForSignature: o.pinForSignature } : {};
+}
+
 function accountVerifier(account: AccountConfig, o: CardAccountTargetOptions) {
   return createServerCertificateVerifier({
     home: o.home,
@@ -52,7 +58,7 @@ export function cardMailChannel(o: CardAccountTargetOptions): (account: AccountC
   return (account) => {
     if (account.auth.kind === 'psc') return o.psc?.()?.loggedIn() ? xoauth2MailChannel(account, pscToken(o), accountVerifier(account, o)) : undefined;
     const session = o.currentSession();
-    return session ? accountMailChannel(account, new CardSigner(session), accountVerifier(account, o)) : undefined;
+    return session ? accountMailChannel(account, new CardSigner(session, signerOptions(o)), accountVerifier(account, o)) : undefined;
   };
 }
 
@@ -70,7 +76,7 @@ export function cardAccountTarget(o: CardAccountTargetOptions): () => Promise<{ 
         connect: async () => {
           const session = o.currentSession();
           if (!session) throw new AppError('CARD_PIN_REQUIRED', 'no logged-in card for the IMAP session');
-          return imapConnector(account.imap, new CardSigner(session), verifier).connect();
+          return imapConnector(account.imap, new CardSigner(session, signerOptions(o)), verifier).connect();
         },
       },
     };

@@ -20,6 +20,8 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   CARD_TOKEN_AMBIGUOUS: 'Plusieurs cartes sont présentes : précisez laquelle utiliser (--token).',
   CARD_PIN_FORMAT: 'Code PIN non accepté : il doit comporter de 4 à 8 chiffres, sans espace ni autre caractère. Il n’a pas été présenté à la carte (aucun essai consommé).',
   CARD_CERT_REVOKED: 'Le certificat de votre carte CPS a été révoqué (liste de révocation de l’IGC-Santé) : le serveur le refusera, le code PIN n’a pas été demandé. Contactez l’ANS pour obtenir une nouvelle carte.',
+  CARD_SIGNATURE_PIN_CANCELLED: 'Signature annulée : le code PIN demandé pour cette signature n’a pas été saisi. Rien n’a été présenté à la carte ; réessayez quand vous le souhaitez.',
+  CARD_SIGNATURE_PIN_TIMEOUT: 'Signature abandonnée : le code PIN demandé pour cette signature n’a pas été saisi à temps. Rien n’a été présenté à la carte ; relancez l’action pour qu’il soit demandé à nouveau.',
   TLS_HANDSHAKE_FAILED: 'La connexion sécurisée (TLS) avec le serveur a échoué.',
   TLS_PROTOCOL_VERSION: 'Le serveur n’accepte pas TLS 1.2, seule version autorisée par MSSanté.',
   TLS_NO_SHARED_CIPHER: 'Le serveur ne propose aucune suite de chiffrement autorisée par MSSanté.',

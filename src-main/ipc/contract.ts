@@ -557,6 +557,13 @@ export const CHANNELS = {
   'session.unlock': channel('core', PinLogin, SessionState),
   /** « Se déconnecter »: ends the card session (journalled), locks; the PIN is needed to come back. */
   'session.logout': channel('core', Empty, SessionState),
+  /**
+   * The PIN asked again for one signature (key with CKA_ALWAYS_AUTHENTICATE), answering a `card.signaturePin`
+   * event: one try, format checked before the card (CARD_PIN_FORMAT: the request stays open), never retried.
+   */
+  'card.signaturePinAnswer': channel('core', z.strictObject({ requestId: Id, pin: z.string().max(64) }), z.object({ accepted: z.boolean() })),
+  /** « Annuler » in that dialog: the signature fails with CARD_SIGNATURE_PIN_CANCELLED. */
+  'card.signaturePinCancel': channel('core', z.strictObject({ requestId: Id }), z.object({ cancelled: z.boolean() })),
 
   // first run and Pro Santé Connect (open while locked; account.create only while no account exists)
   'account.get': channel('core', Empty, AccountInfo),
@@ -666,6 +673,10 @@ export const EVENTS = {
   'card.inserted': CardStatus,
   'card.removed': z.object({}),
   'card.changed': CardStatus,
+  /** The card's key needs the PIN for this signature: what it signs (server login, access journal, store key). */
+  'card.signaturePin': z.object({ requestId: Id, purpose: z.enum(['server', 'journal', 'store']) }),
+  /** That request is over (answered, cancelled, timed out): close its dialog. */
+  'card.signaturePinDone': z.object({ requestId: Id }),
   'session.changed': SessionState,
   /** A PSC login is waiting: on the phone (CIBA, until `expiresAt`) or in the system browser. */
   'psc.pending': z.object({ method: z.enum(['ciba', 'browser']), expiresAt: IsoDate.optional() }),

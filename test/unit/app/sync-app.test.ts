@@ -140,3 +140,29 @@ test('a pass where one folder failed ends in "error" naming the folder; deleted 
   assert.equal(app.status().notices, undefined);
   await app.stop();
 });
+
+test('a signature PIN cancelled or unanswered stops the run loop: no new prompt until « Réessayer »', async () => {
+  for (const code of ['CARD_SIGNATURE_PIN_CANCELLED', 'CARD_SIGNATURE_PIN_TIMEOUT'] as const) {
+    const { app, engines } = setup();
+    await app.start();
+    engines[0]!.emit('error', new AppError(code, 'no PIN for this signature'));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(engines[0]!.aborted, true, 'the run loop was aborted by the app itself');
+    assert.equal(app.status().state, 'error');
+    assert.equal(app.status().error?.code, code);
+    assert.match(app.status().error?.message ?? '', /Signature (annulée|abandonnée)/);
+    await app.syncNow(); // « Réessayer »: a new run loop, the PIN is asked anew when it signs
+    assert.equal(engines.length, 2);
+    assert.equal(engines[1]!.aborted, false);
+    await app.stop();
+  }
+});
+
+test('any other run-loop error keeps the loop running (its own backoff)', async () => {
+  const { app, engines } = setup();
+  await app.start();
+  engines[0]!.emit('error', new AppError('TLS_HANDSHAKE_FAILED', 'refused'));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(engines[0]!.aborted, false);
+  await app.stop();
+});
