@@ -18,7 +18,7 @@ import { generateCorpus } from '../testbed/corpus.js';
 import { hostileSet, malformedSet } from '../testbed/corpus-hostile.js';
 import { buildXdmZip } from '../../src-main/xdm/build-xdm.js';
 import { resultsFixture } from '../unit/results/fixtures.js';
-import { COLLEAGUES, openBrowser, prepareHome, saveUnreachableCardAccount, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { COLLEAGUES, openBrowser, refuseForeignRequests, prepareHome, saveUnreachableCardAccount, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 import { ORG_CLIENT, ORG_DOMAIN } from '../testbed/config.js';
 
 const state = loadTestbed();
@@ -86,12 +86,7 @@ before(async () => {
   harness = await startHarness({ home, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
   browsing = await openBrowser();
   page = browsing.page;
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(harness.server.origin) || url.startsWith('about:') || url.startsWith('data:')) return route.continue();
-    foreignRequests.push(url);
-    return route.abort();
-  });
+  await refuseForeignRequests(page, harness.server.origin, foreignRequests);
   await page.goto(harness.server.url);
 });
 

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { hostileSet, malformedSet, type EdgeMessage } from '../testbed/corpus-hostile.js';
-import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { openBrowser, refuseForeignRequests, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 
 const state = loadTestbed();
 const doctor = card(state, 'doctorB');
@@ -43,12 +43,7 @@ before(async () => {
   harness = await startHarness({ home, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
   browsing = await openBrowser();
   page = browsing.page;
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(harness.server.origin) || url.startsWith('about:') || url.startsWith('data:')) return route.continue();
-    foreignRequests.push(url);
-    return route.abort();
-  });
+  await refuseForeignRequests(page, harness.server.origin, foreignRequests);
   await page.goto(harness.server.url);
   await page.getByTestId('pin-input').fill(doctor.userPin);
   await page.getByTestId('pin-submit').click();

@@ -14,7 +14,7 @@ import { plainImapClient } from '../support/imap-plain.js';
 import { waitForMail } from '../support/mailbox.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { generateCorpus } from '../testbed/corpus.js';
-import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { openBrowser, refuseForeignRequests, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 import { freePort } from '../support/ports.js';
 
 const state = loadTestbed();
@@ -114,13 +114,7 @@ before(async () => {
   harness = await startHarness({ home, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
   browsing = await openBrowser();
   page = browsing.page;
-  // Every request that leaves for somewhere else than the harness is counted (and refused).
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(harness.server.origin) || url.startsWith('about:') || url.startsWith('data:')) return route.continue();
-    foreignRequests.push(url);
-    return route.abort();
-  });
+  await refuseForeignRequests(page, harness.server.origin, foreignRequests);
   await page.goto(harness.server.url);
 });
 

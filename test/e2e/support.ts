@@ -130,3 +130,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 export type { Browser };
+
+/**
+ * Every request of `page` that leaves for somewhere else than the harness (`origin`) is refused
+ * and recorded in `foreign`: the window must never reach the network by itself.
+ */
+export async function refuseForeignRequests(page: Page, origin: string, foreign: string[]): Promise<void> {
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith('about:') || url.startsWith('data:')) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+}

@@ -15,7 +15,7 @@ import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { startImageServers, type ImageServers } from '../support/image-server.js';
-import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { openBrowser, refuseForeignRequests, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 
 const state = loadTestbed();
 const doctor = card(state, 'doctorB');
@@ -62,12 +62,7 @@ before(async () => {
   harness = await startHarness({ home, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel, remoteImages: { ca: images.ca, allowLoopback: true } });
   browsing = await openBrowser();
   page = browsing.page;
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(harness.server.origin) || url.startsWith('about:') || url.startsWith('data:')) return route.continue();
-    foreignRequests.push(url);
-    return route.abort();
-  });
+  await refuseForeignRequests(page, harness.server.origin, foreignRequests);
   // every state the first-sync screen went through (it may be short): recorded as it changes
   await page.addInitScript(() => {
     const seen: string[] = [];
