@@ -14,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { buildEml } from '../support/mail-fixtures.js';
+import { waitUntil } from '../support/wait.js';
 import { startImageServers, type ImageServers } from '../support/image-server.js';
 import { openBrowser, refuseForeignRequests, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
 
@@ -131,7 +132,8 @@ test('« Relever » starts a sync pass now: a message that arrived since shows u
   await append(SUBJECT_LATE, buildEml({ from: `Dr Hélène Martin <${card(state, 'doctorA').address}>`, to: doctor.address, subject: SUBJECT_LATE, body: 'Arrivé plus tard.' }));
   const calls = harness.server.calls.length;
   await page.getByTestId('sync-now').click();
-  assert.ok(harness.server.calls.slice(calls).some((c) => c.channel === 'sync.now'), 'the button asked main for a pass');
+  // the click returns before the page's request reaches the harness: wait for it (it is the event)
+  await waitUntil('the button asking main for a sync pass', () => harness.server.calls.slice(calls).some((c) => c.channel === 'sync.now'), { timeoutMs: 10_000 });
   await row(SUBJECT_LATE).waitFor({ timeout: 30_000 });
 });
 
