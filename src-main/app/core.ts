@@ -188,8 +188,6 @@ export function createCore(env: CoreEnv): Core {
   // The store opens with a key: at start (CLI: its key provider logs in with the card;
   // tests), or at each card unlock and closed again at each lock (the app: `storeUnlock`).
   const openStore = async (key: Buffer): Promise<void> => {
-    // the app keeps one copy while the store is open, for the PSC refresh-token vault (sealed under the store key)
-    if (env.storeUnlock) heldKey = Buffer.from(key);
     // every Buffer copy made here is wiped once the connections are keyed (the app keeps none between unlocks)
     const copies: Buffer[] = [];
     const copy = (): Buffer => {
@@ -225,6 +223,8 @@ export function createCore(env: CoreEnv): Core {
       log(`store hooks active: ${client.activeHooks.join(', ')}`);
       log(`store services active: ${client.activeServices.join(', ')}`);
       store = client;
+      // the app keeps one copy while the store is open, for the PSC refresh-token vault (sealed under the store key)
+      if (env.storeUnlock) heldKey = Buffer.from(key);
     } finally {
       key.fill(0);
       for (const c of copies) c.fill(0);
