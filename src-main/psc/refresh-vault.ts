@@ -1,6 +1,6 @@
 // The Pro Santé Connect refresh token kept across commands and restarts, only when the
 // account's `keepRefreshToken` setting is on (default off). It is sealed under the store
-// key — whatever protects that key (the CPS card in the CLI, the OS keystore in the app)
+// key — whatever protects that key (the CPS card, or the clinic keychain by setting or consent: docs/STORE-KEY.md)
 // protects the token: AES-256-GCM with a key derived by HKDF-SHA256 from the store key
 // (random salt per file), the account address as associated data. Never in clear on
 // disk; the access token is never written at all. node:crypto only (no library needed
