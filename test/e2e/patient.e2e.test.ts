@@ -8,14 +8,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
 import { xdmMailParts } from '../../src-main/xdm/send-xdm.js';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
-import { waitUntil } from '../support/wait.js';
+import { deliveredFile, headerValues } from '../support/mailbox.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { cdaN1 } from '../unit/mssante/fixtures.js';
 import { xdmSample } from '../unit/xdm/fixtures.js';
@@ -79,33 +78,6 @@ async function appendFixtures(): Promise<void> {
   await imap.logout();
 }
 
-/** The file Postfix delivered into a bench mailbox's Maildir, found by a text it holds. */
-async function deliveredFile(address: string, needle: string): Promise<string> {
-  const [local, domain] = address.split('@') as [string, string];
-  const dirs = ['new', 'cur'].map((d) => join(state.maildirRoot, domain, local, 'Maildir', d));
-  // the Maildir is a file a daemon writes, which announces nothing to us: waitUntil (test/support/wait.ts)
-  const found = (): string | undefined => {
-    for (const dir of dirs) {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const text = readFileSync(join(dir, n), 'latin1');
-        if (text.includes(needle)) return text;
-      }
-    }
-    return undefined;
-  };
-  return waitUntil(`a message delivered to ${address} holding ${needle}`, found);
-}
-
-const headerValues = (eml: string, name: string): string[] => {
-  const head = eml.slice(0, eml.search(/\r?\n\r?\n/));
-  return [...head.replace(/\r?\n[ \t]+/g, ' ').matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gim'))].map((m) => m[1]!.trim());
-};
 
 before(async () => {
   await appendFixtures();
@@ -229,7 +201,7 @@ test('from the patient of a received XDM: one patient, mixing confirmed, "fin de
   assert.equal(draft.patient.source, 'xdm');
   assert.equal(draft.endOfTreatment, true);
 
-  const delivered = await deliveredFile(state.patients.accept, tag);
+  const delivered = await deliveredFile(state, state.patients.accept, tag);
   assert.deepEqual(headerValues(delivered, 'X-MSS-MES'), ['FIN']);
   assert.match(headerValues(delivered, 'To')[0] ?? '', new RegExp(state.patients.accept.replace(/\./g, '\\.'), 'i'));
   assert.deepEqual(headerValues(delivered, 'X-MSS-INS'), [], 'no XDM attached to this message: no X-MSS-INS');

@@ -1,12 +1,16 @@
 // Waiting for mail on the bench, on the server's own events: the mailbox is searched, and if the
 // message is not there yet the client IDLEs until Dovecot announces new mail (EXISTS), then
-// searches again. And the "sentinel" used by negative checks ("no second copy arrives").
+// searches again. And the "sentinel" used by negative checks ("no second copy arrives"), and the
+// file Postfix delivered into a Maildir, read as is (headers exactly as they were delivered).
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ImapFlow, SearchObject } from 'imapflow';
 import { createSmtpTransport } from '../../src-main/smtp/index.js';
 import type { TestbedState } from './testbed.js';
 import { benchVerifier, orgSigner } from './tls-bench.js';
+import { waitUntil } from './wait.js';
 
 /**
  * UIDs of the messages matching `query` in `folder`, once there are at least `atLeast` of them.
@@ -50,4 +54,33 @@ export async function sendSentinel(tb: TestbedState, to: string): Promise<string
     transport.close();
   }
   return messageId;
+}
+
+/** The file Postfix delivered (through Dovecot LMTP) into `address`'s Maildir on the bench, found by a text it holds. */
+export async function deliveredFile(tb: TestbedState, address: string, needle: string, timeoutMs = 30_000): Promise<string> {
+  const [local, domain] = address.split('@') as [string, string];
+  const dirs = ['new', 'cur'].map((d) => join(tb.maildirRoot, domain, local, 'Maildir', d));
+  const find = (): string | undefined => {
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const text = readFileSync(join(dir, n), 'latin1');
+        if (text.includes(needle)) return text;
+      }
+    }
+    return undefined;
+  };
+  // the Maildir is a file a daemon writes, which announces nothing to us: read again until it is there
+  return waitUntil(`a delivery to ${address} holding ${needle}`, find, { timeoutMs, everyMs: 100 });
+}
+
+/** Every value of header `name` in a delivered message (folded lines unfolded). */
+export function headerValues(eml: string, name: string): string[] {
+  const head = eml.slice(0, eml.search(/\r?\n\r?\n/));
+  return [...head.replace(/\r?\n[ \t]+/g, ' ').matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gim'))].map((m) => m[1]!.trim());
 }

@@ -4,7 +4,7 @@
 // recipient learnt from the delivery status notifications synced back into A's INBOX.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { importBenchListeBlanche, saveBenchCardAccount } from '../../support/ben
 import { runMssante, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedCard, type TestbedState } from '../../support/testbed.js';
 import { CDA_N1_FILE } from '../../unit/mssante/fixtures.js';
+import { deliveredFile, headerValues } from '../../support/mailbox.js';
 import { waitUntil } from '../../support/wait.js';
 
 const CONNECTOR = fileURLToPath(new URL('../../support/cli-imap-connector.ts', import.meta.url));
@@ -43,33 +44,6 @@ const asA = (home: string, args: string[]): Promise<CliRun> =>
 // every verb that reads the store needs the card (the store is bound to it)
 const cli = asA;
 
-/** The file Postfix delivered (through Dovecot LMTP) into this mailbox's Maildir, found by Message-ID. */
-async function deliveredFile(address: string, messageId: string): Promise<string> {
-  const [local, domain] = address.split('@') as [string, string];
-  const dirs = ['new', 'cur'].map((d) => join(tb.maildirRoot, domain, local!, 'Maildir', d));
-  const find = (): string | undefined => {
-    for (const dir of dirs) {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const text = readFileSync(join(dir, n), 'latin1');
-        if (text.includes(`Message-ID: ${messageId}`)) return text;
-      }
-    }
-    return undefined;
-  };
-  // the Maildir is read again until Dovecot's LMTP has written the file
-  return waitUntil(`a delivery to ${address} of ${messageId}`, find, { timeoutMs: 10_000, everyMs: 100 });
-}
-
-const headerValues = (eml: string, name: string): string[] => {
-  const head = eml.slice(0, eml.search(/\r?\n\r?\n/));
-  return [...head.replace(/\r?\n[ \t]+/g, ' ').matchAll(new RegExp(`^${name}:\\s*(.*)$`, 'gim'))].map((m) => m[1]!.trim());
-};
 
 interface Delivery {
   recipient: string;
@@ -110,7 +84,7 @@ describe('conformant MSSanté messages and delivery tracking (CLI, bench)', () =
     const { messageId, state } = JSON.parse(res.stdout) as { messageId: string; state: string };
     assert.equal(state, 'sent');
 
-    const delivered = await deliveredFile(B.address, messageId);
+    const delivered = await deliveredFile(tb, B.address, `Message-ID: ${messageId}`, 10_000);
     assert.deepEqual(headerValues(delivered, 'X-MSS-CODECDA'), ['11502-2']);
     assert.deepEqual(headerValues(delivered, 'X-MSS-INS'), ['O']);
     assert.deepEqual(headerValues(delivered, 'X-MSS-NIL'), [], 'no product reference configured: no X-MSS-NIL');
@@ -135,7 +109,7 @@ describe('conformant MSSanté messages and delivery tracking (CLI, bench)', () =
     const res = await asA(home, ['send', '--to', B.address, '--subject', 'Sans document', '--body', 'Bonjour']);
     assert.equal(res.code, 0, res.stderr);
     const { messageId } = JSON.parse(res.stdout) as { messageId: string };
-    const delivered = await deliveredFile(B.address, messageId);
+    const delivered = await deliveredFile(tb, B.address, `Message-ID: ${messageId}`, 10_000);
     assert.deepEqual(headerValues(delivered, 'X-MSS-CODECDA'), []);
     assert.deepEqual(headerValues(delivered, 'X-MSS-INS'), []);
   });
@@ -145,7 +119,7 @@ describe('conformant MSSanté messages and delivery tracking (CLI, bench)', () =
     const res = await asA(home, ['send', '--to-patient', '--patient-domain', tb.patients.domain, '--end-of-treatment', '--body', 'Votre compte rendu.', '--xdm', CDA_N1_FILE]);
     assert.equal(res.code, 0, res.stderr);
     const { messageId } = JSON.parse(res.stdout) as { messageId: string };
-    const delivered = await deliveredFile(tb.patients.accept, messageId);
+    const delivered = await deliveredFile(tb, tb.patients.accept, `Message-ID: ${messageId}`, 10_000);
     assert.deepEqual(headerValues(delivered, 'X-MSS-MES'), ['FIN']);
     assert.deepEqual(headerValues(delivered, 'X-MSS-INS'), ['O']);
     const delivery = await syncUntilDelivery(home, messageId, (d) => d.some((x) => x.code === 'delivered'));
