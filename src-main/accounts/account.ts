@@ -21,6 +21,9 @@ export interface PscAuth {
   clientId: string;
   scope: string;
   clientSecretEnv?: string;
+  /** RFC 8705 `tls_client_auth`: the organisation certificate (PKCS#12 file) presented to PSC; its password only by env variable name */
+  clientCertFile?: string;
+  clientCertPasswordEnv?: string;
   /** PEM anchors for the provider's HTTPS certificate instead of the system roots (qualification, bench) */
   caFile?: string;
   /** keep the refresh token across commands/restarts, sealed under the store key (psc/refresh-vault.ts); default false */
@@ -56,6 +59,7 @@ export const accountSchema = z.object({
     z.object({
       kind: z.literal('psc'), issuer: z.string().url(), clientId: z.string().min(1), scope: z.string().min(1),
       clientSecretEnv: z.string().min(1).optional(), caFile: z.string().min(1).optional(),
+      clientCertFile: z.string().min(1).optional(), clientCertPasswordEnv: z.string().min(1).optional(),
       keepRefreshToken: z.boolean().optional(),
     }),
   ]),

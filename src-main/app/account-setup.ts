@@ -22,6 +22,9 @@ export interface PscRegistration {
   scope: string;
   /** environment variable holding a confidential client's secret (never stored) */
   clientSecretEnv?: string;
+  /** RFC 8705 `tls_client_auth`: the organisation certificate (PKCS#12) and the env variable of its password */
+  clientCertFile?: string;
+  clientCertPasswordEnv?: string;
   /** PEM anchors of the provider's HTTPS certificate instead of the system's */
   caFile?: string;
   keepRefreshToken?: boolean;
@@ -87,7 +90,7 @@ export function accountSetupChannels(o: AccountSetupOptions): SetupChannels {
       if ((await repo.list()).length) throw new AppError('ACCOUNT_EXISTS', 'the data folder already has an account', { data: { surface: 'window' } });
       if (auth === 'psc' && !o.psc) throw new AppError('SERVICE_UNAVAILABLE', 'no Pro Santé Connect registration for this installation');
       const psc: PscAuth | undefined = o.psc
-        ? { kind: 'psc', issuer: o.psc.issuer, clientId: o.psc.clientId, scope: o.psc.scope, ...(o.psc.clientSecretEnv ? { clientSecretEnv: o.psc.clientSecretEnv } : {}), ...(o.psc.caFile ? { caFile: o.psc.caFile } : {}), ...(o.psc.keepRefreshToken ? { keepRefreshToken: true } : {}) }
+        ? { kind: 'psc', issuer: o.psc.issuer, clientId: o.psc.clientId, scope: o.psc.scope, ...(o.psc.clientSecretEnv ? { clientSecretEnv: o.psc.clientSecretEnv } : {}), ...(o.psc.clientCertFile ? { clientCertFile: o.psc.clientCertFile } : {}), ...(o.psc.clientCertPasswordEnv ? { clientCertPasswordEnv: o.psc.clientCertPasswordEnv } : {}), ...(o.psc.caFile ? { caFile: o.psc.caFile } : {}), ...(o.psc.keepRefreshToken ? { keepRefreshToken: true } : {}) }
         : undefined;
       const account: AccountConfig = {
         address: address.trim().toLowerCase(),

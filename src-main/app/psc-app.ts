@@ -9,13 +9,12 @@
 // (keepRefreshToken), the refresh token is sealed under the store key
 // (psc/refresh-vault.ts) after each login and refresh, and `psc.resume` reopens it
 // after a restart without a new validation, until PSC refuses it (then erased).
-import { readFileSync } from 'node:fs';
 import type { AccountConfig, PscAuth } from '../accounts/account.js';
 import type { JournalPort } from '../audit/port.js';
 import { AppError } from '../errors/index.js';
 import type { PscStatus, SessionState } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
-import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken, type PscTokens, type SessionEndReason } from '../psc/index.js';
+import { PscClient, PscSession, pscClientOptions, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken, type PscTokens, type SessionEndReason } from '../psc/index.js';
 import type { SessionGate } from './session.js';
 import type { CoreChannelHandlers } from './services.js';
 
@@ -69,13 +68,11 @@ export function createPscApp(o: PscAppOptions): PscApp {
   const record = (records: Parameters<JournalPort['record']>[0]): Promise<void> => o.journal?.record(records).catch(() => undefined) ?? Promise.resolve();
 
   const clientFor = (auth: PscAuth): Promise<PscClient> => {
-    const key = `${auth.issuer} ${auth.clientId} ${auth.scope}`;
+    const key = `${auth.issuer} ${auth.clientId} ${auth.scope} ${auth.clientCertFile ?? ''}`;
     if (client?.key !== key) {
-      const secret = (o.env ?? process.env)[auth.clientSecretEnv ?? 'MSSANTE_PSC_CLIENT_SECRET'];
-      const c = PscClient.discover(
-        { issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: false },
-        { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readFileSync(auth.caFile, 'utf8') } : {}) },
-      );
+      // the secret or the organisation certificate (RFC 8705), read at use from the environment
+      const c = pscClientOptions(auth, o.env ?? process.env).then((options) =>
+        PscClient.discover({ issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: false }, options));
       client = { key, client: c };
       c.catch(() => (client = undefined)); // discovery is tried again at the next login
     }

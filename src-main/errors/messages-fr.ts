@@ -128,6 +128,8 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   PSC_LOGIN_EXPIRED: 'La demande de connexion a expiré avant d’être validée sur votre téléphone (e-CPS). Relancez la connexion puis validez-la dans l’application e-CPS.',
   PSC_UNKNOWN_USER: 'Pro Santé Connect ne connaît pas ce numéro RPPS : vérifiez-le (11 chiffres) ou activez votre e-CPS.',
   PSC_NOT_LOGGED_IN: 'Vous n’êtes pas connecté à Pro Santé Connect : connectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
+  PSC_CLIENT_AUTH_REFUSED: 'Pro Santé Connect a refusé d’identifier le logiciel (client non reconnu ou mal authentifié) : la connexion n’a pas été tentée pour vous. Le service informatique doit vérifier l’identifiant client, le secret ou le certificat d’établissement enregistrés pour ce compte auprès de l’ANS.',
+  PSC_CLIENT_CERT_UNAVAILABLE: 'Le certificat d’établissement que ce compte présente à Pro Santé Connect ne peut pas être ouvert (fichier PKCS#12 absent ou mot de passe non fourni) : le service informatique doit le vérifier.',
   PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
   XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
   AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
@@ -185,6 +187,18 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       ? 'Envoi bloqué : le réglage du cabinet interdit d’écrire hors de l’espace de confiance MSSanté (domaine absent de la liste blanche). Retirez ce destinataire ; aucune donnée n’a été envoyée.'
       : d.unconfirmed === true
         ? 'Envoi non fait : un destinataire est hors de l’espace de confiance MSSanté (domaine absent de la liste blanche) et son envoi n’a pas été confirmé. Confirmez chacun de ces destinataires, ou retirez-le ; aucune donnée n’a été envoyée.'
+        : undefined,
+  PSC_CLIENT_AUTH_REFUSED: (d) =>
+    d.method === 'tls_client_auth'
+      ? `Pro Santé Connect a refusé le certificat d’établissement présenté par le logiciel${typeof d.clientId === 'string' ? ` (client « ${d.clientId} »)` : ''} : certificat absent, d’une autre structure ou non enregistré pour ce client. Le service informatique doit vérifier le fichier PKCS#12 du compte (--psc-client-cert) et le DN enregistré auprès de l’ANS ; aucune connexion n’a été faite en votre nom.`
+      : d.method === 'client_secret_basic'
+        ? `Pro Santé Connect a refusé le secret du logiciel${typeof d.clientId === 'string' ? ` (client « ${d.clientId} »)` : ''} : secret absent ou erroné, ou ce client s’authentifie autrement (certificat d’établissement). Le service informatique doit vérifier la variable d’environnement du secret et l’enregistrement auprès de l’ANS.`
+        : undefined,
+  PSC_CLIENT_CERT_UNAVAILABLE: (d) =>
+    d.reason === 'password-env'
+      ? `Le mot de passe du certificat d’établissement (Pro Santé Connect) n’est pas fourni : définissez la variable d’environnement ${typeof d.env === 'string' ? d.env : 'MSSANTE_PSC_CLIENT_CERT_PASSWORD'} (il n’est jamais enregistré).`
+      : d.reason === 'file'
+        ? 'Le fichier PKCS#12 du certificat d’établissement (Pro Santé Connect) est introuvable ou illisible : vérifiez le chemin enregistré pour ce compte (--psc-client-cert).'
         : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,

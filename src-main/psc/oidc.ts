@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { AppError, isAppError } from '../errors/index.js';
+import type { Signer } from '../tls/signer.js';
 import { httpsFetch } from './https-fetch.js';
+import { providerServerVerifier } from './provider-verifier.js';
+import { tlsFetch } from './tls-fetch.js';
 import type { PscSettings } from './presets.js';
 
 export interface PscTokens {
@@ -20,21 +23,36 @@ export interface PscTokens {
 
 export interface PscClientOptions {
   clientSecret?: string;
+  /**
+   * RFC 8705 `tls_client_auth`: the organisation certificate's signer. Every request to the
+   * provider then goes through our TLS client (tls-fetch.ts) and the mtls_endpoint_aliases.
+   */
+  clientCertificate?: Signer;
   /** PEM anchors for the provider's HTTPS certificate */
   ca?: string;
   now?: () => number;
 }
 
 export class PscClient {
-  private constructor(private readonly config: oidc.Configuration, private readonly scope: string, private readonly now: () => number) {}
+  private constructor(
+    private readonly config: oidc.Configuration,
+    private readonly scope: string,
+    private readonly now: () => number,
+    /** how the software authenticates (named in a PSC_CLIENT_AUTH_REFUSED error) */
+    private readonly clientAuth: ClientAuthFacts,
+  ) {}
 
   static async discover(settings: PscSettings, options: PscClientOptions = {}): Promise<PscClient> {
-    const fetchFn = httpsFetch(options.ca ? { ca: options.ca } : {}) as unknown as oidc.CustomFetch;
-    const auth = options.clientSecret ? oidc.ClientSecretBasic(options.clientSecret) : oidc.None();
+    const mtls = options.clientCertificate;
+    const fetchFn = (mtls
+      ? tlsFetch({ signer: mtls, verifier: providerServerVerifier(options.ca ? { ca: options.ca } : {}) })
+      : httpsFetch(options.ca ? { ca: options.ca } : {})) as unknown as oidc.CustomFetch;
+    const auth = mtls ? oidc.TlsClientAuth() : options.clientSecret ? oidc.ClientSecretBasic(options.clientSecret) : oidc.None();
+    const method = mtls ? 'tls_client_auth' : options.clientSecret ? 'client_secret_basic' : 'none';
     try {
-      const config = await oidc.discovery(new URL(settings.issuer), settings.clientId, undefined, auth, { [oidc.customFetch]: fetchFn });
+      const config = await oidc.discovery(new URL(settings.issuer), settings.clientId, mtls ? { use_mtls_endpoint_aliases: true } : undefined, auth, { [oidc.customFetch]: fetchFn });
       config[oidc.customFetch] = fetchFn;
-      return new PscClient(config, settings.scope, options.now ?? Date.now);
+      return new PscClient(config, settings.scope, options.now ?? Date.now, { clientId: settings.clientId, method });
     } catch (err) {
       throw asPscError(err, 'PSC_UNREACHABLE');
     }
@@ -50,13 +68,13 @@ export class PscClient {
     try {
       pending = await oidc.initiateBackchannelAuthentication(this.config, { scope: this.scope, login_hint: rpps });
     } catch (err) {
-      throw asPscError(err, 'PSC_LOGIN_FAILED');
+      throw asPscError(err, 'PSC_LOGIN_FAILED', this.clientAuth);
     }
     onPending?.({ expiresInS: pending.expires_in });
     try {
       return this.toTokens(await oidc.pollBackchannelAuthenticationGrant(this.config, pending, undefined, signal ? { signal } : undefined));
     } catch (err) {
-      throw asPscError(err, 'PSC_LOGIN_FAILED');
+      throw asPscError(err, 'PSC_LOGIN_FAILED', this.clientAuth);
     }
   }
 
@@ -85,7 +103,7 @@ export class PscClient {
         const tokens = await oidc.authorizationCodeGrant(this.config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
         return this.toTokens(tokens);
       } catch (err) {
-        throw asPscError(err, 'PSC_LOGIN_FAILED');
+        throw asPscError(err, 'PSC_LOGIN_FAILED', this.clientAuth);
       }
     } finally {
       loopback.close();
@@ -101,7 +119,7 @@ export class PscClient {
     } catch (err) {
       const e = err as { error?: string };
       if (e.error === 'invalid_grant') throw new AppError('PSC_SESSION_ENDED', 'refresh token refused (invalid_grant)', { cause: err });
-      throw asPscError(err, 'PSC_UNREACHABLE');
+      throw asPscError(err, 'PSC_UNREACHABLE', this.clientAuth);
     }
   }
 
@@ -126,17 +144,35 @@ export class PscClient {
   }
 }
 
+interface ClientAuthFacts {
+  clientId: string;
+  method: 'tls_client_auth' | 'client_secret_basic' | 'none';
+}
+
 /** Maps openid-client's errors to our codes; the provider's own words stay in `detail` (no token in them). */
-function asPscError(err: unknown, fallback: 'PSC_LOGIN_FAILED' | 'PSC_UNREACHABLE'): AppError {
+function asPscError(err: unknown, fallback: 'PSC_LOGIN_FAILED' | 'PSC_UNREACHABLE', clientAuth?: ClientAuthFacts): AppError {
   if (isAppError(err)) return err;
-  const e = err as { error?: string; error_description?: string; message?: string; cause?: unknown };
+  const e = challengeError(err) ?? (err as { error?: string; error_description?: string; message?: string; cause?: unknown });
   const detail = `${e.error ?? ''} ${e.error_description ?? e.message ?? ''}`.trim();
+  // the software itself was not recognised (RFC 6749 §5.2): not the doctor's fault, IT's to fix
+  if (e.error === 'invalid_client') return new AppError('PSC_CLIENT_AUTH_REFUSED', detail, { cause: err, ...(clientAuth ? { data: { ...clientAuth } } : {}) });
   if (e.error === 'access_denied') return new AppError('PSC_LOGIN_REFUSED', detail, { cause: err });
   // openid-client stops polling by itself once the request's expires_in has passed
   if (e.error === 'expired_token' || (e as { code?: string }).code === 'OAUTH_TIMEOUT') return new AppError('PSC_LOGIN_EXPIRED', detail, { cause: err });
   if (e.error === 'unknown_user_id') return new AppError('PSC_UNKNOWN_USER', detail, { cause: err });
   if (isAppError(e.cause)) return e.cause;
   return new AppError(fallback, detail, { cause: err });
+}
+
+/**
+ * A 401 with a WWW-Authenticate challenge (a refused client_secret_basic, RFC 6749 §5.2) comes from
+ * openid-client as OAUTH_WWW_AUTHENTICATE_CHALLENGE with the challenge's parameters in `cause`.
+ */
+function challengeError(err: unknown): { error?: string; error_description?: string; message?: string; cause?: unknown } | undefined {
+  const e = err as { code?: string; cause?: { parameters?: Record<string, string> }[]; message?: string };
+  if (e?.code !== 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' || !Array.isArray(e.cause)) return undefined;
+  const p = e.cause.find((c) => c.parameters?.error)?.parameters;
+  return p?.error ? { error: p.error, ...(p.error_description ? { error_description: p.error_description } : {}), cause: err } : undefined;
 }
 
 interface Loopback {

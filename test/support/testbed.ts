@@ -61,8 +61,10 @@ export interface TestbedState {
     oidc: number;
     /** UDP + TCP DNS with the SRV records of the doctors' domain */
     dns: number;
+    /** HTTPS asking for a client certificate: the provider's mtls_endpoint_aliases (RFC 8705) */
+    oidcMtls: number;
   };
-  /** MSSANTE_TESTBED_PORT_BASE (default 19100): ports are base+0..11 */
+  /** MSSANTE_TESTBED_PORT_BASE (default 19100): ports are base+0..12 */
   portBase: number;
   pki: {
     /** TEST AC RACINE IGC-SANTE … (the trust anchor for the bench) */
@@ -118,6 +120,10 @@ export interface TestbedState {
     /** host:port for node:dns Resolver.setServers */
     dnsServer: string;
     clients: Record<'app' | 'appShort' | 'dovecot', { clientId: string; clientSecret: string }>;
+    /** the `tls_client_auth` client (RFC 8705): registered with the subject DN of pki.orgClientP12; bound tokens */
+    mtlsClient: { clientId: string; subjectDn: string };
+    /** origin of the mtls_endpoint_aliases (token, CIBA, revocation, introspection, userinfo) */
+    mtlsOrigin: string;
     dovecotConf: string;
     dovecotLog: string;
     serverLog: string;

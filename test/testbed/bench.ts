@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PSC_CLIENTS, HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, PATIENT_DOMAIN_TEST, PATIENT_MAILBOXES, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
+import { PSC_CLIENTS, PSC_MTLS_CLIENT, HOST, LOCK_DIR, SOFTHSM_MODULE, MAIL_DOMAIN, ORG_CLIENT, ORG_DOMAIN, PATIENT_DOMAIN_TEST, PATIENT_MAILBOXES, STATE_FILE, TESTBED_HOME, benchPorts, portBase, CARD_SPECS, cardCommonName, cardAddress } from './config.js';
 import { createPki, publishCrls } from './pki.js';
 import { prepareSoftHsm, createCardTokens, certifyCards } from './cards.js';
 import { startDovecot, ensureVmailUser, mailboxHome, dovecotBaseDir, type Mailbox } from './dovecot.js';
@@ -278,6 +278,7 @@ async function startFresh(): Promise<{ state: TestbedState; timings: Record<stri
       postfix: { configDir: postfix.configDir, log: postfix.log },
       psc: {
         issuer: psc.issuer, dnsServer: `${HOST}:${ports.dns}`, clients: PSC_CLIENTS,
+        mtlsClient: PSC_MTLS_CLIENT, mtlsOrigin: psc.mtlsOrigin,
         dovecotConf: dovecot.psc.conf, dovecotLog: dovecot.psc.log, serverLog: psc.log,
       },
       processes: procs,
@@ -346,6 +347,7 @@ async function startPscServer(runDir: string, pki: Awaited<ReturnType<typeof cre
     host: HOST, oidcPort: ports.oidc, dnsPort: ports.dns, cert: pki.server.chain, key: pki.server.key, users,
     clients: [{ ...PSC_CLIENTS.app, short: false }, { ...PSC_CLIENTS.appShort, short: true }],
     introspection: PSC_CLIENTS.dovecot,
+    mtls: { port: ports.oidcMtls, ca: pki.caBundle, ...PSC_MTLS_CLIENT },
     srv: {
       [`_imap._tcp.${MAIL_DOMAIN}`]: srv(ports.pscImap),
       [`_submission._tcp.${MAIL_DOMAIN}`]: srv(ports.pscSubmission),
@@ -363,8 +365,8 @@ async function startPscServer(runDir: string, pki: Awaited<ReturnType<typeof cre
   });
   child.unref();
   closeSync(out);
-  await waitPorts([ports.oidc]);
-  return { issuer, log, process: { name: 'psc-server', pid: child.pid!, match: configFile } satisfies BenchProcess };
+  await waitPorts([ports.oidc, ports.oidcMtls]);
+  return { issuer, mtlsOrigin: `https://${HOST}:${ports.oidcMtls}`, log, process: { name: 'psc-server', pid: child.pid!, match: configFile } satisfies BenchProcess };
 }
 
 // --- down -------------------------------------------------------------------------

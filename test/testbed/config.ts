@@ -33,6 +33,7 @@ export function benchPorts(base = portBase()) {
     pscSubmission: base + 9, // STARTTLS, SASL XOAUTH2
     oidc: base + 10, // HTTPS: the bench's OpenID provider (PSC stand-in) and autoconfig XML
     dns: base + 11, // UDP + TCP: SRV records (RFC 6186) of the test domains
+    oidcMtls: base + 12, // HTTPS asking for a client certificate: the provider's mtls_endpoint_aliases (RFC 8705)
   };
 }
 export type BenchPorts = ReturnType<typeof benchPorts>;
@@ -98,6 +99,15 @@ export const PSC_CLIENTS = {
   app: { clientId: 'mssante-desktop', clientSecret: 'bench-app-secret' },
   appShort: { clientId: 'mssante-desktop-short', clientSecret: 'bench-app-short-secret' },
   dovecot: { clientId: 'dovecot-introspection', clientSecret: 'bench-dovecot-secret' },
+} as const;
+/**
+ * The confidential client that authenticates with an organisation certificate (RFC 8705
+ * `tls_client_auth`): PSC matches the registered subject DN (RFC 4514 string) of the bench's ORG
+ * client certificate (pki.orgClientP12); its access tokens are certificate-bound (cnf.x5t#S256).
+ */
+export const PSC_MTLS_CLIENT = {
+  clientId: 'mssante-desktop-mtls',
+  subjectDn: `CN=${ORG_CLIENT.commonName},OU=10B0000000,O=CENTRE DE SANTÉ DE TEST,ST=Paris (75),C=FR`,
 } as const;
 /** A domain with neither SRV records nor autoconfig XML. */
 export const UNKNOWN_DOMAIN = 'inconnu.mssante.test';

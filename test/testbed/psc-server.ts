@@ -6,11 +6,15 @@
 //    Dovecot's oauth2 passdb calls); users keyed by RPPS;
 //  - test hooks under /__test/ (approve/refuse a pending CIBA request, disable
 //    an account so its refresh is refused) — a bench-only door, loopback only;
+//  - RFC 8705 mutual TLS: a second HTTPS listener that asks for a client certificate serves the
+//    provider's `mtls_endpoint_aliases`; a client registered with `tls_client_auth` and the
+//    subject DN of the bench's ORG certificate, whose access tokens are certificate-bound;
 //  - a Mozilla-style autoconfig XML for the ORG domain (same HTTPS server);
 //  - a loopback DNS server (`dns2`, UDP + TCP) with RFC 6186 SRV records for
 //    the doctors' domain.
 //   node --import tsx psc-server.ts <config.json>
 import { createServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import Provider, { errors, type KoaContextWithOIDC as Ctx } from 'oidc-provider';
 
@@ -28,6 +32,8 @@ export interface PscServerConfig {
   users: Record<string, { address: string; givenName: string; familyName: string }>;
   clients: { clientId: string; clientSecret: string; short: boolean }[];
   introspection: { clientId: string; clientSecret: string };
+  /** RFC 8705: the port of the mTLS listener, the CA bundle client certificates chain to, the tls_client_auth client */
+  mtls: { port: number; ca: string; clientId: string; subjectDn: string };
   /** SRV records per name, e.g. `_imap._tcp.medecin.mssante.test` */
   srv: Record<string, { priority: number; weight: number; port: number; target: string }[]>;
   /** domain → autoconfig XML */
@@ -53,6 +59,12 @@ function livePending(rpps: string): { request: unknown; expiresAt: number }[] {
 }
 
 const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+const mtlsOrigin = `https://${cfg.host}:${cfg.mtls.port}`;
+
+/** The client certificate of the request's TLS connection (only the mTLS listener asks for one). */
+const peerCertificate = (ctx: Ctx) => (ctx.socket as TLSSocket).getPeerX509Certificate?.();
+/** Node's subject ("C=FR\nO=…\nCN=…", issuer-first) as an RFC 4514 string (CN first). */
+const rfc4514 = (subject: string): string => subject.split('\n').reverse().join(',');
 
 const provider = new Provider(issuer, {
   clients: [
@@ -62,15 +74,37 @@ const provider = new Provider(issuer, {
       redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'client_secret_basic',
       backchannel_token_delivery_mode: 'poll',
     })),
+    {
+      // RFC 8705 PKI method: no secret, the organisation certificate's subject DN is the credential
+      client_id: cfg.mtls.clientId, application_type: 'native' as const,
+      grant_types: ['authorization_code', 'refresh_token', CIBA_GRANT], response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: cfg.mtls.subjectDn, tls_client_certificate_bound_access_tokens: true,
+      backchannel_token_delivery_mode: 'poll',
+    },
     { client_id: cfg.introspection.clientId, client_secret: cfg.introspection.clientSecret, grant_types: [], response_types: [], redirect_uris: [] },
   ],
   scopes: ['openid', 'offline_access', 'scope_all'],
+  clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none', 'tls_client_auth'],
   claims: { openid: ['sub'], scope_all: ['email', 'given_name', 'family_name'] },
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    mTLS: {
+      enabled: true,
+      certificateBoundAccessTokens: true,
+      tlsClientAuth: true,
+      getCertificate: (ctx: Ctx) => peerCertificate(ctx),
+      // the listener does not reject (rejectUnauthorized: false) so that the provider can answer
+      // invalid_client itself; Node verified the chain against the bench CA bundle
+      certificateAuthorized: (ctx: Ctx) => (ctx.socket as TLSSocket).authorized === true,
+      certificateSubjectMatches: (ctx: Ctx, property: string, expected: string) => {
+        const cert = peerCertificate(ctx);
+        return property === 'tls_client_auth_subject_dn' && cert !== undefined && rfc4514(cert.subject) === expected;
+      },
+    },
     ciba: {
       enabled: true,
       deliveryModes: ['poll'],
@@ -109,6 +143,16 @@ const provider = new Provider(issuer, {
   },
   interactions: { url: (_ctx: Ctx, interaction: Loose) => `/interaction/${interaction.uid}` },
   cookies: { keys: ['bench-cookie-key'] },
+  // what a client with use_mtls_endpoint_aliases calls (RFC 8705 §5): the listener that asks for a certificate
+  discovery: {
+    mtls_endpoint_aliases: {
+      token_endpoint: `${mtlsOrigin}/token`,
+      backchannel_authentication_endpoint: `${mtlsOrigin}/backchannel`,
+      revocation_endpoint: `${mtlsOrigin}/token/revocation`,
+      introspection_endpoint: `${mtlsOrigin}/token/introspection`,
+      userinfo_endpoint: `${mtlsOrigin}/me`,
+    },
+  },
   jwks: undefined,
 });
 
@@ -203,6 +247,11 @@ provider.on('server_error', (_ctx: Ctx, err: Error) => console.error('server_err
 
 const https = createServer({ cert: readFileSync(cfg.cert), key: readFileSync(cfg.key) }, provider.callback());
 https.listen(cfg.oidcPort, cfg.host, () => console.log(`psc oidc listening on ${issuer}`));
+// RFC 8705: asks every client for a certificate, lets the provider judge it (getCertificate above)
+const mtlsHttps = createServer({
+  cert: readFileSync(cfg.cert), key: readFileSync(cfg.key), ca: readFileSync(cfg.mtls.ca), requestCert: true, rejectUnauthorized: false,
+}, provider.callback());
+mtlsHttps.listen(cfg.mtls.port, cfg.host, () => console.log(`psc mtls aliases listening on ${mtlsOrigin}`));
 
 // --- DNS ------------------------------------------------------------------------
 const { Packet } = dns2;
@@ -224,6 +273,7 @@ void dnsServer.listen({ udp: { port: cfg.dnsPort, address: cfg.host }, tcp: { po
 
 process.on('SIGTERM', () => {
   https.close();
+  mtlsHttps.close();
   void dnsServer.close();
   process.exit(0);
 });

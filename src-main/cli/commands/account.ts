@@ -8,7 +8,7 @@ import type { AccountAuth, AccountConfig, Endpoint, PscAuth } from '../../accoun
 import { discoverAccount, srvResolver, type AuthMethod } from '../../accounts/autoconfig.js';
 import { methodsOfMechanisms, probeSaslMechanisms } from '../../accounts/sasl-probe.js';
 import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
-import { PSC_PRESETS, httpsFetch, type PscPreset } from '../../psc/index.js';
+import { DEFAULT_CLIENT_CERT_PASSWORD_ENV, PSC_PRESETS, httpsFetch, type PscPreset } from '../../psc/index.js';
 import { PSC_CLIENT_SECRET_ENV } from './psc.js';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { probeAccount, type ProbeResult } from '../../accounts/login-probe.js';
@@ -39,6 +39,8 @@ interface AddOptions {
   pscScope?: string;
   pscCa?: string;
   pscKeepRefreshToken?: boolean;
+  pscClientAuth?: 'secret' | 'mtls';
+  pscClientCert?: string;
 }
 
 /** No --imap/--smtp: discover them (SRV, autoconfig XML, presets), show them, ask for confirmation. */
@@ -82,9 +84,14 @@ function pscAuth(o: AddOptions): PscAuth {
   const issuer = o.pscIssuer ?? preset?.issuer;
   if (!issuer) throw new AppError('INVALID_ARGUMENT', '--auth psc needs --psc-preset or --psc-issuer', { data: { option: '--psc-issuer' } });
   if (!o.pscClientId) throw new AppError('INVALID_ARGUMENT', '--auth psc needs --psc-client-id', { data: { option: '--psc-client-id' } });
+  // RFC 8705 tls_client_auth: the organisation certificate; its password is read at use from an env variable
+  const mtls = o.pscClientAuth === 'mtls' || (o.pscClientAuth === undefined && o.pscClientCert !== undefined);
+  if (mtls && !o.pscClientCert) throw new AppError('INVALID_ARGUMENT', '--psc-client-auth mtls needs --psc-client-cert FILE', { data: { option: '--psc-client-cert' } });
+  if (!mtls && o.pscClientCert) throw new AppError('INVALID_ARGUMENT', '--psc-client-cert is only for --psc-client-auth mtls', { data: { option: '--psc-client-auth' } });
+  if (o.pscClientCert) assertLooksLikePkcs12(o.pscClientCert);
   return {
     kind: 'psc', issuer, clientId: o.pscClientId, scope: o.pscScope ?? preset?.scope ?? 'openid scope_all',
-    clientSecretEnv: PSC_CLIENT_SECRET_ENV,
+    ...(mtls ? { clientCertFile: o.pscClientCert!, clientCertPasswordEnv: DEFAULT_CLIENT_CERT_PASSWORD_ENV } : { clientSecretEnv: PSC_CLIENT_SECRET_ENV }),
     ...(o.pscCa ? { caFile: o.pscCa } : {}),
     ...(o.pscKeepRefreshToken ? { keepRefreshToken: true } : {}),
   };
@@ -135,7 +142,12 @@ function assertLooksLikePkcs12(file: string): void {
 
 function authFr(auth: AccountAuth): string {
   if (auth.kind === 'card') return 'carte CPS';
-  if (auth.kind === 'psc') return `Pro Santé Connect (${auth.issuer}) : connexion avec « mssante psc login »`;
+  if (auth.kind === 'psc') {
+    const client = auth.clientCertFile
+      ? `logiciel authentifié par le certificat d’établissement ${auth.clientCertFile} (mot de passe lu dans ${auth.clientCertPasswordEnv ?? DEFAULT_CLIENT_CERT_PASSWORD_ENV}, jamais enregistré)`
+      : `secret du logiciel lu dans ${auth.clientSecretEnv ?? PSC_CLIENT_SECRET_ENV} s’il est défini`;
+    return `Pro Santé Connect (${auth.issuer}, ${client}) : connexion avec « mssante psc login »`;
+  }
   return `certificat logiciel ${auth.file} (mot de passe demandé à chaque utilisation, jamais enregistré)`;
 }
 
@@ -233,6 +245,8 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
     .option('--psc-client-id <id>', 'Pro Santé Connect : identifiant client enregistré auprès de PSC')
     .option('--psc-scope <scopes>', 'Pro Santé Connect : scopes demandés')
     .option('--psc-ca <fichier>', 'Pro Santé Connect : autorités de confiance (PEM) du fournisseur d’identité', existingFile)
+    .addOption(new Option('--psc-client-auth <mode>', 'Pro Santé Connect : authentification du logiciel, secret (variable MSSANTE_PSC_CLIENT_SECRET, par défaut) ou mtls (certificat d’établissement, RFC 8705)').choices(['secret', 'mtls']))
+    .option('--psc-client-cert <fichier>', 'Pro Santé Connect : certificat d’établissement PKCS#12 présenté à PSC (mot de passe lu dans MSSANTE_PSC_CLIENT_CERT_PASSWORD, jamais enregistré)', existingFile)
     .option('--psc-keep-refresh-token', 'Pro Santé Connect : garder la session d’une commande à l’autre (jeton de renouvellement scellé par la clé de la base locale ; par défaut : non)')
     .option('--pkcs12 <fichier>', 'certificat logiciel .p12 (boîtes organisationnelles ou applicatives)', existingFile)
     .addOption(trustAnchorsOption())

@@ -4,13 +4,12 @@
 // access token lives in this process's memory only. The refresh token dies with the process too,
 // unless the account keeps it (`--psc-keep-refresh-token`): then it is sealed under the store key
 // (psc/refresh-vault.ts) and later commands reopen the session silently until PSC refuses it.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig, PscAuth } from '../../accounts/account.js';
 import { AppError } from '../../errors/index.js';
 import { openXoauth2ImapSession } from '../../imap/xoauth2.js';
-import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken } from '../../psc/index.js';
+import { PscClient, PscSession, pscClientOptions, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken } from '../../psc/index.js';
 import { cliStoreKeyProvider } from '../card-unlock.js';
 import { CardService } from '../../card/index.js';
 import type { CliContext } from '../context.js';
@@ -35,11 +34,11 @@ function pscOf(account: AccountConfig): PscAuth {
   return account.auth;
 }
 
-function discoverClient(auth: PscAuth): Promise<PscClient> {
-  const secret = process.env[auth.clientSecretEnv ?? PSC_CLIENT_SECRET_ENV];
+/** The client secret, or the organisation certificate (RFC 8705), as the account says (psc/client-auth.ts). */
+async function discoverClient(auth: PscAuth): Promise<PscClient> {
   return PscClient.discover(
     { issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: auth.keepRefreshToken ?? false },
-    { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readFileSync(auth.caFile, 'utf8') } : {}) },
+    await pscClientOptions({ clientSecretEnv: PSC_CLIENT_SECRET_ENV, ...auth }),
   );
 }
 
