@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError, messageFr } from '../../../src-main/errors/index.js';
-import { httpsFetch, PscClient, PscSession, pscClientOptions, type PscSettings } from '../../../src-main/psc/index.js';
+import { httpsFetch, PscClient, PscSession, providerServerVerifier, pscClientOptions, tlsFetch, type PscSettings } from '../../../src-main/psc/index.js';
 import { Pkcs12Signer } from '../../../src-main/tls/pki/pkcs12-signer.js';
 import type { Signer } from '../../../src-main/tls/signer.js';
 import { openXoauth2ImapSession } from '../../../src-main/imap/xoauth2.js';
@@ -101,6 +101,12 @@ describe('Pro Santé Connect with an organisation certificate (RFC 8705 tls_clie
     assert.deepEqual((await introspect(refreshed.accessToken)).cnf, { 'x5t#S256': orgCertThumbprint() });
     await session.logout();
     assert.equal((await introspect(refreshed.refreshToken!)).active, false, 'logout revoked the refresh token at the mtls alias');
+    // no token in any file of the bench's servers (Dovecot configs, state and logs, the provider's log)
+    const secrets = [tokens.accessToken, tokens.refreshToken!, refreshed.accessToken, refreshed.refreshToken!];
+    for (const file of filesUnder(join(tb.dir, 'dovecot')).concat(tb.psc.serverLog)) {
+      const text = readFileSync(file, 'latin1');
+      for (const secret of secrets) assert.ok(!text.includes(secret), `a token is in ${file}`);
+    }
   });
 
   it('the organisation key never leaves its signer: the PKCS#12 signer exposes no key material', async () => {
@@ -132,6 +138,18 @@ describe('Pro Santé Connect with an organisation certificate (RFC 8705 tls_clie
       assert.equal(err.data?.method, 'client_secret_basic');
       assert.match(messageFr(err.code, err.data), /certificat d’établissement/);
     }));
+  });
+
+  it('no certificate at all: our TLS client answers the certificate request empty and PSC says invalid_client', async () => {
+    // the mtls alias of the CIBA endpoint, reached by our TLS client without a signer
+    const res = await tlsFetch({ verifier: providerServerVerifier({ ca }) })(`${tb.psc.mtlsOrigin}/backchannel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: tb.psc.mtlsClient.clientId, scope: 'openid', login_hint: card(tb, 'doctorB').rpps }).toString(),
+    });
+    assert.equal(res.status, 401);
+    const body = (await res.json()) as { error: string; error_description?: string };
+    assert.equal(body.error, 'invalid_client');
   });
 
   it('the provider is checked by our TLS client as by node:https: a certificate outside the anchors is CERT_UNKNOWN_CA', async () => {
@@ -200,9 +218,12 @@ describe('mssante account add --psc-client-auth mtls + psc login', () => {
   });
 });
 
+/** Regular files only (Dovecot's run dir has sockets and pipes); a file gone meanwhile is skipped. */
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return [];
+    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
   });
 }
