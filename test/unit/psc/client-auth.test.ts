@@ -4,7 +4,8 @@
 // refuses before any connection.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError, messageFr } from '../../../src-main/errors/index.js';
@@ -101,6 +102,11 @@ describe('tlsFetch and the provider verifier, before any connection', () => {
   it('a non-HTTPS OpenID URL is refused', async () => {
     const f = tlsFetch({ verifier: providerServerVerifier() });
     await assert.rejects(f('http://127.0.0.1:1/token', { method: 'POST', headers: {} }), rejectsWith('PSC_UNREACHABLE'));
+  });
+
+  it('without anchors, Node\'s bundled roots are the trust store (all of them parse): an IGC-Santé certificate is CERT_UNKNOWN_CA', async () => {
+    const pem = readFileSync(join(import.meta.dirname, '../../fixtures/reference/certs/end-entity-test/ORG_test_testsign.test.asipsante.fr.pem'), 'utf8');
+    await assert.rejects(providerServerVerifier().verify([new X509Certificate(pem).raw], 'testsign.test.asipsante.fr'), rejectsWith('CERT_UNKNOWN_CA'));
   });
 
   it('a provider that sends no certificate is CERT_INVALID', async () => {
