@@ -1,9 +1,11 @@
 // Accessibility of the doctor's window (issue 15 point 12), against the real core and the bench, in
 // Chromium: axe-core (npm package, evaluated through the debugging protocol) finds no violation of
-// any impact on every state of the window; Tab after the message frame comes back into the app
-// (never to the browser's own UI); and a doctor reads a message, replies and sends it with the
-// keyboard only: the reply is found in the sender's mailbox on the bench. Screenshots go to
-// test-artifacts/e2e/a11y/.
+// any impact on every state of the window (the first-sync screen too, held mid-pass by a silent
+// IMAP proxy); Tab after the message frame comes back into the app (never to the browser's own
+// UI), and in Electron's layout (main's message view, played by the harness) Tab hands the
+// keyboard to main and takes it back on the right side; and a doctor reads a message, replies and
+// sends it with the keyboard only: the reply is found in the sender's mailbox on the bench.
+// Screenshots go to test-artifacts/e2e/a11y/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
