@@ -125,7 +125,7 @@ async function start(): Promise<void> {
     // the view hands the keyboard back: the renderer gets the OS focus, then puts it on the right control
     (to) => {
       currentWindow()?.webContents.focus();
-      emit('messageView.focusLeft', { to });
+      if (to) emit('messageView.focusLeft', { to });
     },
   );
   // Locking takes message content off the screen (the core stops sync, drops draft attachments and closes the store).

@@ -5,6 +5,8 @@
 // the second wall, so even unsanitised HTML could neither run code nor phone home.
 // Keyboard focus goes into the view and back out to the renderer through main
 // (`focus()`, the view's `before-input-event`; the decisions and why: message-focus.ts).
+// Opening a message never moves the keyboard: no focus on navigation (web-preferences.ts),
+// and a focus the view takes while attaching and loading (electron#42339) is given back.
 import type { BaseWindow, Session, WebContentsView } from 'electron';
 import { messageCsp, securityHeaders } from '../common/csp.js';
 import { countTabStops, enterView, freshFocus, onViewKey, onViewMouseDown, type LeaveTo, type ViewFocus } from './message-focus.js';
@@ -51,13 +53,21 @@ export class MessageViewController {
   private focusState: ViewFocus = freshFocus(0);
   /** Tab keys main sent itself (entering): they reach before-input-event too and are not the user's. */
   private synthetic = 0;
+  /**
+   * From show() until its document loaded: the view did not have the keyboard and nobody gave it (Tab or a
+   * click), so a focus it takes now is Electron's own (addChildView grabs it, electron#42339): given back.
+   */
+  private guardLoad = 0;
 
-  /** `leave`: the view hands the keyboard focus back (main focuses the renderer and tells it where to put it). */
+  /**
+   * `leave`: the view hands the keyboard back; main focuses the renderer and tells it where to put the focus
+   * (null: the renderer's focus stays where it was).
+   */
   constructor(
     private readonly createView: () => WebContentsView,
     session: MessageSession,
     private readonly parent: () => BaseWindow | undefined,
-    private readonly leave: (to: LeaveTo) => void = () => undefined,
+    private readonly leave: (to: LeaveTo | null) => void = () => undefined,
   ) {
     prepareMessageSession(session, this.state);
   }
@@ -69,12 +79,18 @@ export class MessageViewController {
     this.focusState = freshFocus(countTabStops(html));
     this.synthetic = 0;
     this.view ??= this.watchKeys(this.createView());
+    const hadKeyboard = this.attachedTo !== undefined && this.view.webContents.isFocused();
+    const guard = hadKeyboard ? 0 : this.loads + 1;
+    this.guardLoad = guard;
     if (this.attachedTo !== parent) {
       parent.contentView.addChildView(this.view);
       this.attachedTo = parent;
     }
     this.view.setBounds(bounds);
     this.load(this.view);
+    void this.loaded.finally(() => {
+      if (this.guardLoad === guard) this.guardLoad = 0;
+    }).catch(() => undefined);
     return true;
   }
 
@@ -90,6 +106,7 @@ export class MessageViewController {
     const { plan, state } = enterView(this.focusState, backwards);
     if (!plan.enter) return false;
     this.focusState = state;
+    this.guardLoad = 0;
     if (plan.reload) this.load(view);
     view.webContents.focus();
     const load = this.loads;
@@ -113,6 +130,7 @@ export class MessageViewController {
   hide(): boolean {
     this.state.html = '';
     this.focusState = freshFocus(0);
+    this.guardLoad = 0;
     if (this.view && this.attachedTo) {
       this.attachedTo.contentView.removeChildView(this.view);
       void this.view.webContents.loadURL('about:blank');
@@ -141,7 +159,14 @@ export class MessageViewController {
       }
     });
     view.webContents.on('before-mouse-event', (_event, mouse) => {
-      if (mouse.type === 'mouseDown') this.focusState = onViewMouseDown(this.focusState);
+      if (mouse.type !== 'mouseDown') return;
+      this.focusState = onViewMouseDown(this.focusState);
+      this.guardLoad = 0;
+    });
+    view.webContents.on('focus', () => {
+      if (!this.guardLoad) return;
+      this.guardLoad = 0;
+      this.leave(null);
     });
     return view;
   }

@@ -25,6 +25,7 @@ function setup() {
     sent: [] as { keyCode: string; modifiers: string[] }[],
     loadURL: async (u: string) => { loads.push(u); },
     focus: () => contents.focused++,
+    isFocused: () => false,
     sendInputEvent: (e: { keyCode: string; modifiers: string[] }) => {
       contents.sent.push(e);
       // Electron emits before-input-event for the keys main sends too (spec/api-web-contents-spec.ts)
@@ -34,7 +35,7 @@ function setup() {
   const view = { webContents: contents, setBounds: (b: unknown) => loads.push(`bounds ${JSON.stringify(b)}`) };
   const parent = { contentView: { addChildView: (v: unknown) => children.push(v), removeChildView: (v: unknown) => children.splice(children.indexOf(v), 1) } };
   let created = 0;
-  const left: string[] = [];
+  const left: (string | null)[] = [];
   const controller = new MessageViewController(() => { created++; return view as never; }, session as never, () => parent as never, (to) => left.push(to));
   const allowed = (url: string, resourceType: string) => {
     let verdict: { cancel: boolean } | undefined;
@@ -151,4 +152,24 @@ test('keyboard: a message without a link is not entered; a new message starts fr
   v.controller.hide();
   assert.equal(v.controller.tabStops(), 0);
   assert.equal(await v.controller.focus(false), false);
+});
+
+test('opening a message does not take the keyboard: a focus the view grabs while it loads is given back to the window', async () => {
+  const v = setup();
+  v.controller.show(LINKS, BOUNDS);
+  v.contents.emit('focus'); // Electron's addChildView grabbing the focus (electron#42339)
+  assert.deepEqual(v.left, [null], 'the window gets its keyboard back, the renderer’s focus stays where it was');
+  await new Promise<void>((resolve) => setImmediate(resolve)); // the document loaded
+  v.contents.emit('focus'); // later: a click or an entry, the user's
+  assert.deepEqual(v.left, [null]);
+  // a click while it loads is the user's: the view keeps the keyboard
+  v.controller.show(LINKS, BOUNDS);
+  v.click();
+  v.contents.emit('focus');
+  assert.deepEqual(v.left, [null]);
+  // and an entry by Tab is never given back
+  v.controller.show(LINKS, BOUNDS);
+  await v.controller.focus(false);
+  v.contents.emit('focus');
+  assert.deepEqual(v.left, [null]);
 });
