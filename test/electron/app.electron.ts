@@ -74,12 +74,13 @@ test('keyboard: the message view takes the focus from the window and gives it ba
     const window = await app.firstWindow();
     await window.getByTestId('lock-screen').waitFor({ timeout: 60_000 });
     await window.evaluate(`(() => { window.__left = []; window.mssante.on('messageView.focusLeft', (e) => window.__left.push(e.to)); })()`);
-    const html = '<!doctype html><html><body><p><a href="https://exemple.fr/a">a</a> <a href="https://exemple.fr/b">b</a></p></body></html>';
-    assert.deepEqual(await window.evaluate(`window.mssante.messageView.show({ html: ${JSON.stringify(html)}, bounds: { x: 0, y: 0, width: 400, height: 300 } })`), { ok: true, value: { shown: true, tabStops: 2 } });
-    await waitUntil('the message view loaded', () => app.evaluate(({ webContents }) => webContents.getAllWebContents().some((w) => w.getURL().startsWith('mssante-message:') && !w.isLoading())));
     // sendInputEvent and the focused web contents need the window to have the OS focus
     await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.focus());
     const focusedUrl = () => app.evaluate(({ webContents }) => webContents.getFocusedWebContents()?.getURL() ?? '');
+    const html = '<!doctype html><html><body><p><a href="https://exemple.fr/a">a</a> <a href="https://exemple.fr/b">b</a></p></body></html>';
+    assert.deepEqual(await window.evaluate(`window.mssante.messageView.show({ html: ${JSON.stringify(html)}, bounds: { x: 0, y: 0, width: 400, height: 300 } })`), { ok: true, value: { shown: true, tabStops: 2 } });
+    await waitUntil('the message view loaded', () => app.evaluate(({ webContents }) => webContents.getAllWebContents().some((w) => w.getURL().startsWith('mssante-message:') && !w.isLoading())));
+    assert.match(await focusedUrl(), /^app:\/\/mssante\//, 'showing a message leaves the keyboard in the window');
     // the user's Tab keys, through the same path as the keyboard's (the view's before-input-event)
     const tab = () => app.evaluate(({ webContents }) => webContents.getFocusedWebContents()!.sendInputEvent({ type: 'keyDown', keyCode: 'Tab' }));
 
