@@ -660,9 +660,15 @@ export const CHANNELS = {
   /** Asks the user (native dialog) then opens http(s)/mailto in the OS; anything else refused. */
   'link.open': channel('shell', z.strictObject({ url: z.string().min(1).max(4096) }), z.object({ opened: z.boolean() })),
   /** Shows sanitised message HTML in the isolated view (no script, no network) at `bounds`. */
-  'messageView.show': channel('shell', z.strictObject({ html: z.string().max(40_000_000), bounds: Bounds }), z.object({ shown: z.boolean() })),
+  /** `tabStops`: the view's keyboard stops main counted (0: the message area is not a Tab stop). */
+  'messageView.show': channel('shell', z.strictObject({ html: z.string().max(40_000_000), bounds: Bounds }), z.object({ shown: z.boolean(), tabStops: Count })),
   'messageView.setBounds': channel('shell', z.strictObject({ bounds: Bounds }), z.object({ shown: z.boolean() })),
   'messageView.hide': channel('shell', Empty, z.object({ shown: z.boolean() })),
+  /**
+   * Tab (Shift+Tab when `backwards`) reached the message area: main gives the view the keyboard focus on its
+   * first (last) stop; `focused: false` (no stop, no view): the renderer goes on. The way back is `messageView.focusLeft`.
+   */
+  'messageView.focus': channel('shell', z.strictObject({ backwards: z.boolean() }), z.object({ focused: z.boolean() })),
   /** Export a message (or only its laboratory results) as PDF: save dialog, then Chromium's PDF printing; journalled. */
   'print.pdf': channel('shell', z.strictObject({ messageId: Id, view: z.enum(['message', 'results']) }), z.object({ saved: z.boolean() })),
 } as const;
@@ -686,6 +692,11 @@ export const EVENTS = {
   /** New, changed or removed messages: refresh these folders' lists and counts. */
   'mail.changed': z.object({ folderIds: z.array(Id) }),
   'outbox.changed': z.object({ items: z.array(OutboxItem) }),
+  /**
+   * The message view gave the keyboard focus back (Electron): Tab after its last stop → 'next', Shift+Tab before
+   * its first → 'previous' (the controls after / before the message area), Escape → 'holder' (the area itself).
+   */
+  'messageView.focusLeft': z.object({ to: z.enum(['next', 'previous', 'holder']) }),
 } as const;
 
 // ---------------------------------------------------------------- types

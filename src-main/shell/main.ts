@@ -122,6 +122,11 @@ async function start(): Promise<void> {
     () => createMessageView(WebContentsView),
     session.fromPartition(MESSAGE_PARTITION),
     currentWindow,
+    // the view hands the keyboard back: the renderer gets the OS focus, then puts it on the right control
+    (to) => {
+      currentWindow()?.webContents.focus();
+      if (to) emit('messageView.focusLeft', { to });
+    },
   );
   // Locking takes message content off the screen (the core stops sync, drops draft attachments and closes the store).
   core.gate.onChange((state) => {

@@ -23,7 +23,7 @@ export interface ShellChannelDeps {
   shell: Pick<Shell, 'openPath'>;
   window: () => BaseWindow | undefined;
   openExternal: ExternalOpener;
-  messageView: Pick<MessageViewController, 'show' | 'setBounds' | 'hide'>;
+  messageView: Pick<MessageViewController, 'show' | 'setBounds' | 'hide' | 'tabStops' | 'focus'>;
   /** Folder for attachments opened with the OS (wiped at start and quit). */
   openedAttachmentsDir: string;
   /** Chromium's PDF printing of a print page (Electron printToPDF, see print-pdf.ts). */
@@ -84,9 +84,10 @@ export function shellChannels(deps: ShellChannelDeps): ShellChannelHandlers {
 
     'link.open': async ({ url }) => ({ opened: await deps.openExternal(url) }),
 
-    'messageView.show': async ({ html, bounds }) => ({ shown: deps.messageView.show(html, bounds) }),
+    'messageView.show': async ({ html, bounds }) => ({ shown: deps.messageView.show(html, bounds), tabStops: deps.messageView.tabStops() }),
     'messageView.setBounds': async ({ bounds }) => ({ shown: deps.messageView.setBounds(bounds) }),
     'messageView.hide': async () => ({ shown: deps.messageView.hide() }),
+    'messageView.focus': async ({ backwards }) => ({ focused: await deps.messageView.focus(backwards) }),
 
     'print.pdf': async (ref) => {
       const printedAt = deps.now?.() ?? new Date();

@@ -37,7 +37,11 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
   };
 }
 
-/** The message HTML view: no preload, no JavaScript, its own partition. */
+/**
+ * The message HTML view: no preload, no JavaScript, its own partition. It loads a document per message and
+ * must not take the keyboard each time (Electron focuses a view's contents on navigation by default): it gets
+ * the focus only by Tab or a click (message-focus.ts).
+ */
 export function messageViewPreferences(): WebPreferences {
   return {
     ...REQUIRED_PREFERENCES,
@@ -45,6 +49,7 @@ export function messageViewPreferences(): WebPreferences {
     images: true,
     partition: MESSAGE_PARTITION,
     devTools: false,
+    focusOnNavigation: false,
   };
 }
 

@@ -1,9 +1,11 @@
 // Accessibility of the doctor's window (issue 15 point 12), against the real core and the bench, in
 // Chromium: axe-core (npm package, evaluated through the debugging protocol) finds no violation of
-// any impact on every state of the window; Tab after the message frame comes back into the app
-// (never to the browser's own UI); and a doctor reads a message, replies and sends it with the
-// keyboard only: the reply is found in the sender's mailbox on the bench. Screenshots go to
-// test-artifacts/e2e/a11y/.
+// any impact on every state of the window (the first-sync screen too, held mid-pass by a silent
+// IMAP proxy); Tab after the message frame comes back into the app (never to the browser's own
+// UI), and in Electron's layout (main's message view, played by the harness) Tab hands the
+// keyboard to main and takes it back on the right side; and a doctor reads a message, replies and
+// sends it with the keyboard only: the reply is found in the sender's mailbox on the bench.
+// Screenshots go to test-artifacts/e2e/a11y/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,9 @@ import type { Page } from 'playwright-core';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
 import { waitForMail } from '../support/mailbox.js';
+import { waitUntil } from '../support/wait.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { JsonFileAccountRepository } from '../../src-main/accounts/account-repository.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { generateCorpus } from '../testbed/corpus.js';
 import { hostileSet, malformedSet } from '../testbed/corpus-hostile.js';
@@ -264,6 +269,69 @@ test('Tab after the message frame comes back into the app, and wraps from the la
   await tabTo(/^frame>a:le protocole/, { back: true });
 });
 
+test('Electron: Tab hands the keyboard to main’s message view at the message area and takes it back on the right side, wrapping (main’s side played by the harness)', async () => {
+  const view = harness.core.messageView;
+  const holderLike = /^div#message-view-holder/;
+  /** the focus request main received, once the page's request reached the harness */
+  const request = async (n: number): Promise<boolean> => {
+    await waitUntil('the page asking main to focus its view', () => view.focusRequests.length >= n, { timeoutMs: 10_000 });
+    return view.focusRequests[n - 1]!;
+  };
+  /** main gives the keyboard back (messageView.focusLeft), as the shell does: the focus moves off the holder */
+  const leave = async (to: 'next' | 'previous'): Promise<string> => {
+    harness.server.emit('messageView.focusLeft', { to });
+    return waitUntil(`the focus moved ${to}`, async () => { const f = await focused(); return holderLike.test(f) ? '' : f; }, { timeoutMs: 10_000 });
+  };
+  view.isolated = true;
+  try {
+    await page.reload();
+    await folderButton(folder).click();
+    await open(S.html);
+    await page.locator('[data-testid="message-view-holder"][data-tab-stops="1"]').waitFor();
+    assert.equal(await page.getByTestId('message-frame').count(), 0, 'no frame: the body is main’s view');
+    await axe('18-message-html-vue-electron');
+
+    await page.getByRole('button', { name: 'Répondre', exact: true }).focus();
+    let asked = view.focusRequests.length;
+    await tabTo(holderLike);
+    assert.equal(await request(++asked), false, 'Tab: main focuses the view’s first link');
+    // past the view's last link: the control after the message area
+    const after = await leave('next');
+    await page.keyboard.press('Shift+Tab');
+    assert.match(await focused(), holderLike);
+    assert.equal(await request(++asked), true, 'Shift+Tab from there: back into the view, on its last link');
+    // before the view's first link: the control before the message area
+    const before = await leave('previous');
+    assert.notEqual(before, after);
+    await page.keyboard.press('Tab');
+    assert.match(await focused(), holderLike, 'the control before it is followed by the message');
+    assert.equal(await request(++asked), false);
+    // the cycle wraps: from after the message to the end of the app, round to the top and backwards into it again
+    await leave('next');
+    await tabTo(/^input#search/);
+    await tabTo(holderLike, { back: true });
+    assert.equal(await request(++asked), true);
+    // Escape in the view: the message area itself; Tab then leaves it without entering again
+    await leave('next');
+    harness.server.emit('messageView.focusLeft', { to: 'holder' });
+    await waitUntil('Escape: the focus on the message area', async () => holderLike.test(await focused()), { timeoutMs: 10_000 });
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), after);
+    assert.equal(view.focusRequests.length, asked, 'no new entry');
+    // main has nothing to focus (no view, no stop): the page goes on to the next control itself
+    view.stops = 0;
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await request(++asked), true);
+    await waitUntil('the page going on past the message area', async () => (await focused()) === before, { timeoutMs: 10_000, detail: () => 'focus stayed elsewhere' });
+    assert.deepEqual(found, []);
+    assert.deepEqual(foreignRequests, []);
+  } finally {
+    view.isolated = false;
+    await page.reload();
+    await folderButton(folder).waitFor();
+  }
+});
+
 test('keyboard only: read a message, reply and send it; the reply reaches the sender', async () => {
   await page.getByTestId('search').focus();
   // to the folder, opened with Enter
@@ -334,3 +402,54 @@ test('first run (no mailbox account set up yet): the first-run screen, then the 
     rmSync(firstHome, { recursive: true, force: true });
   }
 });
+
+test('the first-sync screen, held mid-pass by a server that stopped answering, has no axe violation', async () => {
+  // the bench's Dovecot behind a proxy that goes silent at the core's first progress event: the pass
+  // cannot end, so the screen (progress per folder) stays for as long as the check takes
+  const proxy = await startFaultProxy({ host: state.host, port: state.ports.imap });
+  const syncHome = await prepareHome({ state, doctor });
+  const accounts = JsonFileAccountRepository.inHome(syncHome);
+  const account = (await accounts.list())[0]!;
+  await accounts.save({ ...account, imap: { host: state.host, port: proxy.port, security: 'starttls' } }, { replace: true });
+  const held = harnessEvent();
+  const sync = await startHarness({
+    home: syncHome,
+    cardModule: doctor.pkcs11Module,
+    tokenRef: doctor.tokenLabel,
+    observe: (event) => {
+      if (event !== 'sync.progress' || held.fired) return;
+      proxy.plan = () => ({ stallAfterBytes: 0 }); // a reconnection meets the same silence
+      proxy.stallNow();
+      held.fire();
+    },
+  });
+  const syncPage = await browsing.browser.newPage();
+  const saved = page;
+  try {
+    page = syncPage;
+    await refuseForeignRequests(page, sync.server.origin, foreignRequests);
+    await page.goto(sync.server.url);
+    await page.getByTestId('pin-input').fill(doctor.userPin);
+    await page.getByTestId('pin-submit').click();
+    await held.promise;
+    await page.getByTestId('first-sync-folder').first().waitFor();
+    await axe('23-premiere-synchronisation');
+    assert.equal(await page.getByTestId('first-sync').count(), 1, 'still the first-sync screen after the check');
+    assert.deepEqual(found, []);
+    assert.deepEqual(foreignRequests, []);
+  } finally {
+    page = saved;
+    await syncPage.close();
+    await sync.close();
+    await proxy.close();
+    rmSync(syncHome, { recursive: true, force: true });
+  }
+});
+
+/** A one-time signal set from a synchronous callback. */
+function harnessEvent(): { fired: boolean; fire(): void; promise: Promise<void> } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  const signal = { fired: false, fire: () => { signal.fired = true; fire(); }, promise };
+  return signal;
+}

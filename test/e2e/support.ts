@@ -15,6 +15,7 @@ import { closedPort } from '../support/ports.js';
 import { buildRenderer } from './harness/build.js';
 import { startHarnessCore, type HarnessCore, type HarnessCoreOptions } from './harness/core.js';
 import { startHarnessServer, type HarnessServer } from './harness/server.js';
+import type { EventSink } from '../../src-main/ipc/dispatch.js';
 
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'e2e');
 
@@ -78,12 +79,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Omit<HarnessCoreOptions, 'emit'>): Promise<Harness> {
+/** `observe`: sees each event of the core (in the core's own turn) before the page does, e.g. to hold a server. */
+export async function startHarness(options: Omit<HarnessCoreOptions, 'emit'> & { observe?: EventSink }): Promise<Harness> {
   const root = await buildRenderer();
   // The core needs the server's event sink; the server needs the core's handlers.
   const wired: { handlers?: HarnessCore['handlers'] } = {};
   const server = await startHarnessServer({ root, handlers: () => wired.handlers! });
-  const core = await startHarnessCore({ ...options, emit: server.emit });
+  const { observe, ...coreOptions } = options;
+  const emit: EventSink = (event, payload) => {
+    observe?.(event, payload);
+    server.emit(event, payload);
+  };
+  const core = await startHarnessCore({ ...coreOptions, emit });
   wired.handlers = core.handlers;
   return {
     core,

@@ -5,6 +5,10 @@
 // (into and out of a message frame, and around the ends of the app), and not while a modal
 // dialog holds the focus. No library fits: focus-trap libraries confine focus to one container,
 // which is not this.
+// In Electron the message is not a frame but main's own view over a placeholder element (the
+// "holder", `data-message-view`): reaching it sends `messageview-enter` (MessageBody asks main to
+// focus the view), and main's `messageView.focusLeft` comes back through `focusAfterView`
+// (main's half: src-main/shell/message-focus.ts).
 
 const TABBABLE = 'a[href], area[href], button, input, select, textarea, iframe, summary, [tabindex], [contenteditable="true"]';
 
@@ -52,10 +56,23 @@ function focusStop(stops: HTMLElement[], from: number, backwards: boolean): bool
       target.focus();
       return true;
     }
+    if (viewHolder(stop)) {
+      stop.focus();
+      stop.dispatchEvent(new CustomEvent(ENTER_VIEW, { detail: { backwards } }));
+      return true;
+    }
     stop.focus();
     return true;
   }
   return false;
+}
+
+/** Event on the holder of main's message view: the Tab order reached it (`detail.backwards`). */
+export const ENTER_VIEW = 'messageview-enter';
+
+/** The placeholder of the Electron message view (MessageBody): a stop handed to main. */
+function viewHolder(el: Element | null | undefined): boolean {
+  return !!el && el.hasAttribute('data-message-view');
 }
 
 function modalOpen(doc: Document): boolean {
@@ -72,7 +89,7 @@ export function onAppTab(event: KeyboardEvent, doc: Document = document): boolea
   const backwards = event.shiftKey;
   const next = backwards ? at - 1 : at + 1;
   const wraps = next < 0 || next >= stops.length;
-  if (!wraps && !frameDoc(stops[next])) return false; // the browser's own step
+  if (!wraps && !frameDoc(stops[next]) && !viewHolder(stops[next])) return false; // the browser's own step
   event.preventDefault();
   return focusStop(stops, wraps ? (backwards ? stops.length - 1 : 0) : next, backwards);
 }
@@ -97,4 +114,23 @@ export function onFrameTab(event: KeyboardEvent, frame: HTMLIFrameElement): bool
   event.preventDefault();
   (inner.activeElement as HTMLElement | null)?.blur?.();
   return focusStop(stops.filter((s) => s !== frame), backwards ? self - 1 : self, backwards);
+}
+
+/**
+ * Main's message view gave the focus back (`messageView.focusLeft`, or main had nothing to focus):
+ * to the app's control after ('next') or before ('previous') the holder, wrapping at the ends, or
+ * to the holder itself (Escape in the view).
+ */
+export function focusAfterView(holder: HTMLElement, to: 'next' | 'previous' | 'holder'): boolean {
+  if (to === 'holder') {
+    holder.focus();
+    return true;
+  }
+  const others = tabStops(holder.ownerDocument).filter((s) => s !== holder);
+  if (!others.length) return false;
+  // the first stop after the holder in document order (others.length when none: wraps to the first)
+  const after = others.findIndex((s) => (holder.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0);
+  const next = after < 0 ? others.length : after;
+  const backwards = to === 'previous';
+  return focusStop(others, backwards ? next - 1 : next, backwards);
 }

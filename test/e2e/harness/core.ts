@@ -18,6 +18,7 @@ import { trustDirOf } from '../../../src-main/trust/index.js';
 import type { ChannelHandlers } from '../../../src-main/ipc/contract.js';
 import { renderPdfWithChromium } from '../../../src-main/print/chromium-pdf.js';
 import type { EventSink } from '../../../src-main/ipc/dispatch.js';
+import { countTabStops } from '../../../src-main/shell/message-focus.js';
 
 export interface HarnessCoreOptions {
   /** Data folder: store, settings, accounts (accounts.json written by the test), trust/ (imported annuaire). */
@@ -50,6 +51,12 @@ export interface HarnessCore {
   sync: SyncApp;
   /** URLs the UI asked to open (after its confirmation), attachments opened/saved. */
   opened: { links: string[]; attachments: string[]; saved: string[]; printed: { file: string; bytes: Uint8Array }[] };
+  /**
+   * The Electron message view, played for the renderer's half of its focus hand-off: when `isolated` is set (then
+   * reload the page), app.info says so, messageView.show answers with the tab stops main's own count finds, and
+   * each messageView.focus request is recorded (`backwards`); the test sends messageView.focusLeft as main would.
+   */
+  messageView: { isolated: boolean; focusRequests: boolean[]; stops: number };
   /** URLs main opened in the "system browser" (PSC login by card); the test plays the browser on them. */
   browser: { urls: string[]; next(): Promise<string> };
   close(): Promise<void>;
@@ -102,9 +109,10 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
   if (options.unlocked) core.gate.unlock();
 
   const opened: HarnessCore['opened'] = { links: [], attachments: [], saved: [], printed: [] };
+  const messageView: HarnessCore['messageView'] = { isolated: false, focusRequests: [], stops: 0 };
   const handlers: ChannelHandlers = {
     ...core.services,
-    'app.info': async () => ({ version: 'harness', platform: 'linux', isolatedMessageView: false }),
+    'app.info': async () => ({ version: 'harness', platform: 'linux', isolatedMessageView: messageView.isolated }),
     'attachment.open': async (ref) => {
       opened.attachments.push((await core.services.attachmentContent(ref)).filename);
       return { opened: true };
@@ -127,9 +135,19 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
       opened.links.push(url);
       return { opened: true };
     },
-    'messageView.show': async () => ({ shown: false }),
-    'messageView.setBounds': async () => ({ shown: false }),
-    'messageView.hide': async () => ({ shown: false }),
+    'messageView.show': async ({ html }) => {
+      messageView.stops = messageView.isolated ? countTabStops(html) : 0;
+      return { shown: messageView.isolated, tabStops: messageView.stops };
+    },
+    'messageView.setBounds': async () => ({ shown: messageView.isolated }),
+    'messageView.hide': async () => {
+      messageView.stops = 0;
+      return { shown: false };
+    },
+    'messageView.focus': async ({ backwards }) => {
+      messageView.focusRequests.push(backwards);
+      return { focused: messageView.stops > 0 };
+    },
   };
 
   return {
@@ -142,6 +160,7 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     recoveryCodes,
     sync: root.sync,
     opened,
+    messageView,
     browser: { urls: browser.urls, next: browser.next },
     close: () => lifecycle.stop(),
   };

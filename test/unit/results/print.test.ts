@@ -120,7 +120,7 @@ test('the app shell: print.pdf asks where to save, prints, writes, then journals
       shell: { openPath: async () => '' },
       window: () => undefined,
       openExternal: async () => false,
-      messageView: { show: () => true, setBounds: () => true, hide: () => false },
+      messageView: { show: () => true, setBounds: () => true, hide: () => false, tabStops: () => 0, focus: async () => false },
       openedAttachmentsDir: join(dir, 'opened'),
       renderPdf: async () => (calls.push('render'), new TextEncoder().encode('%PDF-1.7 test')),
       now: () => PRINTED_AT,

@@ -29,7 +29,7 @@ function setup(dir: string, filename: string) {
     shell: { openPath: async (p: string) => { opened.push(p); return ''; } },
     window: () => undefined,
     openExternal: async () => false,
-    messageView: { show: () => true, setBounds: () => true, hide: () => false },
+    messageView: { show: () => true, setBounds: () => true, hide: () => false, tabStops: () => 0, focus: async () => false },
     openedAttachmentsDir: join(dir, 'opened'),
     platform: 'linux',
   });

@@ -50,6 +50,7 @@ test('every window and view the shell creates has secure webPreferences', () => 
   assert.equal(main.options.webPreferences!.preload, '/app/dist/preload/preload.cjs');
   assert.deepEqual(loaded, [APP_ENTRY_URL], 'the UI comes from the custom protocol, never file://');
   assert.equal(message.options.webPreferences!.javascript, false, 'message HTML never runs script');
+  assert.equal(message.options.webPreferences!.focusOnNavigation, false, 'opening a message does not take the keyboard');
   assert.equal(message.options.webPreferences!.preload, undefined, 'message view gets no bridge');
   assert.equal(message.options.webPreferences!.partition, MESSAGE_PARTITION);
   assert.ok(!String(MESSAGE_PARTITION).startsWith('persist:'), 'message partition lives in memory only');
