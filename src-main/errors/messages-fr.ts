@@ -7,6 +7,7 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: 'Paramètre invalide.',
   NOT_FOUND: 'Élément introuvable.',
   IO_FAILED: 'Lecture ou écriture de fichier impossible.',
+  SETTING_FIXED_BY_CLINIC: 'Ce réglage est fixé par votre établissement : il ne peut pas être changé depuis ce poste. Adressez-vous à la personne qui gère l’informatique du cabinet.',
   CARD_MODULE_NOT_FOUND: 'Bibliothèque PKCS#11 de la carte CPS introuvable (Cryptolib CPS ou OpenSC).',
   CARD_MODULE_LOAD_FAILED: 'La bibliothèque PKCS#11 de la carte n’a pas pu être chargée.',
   CARD_NOT_PRESENT: 'Aucune carte CPS détectée : insérez votre carte dans le lecteur.',
@@ -186,6 +187,10 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       : d.unconfirmed === true
         ? 'Envoi non fait : un destinataire est hors de l’espace de confiance MSSanté (domaine absent de la liste blanche) et son envoi n’a pas été confirmé. Confirmez chacun de ces destinataires, ou retirez-le ; aucune donnée n’a été envoyée.'
         : undefined,
+  SETTING_FIXED_BY_CLINIC: (d) =>
+    d.key === 'idleLockMinutes' && typeof d.max === 'number'
+      ? `Votre établissement limite le verrouillage automatique à ${d.max} minutes d’inactivité au plus : choisissez une durée plus courte.`
+      : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
 };
