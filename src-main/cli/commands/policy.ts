@@ -6,6 +6,7 @@ import { AppError } from '../../errors/index.js';
 import { CLINIC_POLICY_FILE, isDomainName, readClinicPolicy, writeClinicPolicy } from '../../app/clinic-policy.js';
 import { LIMITS, type ClinicKey, type ClinicRules, type RuleSource } from '../../app/settings-policy.js';
 import { SettingsFile } from '../../app/settings.js';
+import { termField } from '../../common/terminal-text.js';
 import { recordCliOrQueue } from '../card-unlock.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
@@ -18,7 +19,7 @@ const RULES: Record<string, { key: ClinicKey; label: string; parse(raw: string):
     label: 'Envoi hors de l’espace de confiance MSSanté',
     hint: 'block (interdit) ou confirm (confirmé destinataire par destinataire)',
     parse: (raw) => {
-      if (raw !== 'block' && raw !== 'confirm') throw new AppError('INVALID_ARGUMENT', 'outside-trust-space: block or confirm');
+      if (raw !== 'block' && raw !== 'confirm') throw refused('outside-trust-space', raw);
       return raw;
     },
   },
@@ -40,21 +41,32 @@ const RULES: Record<string, { key: ClinicKey; label: string; parse(raw: string):
     hint: 'un nom de domaine (patient.mssante.fr ; celui d’une plateforme de test sinon)',
     parse: (raw) => {
       const d = raw.trim().toLowerCase();
-      if (!isDomainName(d)) throw new AppError('INVALID_ARGUMENT', 'patient-domain: not a domain name');
+      if (!isDomainName(d)) throw refused('patient-domain', raw);
       return d;
     },
   },
 };
 
+/** A value the rule does not take: the French text names the rule, the value and what it takes. */
+function refused(name: string, raw: string): AppError {
+  return new AppError('INVALID_ARGUMENT', `${name}: value refused`, {
+    data: { messageFr: `Valeur « ${termField(raw)} » refusée pour la règle ${name} : ${RULES[name]!.hint}.` },
+  });
+}
+
 function integerIn(raw: string, range: { min: number; max: number }, name: string): number {
   const n = Number(raw);
-  if (!/^[0-9]+$/.test(raw.trim()) || n < range.min || n > range.max) throw new AppError('INVALID_ARGUMENT', `${name}: an integer from ${range.min} to ${range.max}`);
+  if (!/^[0-9]+$/.test(raw.trim()) || n < range.min || n > range.max) throw refused(name, raw);
   return n;
 }
 
 function ruleOf(name: string) {
   const rule = RULES[name];
-  if (!rule) throw new AppError('INVALID_ARGUMENT', `unknown rule ${name}: ${Object.keys(RULES).join(', ')}`);
+  if (!rule) {
+    throw new AppError('INVALID_ARGUMENT', 'unknown clinic rule', {
+      data: { messageFr: `Règle inconnue « ${termField(name)} » : les règles de l’établissement sont ${Object.keys(RULES).join(', ')}.` },
+    });
+  }
   return rule;
 }
 

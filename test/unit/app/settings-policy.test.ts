@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '../../../src-main/errors/index.js';
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
-import type { ChannelHandlers } from '../../../src-main/ipc/contract.js';
+import type { ChannelHandlers, Result, Settings } from '../../../src-main/ipc/contract.js';
 import { createCoreApp } from '../../../src-main/app/core-app.js';
 import { CLINIC_POLICY_FILE, readClinicPolicy, writeClinicPolicy } from '../../../src-main/app/clinic-policy.js';
 import { checkUserPatch, DEFAULT_PREFERENCES, effectiveSettings } from '../../../src-main/app/settings-policy.js';
@@ -92,7 +92,7 @@ test('an older settings.json keeps its clinic values (read as legacy), and keeps
 test('through the contract, the renderer cannot change a clinic rule; its preferences are saved and journalled', withDir(async (dir) => {
   writeClinicPolicy(dir, { outsideTrustSpace: 'block', maxSessionHours: 8, idleLockMaxMinutes: 15 });
   const records: unknown[] = [];
-  const core = createCoreApp({ emit: () => {}, settingsFile: join(dir, 'settings.json'), journal: { record: async (r) => void records.push(...r) } as never });
+  const core = createCoreApp({ emit: () => {}, settingsFile: join(dir, 'settings.json'), journal: { record: async (r: readonly unknown[]) => void records.push(...r) } as never });
   const handlers = core.services as unknown as ChannelHandlers;
   core.gate.unlock();
   for (const patch of [{ outsideTrustSpace: 'confirm' }, { maxSessionHours: 12 }, { patientDomain: 'patient.exemple.fr' }, { idleLockMaxMinutes: 240 }, { clinic: { outsideTrustSpace: 'default' } }, { idleLockMinutes: 5, outsideTrustSpace: 'confirm' }]) {
@@ -101,13 +101,13 @@ test('through the contract, the renderer cannot change a clinic rule; its prefer
   }
   const tooLong = await dispatch(handlers, 'settings.set', { idleLockMinutes: 30 });
   assert.equal(!tooLong.ok && tooLong.error.code, 'SETTING_FIXED_BY_CLINIC');
-  assert.match(!tooLong.ok ? tooLong.error.message : '', /15 minutes/);
-  const after = await dispatch(handlers, 'settings.get', {});
+  assert.match(!tooLong.ok ? (tooLong.error.message ?? '') : '', /15 minutes/);
+  const after = (await dispatch(handlers, 'settings.get', {})) as Result<Settings>;
   assert.ok(after.ok);
   assert.deepEqual([after.value.outsideTrustSpace, after.value.maxSessionHours, after.value.idleLockMinutes], ['block', 8, 10]);
   assert.deepEqual(records, [], 'nothing changed, nothing journalled');
 
-  const ok = await dispatch(handlers, 'settings.set', { idleLockMinutes: 5, readReceipts: 'never' });
+  const ok = (await dispatch(handlers, 'settings.set', { idleLockMinutes: 5, readReceipts: 'never' })) as Result<Settings>;
   assert.ok(ok.ok && ok.value.idleLockMinutes === 5 && ok.value.readReceipts === 'never' && ok.value.outsideTrustSpace === 'block');
   assert.deepEqual(records, [{ action: 'settings.changed', data: { changes: { idleLockMinutes: 5, readReceipts: 'never' } } }]);
   assert.equal(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).outsideTrustSpace, undefined, 'settings.json never receives a clinic rule');
