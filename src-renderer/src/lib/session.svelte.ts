@@ -7,7 +7,17 @@ export const app = $state({
   card: { state: 'absent', pinpad: false } as CardStatus,
   session: { locked: true, reason: 'startup' } as SessionState,
   sync: { online: true, state: 'stopped', lastSyncAt: null } as SyncStatus,
-  settings: { idleLockMinutes: 10, maxSessionHours: 12, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask', outsideTrustSpace: 'confirm', patientDomain: 'patient.mssante.fr' } as Settings,
+  settings: {
+    idleLockMinutes: 10,
+    idleLockMaxMinutes: 240,
+    maxSessionHours: 12,
+    remoteImages: 'ask',
+    groupThreads: false,
+    readReceipts: 'ask',
+    outsideTrustSpace: 'confirm',
+    patientDomain: 'patient.mssante.fr',
+    clinic: { outsideTrustSpace: 'default', maxSessionHours: 'default', patientDomain: 'default', idleLockMaxMinutes: 'default' },
+  } as Settings,
   isolatedMessageView: false,
   /** null until asked; `configured: false` → the first-run screen */
   account: null as AccountInfo | null,
