@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
@@ -26,6 +27,7 @@ let harness: Harness;
 let browsing: Browsing;
 let page: Page;
 const foreignRequests: string[] = [];
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 before(async () => {
   bench = createSimBench([{ label: DOCTOR, pin: PIN, subject: '/C=FR/title=Médecin/CN=899700600059+SN=FABRE+GN=Anaïs' }]);
@@ -135,6 +137,13 @@ test('a sender\'s « toujours » for remote images is listed and forgotten from 
   const list = page.getByTestId('image-senders');
   await list.filter({ hasText: ALWAYS }).waitFor();
   assert.match((await list.textContent()) ?? '', /toujours affichées/);
+  // this state of the screen (a sender listed) has no axe violation of any impact either (a11y.e2e covers the empty list)
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string | null }[] }> } };
+    return (await w.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => `${v.id} (${v.impact})`);
+  });
+  assert.deepEqual(violations, []);
   await page.getByRole('button', { name: `Oublier ce choix pour ${ALWAYS}` }).click();
   await page.getByTestId('image-senders-empty').waitFor();
   assert.deepEqual(JSON.parse(readFileSync(join(home, 'remote-images.json'), 'utf8')).senders, {});
