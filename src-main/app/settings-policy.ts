@@ -5,7 +5,7 @@
 // - User preferences (the window's « Réglages », `settings.set`): remote images, read receipts,
 //   conversations, and the idle lock within the clinic's ceiling.
 // Where a clinic rule comes from, in order: the clinic file; else a value an older version kept in
-// the user's settings.json (before 0.4 the window could write them; kept so an installation keeps
+// the user's settings.json (older versions let the window write them; kept so an installation keeps
 // working: for outsideTrustSpace and maxSessionHours such a value can only be as strict as the
 // default or stricter, and a test platform's patients' domain lived there); else the default.
 import { AppError } from '../errors/index.js';
