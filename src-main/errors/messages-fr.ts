@@ -190,7 +190,9 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
   SETTING_FIXED_BY_CLINIC: (d) =>
     d.key === 'idleLockMinutes' && typeof d.max === 'number'
       ? `Votre établissement limite le verrouillage automatique à ${d.max} minutes d’inactivité au plus : choisissez une durée plus courte.`
-      : undefined,
+      : d.key === 'patientDomain' && typeof d.value === 'string'
+        ? `Le domaine des messageries patients est fixé par votre établissement (${d.value}) : retirez l’option --patient-domain, ou demandez à la personne qui gère l’informatique de le changer (mssante policy set patient-domain).`
+        : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,
 };

@@ -111,7 +111,7 @@ function patientDomainOf(c: CliContext, o: SendOptions): string {
   const s = new SettingsFile(join(c.home, 'settings.json')).read();
   if (o.patientDomain === undefined) return s.patientDomain;
   if (s.clinic.patientDomain === 'clinic' && o.patientDomain.toLowerCase() !== s.patientDomain) {
-    throw new AppError('SETTING_FIXED_BY_CLINIC', '--patient-domain differs from the clinic rule', { data: { key: 'patientDomain' } });
+    throw new AppError('SETTING_FIXED_BY_CLINIC', '--patient-domain differs from the clinic rule', { data: { key: 'patientDomain', value: s.patientDomain } });
   }
   return o.patientDomain;
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readClinicPolicy } from '../../../src-main/app/clinic-policy.js';
 import { SettingsFile } from '../../../src-main/app/settings.js';
+import { JsonFileAccountRepository } from '../../../src-main/accounts/account-repository.js';
 import { runMssante } from '../../support/cli.js';
+import { closedPort } from '../../support/ports.js';
 
 test('policy set/unset writes the clinic rules, journals each change, and the settings apply them', async () => {
   const home = mkdtempSync(join(tmpdir(), 'mssante-policy-cli-'));
@@ -73,6 +75,32 @@ test('policy show names what an older settings.json still fixes, and an unreadab
     assert.equal(out.rules.find((r) => r.rule === 'outside-trust-space')!.value, 'block');
     const text = await runMssante(['--home', home, 'policy', 'show'], { env });
     assert.match(text.stdout, /illisible : l’envoi hors de l’espace de confiance est interdit/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('send --patient-domain cannot replace the patients\' domain the clinic fixed (refused before the card)', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'mssante-policy-cli-'));
+  const env = { MSSANTE_STORE_KEY: '' };
+  try {
+    await JsonFileAccountRepository.inHome(home).save({
+      address: 'anais.fabre@medecin.mssante.fr',
+      imap: { host: '127.0.0.1', port: await closedPort(), security: 'tls' },
+      smtp: { host: '127.0.0.1', port: await closedPort(), security: 'tls' },
+      auth: { kind: 'card' },
+      createdAt: new Date().toISOString(),
+    });
+    assert.equal((await runMssante(['--home', home, 'policy', 'set', 'patient-domain', 'patient.mssante.test'], { env })).code, 0);
+    const patient = ['--to-patient', '--patient-ins', '279035121518989', '--patient-oid', '1.2.250.1.213.1.4.10', '--patient-traits', 'PAT-TROIS,DOMINIQUE,1979-03-28,F', '--subject', 'Vos résultats', '--body', 'Bonjour'];
+    const other = await runMssante(['--home', home, 'send', ...patient, '--patient-domain', 'patient.mssante.fr'], { env });
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /Le domaine des messageries patients est fixé par votre établissement \(patient\.mssante\.test\) : retirez l’option --patient-domain/);
+    // the same domain, or none: past this check (then the card is asked for the store)
+    for (const extra of [['--patient-domain', 'patient.mssante.test'], []]) {
+      const r = await runMssante(['--home', home, 'send', ...patient, ...extra], { env });
+      assert.doesNotMatch(r.stderr, /fixé par votre établissement/, extra.join(' '));
+    }
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
