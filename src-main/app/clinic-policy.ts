@@ -1,7 +1,8 @@
 // `<home>/clinic-policy.json`: the clinic's rules for this workstation (app/settings-policy.ts),
 // written by its IT person with `mssante policy set|unset`, never by the window. Only the rules
 // set are in the file; the others take their default. Written atomically (temp file + rename),
-// 0600. No secret in it.
+// 0600. No secret in it. This guards the rules against the window and its renderer (they have no way to
+// write here); the workstation's OS account could still edit the file, which IT may make read-only.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors/index.js';

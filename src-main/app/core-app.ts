@@ -36,6 +36,8 @@ export interface SyncPort {
 export interface CoreAppDeps {
   emit: EventSink;
   settingsFile: string;
+  /** The folder of the clinic's rules (clinic-policy.json): the data folder; default: settings.json's folder. */
+  clinicPolicyDir?: string;
   card?: CardService;
   cardOptions?: CardAppOptions;
   sync?: SyncPort;
@@ -81,7 +83,7 @@ const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null 
 
 export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const gate = new SessionGate(deps.emit);
-  const settings = new SettingsFile(deps.settingsFile);
+  const settings = new SettingsFile(deps.settingsFile, deps.clinicPolicyDir);
   const card = deps.card
     ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}), maxSessionMs: () => settings.read().maxSessionHours * 3_600_000 })
     : undefined;

@@ -155,6 +155,7 @@ export function createCore(env: CoreEnv): Core {
     emit: env.emit,
     dkim: (raw) => verifyDkim(raw, { resolver: dkimDns }),
     settingsFile: env.settingsFile,
+    clinicPolicyDir: env.home,
     ...(card ? { card } : {}),
     cardOptions: {
       ...(env.card?.tokenRef ? { tokenRef: env.card.tokenRef } : {}),
