@@ -7,7 +7,7 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: 'Paramètre invalide.',
   NOT_FOUND: 'Élément introuvable.',
   IO_FAILED: 'Lecture ou écriture de fichier impossible.',
-  SETTING_FIXED_BY_CLINIC: 'Ce réglage est fixé par votre établissement : il ne peut pas être changé depuis ce poste. Adressez-vous à la personne qui gère l’informatique du cabinet.',
+  SETTING_FIXED_BY_CLINIC: 'Ce réglage est fixé par votre établissement : il ne peut pas être changé depuis ce poste. Adressez-vous à la personne qui gère l’informatique de votre établissement.',
   CARD_MODULE_NOT_FOUND: 'Bibliothèque PKCS#11 de la carte CPS introuvable (Cryptolib CPS ou OpenSC).',
   CARD_MODULE_LOAD_FAILED: 'La bibliothèque PKCS#11 de la carte n’a pas pu être chargée.',
   CARD_NOT_PRESENT: 'Aucune carte CPS détectée : insérez votre carte dans le lecteur.',
