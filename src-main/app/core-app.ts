@@ -19,6 +19,7 @@ import { SettingsFile } from './settings.js';
 import { unavailableServices } from './unavailable.js';
 import { withActor, type JournalPort } from '../audit/port.js';
 import { settingsChanges } from '../audit/records.js';
+import { AppError } from '../errors/index.js';
 import { createPscApp, type PscApp, type PscAppOptions } from './psc-app.js';
 import { accountSetupChannels, type AccountSetupOptions } from './account-setup.js';
 
@@ -35,6 +36,8 @@ export interface SyncPort {
 export interface CoreAppDeps {
   emit: EventSink;
   settingsFile: string;
+  /** The folder of the clinic's rules (clinic-policy.json): the data folder; default: settings.json's folder. */
+  clinicPolicyDir?: string;
   card?: CardService;
   cardOptions?: CardAppOptions;
   sync?: SyncPort;
@@ -58,6 +61,8 @@ export interface CoreAppDeps {
   psc?: Pick<PscAppOptions, 'account' | 'openExternal' | 'env' | 'home' | 'storeKey' | 'openStore'>;
   /** The first-run screen (auto-configuration and the first account). */
   setup?: Omit<AccountSetupOptions, 'journal'>;
+  /** How the store is protected (the clinic's keychain setting, app/store-policy.ts), for « Réglages ». */
+  storeProtection?: () => 'card-only' | 'keychain';
 }
 
 export interface CoreApp {
@@ -78,7 +83,7 @@ const STOPPED: SyncStatus = { online: false, state: 'stopped', lastSyncAt: null 
 
 export function createCoreApp(deps: CoreAppDeps): CoreApp {
   const gate = new SessionGate(deps.emit);
-  const settings = new SettingsFile(deps.settingsFile);
+  const settings = new SettingsFile(deps.settingsFile, deps.clinicPolicyDir);
   const card = deps.card
     ? createCardApp(deps.card, gate, deps.emit, { ...deps.cardOptions, ...(deps.journal ? { journal: deps.journal } : {}), maxSessionMs: () => settings.read().maxSessionHours * 3_600_000 })
     : undefined;
@@ -95,14 +100,26 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     },
   };
 
+  const images = deps.mail && deps.images ? createImagesApp({ ...deps.images, store: deps.mail, settings: () => settings.read() }) : undefined;
+  const facts = () => ({ storeProtection: deps.storeProtection?.() ?? null, imageSenders: images?.senders() ?? [] });
+
   const always: Partial<CoreChannelHandlers> = {
     'settings.get': async () => settings.read(),
+    // the user's preferences only: the contract refuses a clinic rule, and so does SettingsFile (settings-policy.ts)
     'settings.set': async (patch) => {
       const before = settings.read();
       const after = settings.update(patch);
       const changes = settingsChanges(before, after);
+      delete changes.clinic;
       if (Object.keys(changes).length) await journal?.record([{ action: 'settings.changed', data: { changes } }]);
       return after;
+    },
+    'settings.facts': async () => facts(),
+    'settings.forgetImageSender': async ({ address }) => {
+      if (!images) throw new AppError('SERVICE_UNAVAILABLE', 'remote images are not wired');
+      images.forgetSender(address);
+      await journal?.record([{ action: 'settings.changed', data: { changes: { remoteImagesSenderForgotten: true } } }]);
+      return facts();
     },
     'session.state': async () => gate.state,
     'session.lock': async ({ reason }) => gate.lock(reason),
@@ -110,7 +127,6 @@ export function createCoreApp(deps: CoreAppDeps): CoreApp {
     ...(deps.sync ? { 'sync.now': () => deps.sync!.syncNow() } : {}),
   };
 
-  const images = deps.mail && deps.images ? createImagesApp({ ...deps.images, store: deps.mail, settings: () => settings.read() }) : undefined;
   const mail = deps.mail ? createMailApp(deps.mail, journal, { dkim: deps.dkim, emit: deps.emit, ...(images ? { imagesChoice: images.choiceFor } : {}) }) : undefined;
   const compose = deps.mail ? createComposeApp(deps.mail, deps.me ?? (async () => undefined)) : undefined;
   const patientIdentity = deps.mail ? patientIdentityResolver(deps.mail) : undefined;

@@ -17,6 +17,7 @@ import { lazyJournalPort, type JournalPort } from '../audit/port.js';
 import { flushPendingRecords } from '../audit/pending.js';
 import type { KekSigner } from '../store/keys/card-kek.js';
 import { unlockStoreKey, type StoreUnlockEnv } from './store-unlock.js';
+import { readStorePolicy } from './store-policy.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
 import { PRODUCT_STORE_HOOKS } from './store-hooks.js';
@@ -154,6 +155,7 @@ export function createCore(env: CoreEnv): Core {
     emit: env.emit,
     dkim: (raw) => verifyDkim(raw, { resolver: dkimDns }),
     settingsFile: env.settingsFile,
+    clinicPolicyDir: env.home,
     ...(card ? { card } : {}),
     cardOptions: {
       ...(env.card?.tokenRef ? { tokenRef: env.card.tokenRef } : {}),
@@ -183,6 +185,7 @@ export function createCore(env: CoreEnv): Core {
       ...(env.openExternal ? { openExternal: env.openExternal } : {}),
     },
     setup: { home: env.home, log, ...env.setup },
+    storeProtection: () => readStorePolicy(env.home).keychain,
   });
 
   // The store opens with a key: at start (CLI: its key provider logs in with the card;

@@ -21,6 +21,9 @@ export interface ImagesAppDeps {
 export interface ImagesApp {
   /** What `mail.read` reports for a message from this sender. */
   choiceFor(sender: string | null | undefined): SenderImageChoice;
+  /** The senders with a kept choice; forgetting one brings it back to « demander ». */
+  senders(): { address: string; choice: 'always' | 'never' }[];
+  forgetSender(address: string): void;
   channels: Pick<CoreChannelHandlers, 'mail.images' | 'mail.imagesChoice'>;
 }
 
@@ -31,6 +34,8 @@ export function createImagesApp(deps: ImagesAppDeps): ImagesApp {
 
   return {
     choiceFor,
+    senders: () => choices.list(),
+    forgetSender: (address) => void choices.set(address, 'ask'),
     channels: {
       'mail.images': async ({ id }) => {
         const d = await deps.store().getMessage(parseId(id, 'message'));

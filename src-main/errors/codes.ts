@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'NOT_FOUND',
   'IO_FAILED',
+  // a clinic rule (app/settings-policy.ts) the user or the window cannot change
+  'SETTING_FIXED_BY_CLINIC',
   // card (PKCS#11)
   'CARD_MODULE_NOT_FOUND',
   'CARD_MODULE_LOAD_FAILED',

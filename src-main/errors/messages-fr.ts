@@ -7,6 +7,7 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: 'Paramètre invalide.',
   NOT_FOUND: 'Élément introuvable.',
   IO_FAILED: 'Lecture ou écriture de fichier impossible.',
+  SETTING_FIXED_BY_CLINIC: 'Ce réglage est fixé par votre établissement : il ne peut pas être changé depuis ce poste. Adressez-vous à la personne qui gère l’informatique de votre établissement.',
   CARD_MODULE_NOT_FOUND: 'Bibliothèque PKCS#11 de la carte CPS introuvable (Cryptolib CPS ou OpenSC).',
   CARD_MODULE_LOAD_FAILED: 'La bibliothèque PKCS#11 de la carte n’a pas pu être chargée.',
   CARD_NOT_PRESENT: 'Aucune carte CPS détectée : insérez votre carte dans le lecteur.',
@@ -199,6 +200,12 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       ? `Le mot de passe du certificat d’établissement (Pro Santé Connect) n’est pas fourni : définissez la variable d’environnement ${typeof d.env === 'string' ? d.env : 'MSSANTE_PSC_CLIENT_CERT_PASSWORD'} (il n’est jamais enregistré).`
       : d.reason === 'file'
         ? 'Le fichier PKCS#12 du certificat d’établissement (Pro Santé Connect) est introuvable ou illisible : vérifiez le chemin enregistré pour ce compte (--psc-client-cert).'
+        : undefined,
+  SETTING_FIXED_BY_CLINIC: (d) =>
+    d.key === 'idleLockMinutes' && typeof d.max === 'number'
+      ? `Votre établissement limite le verrouillage automatique à ${d.max} minutes d’inactivité au plus : choisissez une durée plus courte.`
+      : d.key === 'patientDomain' && typeof d.value === 'string'
+        ? `Le domaine des messageries patients est fixé par votre établissement (${d.value}) : retirez l’option --patient-domain, ou demandez à la personne qui gère l’informatique de le changer (mssante policy set patient-domain).`
         : undefined,
   ANNUAIRE_SHRINK_REFUSED: (d) =>
     `Le nouveau fichier ne contient que ${count(d.next)} adresses contre ${count(d.previous)} dans l’annuaire actuel (baisse de plus de ${count(d.maxPercent)} %) : import refusé, la version précédente reste utilisée. Vérifiez le fichier (extraction tronquée ?), ou relancez avec --force si cette baisse est attendue.`,

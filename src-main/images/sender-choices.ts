@@ -40,6 +40,11 @@ export class SenderImageChoices {
     return this.load().get(keyOf(address)) ?? 'ask';
   }
 
+  /** Every sender with a kept choice, most recent first (« Réglages » lists them, with a way to forget each). */
+  list(): { address: string; choice: 'always' | 'never' }[] {
+    return [...this.load()].reverse().map(([address, choice]) => ({ address, choice }));
+  }
+
   set(address: string, choice: SenderImageChoice): SenderImageChoice {
     const map = new Map(this.load());
     const key = keyOf(address);

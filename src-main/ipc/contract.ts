@@ -499,30 +499,45 @@ export const SyncStatus = z.object({
 });
 
 /** A DNS domain in lower case (the patients' domain setting). */
-const PatientDomain = z.string().max(253).regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
+export const PatientDomain = z.string().max(253).regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
+/** Where a clinic rule comes from: the clinic's file (`mssante policy set`), an older settings.json, or the default. */
+const RuleSource = z.enum(['clinic', 'legacy', 'default']);
 
+/**
+ * What applies (app/settings-policy.ts). Clinic rules (outsideTrustSpace, maxSessionHours,
+ * patientDomain, idleLockMaxMinutes) are set by the clinic's IT person with `mssante policy set`
+ * and are read-only here; the rest are the user's preferences, changed through `settings.set`.
+ */
 export const Settings = z.object({
-  /** Lock after this many minutes without input. */
+  /** Lock after this many minutes without input (the user's choice, never above idleLockMaxMinutes). */
   idleLockMinutes: z.int().min(1).max(240),
-  /** The PIN is asked again after this many hours of card session (Référentiel: 12 h at most; the clinic may lower it). */
+  /** Clinic: the longest idle lock a user may choose. */
+  idleLockMaxMinutes: z.int().min(1).max(240),
+  /** Clinic: the PIN is asked again after this many hours of card session (Référentiel: 12 h at most; the clinic may lower it). */
   maxSessionHours: z.int().min(1).max(12),
   /** Remote images are never loaded automatically; 'ask' offers "afficher les images". */
   remoteImages: z.enum(['ask', 'never']),
   groupThreads: z.boolean(),
   readReceipts: z.enum(['ask', 'never']),
-  /** Clinic policy for recipients outside the MSSanté trust space: forbidden, or sent after a confirmation per recipient. */
+  /** Clinic: recipients outside the MSSanté trust space are forbidden, or sent after a confirmation per recipient. */
   outsideTrustSpace: z.enum(['block', 'confirm']),
-  /** Patients' (Mon espace santé) domain: patient.mssante.fr; a test platform's otherwise (patient.mssante.test). */
+  /** Clinic: patients' (Mon espace santé) domain: patient.mssante.fr; a test platform's otherwise (patient.mssante.test). */
   patientDomain: PatientDomain,
+  /** Where each clinic rule comes from (the window says « fixé par votre établissement » for 'clinic'). */
+  clinic: z.object({ outsideTrustSpace: RuleSource, maxSessionHours: RuleSource, patientDomain: RuleSource, idleLockMaxMinutes: RuleSource }),
 });
+/** The user's preferences only: a clinic rule in the patch is refused by the schema (strict), whatever the renderer sends. */
 const SettingsPatch = z.strictObject({
   idleLockMinutes: z.int().min(1).max(240).optional(),
-  maxSessionHours: z.int().min(1).max(12).optional(),
   remoteImages: z.enum(['ask', 'never']).optional(),
   groupThreads: z.boolean().optional(),
   readReceipts: z.enum(['ask', 'never']).optional(),
-  outsideTrustSpace: z.enum(['block', 'confirm']).optional(),
-  patientDomain: PatientDomain.optional(),
+});
+/** Read-only facts for « Réglages »: how the local store is protected, and the senders whose images are always shown or never. */
+const SettingsFacts = z.object({
+  /** 'card-only': the store opens with the CPS card alone; 'keychain': also through the system keychain (clinic setting); null: unknown here */
+  storeProtection: z.enum(['card-only', 'keychain']).nullable(),
+  imageSenders: z.array(z.object({ address: z.string().max(320), choice: z.enum(['always', 'never']) })).max(5000),
 });
 
 const Bounds = z.strictObject({
@@ -655,6 +670,9 @@ export const CHANNELS = {
   // settings
   'settings.get': channel('core', Empty, Settings),
   'settings.set': channel('core', SettingsPatch, Settings),
+  'settings.facts': channel('core', Empty, SettingsFacts),
+  /** Back to « demander » for this sender's remote images (the « toujours / jamais » choice forgotten). */
+  'settings.forgetImageSender': channel('core', z.strictObject({ address: z.string().min(1).max(320) }), SettingsFacts),
 
   // OS integration
   /** Asks the user (native dialog) then opens http(s)/mailto in the OS; anything else refused. */
@@ -735,6 +753,7 @@ export type OutboxItem = z.output<typeof OutboxItem>;
 export type DirectoryEntry = z.output<typeof DirectoryEntry>;
 export type SyncStatus = z.output<typeof SyncStatus>;
 export type Settings = z.output<typeof Settings>;
+export type SettingsFacts = z.output<typeof SettingsFacts>;
 export type PatientSource = z.output<typeof PatientSource>;
 export type PatientCheck = z.output<typeof PatientCheck>;
 

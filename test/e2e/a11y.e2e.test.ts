@@ -256,6 +256,15 @@ test('axe-core: no violation of any impact on every state of the window', async 
   assert.deepEqual(foreignRequests, []);
 });
 
+test('axe-core: « Réglages » (preferences, clinic rules read-only, account facts) has no violation either', async () => {
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('clinic-rules').waitFor();
+  const before = found.length;
+  await axe('18-reglages');
+  assert.deepEqual(found.slice(before), []);
+  await page.getByTestId('settings-close').click();
+});
+
 test('Tab after the message frame comes back into the app, and wraps from the last control to the first', async () => {
   await folderButton(folder).click();
   await open(S.html);

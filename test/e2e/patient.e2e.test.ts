@@ -1,7 +1,7 @@
 // « Écrire au patient » in the window, and the delivery timeline of what was sent: the renderer
 // in Chromium, the real core (createCore) over the loopback harness, doctor A's card (SoftHSM
 // through cps-sim), the bench's Postfix with DSN and its patients' domain (patient.mssante.test,
-// set in the window's settings). A qualified INS from a received IHE_XDM.ZIP gives the patient's
+// set by the clinic's rules of the data folder, read-only in the window). A qualified INS from a received IHE_XDM.ZIP gives the patient's
 // address; a non-qualified one (received or typed) is refused in French; the message lands in the
 // bench patient's mailbox with `X-MSS-MES: FIN`, and its timeline reaches "distribué" from the DSN.
 // A received CDA of a higher version says which document it replaces.
@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
+import { writeClinicPolicy } from '../../src-main/app/clinic-policy.js';
 import { xdmMailParts } from '../../src-main/xdm/send-xdm.js';
 import { card, loadTestbed } from '../support/testbed.js';
 import { plainImapClient } from '../support/imap-plain.js';
@@ -83,6 +84,8 @@ before(async () => {
   await appendFixtures();
   process.env.SOFTHSM2_CONF = state.softhsm.conf;
   home = await prepareHome({ state, doctor, extraDomains: [state.patients.domain] });
+  // the test platform's patients' domain: a clinic rule (`mssante policy set patient-domain`)
+  writeClinicPolicy(home, { patientDomain: state.patients.domain });
   harness = await startHarness({ home, cardModule: doctor.pkcs11Module, tokenRef: doctor.tokenLabel });
   browsing = await openBrowser();
   page = browsing.page;
@@ -98,14 +101,14 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-test('after the PIN, the patients\' domain of the test platform is set in the window\'s settings', async () => {
+test('after the PIN, the window applies the test platform\'s patients\' domain fixed by the clinic, and cannot change it', async () => {
   await page.getByTestId('pin-input').fill(doctor.userPin);
   await page.getByTestId('pin-submit').click();
   await page.getByTestId('new-message').waitFor();
-  const set = await page.evaluate((domain) => (window as unknown as { mssante: MssanteApi }).mssante.settings.set({ patientDomain: domain }), state.patients.domain);
-  assert.ok(set.ok && set.value.patientDomain === state.patients.domain, JSON.stringify(set));
-  const refused = await page.evaluate(() => (window as unknown as { mssante: MssanteApi }).mssante.settings.set({ patientDomain: 'pas un domaine' }));
-  assert.equal(refused.ok, false, 'a patients\' domain must be a domain name');
+  const got = await page.evaluate(() => (window as unknown as { mssante: MssanteApi }).mssante.settings.get());
+  assert.ok(got.ok && got.value.patientDomain === state.patients.domain && got.value.clinic.patientDomain === 'clinic', JSON.stringify(got));
+  const refused = await page.evaluate(() => (window as unknown as { mssante: { settings: { set(p: object): Promise<{ ok: boolean }> } } }).mssante.settings.set({ patientDomain: 'patient.exemple.fr' }));
+  assert.equal(refused.ok, false, 'the patients\' domain is a clinic rule');
   const ours = page.getByTestId('folder').filter({ hasText: folder });
   for (let i = 0; i < 60 && !(await ours.isVisible()); i++) {
     if (await page.getByTestId('sync-retry').isVisible()) await page.getByTestId('sync-retry').click();

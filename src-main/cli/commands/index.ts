@@ -23,6 +23,7 @@ const LOADERS = {
   audit: async () => (await import('./audit.js')).registerAudit,
   results: async () => (await import('./results.js')).registerResults,
   storeKeys: async () => (await import('./store-keys.js')).registerStoreKeys,
+  policy: async () => (await import('./policy.js')).registerPolicy,
 } satisfies Record<string, () => Promise<CommandRegistrar>>;
 
 export type CommandGroup = keyof typeof LOADERS;
@@ -50,6 +51,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   'results',
   // after store: adds `store rekey` and `store keychain`
   'storeKeys',
+  'policy',
 ];
 
 /**
@@ -77,6 +79,7 @@ export const GROUPS_OF_COMMAND: Readonly<Record<string, readonly CommandGroup[]>
   // audit and results also add a subcommand to `messages`, registered before them
   audit: ['audit', 'messages'],
   results: ['results', 'messages'],
+  policy: ['policy'],
 };
 
 /**

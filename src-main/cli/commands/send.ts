@@ -25,7 +25,6 @@ import {
 import type { MailStore } from '../../store/mail-store.js';
 import { TrustContext, trustDirOf } from '../../trust/index.js';
 import { evaluateIns, parseCdaBytes, xdmAuthorFromCard, type PatientIdentity } from '../../xdm/index.js';
-import { PATIENT_DOMAIN } from '../../rules/messaging.js';
 import { patientAddress } from '../../send/patients.js';
 import { accountVerifier, withAccountSigner } from '../account-signer.js';
 import type { CliContext } from '../context.js';
@@ -97,11 +96,24 @@ function explain(c: CliContext, err: unknown, o: SendOptions): void {
 
 /**
  * The outside-trust-space override of this command: the addresses confirmed with
- * --confirm-outside, under the clinic setting outsideTrustSpace of the data folder (the window's
- * settings.json; default confirm).
+ * --confirm-outside, under the clinic rule outsideTrustSpace of the data folder
+ * (`mssante policy set outside-trust-space`, app/settings-policy.ts; default confirm).
  */
 function outsideOverride(c: CliContext, o: SendOptions): { confirmed: string[]; setting: 'block' | 'confirm' } {
   return { confirmed: o.confirmOutside ?? [], setting: new SettingsFile(join(c.home, 'settings.json')).read().outsideTrustSpace };
+}
+
+/**
+ * The patients' domain: --patient-domain (test platforms), else the data folder's rule. A domain
+ * fixed by the clinic (`mssante policy set patient-domain`) cannot be replaced from the command line.
+ */
+function patientDomainOf(c: CliContext, o: SendOptions): string {
+  const s = new SettingsFile(join(c.home, 'settings.json')).read();
+  if (o.patientDomain === undefined) return s.patientDomain;
+  if (s.clinic.patientDomain === 'clinic' && o.patientDomain.toLowerCase() !== s.patientDomain) {
+    throw new AppError('SETTING_FIXED_BY_CLINIC', '--patient-domain differs from the clinic rule', { data: { key: 'patientDomain', value: s.patientDomain } });
+  }
+  return o.patientDomain;
 }
 
 /**
@@ -142,7 +154,7 @@ function precheckRecipients(c: CliContext, o: SendOptions): void {
   try {
     // a patient address comes only from a qualified INS: refused here, before the card or the store
     const patient = patientOf(o);
-    if (patient) patientAddress(patient, o.patientDomain ?? PATIENT_DOMAIN);
+    if (patient) patientAddress(patient, patientDomainOf(c, o));
   } catch (err) {
     explain(c, err, o);
     throw err;
@@ -177,7 +189,7 @@ async function prepare(c: CliContext, o: SendOptions, account: AccountConfig, st
     ...(o.htmlFile !== undefined ? { html: readInput(o.htmlFile).toString('utf8') } : {}),
     attachments: (o.attach ?? []).map((file) => ({ filename: basename(file), contentType: contentTypeOf(file), content: readInput(file) })),
     readReceipt: Boolean(o.receipt),
-    patientDomain: o.patientDomain ?? PATIENT_DOMAIN,
+    patientDomain: patientDomainOf(c, o),
     mixedConfirmed: Boolean(o.confirmMixed),
     endOfTreatment: Boolean(o.endOfTreatment),
     ...(original !== undefined
@@ -222,7 +234,7 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
     .option('--to-patient', 'écrire au patient (Mon espace santé) : celui du document --xdm, ou --patient-ins/--patient-oid/--patient-traits ; INS qualifiée exigée')
     .option('--patient-oid <oid>', 'avec --to-patient : OID de l’autorité d’affectation de l’INS')
     .option('--patient-traits <traits>', 'avec --to-patient : « NOM DE NAISSANCE,Premier prénom,AAAA-MM-JJ,M|F »')
-    .option('--patient-domain <domaine>', 'domaine des patients (plateformes de test ; par défaut patient.mssante.fr)')
+    .option('--patient-domain <domaine>', 'domaine des patients (plateformes de test ; par défaut celui fixé par l’établissement, sinon patient.mssante.fr ; refusé s’il diffère de celui fixé par l’établissement)')
     .option('--confirm-outside <adresse>', 'confirmer l’envoi à ce destinataire hors de l’espace de confiance MSSanté (une fois par destinataire, pour ce message ; interdit si le réglage du cabinet outsideTrustSpace vaut block)', collect)
     .option('--confirm-mixed', 'confirmer l’envoi à un patient et à des professionnels dans le même message')
     .option('--end-of-treatment', 'message de fin de traitement (X-MSS-MES: FIN) : le patient ne pourra pas répondre ; patients seulement')

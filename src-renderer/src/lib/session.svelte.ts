@@ -7,7 +7,17 @@ export const app = $state({
   card: { state: 'absent', pinpad: false } as CardStatus,
   session: { locked: true, reason: 'startup' } as SessionState,
   sync: { online: true, state: 'stopped', lastSyncAt: null } as SyncStatus,
-  settings: { idleLockMinutes: 10, maxSessionHours: 12, remoteImages: 'ask', groupThreads: false, readReceipts: 'ask', outsideTrustSpace: 'confirm', patientDomain: 'patient.mssante.fr' } as Settings,
+  settings: {
+    idleLockMinutes: 10,
+    idleLockMaxMinutes: 240,
+    maxSessionHours: 12,
+    remoteImages: 'ask',
+    groupThreads: false,
+    readReceipts: 'ask',
+    outsideTrustSpace: 'confirm',
+    patientDomain: 'patient.mssante.fr',
+    clinic: { outsideTrustSpace: 'default', maxSessionHours: 'default', patientDomain: 'default', idleLockMaxMinutes: 'default' },
+  } as Settings,
   isolatedMessageView: false,
   /** null until asked; `configured: false` → the first-run screen */
   account: null as AccountInfo | null,
@@ -33,6 +43,14 @@ export async function refreshAccount(): Promise<void> {
   if (psc.status === 'fulfilled') app.psc = psc.value;
 }
 
+export async function refreshSettings(): Promise<void> {
+  try {
+    app.settings = await call(api().settings.get());
+  } catch {
+    // the last known settings stay; main applies its own anyway
+  }
+}
+
 export async function refreshCard(): Promise<void> {
   try {
     app.card = await call(api().card.status());
@@ -46,7 +64,11 @@ export async function start(): Promise<void> {
   m.on('card.inserted', (s) => (app.card = s));
   m.on('card.changed', (s) => (app.card = s));
   m.on('card.removed', () => void refreshCard());
-  m.on('session.changed', (s) => (app.session = s));
+  m.on('session.changed', (s) => {
+    app.session = s;
+    // the clinic's rules may have changed while locked (`mssante policy set`): what applies is read again
+    if (!s.locked) void refreshSettings();
+  });
   m.on('sync.status', (s) => (app.sync = s));
   m.on('psc.changed', (s) => (app.psc = s));
   m.on('psc.pending', (p) => (app.pscPending = p));

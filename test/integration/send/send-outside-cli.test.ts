@@ -1,6 +1,7 @@
 // Issue 15 point 7 in the CLI: `mssante send` to a recipient outside the MSSanté trust space is the
 // same deliberate act as in the window: one --confirm-outside per outside recipient (each missing
-// one named in French), refused outright under the clinic setting outsideTrustSpace: block, and
+// one named in French), refused outright under the clinic rule outsideTrustSpace: block (here as an older
+// settings.json still carries it: app/settings-policy.ts keeps such values until the clinic sets its own), and
 // journalled (message.outside_trust_space). Doctor A's card (SoftHSM), Dovecot submission, Postfix;
 // the bench's centre-sante.mssante.test domain is left out of this home's liste blanche.
 import { after, before, describe, it } from 'node:test';

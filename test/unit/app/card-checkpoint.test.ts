@@ -18,6 +18,7 @@ import { Journal } from '../../../src-main/audit/journal.js';
 import { journalPort } from '../../../src-main/audit/port.js';
 import { verifyJournal } from '../../../src-main/audit/verify.js';
 import { createCoreApp } from '../../../src-main/app/core-app.js';
+import { writeClinicPolicy } from '../../../src-main/app/clinic-policy.js';
 import { CKM } from '../../../src-main/card/pkcs11-facts.js';
 import type { SignPlan } from '../../../src-main/card/signature-schemes.js';
 import { AppError } from '../../../src-main/errors/index.js';
@@ -162,11 +163,11 @@ test('« Se déconnecter »: the card signs, its session ends (journalled), the 
   core.dispose();
 });
 
-test('maximum session length (settings, default 12 h): then the session ends and the PIN is asked again', async (t) => {
+test('maximum session length (clinic rule, default 12 h): then the session ends and the PIN is asked again', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  const { journal, core, handlers } = app();
+  const { journal, core, handlers, home } = app();
   assert.equal(core.settings.read().maxSessionHours, 12);
-  core.settings.update({ maxSessionHours: 2 }); // the clinic lowers it
+  writeClinicPolicy(home, { maxSessionHours: 2 }); // the clinic lowers it (`mssante policy set max-session-hours 2`)
   await dispatch(handlers, 'session.unlock', { pin: '1234' });
   const session = core.card!.currentSession()!;
   t.mock.timers.tick(2 * 3_600_000 - 1);
@@ -176,7 +177,9 @@ test('maximum session length (settings, default 12 h): then the session ends and
   await core.card!.settled();
   assert.deepEqual(core.gate.state, { locked: true, reason: 'expired' });
   assert.equal(session.ended, true);
-  assert.throws(() => core.settings.update({ maxSessionHours: 13 }), 'never above 12 h');
+  assert.throws(() => core.settings.update({ maxSessionHours: 13 }), 'never from the user');
+  writeClinicPolicy(home, { maxSessionHours: 13 } as never);
+  assert.equal(core.settings.read().maxSessionHours, 12, 'never above 12 h');
   assert.ok([...journal.entries()].some((e) => e.action === 'card.logout'));
   core.dispose();
 });
