@@ -98,7 +98,7 @@ export function verificationFr(v: JournalVerification, signers: CheckpointSigner
   if (signers === 'none' && v.unanchored > 0 && v.first !== null) {
     // a card-less store: no card will ever sign; the head file is the whole anchor, said as it is (not an error)
     const firstOpen = v.last.seq - v.unanchored + 1;
-    return `Journal des accès : chaînage cohérent, ${v.entries} entrée(s) (n° ${v.first} à ${v.last.seq}), ${anchor}${signed}. Les entrées n° ${firstOpen} à ${v.last.seq} sont ancrées par le fichier de tête (journal-head.json) seulement, sans signature : cette base n’est liée à aucune carte CPS (compte Pro Santé Connect sans carte), aucun point de contrôle n’est signé. Quiconque détient le code de secours pourrait réécrire ces entrées et ce fichier ; sans lui, la base ne s’ouvre pas. Pour des points de contrôle signés : liez une carte CPS à la base (mssante store rekey --new-card).`;
+    return `Journal des accès : chaînage cohérent, ${v.entries} entrée(s) (n° ${v.first} à ${v.last.seq}), ${anchor}${signed}. Les entrées n° ${firstOpen} à ${v.last.seq} sont ancrées par le fichier de tête (journal-head.json) seulement, sans signature : cette base n’est liée à aucune carte CPS, aucun point de contrôle n’est signé. Quiconque détient le code de secours pourrait réécrire ces entrées et ce fichier ; sans lui, la base ne s’ouvre pas. Pour des points de contrôle signés : liez une carte CPS à la base (mssante store rekey --new-card).`;
   }
   if (v.unanchored === 0 || v.first === null) {
     return `Journal des accès intact : ${v.entries} entrée(s)${v.first !== null ? ` (n° ${v.first} à ${v.last.seq})` : ''}, ${anchor}${signed}.`;
