@@ -3,7 +3,9 @@
 // with the card first — PIN asked ONCE (terminal, --pin-stdin or pinpad) — and
 // the same session then signs TLS (sync, send) and the journal checkpoints.
 // The unwrapped store key is kept for the process (one card signature per
-// command, not per store opening) and wiped when the command ends.
+// command, not per store opening) and wiped when the command ends. Without a
+// card (an e-CPS user's store, or --recovery-stdin) the recovery code opens
+// the key instead (store-key-route.ts); nothing then signs the journal's head.
 import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import { signSessionCheckpoint, writeHeadAnchor } from '../audit/anchor.js';
 import { appendPendingTo, flushPendingRecords, queuePendingRecords } from '../audit/pending.js';
