@@ -3,7 +3,8 @@
 // shown once) → `account add` (DNS SRV) → `psc login` (CIBA approved by the phone hook; the refresh
 // token kept, sealed under the store key the recovery code opens) → sync → messages list → send →
 // send --draft → account test → mdn send, each opening the store with --recovery-stdin and the
-// mailbox with XOAUTH2. A wrong code is refused in French; neither the code nor a token is in any file.
+// mailbox with XOAUTH2. A wrong code is refused in French; neither the code nor a token is in any file
+// of the data folder, the CLI's output or the bench servers' logs.
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -167,6 +168,11 @@ describe('a card-less e-CPS doctor in the CLI (recovery code, Pro Santé Connect
       assert.ok(!text.includes(code) && !text.includes(normalised), `recovery code in ${file}`);
       assert.ok(!text.includes(rt), `refresh token in clear in ${file}`);
       assert.doesNotMatch(text, /refresh_token|access_token|Bearer |eyJ[\w-]{10,}\.eyJ/, file);
+    }
+    // nor in the bench servers' logs and state (Dovecot, the provider's log)
+    for (const file of filesUnder(join(tb.dir, 'dovecot')).concat(tb.psc.serverLog)) {
+      const text = readFileSync(file, 'latin1');
+      assert.ok(!text.includes(code) && !text.includes(normalised) && !text.includes(rt), file);
     }
     for (const r of runs) {
       assert.ok(!(r.stdout + r.stderr).includes(code), 'the recovery code is shown once only');
