@@ -1,16 +1,28 @@
 // `mssante account test`: logs in to the account's IMAP and SMTP servers exactly as the app does
 // (src-main/imap over imapflow, src-main/smtp over nodemailer: our TLS client, implicit TLS or
-// STARTTLS, SASL EXTERNAL with the card or PKCS#12 key), then logs out, and reports what the TLS
-// layer established (suite, validated chain, revocation) or the step that failed.
+// STARTTLS, SASL EXTERNAL with the card or PKCS#12 key, or XOAUTH2 with a Pro Santé Connect token:
+// account-connection.ts), then logs out, and reports what the TLS layer established (suite,
+// validated chain, revocation) or the step that failed.
 import { toAppError, type AppError } from '../errors/index.js';
-import { openImapSession } from '../imap/index.js';
-import { asSmtpError, createSmtpTransport } from '../smtp/index.js';
-import type { Signer, ServerCertificateVerifier, TlsSocket, VerifiedChain } from '../tls/index.js';
+import type { ImapFlow } from 'imapflow';
+import type { OnTlsSocket } from '../smtp/index.js';
+import type { ServerCertificateVerifier, TlsSocket, VerifiedChain } from '../tls/index.js';
 import type { AccountConfig, Endpoint } from './account.js';
+
+/** What the probe needs of a connection (send/account-connection.ts's AccountConnection fits). */
+export interface ProbeConnection {
+  kind: 'certificate' | 'psc';
+  verifier: ServerCertificateVerifier;
+  openImap(o: { verifier: ServerCertificateVerifier }): Promise<ImapFlow>;
+  smtpTransport(o: { verifier: ServerCertificateVerifier; onTlsSocket: OnTlsSocket }): Promise<{ verify(): Promise<unknown>; close(): void }>;
+  smtpError(err: unknown): AppError;
+}
 
 export interface ProbeResult {
   protocol: 'imap' | 'smtp';
   endpoint: Endpoint;
+  /** how it authenticated: the certificate (EXTERNAL) or a Pro Santé Connect token (XOAUTH2); absent = certificate */
+  auth?: ProbeConnection['kind'];
   ok: boolean;
   /** `suite` is null when the connection did not report it (e.g. it failed after the handshake) */
   tls?: { protocol: string; suite: string | null; chain: VerifiedChain };
@@ -19,14 +31,9 @@ export interface ProbeResult {
   error?: AppError;
 }
 
-export interface ProbeDeps {
-  verifier: ServerCertificateVerifier;
-  signer: Signer;
-}
-
-/** Tests IMAP then SMTP; never throws: each result carries its error. */
-export async function probeAccount(account: AccountConfig, deps: ProbeDeps): Promise<ProbeResult[]> {
-  return [await probeImap(account.imap, deps), await probeSmtp(account.smtp, deps)];
+/** Tests IMAP then SMTP with the account's method; never throws: each result carries its error. */
+export async function probeAccount(account: AccountConfig, conn: ProbeConnection): Promise<ProbeResult[]> {
+  return [await probeImap(account.imap, conn), await probeSmtp(account.smtp, conn)];
 }
 
 /** Remembers the chain the verifier accepted for this connection. */
@@ -46,15 +53,15 @@ function tlsInfo(socket: Partial<Pick<TlsSocket, 'getCipher' | 'getProtocol'>> |
 function failedStep(err: AppError, handshakeDone: boolean): NonNullable<ProbeResult['failedStep']> {
   if (err.code === 'NETWORK_UNREACHABLE') return 'connect';
   if (err.code.startsWith('CERT_') || (!handshakeDone && err.code.startsWith('TLS_'))) return 'tls';
-  if (err.code === 'IMAP_AUTH_FAILED' || err.code === 'SMTP_AUTH_FAILED') return 'authenticate';
+  if (err.code === 'IMAP_AUTH_FAILED' || err.code === 'SMTP_AUTH_FAILED' || err.code === 'XOAUTH2_TOKEN_REFUSED') return 'authenticate';
   return 'session';
 }
 
-async function probeImap(endpoint: Endpoint, deps: ProbeDeps): Promise<ProbeResult> {
-  const capture = capturing(deps.verifier);
-  const result: ProbeResult = { protocol: 'imap', endpoint, ok: false };
+async function probeImap(endpoint: Endpoint, conn: ProbeConnection): Promise<ProbeResult> {
+  const capture = capturing(conn.verifier);
+  const result: ProbeResult = { protocol: 'imap', endpoint, auth: conn.kind, ok: false };
   try {
-    const client = await openImapSession(endpoint, deps.signer, capture.verifier);
+    const client = await conn.openImap({ verifier: capture.verifier });
     // imapflow keeps the transport's socket (our TlsSocket) as `socket`
     result.tls = tlsInfo((client as unknown as { socket?: TlsSocket }).socket, capture.chain());
     await client.logout().catch(() => client.close());
@@ -67,20 +74,21 @@ async function probeImap(endpoint: Endpoint, deps: ProbeDeps): Promise<ProbeResu
   return result;
 }
 
-async function probeSmtp(endpoint: Endpoint, deps: ProbeDeps): Promise<ProbeResult> {
-  const capture = capturing(deps.verifier);
-  const result: ProbeResult = { protocol: 'smtp', endpoint, ok: false };
+async function probeSmtp(endpoint: Endpoint, conn: ProbeConnection): Promise<ProbeResult> {
+  const capture = capturing(conn.verifier);
+  const result: ProbeResult = { protocol: 'smtp', endpoint, auth: conn.kind, ok: false };
   let socket: TlsSocket | undefined;
-  const transport = createSmtpTransport(endpoint, deps.signer, capture.verifier, {}, (s) => (socket = s));
+  let transport: Awaited<ReturnType<ProbeConnection['smtpTransport']>> | undefined;
   try {
-    await transport.verify(); // connect, TLS, EHLO, AUTH EXTERNAL, QUIT
+    transport = await conn.smtpTransport({ verifier: capture.verifier, onTlsSocket: (s) => (socket = s) });
+    await transport.verify(); // connect, TLS, EHLO, AUTH EXTERNAL or XOAUTH2, QUIT
     result.ok = true;
   } catch (err) {
-    result.error = asSmtpError(err);
+    result.error = conn.smtpError(err);
     result.failedStep = failedStep(result.error, capture.chain() !== undefined);
   } finally {
     result.tls = tlsInfo(socket, capture.chain());
-    transport.close();
+    transport?.close();
   }
   return result;
 }

@@ -9,12 +9,10 @@ import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import type { AccountConfig } from '../accounts/account.js';
 import { CardSigner, type CardSession, type CardSignerOptions } from '../card/index.js';
 import { AppError } from '../errors/index.js';
-import { imapConnector } from '../imap/index.js';
-import { accountMailChannel, type AccountMailChannel } from '../send/index.js';
+import { accountConnection } from '../send/account-connection.js';
+import type { AccountMailChannel } from '../send/index.js';
 import type { ImapConnector } from '../sync/connector.js';
 import { createServerCertificateVerifier } from '../tls/pki/verifier.js';
-import { xoauth2ImapConnector } from '../imap/xoauth2.js';
-import { xoauth2MailChannel } from '../send/index.js';
 import { appAccount } from './account-setup.js';
 
 export interface CardAccountTargetOptions {
@@ -56,9 +54,9 @@ function accountVerifier(account: AccountConfig, o: CardAccountTargetOptions) {
 /** The outbox's SMTP (and Sent/Drafts IMAP) channel, signed by the logged-in card (or XOAUTH2); undefined without a login. */
 export function cardMailChannel(o: CardAccountTargetOptions): (account: AccountConfig) => AccountMailChannel | undefined {
   return (account) => {
-    if (account.auth.kind === 'psc') return o.psc?.()?.loggedIn() ? xoauth2MailChannel(account, pscToken(o), accountVerifier(account, o)) : undefined;
+    if (account.auth.kind === 'psc') return o.psc?.()?.loggedIn() ? accountConnection(account, { kind: 'psc', accessToken: pscToken(o) }, accountVerifier(account, o)).mailChannel() : undefined;
     const session = o.currentSession();
-    return session ? accountMailChannel(account, new CardSigner(session, signerOptions(o)), accountVerifier(account, o)) : undefined;
+    return session ? accountConnection(account, { kind: 'certificate', signer: new CardSigner(session, signerOptions(o)) }, accountVerifier(account, o)).mailChannel() : undefined;
   };
 }
 
@@ -68,15 +66,16 @@ export function cardAccountTarget(o: CardAccountTargetOptions): () => Promise<{ 
     if (!account) return undefined;
     const verifier = accountVerifier(account, o);
     if (account.auth.kind === 'psc') {
-      return { address: account.address, connector: xoauth2ImapConnector(account.imap, { user: account.address, accessToken: pscToken(o) }, verifier) };
+      return { address: account.address, connector: accountConnection(account, { kind: 'psc', accessToken: pscToken(o) }, verifier).imapConnector() };
     }
     return {
       address: account.address,
       connector: {
+        // the card logged in at the time of each connection (a lock ends it; the next unlock brings another)
         connect: async () => {
           const session = o.currentSession();
           if (!session) throw new AppError('CARD_PIN_REQUIRED', 'no logged-in card for the IMAP session');
-          return imapConnector(account.imap, new CardSigner(session, signerOptions(o)), verifier).connect();
+          return accountConnection(account, { kind: 'certificate', signer: new CardSigner(session, signerOptions(o)) }, verifier).imapConnector().connect();
         },
       },
     };

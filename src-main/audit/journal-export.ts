@@ -35,6 +35,8 @@ const ACTION_FR: Record<string, string> = {
   'journal.pruned': 'purge (durée de conservation)',
   'journal.checkpoint': 'point de contrôle signé par la carte',
   'store.rekeyed': 'clé de la base locale confiée à une nouvelle carte ou à un nouveau code de secours',
+  'store.created': 'base locale créée sans carte (protégée par le code de secours)',
+  'store.recovery_unlock': 'base locale ouverte avec le code de secours',
 };
 
 const actionFr = (action: string): string => ACTION_FR[action] ?? action;

@@ -63,10 +63,13 @@ export function signaturePin(c: CliContext, token: CardToken): () => Promise<Buf
 
 /** Prompts on the terminal without echo; the PIN never goes through a string. */
 export function promptPin(prompt: string): Promise<Buffer> {
+  return promptSecret(prompt, () => new AppError('CARD_PIN_REQUIRED', 'no terminal to ask the PIN on: use --pin-stdin'), () => new AppError('CARD_PIN_REQUIRED', 'PIN entry cancelled'));
+}
+
+/** A secret typed on the terminal without echo (PIN, the store's recovery code), as bytes we can wipe. */
+export function promptSecret(prompt: string, noTerminal: () => AppError, cancelled: () => AppError): Promise<Buffer> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) {
-    return Promise.reject(new AppError('CARD_PIN_REQUIRED', 'no terminal to ask the PIN on: use --pin-stdin'));
-  }
+  if (!stdin.isTTY) return Promise.reject(noTerminal());
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     const buf = Buffer.alloc(64);
@@ -89,7 +92,7 @@ export function promptPin(prompt: string): Promise<Buffer> {
       let end: AppError | null | undefined;
       for (const byte of data) {
         if (byte === 0x0d || byte === 0x0a) end = null;
-        else if (byte === 0x03) end = new AppError('CARD_PIN_REQUIRED', 'PIN entry cancelled');
+        else if (byte === 0x03) end = cancelled();
         else if (byte === 0x7f || byte === 0x08) len = Math.max(0, len - 1);
         else if (len < buf.length) buf[len++] = byte;
         if (end !== undefined) break;

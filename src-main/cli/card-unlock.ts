@@ -3,7 +3,9 @@
 // with the card first — PIN asked ONCE (terminal, --pin-stdin or pinpad) — and
 // the same session then signs TLS (sync, send) and the journal checkpoints.
 // The unwrapped store key is kept for the process (one card signature per
-// command, not per store opening) and wiped when the command ends.
+// command, not per store opening) and wiped when the command ends. Without a
+// card (an e-CPS user's store, or --recovery-stdin) the recovery code opens
+// the key instead (store-key-route.ts); nothing then signs the journal's head.
 import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import { signSessionCheckpoint, writeHeadAnchor } from '../audit/anchor.js';
 import { appendPendingTo, flushPendingRecords, queuePendingRecords } from '../audit/pending.js';
@@ -15,12 +17,14 @@ import { AppError } from '../errors/index.js';
 import { storeFile } from '../store/home.js';
 import { staticKeyProvider, type StoreKeyProvider } from '../store/key-provider.js';
 import { cardStoreKeyProvider } from '../store/keys/card-key-provider.js';
+import { readKeyring, unlockWithRecovery } from '../store/keys/keyring.js';
+import { storeKeyRoute } from './store-key-route.js';
 import { wipe } from '../store/keys/wrap.js';
 import { MailStore } from '../store/mail-store.js';
 import type { StoreHooks } from '../store/types.js';
 import { atCommandEnd } from './command-end.js';
 import type { CliContext } from './context.js';
-import { openCardSession, reportModuleAttempts, signaturePin } from './card-login.js';
+import { openCardSession, promptSecret, readPinFromStdin, reportModuleAttempts, signaturePin } from './card-login.js';
 
 export interface HeldCard {
   svc: CardService;
@@ -36,9 +40,15 @@ interface State {
   /** the login failed (wrong PIN…): never asked again in this process */
   failed: unknown;
   storeKey: Buffer | null;
+  /** the store key being opened (one try per command: a failure stays) */
+  keyOpening: Promise<Buffer> | null;
+  /** how this command opened the store */
+  unlockedBy: 'card' | 'recovery' | null;
+  /** the journal's head when the store first opened in this command (null: not opened yet) */
+  headAtOpen: number | null;
 }
 
-const state: State = { c: null, held: null, opening: null, failed: null, storeKey: null };
+const state: State = { c: null, held: null, opening: null, failed: null, storeKey: null, keyOpening: null, unlockedBy: null, headAtOpen: null };
 // every command ends its card session and wipes the store key it unwrapped (see runCli)
 atCommandEnd(() => endCliCardSession());
 
@@ -94,10 +104,58 @@ async function accountTrustAnchors(home: string): Promise<string | undefined> {
 
 const NO_CARD: readonly string[] = ['CARD_NOT_PRESENT', 'CARD_PIN_REQUIRED', 'CARD_MODULE_NOT_FOUND', 'CARD_REMOVED'];
 
-/** The card-bound store key of --home (the recovery code of a new store is printed once, on stderr). */
+/**
+ * The card-bound store key of --home (the recovery code of a new store is printed once, on stderr),
+ * or — card-less users (store-key-route.ts) — the key opened with the store's recovery code. One
+ * try per command: a wrong code is never asked again (the next stdin line is not a second code).
+ */
 export function cliStoreKeyProvider(c: CliContext): StoreKeyProvider {
   const test = testKey();
   if (test) return test;
+  return {
+    async getKey() {
+      state.c ??= c;
+      state.keyOpening ??= openStoreKey(c);
+      state.storeKey ??= await state.keyOpening;
+      return Buffer.from(state.storeKey);
+    },
+  };
+}
+
+async function openStoreKey(c: CliContext): Promise<Buffer> {
+  const keyring = readKeyring(c.home);
+  const route = storeKeyRoute({
+    recoveryStdin: Boolean(c.recoveryStdin),
+    keyring: keyring ? { cards: keyring.cards.length, recovery: keyring.recovery !== null } : null,
+    tty: Boolean(process.stdin.isTTY),
+  });
+  if (route === 'card') return cardKey(c, keyring !== null);
+  const key = unlockWithRecovery(keyring!, await readRecoveryCode(route));
+  state.unlockedBy = 'recovery';
+  // journalled when the store opens (openCliStore flushes the pending records)
+  queuePendingRecords(c.home, [{ action: 'store.recovery_unlock', data: { cardBound: keyring!.cards.length > 0 } }]);
+  return key;
+}
+
+/** The recovery code, as typed (no echo) or from the first line of standard input; the bytes are wiped. */
+async function readRecoveryCode(route: 'recovery-stdin' | 'recovery-prompt'): Promise<string> {
+  const line =
+    route === 'recovery-stdin'
+      ? await readPinFromStdin()
+      : await promptSecret(
+          'Code de secours de la base locale (la saisie ne s’affiche pas) : ',
+          () => new AppError('STORE_CARD_REQUIRED', 'no terminal to ask the recovery code on', { data: { reason: 'card-less-store' } }),
+          () => new AppError('STORE_RECOVERY_INVALID', 'recovery code entry cancelled', { data: { reason: 'empty' } }),
+        );
+  try {
+    if (!line.length) throw new AppError('STORE_RECOVERY_INVALID', 'no recovery code given', { data: { reason: 'empty' } });
+    return line.toString('utf8');
+  } finally {
+    line.fill(0);
+  }
+}
+
+function cardKey(c: CliContext, hasKeyring: boolean): Promise<Buffer> {
   const provider = cardStoreKeyProvider({
     home: c.home,
     storeFile: storeFile(c.home),
@@ -105,22 +163,20 @@ export function cliStoreKeyProvider(c: CliContext): StoreKeyProvider {
       try {
         return (await cliCardSession(c)).signer;
       } catch (err) {
-        if (err instanceof AppError && NO_CARD.includes(err.code)) throw new AppError('STORE_CARD_REQUIRED', 'the store opens only with the card and its PIN', { cause: err });
+        if (err instanceof AppError && NO_CARD.includes(err.code)) {
+          throw new AppError('STORE_CARD_REQUIRED', 'the store opens only with the card and its PIN', { cause: err, ...(hasKeyring ? {} : { data: { reason: 'not-set-up' } }) });
+        }
         throw err;
       }
     },
     onRecoveryCode: (code) => printRecoveryCode(c, code),
   });
-  return {
-    async getKey() {
-      state.storeKey ??= await provider.getKey();
-      return Buffer.from(state.storeKey);
-    },
-  };
+  state.unlockedBy = 'card';
+  return provider.getKey();
 }
 
-/** Shown once when a store is bound to the card (creation or migration of an old store). */
-export function printRecoveryCode(c: CliContext, code: string): void {
+/** Shown once when a store is bound to the card (creation or migration of an old store), or set up without a card. */
+export function printRecoveryCode(c: CliContext, code: string, o: { cardLess?: boolean } = {}): void {
   c.progress(
     [
       '',
@@ -128,7 +184,9 @@ export function printRecoveryCode(c: CliContext, code: string): void {
       '',
       `    ${code}`,
       '',
-      'Il permet de rouvrir la base avec une carte CPS renouvelée (mssante store rekey --new-card).',
+      o.cardLess
+        ? 'Sans carte CPS, c’est la seule clé de cette base : chaque commande qui la lit le demande (au clavier, ou --recovery-stdin). Perdu, la base ne s’ouvre plus.'
+        : 'Il permet de rouvrir la base avec une carte CPS renouvelée (mssante store rekey --new-card).',
       '',
     ].join('\n'),
   );
@@ -137,6 +195,7 @@ export function printRecoveryCode(c: CliContext, code: string): void {
 /** Opens the store of --home with the card (and appends the journal records that waited for it). */
 export async function openCliStore(c: CliContext, opts: { hooks?: StoreHooks } = {}): Promise<MailStore> {
   const store = await MailStore.open({ file: storeFile(c.home), keyProvider: cliStoreKeyProvider(c), ...(opts.hooks ? { hooks: opts.hooks } : {}) });
+  state.headAtOpen ??= new Journal(store.db).head().seq;
   try {
     await flushPendingRecords(c.home, appendPendingTo(new Journal(store.db)));
   } catch (err) {
@@ -181,12 +240,43 @@ export async function endCliCardSession(): Promise<void> {
         c.progress(`Attention : la fin de session de la carte n’a pas pu être inscrite au journal des accès (${err instanceof AppError ? err.code : String(err)}).`);
       }
       held.svc.close();
-    }
+    } else if (c && state.unlockedBy === 'recovery') await headWithoutCard(c);
   } finally {
     wipe(state.storeKey);
     state.storeKey = null;
+    state.keyOpening = null;
+    state.unlockedBy = null;
+    state.headAtOpen = null;
     state.c = null;
   }
+}
+
+/**
+ * A command that opened the store with its recovery code and no card: no card signs the
+ * journal's head. What it appended is anchored by the head file only; said plainly, not as an error.
+ */
+async function headWithoutCard(c: CliContext): Promise<void> {
+  if (state.storeKey === null || state.headAtOpen === null) return;
+  try {
+    const store = await openCliStore(c);
+    try {
+      const journal = new Journal(store.db);
+      if (journal.head().seq <= state.headAtOpen) return;
+      writeHeadAnchor(c.home, journal);
+      c.progress(unsignedHeadFr(readKeyring(c.home)?.cards.length ?? 0));
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    c.progress(`Attention : le point d’ancrage du journal des accès n’a pas pu être écrit (${err instanceof AppError ? err.code : String(err)}).`);
+  }
+}
+
+/** @internal exported for its test */
+export function unsignedHeadFr(boundCards: number): string {
+  return boundCards === 0
+    ? 'Journal des accès : les entrées de cette commande sont ancrées par le fichier de tête (journal-head.json), sans signature : cette base n’est liée à aucune carte CPS, ses points de contrôle ne sont pas signés.'
+    : 'Journal des accès : les entrées de cette commande sont ancrées par le fichier de tête (journal-head.json), sans signature (base ouverte sans la carte) : la prochaine commande avec la carte CPS les signera.';
 }
 
 /**

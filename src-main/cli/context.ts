@@ -9,6 +9,8 @@ export interface GlobalOptions {
   pkcs11Module?: string;
   token?: string;
   pinStdin: boolean;
+  /** the store's recovery code on the first line of standard input (card-less users) */
+  recoveryStdin?: boolean;
   json: boolean;
 }
 

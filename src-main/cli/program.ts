@@ -28,6 +28,7 @@ export function globalProgram(): Command {
     .addOption(new Option('--pkcs11-module <chemin>', 'bibliothèque PKCS#11 de la carte (variable MSSANTE_PKCS11_MODULE)'))
     .addOption(new Option('--token <libellé|numéro>', 'carte à utiliser quand plusieurs sont présentes'))
     .addOption(new Option('--pin-stdin', 'lire le code PIN sur l’entrée standard (automatisation)'))
+    .addOption(new Option('--recovery-stdin', 'sans carte : ouvrir la base locale avec son code de secours, lu sur la première ligne de l’entrée standard'))
     .addOption(new Option('--json', 'sortie JSON sur la sortie standard'))
     .showHelpAfterError('(utilisez --help pour l’aide)')
     .configureOutput(FRENCH_OUTPUT)
@@ -55,13 +56,14 @@ export function commandOperand(argv: readonly string[], globals: readonly Option
 }
 
 function globalOptions(program: Command): GlobalOptions {
-  const o = program.opts<{ home?: string; pkcs11Module?: string; token?: string; pinStdin?: boolean; json?: boolean }>();
+  const o = program.opts<{ home?: string; pkcs11Module?: string; token?: string; pinStdin?: boolean; recoveryStdin?: boolean; json?: boolean }>();
   const pkcs11Module = o.pkcs11Module ?? process.env.MSSANTE_PKCS11_MODULE;
   return {
     home: o.home ?? defaultHome(),
     ...(pkcs11Module ? { pkcs11Module } : {}),
     ...(o.token ? { token: o.token } : {}),
     pinStdin: Boolean(o.pinStdin),
+    recoveryStdin: Boolean(o.recoveryStdin),
     json: Boolean(o.json),
   };
 }

@@ -69,9 +69,10 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   STORE_BAD_KEY: 'Clé de la base locale incorrecte.',
   STORE_FUTURE_VERSION: 'La base locale a été créée par une version plus récente de l’application.',
   STORE_CORRUPT: 'La base locale des messages est endommagée (vérification d’intégrité en échec). Reconstruisez-la depuis le serveur : bouton « Reconstruire » de la fenêtre, ou « mssante store rebuild » (la boîte d’envoi, les brouillons locaux et le journal des accès sont conservés). Détail : « mssante store check ».',
-  STORE_CARD_REQUIRED: 'La base locale ne s’ouvre qu’avec votre carte CPS et son code PIN : insérez la carte et saisissez le code PIN (--pin-stdin en ligne de commande).',
+  STORE_CARD_REQUIRED: 'La base locale ne s’ouvre qu’avec votre carte CPS et son code PIN : insérez la carte et saisissez le code PIN (--pin-stdin en ligne de commande). Sans la carte : avec le code de secours de la base (--recovery-stdin).',
   STORE_WRONG_CARD: 'Cette base locale est liée à une autre carte CPS. Après un renouvellement de carte, utilisez le code de secours : mssante store rekey --new-card.',
-  STORE_RECOVERY_INVALID: 'Code de secours incorrect pour cette base locale (5 groupes de 5 caractères, tel qu’imprimé à la création).',
+  STORE_RECOVERY_INVALID: 'Code de secours incorrect pour cette base locale (5 groupes de 5 caractères, tel qu’imprimé à la création) : vérifiez-le et relancez la commande. Code perdu : avec la carte CPS liée à la base, « mssante store rekey --recovery » en crée un nouveau ; sans carte, la base ne peut plus être ouverte (créez un autre dossier de données : les messages reviennent du serveur par une synchronisation).',
+  STORE_ALREADY_SET_UP: 'La base locale de ce dossier de données existe déjà (elle a sa clé et son code de secours) : rien n’a été changé. Pour changer de carte ou de code de secours : « mssante store rekey ».',
   STORE_CARD_NOT_DETERMINISTIC: 'Cette carte ne sait pas faire de signature RSA PKCS#1 v1.5 : elle ne peut pas protéger la base locale. Acceptez la protection par le trousseau du système (proposée au déverrouillage de la fenêtre) ou demandez une carte CPS récente à votre service informatique.',
   XDM_ZIP_INVALID: 'L’archive IHE_XDM.ZIP est endommagée ou n’est pas une archive ZIP.',
   XDM_ZIP_UNSUPPORTED: 'L’archive IHE_XDM.ZIP utilise un format non pris en charge (chiffrement, ZIP64 ou compression inconnue).',
@@ -154,6 +155,18 @@ function count(value: unknown): string {
 // Wording that names the facts an error carries (counts, which check failed). Only primitive
 // data the core put there on purpose; never text from a file or a server.
 const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undefined>> = {
+  STORE_CARD_REQUIRED: (d) =>
+    d.reason === 'card-less-store'
+      ? 'Cette base locale n’est liée à aucune carte CPS : elle s’ouvre avec son code de secours, saisi au clavier, ou donné sur la première ligne de l’entrée standard avec --recovery-stdin.'
+      : d.reason === 'not-set-up'
+        ? 'La base locale de ce dossier n’existe pas encore : elle se crée à la première connexion avec la carte CPS et son code PIN ; sans carte (e-CPS), créez-la avec « mssante store init --without-card » (son code de secours est affiché une seule fois).'
+        : undefined,
+  STORE_RECOVERY_INVALID: (d) =>
+    d.reason === 'not-set-up'
+      ? 'Ce dossier de données n’a pas encore de base locale, donc pas de code de secours : créez-la sans carte avec « mssante store init --without-card » (le code de secours est affiché une seule fois).'
+      : d.reason === 'empty'
+        ? 'Aucun code de secours reçu : donnez-le sur la première ligne de l’entrée standard (--recovery-stdin).'
+        : undefined,
   ANNUAIRE_BAD_FILE: (d) => (typeof d.check === 'string' ? ANNUAIRE_BAD_FILE_FR[d.check] : undefined),
   ANNUAIRE_TRUNCATED: (d) =>
     d.check === 'final_newline'

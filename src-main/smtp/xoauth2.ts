@@ -9,13 +9,14 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { AppError, isAppError } from '../errors/index.js';
 import { connectTls, type ServerCertificateVerifier, type TlsSocket } from '../tls/index.js';
 import { smtpStartTls } from './starttls.js';
-import type { SmtpEndpoint } from './transport.js';
+import type { OnTlsSocket, SmtpEndpoint } from './transport.js';
 
 export function createXoauth2SmtpTransport(
   endpoint: SmtpEndpoint,
   credentials: { user: string; accessToken: string },
   verifier: ServerCertificateVerifier,
   options: { serverName?: string; clientName?: string; handshakeTimeoutMs?: number } = {},
+  onTlsSocket?: OnTlsSocket,
 ) {
   const clientName = options.clientName ?? 'localhost';
   const tls = { serverName: options.serverName ?? endpoint.host, verifier, ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}) };
@@ -31,7 +32,13 @@ export function createXoauth2SmtpTransport(
       socket.unshift(Buffer.from(`${/^220[ -]/.test(greeting) ? `220 ${greeting.slice(4)}` : '220 ready'}\r\n`, 'latin1'));
       return socket;
     };
-    open().then((connection) => callback(null, { connection, secured: true, secure: true }), (err: unknown) => callback(err as Error));
+    open().then(
+      (connection) => {
+        onTlsSocket?.(connection);
+        callback(null, { connection, secured: true, secure: true });
+      },
+      (err: unknown) => callback(err as Error),
+    );
   };
   return nodemailer.createTransport({
     host: endpoint.host,

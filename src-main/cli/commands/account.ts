@@ -16,7 +16,7 @@ import { AppError, messageFr } from '../../errors/index.js';
 import { loadTrustAnchorsFile } from '../../tls/pki/trust-store.js';
 import type { CliContext } from '../context.js';
 import type { CommandRegistrar } from '../program.js';
-import { accountVerifier, withAccountSigner } from '../account-signer.js';
+import { withAccountConnection } from '../account-connection.js';
 import { addressArgument, existingFile, hostPortArgument } from '../option-parsers.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import { recordCliOrWarn } from './audit.js';
@@ -169,12 +169,14 @@ interface TestOptions {
   trustAnchors?: string;
   crlSoftFail?: boolean;
   passwordStdin?: boolean;
+  /** Pro Santé Connect accounts: e-CPS validation for this RPPS, or the browser (else a kept session) */
+  rpps?: string;
+  browser?: boolean;
 }
 
 async function testAccount(c: CliContext, o: TestOptions): Promise<void> {
   const account = await JsonFileAccountRepository.inHome(c.home).get(o.address);
-  const verifier = accountVerifier(c, account, o);
-  const results = await withAccountSigner(c, account, o, (signer) => probeAccount(account, { verifier, signer }));
+  const results = await withAccountConnection(c, account, o, (conn) => probeAccount(account, conn));
   const failed = results.find((r) => !r.ok);
   if (failed?.error) {
     // Details on stderr; the error (exit 1, French reason, `{ ok: false, error }` with --json) is the first failure.
@@ -195,6 +197,7 @@ function productWarningsFr(productNil: string = PRODUCT_NIL): string[] {
 function resultJson(r: ProbeResult): Record<string, unknown> {
   return {
     protocol: r.protocol,
+    auth: r.auth ?? 'certificate',
     endpoint: r.endpoint,
     ok: r.ok,
     ...(r.tls
@@ -218,7 +221,8 @@ const REVOCATION_FR = { good: 'vérifiée (liste de révocation à jour)', 'good
 /** @internal exported for its test */
 export function resultFr(r: ProbeResult): string {
   const name = r.protocol === 'imap' ? 'IMAP (réception)' : 'SMTP (envoi)';
-  const lines = [`${name} ${endpointFr(r.endpoint)} : ${r.ok ? 'connexion et authentification par certificat réussies' : `ÉCHEC (${messageFr(r.error!.code)})`}`];
+  const how = r.auth === 'psc' ? 'par Pro Santé Connect (XOAUTH2)' : 'par certificat';
+  const lines = [`${name} ${endpointFr(r.endpoint)} : ${r.ok ? `connexion et authentification ${how} réussies` : `ÉCHEC (${messageFr(r.error!.code)})`}`];
   if (r.tls) {
     lines.push(`  ${r.tls.protocol}, ${r.tls.suite ?? 'suite de chiffrement non communiquée par la connexion'}`);
     lines.push(`  Chaîne du serveur : ${r.tls.chain.subjects.join(' → ')}`);
@@ -263,5 +267,7 @@ export const registerAccount: CommandRegistrar = (program: Command, ctx) => {
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
+    .option('--rpps <rpps>', 'compte Pro Santé Connect : RPPS pour la validation sur le téléphone (e-CPS)')
+    .option('--browser', 'compte Pro Santé Connect : connexion dans le navigateur (carte CPS)')
     .action((o: TestOptions) => testAccount(ctx(), o));
 };

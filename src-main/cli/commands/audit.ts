@@ -9,6 +9,7 @@ import { exportJournal, exportSummaryFr } from '../../audit/journal-export.js';
 import { Journal } from '../../audit/journal.js';
 import { parseRetentionDays, pruneByRetention, RETENTION_KEY } from '../../audit/retention.js';
 import { breakFr, verifyJournal, type JournalVerification } from '../../audit/verify.js';
+import { readKeyring } from '../../store/keys/keyring.js';
 import { AppError } from '../../errors/index.js';
 import { openCliStore, recordCliOrQueue } from '../card-unlock.js';
 import type { MailStore } from '../../store/mail-store.js';
@@ -57,8 +58,21 @@ function parseSince(raw: string | undefined): number | undefined {
   return ms;
 }
 
-function verificationJson(v: JournalVerification): Record<string, unknown> {
+/** Who can sign checkpoints: a card bound to the store, or none (a card-less e-CPS store: `store init --without-card`). */
+type CheckpointSigners = 'card' | 'none';
+
+function checkpointSignersOf(home: string): CheckpointSigners {
+  try {
+    const keyring = readKeyring(home);
+    return keyring && keyring.cards.length === 0 ? 'none' : 'card'; // no keyring: the test seam's key
+  } catch {
+    return 'card';
+  }
+}
+
+function verificationJson(v: JournalVerification, signers: CheckpointSigners = 'card'): Record<string, unknown> {
   return {
+    checkpointSigners: signers,
     ok: v.ok,
     entries: v.entries,
     first: v.first,
@@ -73,13 +87,19 @@ function verificationJson(v: JournalVerification): Record<string, unknown> {
   };
 }
 
-function verificationFr(v: JournalVerification): string {
+/** @internal exported for its test */
+export function verificationFr(v: JournalVerification, signers: CheckpointSigners = 'card'): string {
   if (!v.ok) return `Journal des accès ROMPU. Premier maillon rompu : ${breakFr(v)}.`;
   const anchor =
     v.anchor === 'ok'
       ? 'conforme au point d’ancrage'
       : 'ATTENTION : point d’ancrage absent (journal-head.json), une suppression des dernières entrées ne serait pas détectée';
   const signed = v.checkpoints.length ? `, ${v.checkpoints.length} point(s) de contrôle signé(s) par carte valide(s)` : '';
+  if (signers === 'none' && v.unanchored > 0 && v.first !== null) {
+    // a card-less store: no card will ever sign; the head file is the whole anchor, said as it is (not an error)
+    const firstOpen = v.last.seq - v.unanchored + 1;
+    return `Journal des accès : chaînage cohérent, ${v.entries} entrée(s) (n° ${v.first} à ${v.last.seq}), ${anchor}${signed}. Les entrées n° ${firstOpen} à ${v.last.seq} sont ancrées par le fichier de tête (journal-head.json) seulement, sans signature : cette base n’est liée à aucune carte CPS, aucun point de contrôle n’est signé. Quiconque détient le code de secours pourrait réécrire ces entrées et ce fichier ; sans lui, la base ne s’ouvre pas. Pour des points de contrôle signés : liez une carte CPS à la base (mssante store rekey --new-card).`;
+  }
   if (v.unanchored === 0 || v.first === null) {
     return `Journal des accès intact : ${v.entries} entrée(s)${v.first !== null ? ` (n° ${v.first} à ${v.last.seq})` : ''}, ${anchor}${signed}.`;
   }
@@ -98,7 +118,8 @@ async function verify(c: CliContext): Promise<void> {
     j.append([{ action: 'journal.verified', data: { ok: result.ok, entries: result.entries, brokenAt: result.broken?.seq ?? null, problem: result.broken?.kind ?? null } }]);
     return result;
   });
-  c.result(verificationJson(v), () => verificationFr(v));
+  const signers = checkpointSignersOf(c.home);
+  c.result(verificationJson(v, signers), () => verificationFr(v, signers));
   if (!v.ok) process.exitCode = 1;
 }
 

@@ -49,7 +49,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   // after messages: audit adds `messages export`, results adds `messages print`
   'audit',
   'results',
-  // after store: adds `store rekey` and `store keychain`
+  // after store: adds `store rekey`, `store init` and `store keychain`
   'storeKeys',
   'policy',
 ];
@@ -65,7 +65,7 @@ export const GROUPS_OF_COMMAND: Readonly<Record<string, readonly CommandGroup[]>
   account: ['account'],
   psc: ['psc'],
   sync: ['sync'],
-  // `store rebuild` runs the `sync` command; `store rekey|keychain` come from storeKeys
+  // `store rebuild` runs the `sync` command; `store rekey|init|keychain` come from storeKeys
   store: ['store', 'storeKeys', 'sync'],
   messages: ['messages', 'audit', 'results'],
   search: ['search'],

@@ -1,11 +1,10 @@
 // `mssante mdn status|send ID`: read receipts (MDN) for a stored message.
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import { AppError } from '../../errors/index.js';
-import { openImapSession } from '../../imap/index.js';
-import { createSmtpTransport, asSmtpError } from '../../smtp/index.js';
 import { MDN_SENT_KEYWORD } from '../../rules/mdn.js';
 import { mdnPolicy, mdnStatusFr, parseMdn, prepareMdnSend, type MdnPolicy } from '../../xdm/mdn.js';
-import { accountVerifier, withAccountSigner, type ConnectOptions } from '../account-signer.js';
+import type { ConnectOptions } from '../account-signer.js';
+import { withAccountConnection } from '../account-connection.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
 import { withStore } from './messages.js';
@@ -65,17 +64,19 @@ export const registerMdn: CommandRegistrar = (program, ctx) => {
     .addOption(trustAnchorsOption())
     .addOption(crlSoftFailOption())
     .option('--password-stdin', 'lire le mot de passe du certificat logiciel sur l’entrée standard')
+    .option('--rpps <rpps>', 'compte Pro Santé Connect : RPPS pour la validation sur le téléphone (e-CPS)')
+    .option('--browser', 'compte Pro Santé Connect : connexion dans le navigateur (carte CPS)')
     .action(async (rawId: string, o: SendOptions) => {
       const c = ctx();
       const id = parseId(rawId);
       const { raw, message } = await withStore(c, (s) => ({ ...s.getRaw(id), message: s.getMessage(id) }));
       const account = await JsonFileAccountRepository.inHome(c.home).get(o.account);
-      // Policy first: no PIN is asked for a receipt that may not be sent.
+      // Policy first: no PIN (nor Pro Santé Connect validation) is asked for a receipt that may not be sent.
       const mdnMessage = prepareMdnSend(raw, { disposition: { type: 'displayed' }, reporter: { address: account.address }, confirmed: Boolean(o.confirm) });
-      const verifier = accountVerifier(c, account, o);
-      await withAccountSigner(c, account, o, async (signer) => {
+      // the account's method: the card (or certificate), or Pro Santé Connect (XOAUTH2)
+      await withAccountConnection(c, account, o, async (conn) => {
         // RFC 3503: the $MDNSent keyword on the server says a receipt already went out (from any client).
-        const imap = message.uid === null ? undefined : await openImapSession(account.imap, signer, verifier);
+        const imap = message.uid === null ? undefined : await conn.openImap();
         try {
           const lock = imap ? await imap.getMailboxLock(message.folderPath) : undefined;
           try {
@@ -85,11 +86,11 @@ export const registerMdn: CommandRegistrar = (program, ctx) => {
                 throw new AppError('MDN_NOT_REQUESTED', 'receipt already sent ($MDNSent)', { data: { reason: 'already-sent' } });
               }
             }
-            const transport = createSmtpTransport(account.smtp, signer, verifier);
+            const transport = await conn.smtpTransport();
             try {
               await transport.sendMail({ envelope: mdnMessage.envelope, raw: Buffer.from(mdnMessage.raw) });
             } catch (err) {
-              throw asSmtpError(err);
+              throw conn.smtpError(err);
             } finally {
               transport.close();
             }

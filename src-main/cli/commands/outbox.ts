@@ -3,8 +3,7 @@
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig } from '../../accounts/account.js';
 import { AppError, messageFr, isErrorCode } from '../../errors/index.js';
-import { finishPscSession, loginPscSession } from './psc.js';
-import { accountMailChannel, xoauth2MailChannel, type AccountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
+import { type AccountMailChannel, assertSender, certificateMailboxes, Outbox, processOutbox, type OutboxEntry, type RunnerHooks } from '../../send/index.js';
 import type { MailStore } from '../../store/mail-store.js';
 import { openCliStore } from '../card-unlock.js';
 import { Journal } from '../../audit/journal.js';
@@ -12,7 +11,8 @@ import { deliveryRecords, sentRecord } from '../../audit/records.js';
 import { composeStoreHooks } from '../../app/store-hooks.js';
 import { trustDirOf } from '../../trust/home.js';
 import { anchorOrWarn } from './audit.js';
-import { accountVerifier, withAccountSigner, type ConnectOptions } from '../account-signer.js';
+import type { ConnectOptions } from '../account-signer.js';
+import { withAccountConnection } from '../account-connection.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
@@ -107,7 +107,7 @@ function testHooks(): RunnerHooks {
   return { afterAccepted: () => process.kill(process.pid, 'SIGKILL') };
 }
 
-/** Runs the account's queue with its card (or certificate): PIN asked once. */
+/** Runs the account's queue with its method (card or certificate: PIN asked once; or Pro Santé Connect). */
 export async function runQueue(
   c: CliContext,
   account: AccountConfig,
@@ -119,7 +119,6 @@ export async function runQueue(
   // nothing to do: no PIN asked, no connection
   const work = outbox.pending(account.address, opts.ignoreSchedule ? { ignoreSchedule: true } : {}).filter((e) => !opts.only || opts.only.includes(e.id));
   if (!work.length) return [];
-  const verifier = accountVerifier(c, account, o);
   const run = async (channel: AccountMailChannel) => {
     try {
       return await processOutbox(outbox, channel, account.address, {
@@ -134,19 +133,13 @@ export async function runQueue(
       await channel.close();
     }
   };
-  if (account.auth.kind === 'psc') {
-    // Pro Santé Connect: log in now; the server checks that the token's professional owns the mailbox.
-    const session = await loginPscSession(c, account, o);
-    try {
-      return await run(xoauth2MailChannel(account, () => session.accessToken(), verifier));
-    } finally {
-      await finishPscSession(c, account, session);
+  // the card (or certificate) session, or Pro Santé Connect: the server checks that the token's professional owns the mailbox
+  return withAccountConnection(c, account, o, async (conn) => {
+    if (conn.signer) {
+      const [leaf] = await conn.signer.certificateChain();
+      assertSender(account.address, account.address, leaf ? certificateMailboxes(leaf) : []);
     }
-  }
-  return withAccountSigner(c, account, o, async (signer) => {
-    const [leaf] = await signer.certificateChain();
-    assertSender(account.address, account.address, leaf ? certificateMailboxes(leaf) : []);
-    return run(accountMailChannel(account, signer, verifier));
+    return run(conn.mailChannel());
   });
 }
 

@@ -8,7 +8,6 @@ import { AppError, isAppError } from '../../errors/index.js';
 import { SettingsFile } from '../../app/settings.js';
 import { Journal } from '../../audit/journal.js';
 import {
-  accountMailChannel,
   checkRecipientsWithOverride,
   contentTypeOf,
   effectiveSizeLimit,
@@ -26,7 +25,7 @@ import type { MailStore } from '../../store/mail-store.js';
 import { TrustContext, trustDirOf } from '../../trust/index.js';
 import { evaluateIns, parseCdaBytes, xdmAuthorFromCard, type PatientIdentity } from '../../xdm/index.js';
 import { patientAddress } from '../../send/patients.js';
-import { accountVerifier, withAccountSigner } from '../account-signer.js';
+import { withAccountConnection } from '../account-connection.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
@@ -262,9 +261,9 @@ export const registerSend: CommandRegistrar = (program, ctx) => {
         if (o.draft) {
           const draft = await saveDraftLocally(outbox, account.address, prepared.message);
           if (o.queueOnly) return draft;
-          const verifier = accountVerifier(c, account, o);
-          return withAccountSigner(c, account, o, async (signer) => {
-            const channel = accountMailChannel(account, signer, verifier);
+          // the Drafts folder over IMAP with the account's method (card, certificate or Pro Santé Connect)
+          return withAccountConnection(c, account, o, async (conn) => {
+            const channel = conn.mailChannel();
             try {
               return await uploadDraft(outbox, channel, draft.id);
             } finally {

@@ -11,7 +11,12 @@ import { cardFacts } from '../../audit/records.js';
 import { AppError } from '../../errors/index.js';
 import { openDatabase } from '../../store/database.js';
 import { storeFile } from '../../store/home.js';
-import { readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring } from '../../store/keys/keyring.js';
+import { createRecoveryKeyring, newStoreKey, readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring } from '../../store/keys/keyring.js';
+import { LEGACY_KEY_FILE, readLegacyKeyFile } from '../../store/keys/card-key-provider.js';
+import { secureDelete } from '../../store/keys/secure-delete.js';
+import { MailStore } from '../../store/mail-store.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { wipe } from '../../store/keys/wrap.js';
 import { cliCardSession, printRecoveryCode, recordCliOrQueue } from '../card-unlock.js';
 import { readStorePolicy, writeStorePolicy } from '../../app/store-policy.js';
@@ -53,7 +58,7 @@ function journalRekey(c: CliContext, key: Buffer, data: { kind: 'new-card' | 're
 async function rekeyNewCard(c: CliContext, o: { recoveryStdin?: boolean }): Promise<void> {
   const keyring = readKeyring(c.home);
   if (!keyring) throw new AppError('NOT_FOUND', 'this data folder has no card-bound store', { data: { home: c.home } });
-  const key = unlockWithRecovery(keyring, await readRecoveryCode(c, Boolean(o.recoveryStdin)));
+  const key = unlockWithRecovery(keyring, await readRecoveryCode(c, Boolean(o.recoveryStdin || c.recoveryStdin)));
   try {
     openDatabase(storeFile(c.home), key).close(); // the code opens THIS store before anything changes
     const { token, signer } = await cliCardSession(c);
@@ -90,6 +95,42 @@ async function rekeyRecovery(c: CliContext): Promise<void> {
   }
 }
 
+/**
+ * `store init --without-card`: the first use of a data folder by a doctor without any CPS card
+ * (e-CPS through Pro Santé Connect). The CLI has no OS keychain, so the recovery code is the only
+ * key-encryption key: a new random key (or the key of a store made before card binding, whose
+ * `store.key` is then erased) is wrapped under a new recovery code, shown once on stderr, framed
+ * as the card path does; the store is created and the set-up journalled. A card can be bound
+ * later (`store rekey --new-card`).
+ */
+async function initWithoutCard(c: CliContext): Promise<void> {
+  if (readKeyring(c.home)) throw new AppError('STORE_ALREADY_SET_UP', 'this data folder already has a store keyring');
+  const legacy = readLegacyKeyFile(c.home);
+  if (!legacy && existsSync(storeFile(c.home))) throw new AppError('STORE_BAD_KEY', 'an existing store has neither keyring nor old key');
+  mkdirSync(c.home, { recursive: true, mode: 0o700 });
+  const key = legacy ?? newStoreKey();
+  try {
+    const { keyring, recoveryCode } = createRecoveryKeyring(key);
+    if (!writeKeyring(c.home, keyring, { create: true })) throw new AppError('STORE_ALREADY_SET_UP', 'another process set the store up meanwhile');
+    if (c.json) c.result({ ok: true, protection: 'recovery-code', migrated: legacy !== null, recoveryCode }, '');
+    else printRecoveryCode(c, recoveryCode, { cardLess: true });
+    if (legacy) secureDelete(join(c.home, LEGACY_KEY_FILE));
+    const store = await MailStore.open({ file: storeFile(c.home), keyProvider: { getKey: async () => Buffer.from(key) } });
+    try {
+      const journal = new Journal(store.db);
+      journal.append([{ action: 'store.created', data: { protection: 'recovery-code', migrated: legacy !== null } }]);
+      writeHeadAnchor(c.home, journal);
+    } finally {
+      store.close();
+    }
+    if (!c.json) {
+      c.result({}, 'Base locale créée sans carte CPS : elle s’ouvre avec ce code de secours (--recovery-stdin, ou saisi au clavier). Pour la lier plus tard à une carte : « mssante store rekey --new-card ».');
+    }
+  } finally {
+    wipe(key);
+  }
+}
+
 /** The clinic's keychain setting (app/store-policy.ts): applied by the window at its next card unlock. */
 async function setKeychainPolicy(c: CliContext, state: string): Promise<void> {
   if (state !== 'on' && state !== 'off') throw new AppError('INVALID_ARGUMENT', 'expected on or off');
@@ -119,6 +160,14 @@ export const registerStoreKeys: CommandRegistrar = (program: Command, ctx) => {
       if (Boolean(o.newCard) === Boolean(o.recovery)) throw new AppError('INVALID_ARGUMENT', 'exactly one of --new-card or --recovery');
       if (o.newCard) await rekeyNewCard(c, o);
       else await rekeyRecovery(c);
+    });
+  store
+    .command('init')
+    .description('créer la base locale d’un dossier de données sans carte CPS (e-CPS) : son code de secours, affiché une seule fois, en est la seule clé')
+    .option('--without-card', 'sans carte CPS (obligatoire : avec une carte, la base se crée à la première connexion de la carte)')
+    .action(async (o: { withoutCard?: boolean }) => {
+      if (!o.withoutCard) throw new AppError('INVALID_ARGUMENT', 'store init needs --without-card (a card user\'s store is set up at the first card login)', { data: { option: '--without-card' } });
+      await initWithoutCard(ctx());
     });
   store
     .command('keychain')

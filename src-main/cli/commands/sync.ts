@@ -13,11 +13,8 @@ import type { MailStore } from '../../store/mail-store.js';
 import type { ImapConnector } from '../../sync/connector.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, SyncEngine, type SyncProgress, type SyncSummary } from '../../sync/engine.js';
 import { syncNoticesFr } from '../../sync/summary-fr.js';
-import { externalImapConnector } from '../../sync/imap-connector.js';
 import { testConnector, testConnectorConfigured } from '../../sync/resolve-connector.js';
-import { accountVerifier, withAccountSigner } from '../account-signer.js';
-import { xoauth2ImapConnector } from '../../imap/xoauth2.js';
-import { finishPscSession, loginPscSession } from './psc.js';
+import { withAccountConnection } from '../account-connection.js';
 import type { CliContext } from '../context.js';
 import { crlSoftFailOption, trustAnchorsOption } from '../pki-options.js';
 import type { CommandRegistrar } from '../program.js';
@@ -107,20 +104,11 @@ export const registerSync: CommandRegistrar = (program, ctx) => {
           address = account.address;
           server = `${account.imap.host}:${account.imap.port}`;
           store.ensureAccount({ address, imapHost: account.imap.host, imapPort: account.imap.port });
-          const verifier = accountVerifier(c, account, o);
-          if (account.auth.kind === 'psc') {
-            // Pro Santé Connect: log in now (the token lives in this process only), XOAUTH2 sessions.
-            const session = await loginPscSession(c, account, o);
-            try {
-              const connector = xoauth2ImapConnector(account.imap, { user: address, accessToken: () => session.accessToken() }, verifier, { timeoutMs });
-              s = await runSync(c, store, address, connector, o.folder, journal, server, timeoutMs);
-            } finally {
-              await finishPscSession(c, account, session);
-            }
-          } else s = await withAccountSigner(c, account, o, async (signer) => {
-            const done = await runSync(c, store, address, externalImapConnector(account.imap, signer, verifier, { timeoutMs }), o.folder, journal, server, timeoutMs);
-            // the card is still logged in: it signs the journal's head (anchor)
-            await checkpointOrWarn(c, journal, signer);
+          // the account's method: the card (or certificate) session, or Pro Santé Connect (XOAUTH2)
+          s = await withAccountConnection(c, account, o, async (conn) => {
+            const done = await runSync(c, store, address, conn.imapConnector({ timeoutMs }), o.folder, journal, server, timeoutMs);
+            // the card is still logged in: it signs the journal's head (anchor); without a card, the head file only
+            if (conn.signer) await checkpointOrWarn(c, journal, conn.signer);
             return done;
           });
         }

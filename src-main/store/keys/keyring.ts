@@ -79,6 +79,17 @@ export function createKeychainKeyring(storeKey: Buffer, keychainKek: Buffer, now
   return { keyring: setKeychainWrap(keyring, storeKey, keychainKek, now), recoveryCode: code };
 }
 
+/**
+ * A keyring without any card or keychain wrap: a card-less (e-CPS) user of the
+ * CLI, which has no OS keychain. The recovery code is the only KEK; a card can
+ * be bound later (`store rekey --new-card`).
+ */
+export function createRecoveryKeyring(storeKey: Buffer, now = new Date()): { keyring: Keyring; recoveryCode: string } {
+  const base = { salt: randomBytes(32).toString('base64') };
+  const { recovery, code } = recoveryWrap(base, storeKey, now);
+  return { keyring: { version: 1, ...base, cards: [], recovery, keychain: null }, recoveryCode: code };
+}
+
 export function newStoreKey(): Buffer {
   return randomBytes(STORE_KEY_BYTES);
 }

@@ -62,8 +62,8 @@ describe('mssante account add (auto-configuration) + psc login', () => {
     assert.match(add.stderr, /Mécanismes SASL annoncés par le serveur IMAP : XOAUTH2, OAUTHBEARER/);
     assert.match(add.stderr, /Authentification proposée : Pro Santé Connect\n/);
 
-    // The CLI store is bound to the CPS card (issue 21); an e-CPS doctor without a card has no key to
-    // open it yet (left open in issues 18/21): this test stands the store key in with the test seam.
+    // The CLI store is bound to the CPS card (issue 21); this test stands the store key in with the test
+    // seam to focus on PSC (the card-less path with the recovery code: psc-cardless-cli.test.ts).
     const env = { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret, MSSANTE_TEST: '1', MSSANTE_STORE_KEY: randomBytes(32).toString('hex') };
     // no --rpps: CIBA's login_hint is the RPPS read from the inserted CPS card (no PIN needed)
     const login = await withPhone(a.rpps, ['--home', home, '--json', 'psc', 'login'], env, cliCard(tb, a));

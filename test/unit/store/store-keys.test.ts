@@ -13,7 +13,7 @@ import { AppError } from '../../../src-main/errors/index.js';
 import { openDatabase } from '../../../src-main/store/database.js';
 import { CHALLENGE_LABEL, kekChallenge, type KekSigner } from '../../../src-main/store/keys/card-kek.js';
 import { cardStoreKeyProvider } from '../../../src-main/store/keys/card-key-provider.js';
-import { createKeyring, readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring, newStoreKey, setKeychainWrap, unlockWithKeychain } from '../../../src-main/store/keys/keyring.js';
+import { createKeyring, createRecoveryKeyring, readKeyring, rebindToCard, renewRecovery, unlockWithCard, unlockWithRecovery, writeKeyring, newStoreKey, setKeychainWrap, unlockWithKeychain } from '../../../src-main/store/keys/keyring.js';
 import { generateRecoveryCode, normaliseRecoveryCode } from '../../../src-main/store/keys/recovery-code.js';
 import { checkpointPayload } from '../../../src-main/audit/anchor.js';
 import { softCard as softCardIn } from '../../support/soft-card.js';
@@ -129,4 +129,21 @@ test('two processes binding a new store at once agree on one keyring', async () 
   assert.equal(writeKeyring(home, first.keyring, { create: true }), true);
   assert.equal(writeKeyring(home, second.keyring, { create: true }), false);
   assert.equal(readKeyring(home)!.salt, first.keyring.salt);
+});
+
+test('a card-less keyring (store init --without-card): the recovery code alone opens it, a card is refused, a card can be bound later', async () => {
+  const key = newStoreKey();
+  const { keyring, recoveryCode } = createRecoveryKeyring(key);
+  assert.deepEqual(keyring.cards, []);
+  assert.equal(keyring.keychain, null);
+  assert.ok(unlockWithRecovery(keyring, recoveryCode.toLowerCase()).equals(key));
+  assert.throws(() => unlockWithRecovery(keyring, generateRecoveryCode()), (e: unknown) => e instanceof AppError && e.code === 'STORE_RECOVERY_INVALID');
+  const a = softCard();
+  await assert.rejects(unlockWithCard(keyring, a), (e: unknown) => e instanceof AppError && e.code === 'STORE_WRONG_CARD');
+  const bound = await rebindToCard(keyring, key, a);
+  assert.ok((await unlockWithCard(bound, a)).equals(key));
+  assert.ok(unlockWithRecovery(bound, recoveryCode).equals(key), 'the code stays valid');
+  // the keyring's text holds neither the key nor the code
+  const text = JSON.stringify(keyring);
+  assert.ok(!text.includes(key.toString('hex')) && !text.includes(key.toString('base64')) && !text.includes(recoveryCode));
 });
