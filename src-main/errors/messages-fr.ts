@@ -130,6 +130,8 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   PSC_NOT_LOGGED_IN: 'Vous n’êtes pas connecté à Pro Santé Connect : connectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
   PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
   XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
+  XOAUTH2_SERVER_UNAVAILABLE: 'Le serveur de messagerie n’a pas pu vérifier votre jeton Pro Santé Connect (panne temporaire de son côté, votre connexion n’est pas en cause) : réessayez dans quelques minutes ; si cela dure, prévenez votre opérateur de messagerie. Les messages à envoyer restent dans la boîte d’envoi.',
+  AUTOCONFIG_DNS_UNREACHABLE: 'Le serveur DNS ne répond pas : les serveurs de messagerie de ce domaine n’ont pas pu être recherchés. Vérifiez la connexion réseau puis réessayez, ou indiquez les serveurs avec --imap et --smtp.',
   AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
 };
 

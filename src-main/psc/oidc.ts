@@ -105,12 +105,13 @@ export class PscClient {
     }
   }
 
-  /** Best effort: tells PSC to forget the refresh token at logout. */
-  async revoke(token: string): Promise<void> {
+  /** Best effort: tells PSC to forget the refresh token at logout; false when PSC could not be told (the local session ends anyway). */
+  async revoke(token: string): Promise<boolean> {
     try {
       await oidc.tokenRevocation(this.config, token);
+      return true;
     } catch {
-      /* the local session ends anyway */
+      return false;
     }
   }
 

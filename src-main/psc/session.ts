@@ -10,7 +10,8 @@ import type { PscTokens } from './oidc.js';
 
 export interface Refresher {
   refresh(refreshToken: string): Promise<PscTokens>;
-  revoke?(token: string): Promise<void>;
+  /** false when the provider could not be told */
+  revoke?(token: string): Promise<boolean | void>;
 }
 
 export type SessionEndReason = 'refresh-refused' | 'expired' | 'logout';

@@ -43,6 +43,8 @@ const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as PscServerConfig;
 const issuer = `https://${cfg.host}:${cfg.oidcPort}`;
 const shortClients = new Set(cfg.clients.filter((c) => c.short).map((c) => c.clientId));
 const disabled = new Set<string>();
+/** Users whose tokens the introspection endpoint fails on (HTTP 500): the operator's token check is down, not the token. */
+const introspectionDown = new Set<string>();
 /** Pending CIBA requests by RPPS: what the "phone" of each user shows. */
 const pending = new Map<string, { request: unknown; expiresAt: number }[]>();
 /** What the phone shows: only requests still alive (an expired one left by an earlier test is gone, as on a real phone). */
@@ -69,7 +71,13 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
-    introspection: { enabled: true },
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (_ctx: Ctx, _client: Loose, token: Loose) => {
+        if (introspectionDown.has((token as { accountId?: string }).accountId ?? '')) throw new Error('bench: introspection down for this user');
+        return true;
+      },
+    },
     revocation: { enabled: true },
     ciba: {
       enabled: true,
@@ -144,10 +152,12 @@ provider.use(async (ctx: Ctx, next: () => Promise<void>) => {
     await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: rpps } }, { mergeWithLastSubmission: false });
     return;
   }
-  const hook = /^\/__test\/(approve|refuse|disable|enable|pending)\/(\d+)$/.exec(path);
+  const hook = /^\/__test\/(approve|refuse|disable|enable|pending|introspection-down|introspection-up)\/(\d+)$/.exec(path);
   if (hook && ctx.method === 'POST') {
     const [, action, rpps] = hook as unknown as [string, string, string];
-    if (action === 'disable') disabled.add(rpps);
+    if (action === 'introspection-down') introspectionDown.add(rpps);
+    else if (action === 'introspection-up') introspectionDown.delete(rpps);
+    else if (action === 'disable') disabled.add(rpps);
     else if (action === 'enable') disabled.delete(rpps);
     else if (action === 'pending') {
       ctx.body = { pending: livePending(rpps).length };

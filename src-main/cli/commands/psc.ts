@@ -177,11 +177,17 @@ async function logout(c: CliContext, o: { address?: string }): Promise<void> {
   const auth = pscOf(account);
   const file = refreshVaultFile(c.home, account.address);
   const kept = auth.keepRefreshToken ? await withStoreKey(c, (key) => openRefreshToken(file, key, account.address)) : undefined;
-  // PSC forgets the refresh token (best effort: offline, the local copy goes anyway)
-  if (kept) await discoverClient(auth).then((client) => client.revoke(kept.refreshToken), () => undefined);
+  // PSC forgets the refresh token (best effort: offline, the local copy goes anyway, and the user is told)
+  const revoked = kept ? await discoverClient(auth).then((client) => client.revoke(kept.refreshToken), () => false) : false;
   const erased = eraseRefreshToken(file) ? 1 : 0;
-  c.result({ ok: true, account: account.address, erased }, () =>
-    erased ? `Session Pro Santé Connect de ${account.address} fermée : jeton de renouvellement révoqué et effacé.` : `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`);
+  c.result({ ok: true, account: account.address, erased, revoked }, () =>
+    !erased
+      ? `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`
+      : revoked
+        ? `Session Pro Santé Connect de ${account.address} fermée : jeton de renouvellement révoqué et effacé.`
+        : kept
+          ? `Session Pro Santé Connect de ${account.address} fermée sur cet ordinateur : jeton de renouvellement effacé. Pro Santé Connect n’a pas pu être prévenu (injoignable) : la session y expirera d’elle-même ; rien d’autre à faire.`
+          : `Session Pro Santé Connect gardée illisible (fichier abîmé, ou scellé par une autre carte) : effacée de cet ordinateur.`);
 }
 
 export const registerPsc: CommandRegistrar = (program: Command, ctx) => {
