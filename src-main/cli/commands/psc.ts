@@ -10,7 +10,7 @@ import { JsonFileAccountRepository } from '../../accounts/account-repository.js'
 import type { AccountConfig, PscAuth } from '../../accounts/account.js';
 import { AppError } from '../../errors/index.js';
 import { openXoauth2ImapSession } from '../../imap/xoauth2.js';
-import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken } from '../../psc/index.js';
+import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, refreshVaultUnreadable, sealRefreshToken } from '../../psc/index.js';
 import { cliStoreKeyProvider } from '../card-unlock.js';
 import { CardService } from '../../card/index.js';
 import type { CliContext } from '../context.js';
@@ -56,7 +56,8 @@ async function withStoreKey<T>(c: CliContext, fn: (key: Buffer) => T): Promise<T
 /** The session kept by an earlier command, reopened silently (a refresh at PSC); undefined when none is kept. */
 async function resumeKeptSession(c: CliContext, account: AccountConfig, auth: PscAuth): Promise<PscSession | undefined> {
   const file = refreshVaultFile(c.home, account.address);
-  const kept = await withStoreKey(c, (key) => openRefreshToken(file, key, account.address));
+  const { kept, unreadable } = await withStoreKey(c, (key) => ({ kept: openRefreshToken(file, key, account.address), unreadable: refreshVaultUnreadable(file, key, account.address) }));
+  if (unreadable && eraseRefreshToken(file)) c.progress('La session Pro Santé Connect gardée sur cet ordinateur était illisible (fichier abîmé, ou scellé par une autre carte ou un autre dossier de données) : elle a été effacée.');
   if (!kept) return undefined;
   const client = await discoverClient(auth);
   let tokens;
