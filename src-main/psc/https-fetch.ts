@@ -2,13 +2,18 @@
 // account's anchors (or the system's), TLS 1.2 minimum, never a redirect followed,
 // never a proxy from the environment. Written here because global fetch (undici)
 // takes no CA option without the undici package's Agent; ~30 lines of node:https.
+// The body is bounded (maxBytes) since autoconfig reuses it towards any operator site.
 import { request } from 'node:https';
 import { AppError } from '../errors/index.js';
 
 export interface HttpsFetchOptions {
   /** PEM anchors; undefined = Node's bundled roots */
   ca?: string;
+  /** largest body read (default 1 MiB: OpenID documents, tokens and autoconfig files are a few KB); beyond, the answer is refused */
+  maxBytes?: number;
 }
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: unknown; signal?: AbortSignal }) => Promise<Response>;
 
@@ -26,7 +31,17 @@ export function httpsFetch(options: HttpsFetchOptions = {}): FetchLike {
         ...(init.signal ? { signal: init.signal } : {}),
       }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          // a hostile or broken server cannot fill memory: the answer stops being read at the bound
+          if (size > max) {
+            req.destroy();
+            return reject(new AppError('PSC_UNREACHABLE', `${u.origin}: answer larger than ${max} bytes`));
+          }
+          chunks.push(c);
+        });
         res.on('end', () => {
           const headers = new Headers();
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
