@@ -225,7 +225,10 @@ export function createPscApp(o: PscAppOptions): PscApp {
       waiting?.abort();
       const s = session;
       if (!s) return;
-      await s.logout(); // 'ended' with 'logout': journalled by onEnded
+      // The local session ends now ('ended' with 'logout', journalled by onEnded); telling PSC
+      // (revocation, up to openid-client's 30 s timeout when PSC is slow) goes on behind, so the
+      // window locks at once instead of staying open while PSC answers.
+      void s.logout().catch(() => undefined);
     },
     refreshNow: async () => {
       await session?.refreshNow();

@@ -5,7 +5,9 @@
 //    (poll mode), refresh tokens, opaque access tokens + introspection (what
 //    Dovecot's oauth2 passdb calls); users keyed by RPPS;
 //  - test hooks under /__test/ (approve/refuse a pending CIBA request, disable
-//    an account so its refresh is refused) — a bench-only door, loopback only;
+//    an account so its refresh is refused, make the introspection fail for a
+//    user's tokens, hold a user's revocation requests unanswered) — a bench-only
+//    door, loopback only;
 //  - a Mozilla-style autoconfig XML for the ORG domain (same HTTPS server);
 //  - a loopback DNS server (`dns2`, UDP + TCP) with RFC 6186 SRV records for
 //    the doctors' domain.
@@ -45,6 +47,9 @@ const shortClients = new Set(cfg.clients.filter((c) => c.short).map((c) => c.cli
 const disabled = new Set<string>();
 /** Users whose tokens the introspection endpoint fails on (HTTP 500): the operator's token check is down, not the token. */
 const introspectionDown = new Set<string>();
+/** Users whose revocation requests are held unanswered (PSC slow at logout) until released; the held ones by user. */
+const revocationHold = new Set<string>();
+const revocationHeld = new Map<string, (() => void)[]>();
 /** Pending CIBA requests by RPPS: what the "phone" of each user shows. */
 const pending = new Map<string, { request: unknown; expiresAt: number }[]>();
 /** What the phone shows: only requests still alive (an expired one left by an earlier test is gone, as on a real phone). */
@@ -152,10 +157,27 @@ provider.use(async (ctx: Ctx, next: () => Promise<void>) => {
     await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: rpps } }, { mergeWithLastSubmission: false });
     return;
   }
-  const hook = /^\/__test\/(approve|refuse|disable|enable|pending|introspection-down|introspection-up)\/(\d+)$/.exec(path);
+  if (path === '/token/revocation' && ctx.method === 'POST' && revocationHold.size) {
+    // read here to know whose token it is; oidc-provider then takes the body already read (req.body)
+    const body = await readBody(ctx.req);
+    (ctx.req as unknown as { body: string }).body = body;
+    const token = new URLSearchParams(body).get('token') ?? '';
+    const found = (await provider.RefreshToken.find(token).catch(() => undefined)) as { accountId?: string } | undefined;
+    const who = found?.accountId ?? '';
+    if (revocationHold.has(who)) await new Promise<void>((release) => revocationHeld.set(who, [...(revocationHeld.get(who) ?? []), release]));
+  }
+  const hook = /^\/__test\/(approve|refuse|disable|enable|pending|introspection-down|introspection-up|revocation-hold|revocation-release|revocation-held)\/(\d+)$/.exec(path);
   if (hook && ctx.method === 'POST') {
     const [, action, rpps] = hook as unknown as [string, string, string];
-    if (action === 'introspection-down') introspectionDown.add(rpps);
+    if (action === 'revocation-hold') revocationHold.add(rpps);
+    else if (action === 'revocation-release') {
+      revocationHold.delete(rpps);
+      for (const release of revocationHeld.get(rpps) ?? []) release();
+      revocationHeld.delete(rpps);
+    } else if (action === 'revocation-held') {
+      ctx.body = { held: revocationHeld.get(rpps)?.length ?? 0 };
+      return;
+    } else if (action === 'introspection-down') introspectionDown.add(rpps);
     else if (action === 'introspection-up') introspectionDown.delete(rpps);
     else if (action === 'disable') disabled.add(rpps);
     else if (action === 'enable') disabled.delete(rpps);

@@ -15,6 +15,10 @@ import { asXoauth2SmtpError, createXoauth2SmtpTransport } from '../../../src-mai
 import { answerWhenPending, phone } from '../../support/psc.js';
 import { closedPort } from '../../support/ports.js';
 import { runMssante, type CliRun } from '../../support/cli.js';
+import { waitUntil } from '../../support/wait.js';
+import { createPscApp } from '../../../src-main/app/psc-app.js';
+import { SessionGate } from '../../../src-main/app/session.js';
+import type { AccountConfig } from '../../../src-main/accounts/account.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { benchVerifier } from '../../support/tls-bench.js';
 
@@ -136,5 +140,39 @@ describe('the operator cannot check the token (introspection down)', () => {
     assert.match(out.stdout, /fermée sur cet ordinateur : jeton de renouvellement effacé\. Pro Santé Connect n’a pas pu être prévenu/);
     assert.doesNotMatch(out.stdout, /révoqué/);
     assert.equal(openRefreshToken(vault, storeKey, h.address), undefined, 'erased locally anyway');
+  });
+
+  it('the window: « Se déconnecter » ends the session at once while PSC is slow to take the revocation', async () => {
+    const h = holder();
+    const account: AccountConfig = {
+      address: h.address,
+      imap: { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' },
+      smtp: { host: 'localhost', port: tb.ports.pscSubmission, security: 'starttls' },
+      auth: { kind: 'psc', issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', caFile: tb.pki.caBundle },
+      createdAt: new Date().toISOString(),
+    };
+    const gate = new SessionGate(() => undefined);
+    const app = createPscApp({ gate, emit: () => undefined, account: async () => account, env: { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret } });
+    const hook = async (action: string): Promise<{ held?: number }> => {
+      const res = await httpsFetch({ ca })(`${tb.psc.issuer}/__test/${action}/${h.rpps}`, { method: 'POST', headers: {} });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { held?: number };
+    };
+    try {
+      await Promise.all([app.channels['psc.loginCiba']({ rpps: h.rpps }), answerWhenPending(tb, h.rpps, 'approve')]);
+      assert.equal(app.loggedIn(), true);
+      await hook('revocation-hold');
+      let settled = false;
+      const out = app.logout().then(() => (settled = true));
+      // PSC has the revocation request and does not answer it yet
+      await waitUntil('the revocation held at PSC', async () => ((await hook('revocation-held')).held ?? 0) > 0);
+      assert.equal(settled, true, 'logout waited for PSC');
+      assert.equal(app.loggedIn(), false);
+      await assert.rejects(app.accessToken(), rejectsWith('PSC_NOT_LOGGED_IN'));
+      await out;
+    } finally {
+      await hook('revocation-release');
+      app.dispose();
+    }
   });
 });
