@@ -71,6 +71,7 @@ export function accountSetupChannels(o: AccountSetupOptions): SetupChannels {
       });
       // the source says nothing (SRV) or little: the IMAP server's own SASL list completes it
       const probe = await probeSaslMechanisms(found.imap, verifier());
+      if (probe.error?.code === 'AUTOCONFIG_HOST_UNKNOWN') throw probe.error; // the first-run screen says so instead of offering it
       const methods = new Set<AuthMethod>([...found.authMethods, ...methodsOfMechanisms(probe.mechanisms)]);
       return {
         address: addr,

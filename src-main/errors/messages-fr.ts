@@ -132,6 +132,7 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
   XOAUTH2_SERVER_UNAVAILABLE: 'Le serveur de messagerie n’a pas pu vérifier votre jeton Pro Santé Connect (panne temporaire de son côté, votre connexion n’est pas en cause) : réessayez dans quelques minutes ; si cela dure, prévenez votre opérateur de messagerie. Les messages à envoyer restent dans la boîte d’envoi.',
   AUTOCONFIG_DNS_UNREACHABLE: 'Le serveur DNS ne répond pas : les serveurs de messagerie de ce domaine n’ont pas pu être recherchés. Vérifiez la connexion réseau puis réessayez, ou indiquez les serveurs avec --imap et --smtp.',
+  AUTOCONFIG_HOST_UNKNOWN: 'Le serveur de messagerie annoncé pour ce domaine n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur, ou indiquez les serveurs avec --imap et --smtp.',
   AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
 };
 
@@ -153,6 +154,11 @@ function count(value: unknown): string {
 // Wording that names the facts an error carries (counts, which check failed). Only primitive
 // data the core put there on purpose; never text from a file or a server.
 const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undefined>> = {
+  // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
+  AUTOCONFIG_HOST_UNKNOWN: (d) =>
+    typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)
+      ? `Le serveur de messagerie annoncé pour ce domaine (« ${d.host} ») n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur, ou indiquez les serveurs avec --imap et --smtp.`
+      : undefined,
   ANNUAIRE_BAD_FILE: (d) => (typeof d.check === 'string' ? ANNUAIRE_BAD_FILE_FR[d.check] : undefined),
   ANNUAIRE_TRUNCATED: (d) =>
     d.check === 'final_newline'

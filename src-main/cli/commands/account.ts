@@ -60,6 +60,7 @@ async function discoverServers(c: CliContext, o: AddOptions): Promise<{ imap: En
   // what the IMAP server itself announces (CAPABILITY AUTH=…), asked after our TLS client verified it
   const verifier = createServerCertificateVerifier({ home: c.home, ...(o.trustAnchors ? { trustAnchorsFile: o.trustAnchors } : {}), crlSoftFail: false, log: (line) => c.progress(line) });
   const probe = await probeSaslMechanisms(found.imap, verifier);
+  if (probe.error?.code === 'AUTOCONFIG_HOST_UNKNOWN') throw probe.error; // nothing usable to confirm
   const methods = [...new Set<AuthMethod>([...found.authMethods, ...methodsOfMechanisms(probe.mechanisms)])];
   c.progress([
     `Serveurs trouvés (${SOURCE_FR[found.source]} : ${found.origin}) :`,

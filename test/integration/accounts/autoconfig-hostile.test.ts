@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import dns2 from 'dns2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,9 @@ function queryName(msg: Buffer): string {
 }
 
 let silent: Socket;
+/** A DNS server whose SRV records name a host that does not exist (an operator's typo). */
+let typo: ReturnType<typeof dns2.createServer>;
+let typoPort = 0;
 const asked = new Set<string>();
 let pki: TestPki;
 let https: Server;
@@ -48,6 +52,19 @@ before(async () => {
   silent = createSocket('udp4');
   silent.on('message', (msg) => asked.add(queryName(msg)));
   await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+  const { Packet } = dns2;
+  typo = dns2.createServer({
+    udp: true,
+    handle: (request: { questions: { name: string; type: number }[] }, send: (r: unknown) => void) => {
+      const response = Packet.createResponseFromRequest(request as never) as { answers: unknown[] };
+      const q = request.questions[0];
+      if (q && q.type === Packet.TYPE.SRV) response.answers.push({ name: q.name, type: Packet.TYPE.SRV, class: Packet.CLASS.IN, ttl: 60, priority: 0, weight: 1, port: 993, target: 'imap.inexistant.invalid' });
+      send(response);
+    },
+  });
+  typo.on('listening', () => undefined);
+  const listening = await typo.listen({ udp: { port: 0, address: '127.0.0.1' } });
+  typoPort = (listening as { udp: AddressInfo }).udp.port;
   pki = makeTestPki();
   https = createServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverChain) }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -72,6 +89,7 @@ before(async () => {
 });
 after(async () => {
   silent?.close();
+  await typo?.close();
   https?.closeAllConnections();
   await new Promise((r) => https?.close(r));
   pki?.cleanup();
@@ -98,6 +116,18 @@ describe('a DNS server that never answers', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Le serveur DNS ne répond pas : les serveurs de messagerie de ce domaine n’ont pas pu être recherchés/);
     assert.doesNotMatch(r.stderr, /Aucun serveur trouvé/);
+  });
+});
+
+describe('SRV records naming a host that does not exist', () => {
+  it('CLI: account add names the host and the operator, and saves nothing', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mssante-dns-'));
+    dirs.push(home);
+    const r = await runMssante(['--home', home, 'account', 'add', '--address', 'a@cabinet.mssante.test', '--dns', `127.0.0.1:${typoPort}`, '--yes', '--auth', 'psc']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Le serveur de messagerie annoncé pour ce domaine \(« imap\.inexistant\.invalid »\) n’existe pas dans le DNS/);
+    assert.doesNotMatch(r.stderr, /vérifiez la connexion réseau/);
+    assert.equal(existsSync(join(home, 'accounts.json')), false);
   });
 });
 
