@@ -154,6 +154,12 @@ function count(value: unknown): string {
 // Wording that names the facts an error carries (counts, which check failed). Only primitive
 // data the core put there on purpose; never text from a file or a server.
 const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undefined>> = {
+  PSC_UNREACHABLE: (d) =>
+    d.answer === 'none'
+      ? 'Pro Santé Connect ne répond pas (aucune réponse dans le délai) : le service est peut-être surchargé, ou le réseau de l’établissement le bloque. Réessayez dans quelques minutes ; si cela dure, contactez votre service informatique.'
+      : d.answer === 'unexpected'
+        ? 'Pro Santé Connect a répondu par une page inattendue au lieu du service (portail Wi-Fi, proxy de l’établissement, ou incident chez Pro Santé Connect) : vérifiez l’accès à Internet puis réessayez ; si cela dure, contactez votre service informatique.'
+        : undefined,
   // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
   AUTOCONFIG_HOST_UNKNOWN: (d) =>
     typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)

@@ -49,9 +49,11 @@ export function httpsFetch(options: HttpsFetchOptions = {}): FetchLike {
           const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
           resolve(new Response(payload, { status, headers }));
         });
-        res.on('error', reject);
+        res.on('error', (err) => reject(new AppError('PSC_UNREACHABLE', `${u.origin}: ${err.message}`, { cause: err, data: { answer: 'none' } })));
       });
-      req.on('error', (err) => reject(new AppError('PSC_UNREACHABLE', `${u.origin}: ${err.message}`, { cause: err })));
+      // no answer within the caller's time (openid-client gives 30 s): said as such, not as "unreachable or certificate"
+      const silent = (err: Error) => err.name === 'AbortError' || err.name === 'TimeoutError';
+      req.on('error', (err) => reject(new AppError('PSC_UNREACHABLE', `${u.origin}: ${err.message}`, { cause: err, ...(silent(err) ? { data: { answer: 'none' } } : {}) })));
       req.end(body);
     });
 }

@@ -137,6 +137,11 @@ function asPscError(err: unknown, fallback: 'PSC_LOGIN_FAILED' | 'PSC_UNREACHABL
   if (e.error === 'expired_token' || (e as { code?: string }).code === 'OAUTH_TIMEOUT') return new AppError('PSC_LOGIN_EXPIRED', detail, { cause: err });
   if (e.error === 'unknown_user_id') return new AppError('PSC_UNKNOWN_USER', detail, { cause: err });
   if (isAppError(e.cause)) return e.cause;
+  // an answer that is not the OpenID service's (HTML of a captive portal or proxy, a 5xx page)
+  const oauthCode = (e as { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (fallback === 'PSC_UNREACHABLE' && (oauthCode === 'OAUTH_RESPONSE_IS_NOT_JSON' || oauthCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM')) {
+    return new AppError('PSC_UNREACHABLE', detail, { cause: err, data: { answer: 'unexpected' } });
+  }
   return new AppError(fallback, detail, { cause: err });
 }
 
