@@ -160,6 +160,10 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       : d.answer === 'unexpected'
         ? 'Pro Santé Connect a répondu par une page inattendue au lieu du service (portail Wi-Fi, proxy de l’établissement, ou incident chez Pro Santé Connect) : vérifiez l’accès à Internet puis réessayez ; si cela dure, contactez votre service informatique.'
         : undefined,
+  PSC_LOGIN_EXPIRED: (d) =>
+    d.method === 'browser'
+      ? 'La connexion dans le navigateur n’a pas été terminée à temps (onglet fermé ou connexion abandonnée) : relancez-la (« Carte CPS dans le navigateur », ou « mssante psc login --browser ») et allez jusqu’au bout dans le navigateur.'
+      : undefined,
   // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
   AUTOCONFIG_HOST_UNKNOWN: (d) =>
     typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)

@@ -65,7 +65,7 @@ export class PscClient {
    * 127.0.0.1 (random port) receives the redirect; `openBrowser` is given the URL
    * (the shell opens it with the system browser, the CLI prints it).
    */
-  async loginBrowser(openBrowser: (url: string) => void | Promise<void>, signal?: AbortSignal): Promise<PscTokens> {
+  async loginBrowser(openBrowser: (url: string) => void | Promise<void>, signal?: AbortSignal, options: { timeoutMs?: number } = {}): Promise<PscTokens> {
     const verifier = oidc.randomPKCECodeVerifier();
     const challenge = await oidc.calculatePKCECodeChallenge(verifier);
     const state = oidc.randomState();
@@ -77,7 +77,8 @@ export class PscClient {
         redirect_uri: redirectUri, scope: this.scope, code_challenge: challenge, code_challenge_method: 'S256', state, nonce,
       });
       // Listen for the redirect before the browser can send it.
-      const callbackP = loopback.nextCallback(signal);
+      // a tab closed or a login abandoned must not leave the command (or the lock screen) waiting forever
+      const callbackP = loopback.nextCallback(signal, options.timeoutMs ?? BROWSER_LOGIN_TIMEOUT_MS);
       callbackP.catch(() => undefined);
       await openBrowser(url.href);
       const callback = await callbackP;
@@ -145,9 +146,12 @@ function asPscError(err: unknown, fallback: 'PSC_LOGIN_FAILED' | 'PSC_UNREACHABL
   return new AppError(fallback, detail, { cause: err });
 }
 
+/** How long the browser login may take (PSC's own login pages expire in the same order of time). */
+const BROWSER_LOGIN_TIMEOUT_MS = 10 * 60_000;
+
 interface Loopback {
   port: number;
-  nextCallback(signal?: AbortSignal): Promise<URL>;
+  nextCallback(signal: AbortSignal | undefined, timeoutMs: number): Promise<URL>;
   close(): void;
 }
 
@@ -171,9 +175,17 @@ function listenLoopback(): Promise<Loopback> {
     server.listen(0, '127.0.0.1', () => {
       resolve({
         port: (server.address() as AddressInfo).port,
-        nextCallback: (signal) => new Promise<URL>((ok, ko) => {
-          deliver = ok;
-          signal?.addEventListener('abort', () => ko(new AppError('PSC_LOGIN_FAILED', 'browser login aborted')), { once: true });
+        nextCallback: (signal, timeoutMs) => new Promise<URL>((ok, ko) => {
+          const timer = setTimeout(() => ko(new AppError('PSC_LOGIN_EXPIRED', `no browser redirect within ${timeoutMs} ms`, { data: { method: 'browser', minutes: Math.round(timeoutMs / 60_000) } })), timeoutMs);
+          timer.unref();
+          deliver = (u) => {
+            clearTimeout(timer);
+            ok(u);
+          };
+          signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            ko(new AppError('PSC_LOGIN_FAILED', 'browser login aborted'));
+          }, { once: true });
         }),
         close: () => server.close(),
       });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../../src-main/errors/index.js';
+import { AppError, messageFr } from '../../../src-main/errors/index.js';
 import { PscClient, httpsFetch, openRefreshToken, refreshVaultFile } from '../../../src-main/psc/index.js';
 import { openXoauth2ImapSession } from '../../../src-main/imap/xoauth2.js';
 import { asXoauth2SmtpError, createXoauth2SmtpTransport } from '../../../src-main/smtp/xoauth2.js';
@@ -25,9 +25,16 @@ import { benchVerifier } from '../../support/tls-bench.js';
 let tb: TestbedState;
 let ca: string;
 const homes: string[] = [];
-before(() => {
+// One holder for the whole file: the introspection hook is per user, and no other PSC test
+// file switches this one's introspection off.
+const holder = () => card(tb, 'blocked');
+before(async () => {
   tb = loadTestbed();
   ca = readFileSync(tb.pki.caBundle, 'utf8');
+  // the bench outlives test runs: start from this holder's normal state whatever a stopped run left
+  await phone(tb, 'enable', holder().rpps);
+  await introspection('up', holder().rpps);
+  await httpsFetch({ ca })(`${tb.psc.issuer}/__test/revocation-release/${holder().rpps}`, { method: 'POST', headers: {} });
 });
 after(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
 
@@ -51,9 +58,6 @@ async function withPhone(rpps: string, args: string[], env: NodeJS.ProcessEnv): 
   return run;
 }
 
-// One holder for the whole file: the introspection hook is per user, and no other PSC test
-// file switches this one's introspection off.
-const holder = () => card(tb, 'blocked');
 
 describe('the operator cannot check the token (introspection down)', () => {
   it('IMAP and submission answer a temporary failure: XOAUTH2_SERVER_UNAVAILABLE, not "token refused"', async () => {
@@ -174,5 +178,15 @@ describe('the operator cannot check the token (introspection down)', () => {
       await hook('revocation-release');
       app.dispose();
     }
+  });
+
+  it('a browser login never finished (tab closed) ends with a French "not finished in time", not an endless wait', async () => {
+    const psc = await PscClient.discover({ issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', keepRefreshToken: false }, { clientSecret: tb.psc.clients.app.clientSecret, ca });
+    let opened = '';
+    const err = await psc.loginBrowser((url) => void (opened = url), undefined, { timeoutMs: 300 }).then(() => undefined, (e: unknown) => e);
+    assert.ok(opened.startsWith(tb.psc.issuer), 'the browser was asked to open PSC');
+    assert.ok(err instanceof AppError, String(err));
+    assert.equal(err.code, 'PSC_LOGIN_EXPIRED');
+    assert.match(messageFr(err.code, err.data), /La connexion dans le navigateur n’a pas été terminée à temps/);
   });
 });
