@@ -7,6 +7,7 @@ import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { DOMParser } from '@xmldom/xmldom';
 import { AppError } from '../errors/index.js';
+import type { FetchLike } from '../psc/https-fetch.js';
 import type { Endpoint } from './account.js';
 
 export type AuthMethod = 'card' | 'psc' | 'pkcs12';
@@ -30,7 +31,7 @@ export interface SrvRecord {
 
 export interface AutoconfigIo {
   resolveSrv(name: string): Promise<SrvRecord[]>;
-  /** GET over HTTPS; undefined when absent (404, unreachable) */
+  /** GET over HTTPS; undefined when absent (404, unreachable); may throw (a refused certificate is named in the error) */
   fetchText(url: string): Promise<string | undefined>;
   /** URLs to try for a domain; default: autoconfig.<domain> and <domain>/.well-known */
   autoconfigUrls?(domain: string, address: string): string[];
@@ -59,6 +60,20 @@ export function srvResolver(servers?: string[]): (name: string) => Promise<SrvRe
   };
 }
 
+/** fetchText over an HTTPS fetch (psc/https-fetch.ts): the body of a 200, undefined otherwise; a refused certificate is thrown. */
+export function autoconfigFetchText(fetchFn: FetchLike): (url: string) => Promise<string | undefined> {
+  return async (url) => {
+    let res: Response;
+    try {
+      res = await fetchFn(url, { method: 'GET', headers: {}, signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      if (err instanceof AppError && err.data.answer === 'tls') throw err;
+      return undefined;
+    }
+    return res.status === 200 ? res.text() : undefined;
+  };
+}
+
 function defaultAutoconfigUrls(domain: string, address: string): string[] {
   const q = `emailaddress=${encodeURIComponent(address)}`;
   return [`https://autoconfig.${domain}/mail/config-v1.1.xml?${q}`, `https://${domain}/.well-known/autoconfig/mail/config-v1.1.xml?${q}`];
@@ -79,15 +94,20 @@ export async function discoverAccount(address: string, io: AutoconfigIo): Promis
     throw err;
   });
   if (bySrv) return bySrv;
+  let untrustedSite: string | undefined;
   for (const url of (io.autoconfigUrls ?? defaultAutoconfigUrls)(domain, address)) {
-    const xml = await io.fetchText(url);
+    const xml = await io.fetchText(url).catch((err: unknown) => {
+      // a site whose certificate is refused is not read, but it is named if nothing else is found
+      if (err instanceof AppError && err.data.answer === 'tls') untrustedSite ??= new URL(url).hostname;
+      return undefined;
+    });
     const parsed = xml ? parseAutoconfigXml(xml, domain) : undefined;
     if (parsed) return { source: 'autoconfig', origin: url, ...parsed };
   }
   const preset = io.presets?.[domain];
   if (preset) return { source: 'preset', origin: domain, ...preset };
   if (dnsDown) throw new AppError('AUTOCONFIG_DNS_UNREACHABLE', dnsDown.message, { data: { domain }, cause: dnsDown });
-  throw new AppError('AUTOCONFIG_NOT_FOUND', `no SRV record, autoconfig XML or preset for ${domain}`, { data: { domain } });
+  throw new AppError('AUTOCONFIG_NOT_FOUND', `no SRV record, autoconfig XML or preset for ${domain}`, { data: { domain, ...(untrustedSite ? { untrustedSite } : {}) } });
 }
 
 async function fromSrv(domain: string, io: AutoconfigIo): Promise<Discovery | undefined> {

@@ -164,6 +164,10 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
     d.method === 'browser'
       ? 'La connexion dans le navigateur n’a pas été terminée à temps (onglet fermé ou connexion abandonnée) : relancez-la (« Carte CPS dans le navigateur », ou « mssante psc login --browser ») et allez jusqu’au bout dans le navigateur.'
       : undefined,
+  AUTOCONFIG_NOT_FOUND: (d) =>
+    typeof d.untrustedSite === 'string' && /^[a-z0-9.:-]+$/i.test(d.untrustedSite)
+      ? `Aucun serveur trouvé pour ce domaine : pas d’enregistrement DNS SRV, et le site de configuration automatique de l’opérateur (« ${d.untrustedSite} ») présente un certificat non reconnu (un proxy de l’établissement qui intercepte HTTPS ?). Contactez votre service informatique, ou indiquez les serveurs avec --imap et --smtp.`
+      : undefined,
   // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
   AUTOCONFIG_HOST_UNKNOWN: (d) =>
     typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)

@@ -53,7 +53,10 @@ export function httpsFetch(options: HttpsFetchOptions = {}): FetchLike {
       });
       // no answer within the caller's time (openid-client gives 30 s): said as such, not as "unreachable or certificate"
       const silent = (err: Error) => err.name === 'AbortError' || err.name === 'TimeoutError';
-      req.on('error', (err) => reject(new AppError('PSC_UNREACHABLE', `${u.origin}: ${err.message}`, { cause: err, ...(silent(err) ? { data: { answer: 'none' } } : {}) })));
+      // a certificate refused (unknown CA: often a clinic proxy intercepting HTTPS; wrong name; expired)
+      const tls = (err: Error) => /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/.test((err as { code?: string }).code ?? '');
+      const answer = (err: Error) => (silent(err) ? { data: { answer: 'none' } } : tls(err) ? { data: { answer: 'tls' } } : {});
+      req.on('error', (err) => reject(new AppError('PSC_UNREACHABLE', `${u.origin}: ${err.message}`, { cause: err, ...answer(err) })));
       req.end(body);
     });
 }

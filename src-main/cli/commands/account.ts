@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { AccountAuth, AccountConfig, Endpoint, PscAuth } from '../../accounts/account.js';
-import { discoverAccount, srvResolver, type AuthMethod } from '../../accounts/autoconfig.js';
+import { autoconfigFetchText, discoverAccount, srvResolver, type AuthMethod } from '../../accounts/autoconfig.js';
 import { methodsOfMechanisms, probeSaslMechanisms } from '../../accounts/sasl-probe.js';
 import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
 import { PSC_PRESETS, httpsFetch, type PscPreset } from '../../psc/index.js';
@@ -50,10 +50,7 @@ async function discoverServers(c: CliContext, o: AddOptions): Promise<{ imap: En
   const fetchFn = httpsFetch();
   const found = await discoverAccount(o.address, {
     resolveSrv: srvResolver(o.dns ? [`${o.dns.host}:${o.dns.port}`] : undefined),
-    fetchText: async (url) => {
-      const res = await fetchFn(url, { method: 'GET', headers: {}, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-      return res?.status === 200 ? res.text() : undefined;
-    },
+    fetchText: autoconfigFetchText(fetchFn),
   });
   const SOURCE_FR = { srv: 'enregistrements DNS SRV', autoconfig: 'configuration automatique de l’opérateur', preset: 'opérateur connu' } as const;
   const METHOD_FR = { card: 'carte CPS', psc: 'Pro Santé Connect', pkcs12: 'certificat logiciel' } as const;

@@ -12,8 +12,8 @@ import dns2 from 'dns2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../../src-main/errors/index.js';
-import { discoverAccount, srvResolver, type AutoconfigIo } from '../../../src-main/accounts/autoconfig.js';
+import { AppError, messageFr } from '../../../src-main/errors/index.js';
+import { autoconfigFetchText, discoverAccount, srvResolver, type AutoconfigIo } from '../../../src-main/accounts/autoconfig.js';
 import { httpsFetch } from '../../../src-main/psc/index.js';
 import { runMssante } from '../../support/cli.js';
 import { makeTestPki, type TestPki } from '../../support/tls.js';
@@ -161,9 +161,15 @@ describe('a hostile or broken autoconfig file', () => {
     assert.deepEqual(found.authMethods, ['psc']);
   });
 
-  it('a site whose certificate is not trusted is not read', async () => {
-    const fetchFn = httpsFetch(); // the system's roots do not know the throwaway CA
-    const untrusted: AutoconfigIo = { ...io(['/placeholder']), fetchText: async (url) => ((await fetchFn(url, { method: 'GET', headers: {} }).catch(() => undefined))?.status === 200 ? 'read' : undefined) };
-    await assert.rejects(discoverAccount('a@cabinet.mssante.test', untrusted), (err: unknown) => err instanceof AppError && err.code === 'AUTOCONFIG_NOT_FOUND');
+  it('a site whose certificate is not trusted (a clinic proxy intercepting HTTPS) is not read, and is named', async () => {
+    // the system's roots do not know the throwaway CA, as they would not know a proxy's
+    const untrusted: AutoconfigIo = { ...io(['/placeholder']), fetchText: autoconfigFetchText(httpsFetch()) };
+    await assert.rejects(discoverAccount('a@cabinet.mssante.test', untrusted), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.code, 'AUTOCONFIG_NOT_FOUND');
+      assert.equal(err.data.untrustedSite, 'localhost');
+      assert.match(messageFr(err.code, err.data), /le site de configuration automatique de l’opérateur \(« localhost »\) présente un certificat non reconnu/);
+      return true;
+    });
   });
 });
