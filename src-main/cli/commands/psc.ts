@@ -140,6 +140,11 @@ async function login(c: CliContext, o: LoginOptions): Promise<void> {
     const imap = await openXoauth2ImapSession(account.imap, { user: account.address, accessToken: () => session.accessToken() }, accountVerifier(c, account, o));
     await imap.logout();
   } catch (err) {
+    // the server could not check the token (its fault, the login is good): a kept session stays for later commands
+    if (err instanceof AppError && err.code === 'XOAUTH2_SERVER_UNAVAILABLE' && (await finishPscSession(c, account, session))) {
+      c.progress('Connexion Pro Santé Connect réussie et session gardée, mais le serveur de messagerie n’a pas encore pu vérifier le jeton.');
+      throw err;
+    }
     await session.logout(); // a token the mailbox refuses is not worth keeping
     throw err;
   }

@@ -98,6 +98,12 @@ describe('the operator cannot check the token (introspection down)', () => {
     assert.equal((await runMssante(['--home', home, 'listeblanche', 'import', listeBlanche], { env })).code, 0);
 
     await introspection('down', h.rpps);
+    // a new login while the server cannot check tokens: the login is good and kept, the server is named
+    const relogin = await withPhone(h.rpps, ['--home', home, 'psc', 'login', '--rpps', h.rpps], env);
+    assert.notEqual(relogin.code, 0);
+    assert.match(relogin.stderr, /session gardée, mais le serveur de messagerie n’a pas encore pu vérifier le jeton/);
+    assert.match(relogin.stderr, /n’a pas pu vérifier votre jeton Pro Santé Connect/);
+    assert.ok(openRefreshToken(refreshVaultFile(home, h.address), storeKey, h.address), 'the session is still kept');
     let sync: CliRun;
     let send: CliRun;
     try {
