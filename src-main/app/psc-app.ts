@@ -9,13 +9,12 @@
 // (keepRefreshToken), the refresh token is sealed under the store key
 // (psc/refresh-vault.ts) after each login and refresh, and `psc.resume` reopens it
 // after a restart without a new validation, until PSC refuses it (then erased).
-import { readFileSync } from 'node:fs';
 import type { AccountConfig, PscAuth } from '../accounts/account.js';
 import type { JournalPort } from '../audit/port.js';
 import { AppError } from '../errors/index.js';
 import type { PscStatus, SessionState } from '../ipc/contract.js';
 import type { EventSink } from '../ipc/dispatch.js';
-import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken, type PscTokens, type SessionEndReason } from '../psc/index.js';
+import { PscClient, PscSession, readPscCaFile, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken, type PscTokens, type SessionEndReason } from '../psc/index.js';
 import type { SessionGate } from './session.js';
 import type { CoreChannelHandlers } from './services.js';
 
@@ -76,7 +75,7 @@ export function createPscApp(o: PscAppOptions): PscApp {
       const secret = (o.env ?? process.env)[auth.clientSecretEnv ?? 'MSSANTE_PSC_CLIENT_SECRET'];
       const c = PscClient.discover(
         { issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: false },
-        { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readFileSync(auth.caFile, 'utf8') } : {}) },
+        { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readPscCaFile(auth.caFile) } : {}) },
       );
       client = { key, client: c };
       c.catch(() => (client = undefined)); // discovery is tried again at the next login

@@ -168,6 +168,10 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
     typeof d.untrustedSite === 'string' && /^[a-z0-9.:-]+$/i.test(d.untrustedSite)
       ? `Aucun serveur trouvé pour ce domaine : pas d’enregistrement DNS SRV, et le site de configuration automatique de l’opérateur (« ${d.untrustedSite} ») présente un certificat non reconnu (un proxy de l’établissement qui intercepte HTTPS ?). Contactez votre service informatique, ou indiquez les serveurs avec --imap et --smtp.`
       : undefined,
+  IO_FAILED: (d) =>
+    d.what === 'psc-ca'
+      ? `Le fichier des autorités de confiance de Pro Santé Connect configuré pour ce compte${typeof d.file === 'string' && /^[\w./ :\\-]+$/.test(d.file) ? ` (« ${d.file} »)` : ''} est illisible ou absent : vérifiez le chemin (option --psc-ca, ou « caFile » de psc.json) auprès de votre service informatique.`
+      : undefined,
   // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
   AUTOCONFIG_HOST_UNKNOWN: (d) =>
     typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)

@@ -1,5 +1,5 @@
 export { PSC_PRESETS, type PscPreset, type PscSettings } from './presets.js';
-export { PscClient, type PscTokens, type PscClientOptions } from './oidc.js';
+export { PscClient, readPscCaFile, type PscTokens, type PscClientOptions } from './oidc.js';
 export { PscSession, type PscSessionStatus, type SessionEndReason, type Refresher } from './session.js';
 export { httpsFetch } from './https-fetch.js';
 export { refreshVaultFile, sealRefreshToken, openRefreshToken, eraseRefreshToken, refreshVaultUnreadable, type KeptSession } from './refresh-vault.js';

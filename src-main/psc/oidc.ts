@@ -2,6 +2,7 @@
 // discovery, CIBA in poll mode (e-CPS on the phone), authorization code + PKCE
 // with a loopback redirect in the system browser (RFC 8252), refresh.
 // Tokens returned here go to PscSession (memory only); nothing is logged.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
@@ -125,6 +126,15 @@ export class PscClient {
       ...(t.refresh_token ? { refreshToken: t.refresh_token } : {}),
       ...(sub ? { subject: sub } : {}),
     };
+  }
+}
+
+/** The account's PSC anchors file (`--psc-ca`, `caFile` of psc.json): unreadable is IT's to fix, said so (not "erreur interne"). */
+export function readPscCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AppError('IO_FAILED', `cannot read the PSC CA file ${path}`, { cause: err, data: { what: 'psc-ca', file: path } });
   }
 }
 

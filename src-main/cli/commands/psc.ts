@@ -4,13 +4,12 @@
 // access token lives in this process's memory only. The refresh token dies with the process too,
 // unless the account keeps it (`--psc-keep-refresh-token`): then it is sealed under the store key
 // (psc/refresh-vault.ts) and later commands reopen the session silently until PSC refuses it.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { JsonFileAccountRepository } from '../../accounts/account-repository.js';
 import type { AccountConfig, PscAuth } from '../../accounts/account.js';
 import { AppError } from '../../errors/index.js';
 import { openXoauth2ImapSession } from '../../imap/xoauth2.js';
-import { PscClient, PscSession, eraseRefreshToken, openRefreshToken, refreshVaultFile, refreshVaultUnreadable, sealRefreshToken } from '../../psc/index.js';
+import { PscClient, PscSession, readPscCaFile, eraseRefreshToken, openRefreshToken, refreshVaultFile, refreshVaultUnreadable, sealRefreshToken } from '../../psc/index.js';
 import { cliStoreKeyProvider } from '../card-unlock.js';
 import { CardService } from '../../card/index.js';
 import type { CliContext } from '../context.js';
@@ -39,7 +38,7 @@ function discoverClient(auth: PscAuth): Promise<PscClient> {
   const secret = process.env[auth.clientSecretEnv ?? PSC_CLIENT_SECRET_ENV];
   return PscClient.discover(
     { issuer: auth.issuer, clientId: auth.clientId, scope: auth.scope, keepRefreshToken: auth.keepRefreshToken ?? false },
-    { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readFileSync(auth.caFile, 'utf8') } : {}) },
+    { ...(secret ? { clientSecret: secret } : {}), ...(auth.caFile ? { ca: readPscCaFile(auth.caFile) } : {}) },
   );
 }
 
