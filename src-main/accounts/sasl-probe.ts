@@ -4,7 +4,7 @@
 // connects without a login, and stops at "no login configured" once the post-TLS
 // capabilities are in. The mapping to login methods is pure (methodsOfMechanisms).
 import { ImapFlow } from 'imapflow';
-import { toAppError, type AppError } from '../errors/index.js';
+import { AppError, toAppError } from '../errors/index.js';
 import { tlsImapTransport } from '../imap/transport.js';
 import type { ServerCertificateVerifier } from '../tls/types.js';
 import type { Endpoint } from './account.js';
@@ -49,6 +49,16 @@ export async function probeSaslMechanisms(endpoint: Endpoint, verifier: ServerCe
   const caps = [...(client.capabilities?.keys() ?? [])];
   client.close();
   const noLogin = (failure as { authenticationFailed?: boolean } | undefined)?.authenticationFailed === true;
+  // a name the operator published (SRV, autoconfig) that does not exist: its error, not "check your network"
+  if (failure && notFound(failure)) return { mechanisms: [], error: new AppError('AUTOCONFIG_HOST_UNKNOWN', `${endpoint.host} does not resolve`, { cause: failure, data: { host: endpoint.host } }) };
   if (failure && !noLogin) return { mechanisms: [], error: toAppError(failure, 'IMAP_FAILED') };
   return { mechanisms: caps.filter((c) => c.startsWith('AUTH=')).map((c) => c.slice(5).toUpperCase()) };
+}
+
+/** ENOTFOUND (the name has no address) anywhere in the error's cause chain. */
+function notFound(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 'ENOTFOUND') return true;
+  }
+  return false;
 }

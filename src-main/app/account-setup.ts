@@ -6,7 +6,7 @@
 // screen can never be used to swap the mailbox under a doctor.
 import { JsonFileAccountRepository } from '../accounts/account-repository.js';
 import type { AccountConfig, Endpoint, PscAuth } from '../accounts/account.js';
-import { discoverAccount, srvResolver, type AuthMethod } from '../accounts/autoconfig.js';
+import { autoconfigFetchText, discoverAccount, srvResolver, type AuthMethod } from '../accounts/autoconfig.js';
 import { methodsOfMechanisms, probeSaslMechanisms } from '../accounts/sasl-probe.js';
 import { AppError } from '../errors/index.js';
 import type { AccountInfo, Discovery } from '../ipc/contract.js';
@@ -67,13 +67,11 @@ export function accountSetupChannels(o: AccountSetupOptions): SetupChannels {
       const addr = address.trim().toLowerCase();
       const found = await discoverAccount(addr, {
         resolveSrv: srvResolver(o.dnsServers),
-        fetchText: async (url) => {
-          const res = await fetchFn(url, { method: 'GET', headers: {}, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-          return res?.status === 200 ? res.text() : undefined;
-        },
+        fetchText: autoconfigFetchText(fetchFn),
       });
       // the source says nothing (SRV) or little: the IMAP server's own SASL list completes it
       const probe = await probeSaslMechanisms(found.imap, verifier());
+      if (probe.error?.code === 'AUTOCONFIG_HOST_UNKNOWN') throw probe.error; // the first-run screen says so instead of offering it
       const methods = new Set<AuthMethod>([...found.authMethods, ...methodsOfMechanisms(probe.mechanisms)]);
       return {
         address: addr,

@@ -65,6 +65,8 @@ export function createPscApp(o: PscAppOptions): PscApp {
   let lastEnd: SessionEndReason | undefined;
   let waiting: AbortController | undefined;
   let client: { key: string; client: Promise<PscClient> } | undefined;
+  /** the local bookkeeping of the last end (journal, erasing the kept copy): done before a logout returns and the store closes */
+  let endWork: Promise<unknown> = Promise.resolve();
   const record = (records: Parameters<JournalPort['record']>[0]): Promise<void> => o.journal?.record(records).catch(() => undefined) ?? Promise.resolve();
 
   const clientFor = (auth: PscAuth): Promise<PscClient> => {
@@ -117,7 +119,8 @@ export function createPscApp(o: PscAppOptions): PscApp {
     lastEnd = reason;
     // the kept copy goes with the session (refused by PSC, or « Se déconnecter »)
     const erased = o.account().then((a) => vault(a, (file) => eraseRefreshToken(file))).catch(() => undefined);
-    void record([{ action: 'psc.session_ended', data: { account: address ?? null, subject: who, reason }, actor: who }]);
+    const recorded = record([{ action: 'psc.session_ended', data: { account: address ?? null, subject: who, reason }, actor: who }]);
+    endWork = Promise.all([erased, recorded]);
     // the doctor must log in again: nothing stays readable behind a session PSC refused
     if (reason !== 'logout') o.gate.lock('psc-ended');
     // the status says "kept" until the sealed copy is really gone (the lock screen offers no stale resume)
@@ -222,7 +225,11 @@ export function createPscApp(o: PscAppOptions): PscApp {
       waiting?.abort();
       const s = session;
       if (!s) return;
-      await s.logout(); // 'ended' with 'logout': journalled by onEnded
+      // The local session ends now ('ended' with 'logout': onEnded journals it and erases the kept
+      // copy, awaited below while the store is still open); telling PSC (revocation, up to
+      // openid-client's 30 s timeout when PSC is slow) goes on behind, so the window locks at once.
+      void s.logout().catch(() => undefined);
+      await endWork;
     },
     refreshNow: async () => {
       await session?.refreshNow();

@@ -134,6 +134,9 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   PSC_CLIENT_CERT_UNAVAILABLE: 'Le certificat d’établissement que ce compte présente à Pro Santé Connect ne peut pas être ouvert (fichier PKCS#12 absent ou mot de passe non fourni) : le service informatique doit le vérifier.',
   PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
   XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
+  XOAUTH2_SERVER_UNAVAILABLE: 'Le serveur de messagerie n’a pas pu vérifier votre jeton Pro Santé Connect (panne temporaire de son côté, votre connexion n’est pas en cause) : réessayez dans quelques minutes ; si cela dure, prévenez votre opérateur de messagerie. Les messages à envoyer restent dans la boîte d’envoi.',
+  AUTOCONFIG_DNS_UNREACHABLE: 'Le serveur DNS ne répond pas : les serveurs de messagerie de ce domaine n’ont pas pu être recherchés. Vérifiez la connexion réseau puis réessayez, ou indiquez les serveurs avec --imap et --smtp.',
+  AUTOCONFIG_HOST_UNKNOWN: 'Le serveur de messagerie annoncé pour ce domaine n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur, ou indiquez les serveurs avec --imap et --smtp.',
   AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
 };
 
@@ -167,6 +170,29 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       : d.reason === 'empty'
         ? 'Aucun code de secours reçu : donnez-le sur la première ligne de l’entrée standard (--recovery-stdin).'
         : undefined,
+  PSC_UNREACHABLE: (d) =>
+    d.answer === 'none'
+      ? 'Pro Santé Connect ne répond pas (aucune réponse dans le délai) : le service est peut-être surchargé, ou le réseau de l’établissement le bloque. Réessayez dans quelques minutes ; si cela dure, contactez votre service informatique.'
+      : d.answer === 'unexpected'
+        ? 'Pro Santé Connect a répondu par une page inattendue au lieu du service (portail Wi-Fi, proxy de l’établissement, ou incident chez Pro Santé Connect) : vérifiez l’accès à Internet puis réessayez ; si cela dure, contactez votre service informatique.'
+        : undefined,
+  PSC_LOGIN_EXPIRED: (d) =>
+    d.method === 'browser'
+      ? 'La connexion dans le navigateur n’a pas été terminée à temps (onglet fermé ou connexion abandonnée) : relancez-la (« Carte CPS dans le navigateur », ou « mssante psc login --browser ») et allez jusqu’au bout dans le navigateur.'
+      : undefined,
+  AUTOCONFIG_NOT_FOUND: (d) =>
+    typeof d.untrustedSite === 'string' && /^[a-z0-9.:-]+$/i.test(d.untrustedSite)
+      ? `Aucun serveur trouvé pour ce domaine : pas d’enregistrement DNS SRV, et le site de configuration automatique de l’opérateur (« ${d.untrustedSite} ») présente un certificat non reconnu (un proxy de l’établissement qui intercepte HTTPS ?). Contactez votre service informatique, ou indiquez les serveurs avec --imap et --smtp.`
+      : undefined,
+  IO_FAILED: (d) =>
+    d.what === 'psc-ca'
+      ? `Le fichier des autorités de confiance de Pro Santé Connect configuré pour ce compte${typeof d.file === 'string' && /^[\w./ :\\-]+$/.test(d.file) ? ` (« ${d.file} »)` : ''} est illisible ou absent : vérifiez le chemin (option --psc-ca, ou « caFile » de psc.json) auprès de votre service informatique.`
+      : undefined,
+  // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
+  AUTOCONFIG_HOST_UNKNOWN: (d) =>
+    typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)
+      ? `Le serveur de messagerie annoncé pour ce domaine (« ${d.host} ») n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur, ou indiquez les serveurs avec --imap et --smtp.`
+      : undefined,
   ANNUAIRE_BAD_FILE: (d) => (typeof d.check === 'string' ? ANNUAIRE_BAD_FILE_FR[d.check] : undefined),
   ANNUAIRE_TRUNCATED: (d) =>
     d.check === 'final_newline'

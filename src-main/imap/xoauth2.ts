@@ -54,8 +54,10 @@ export function xoauth2ImapConnector(endpoint: ImapEndpoint, credentials: Xoauth
 
 function asXoauth2ImapError(err: unknown): AppError {
   if (isAppError(err)) return err;
-  const e = err as { authenticationFailed?: boolean; responseText?: string; message?: string; code?: string; cause?: unknown };
+  const e = err as { authenticationFailed?: boolean; serverResponseCode?: string; responseText?: string; message?: string; code?: string; cause?: unknown };
   // The server's words go to `detail` only: Dovecot's JSON challenge names the scheme, never the token.
+  // NO [UNAVAILABLE] (RFC 5530): the server could not check the token (its introspection is down): not the token's fault.
+  if (e.authenticationFailed && e.serverResponseCode?.toUpperCase() === 'UNAVAILABLE') return new AppError('XOAUTH2_SERVER_UNAVAILABLE', e.responseText ?? e.message ?? 'temporary authentication failure', { cause: err });
   if (e.authenticationFailed) return new AppError('XOAUTH2_TOKEN_REFUSED', e.responseText ?? e.message ?? 'token refused', { cause: err });
   if (isAppError(e.cause)) return e.cause;
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND') return new AppError('NETWORK_UNREACHABLE', `${e.code}: ${e.message ?? ''}`, { cause: err });

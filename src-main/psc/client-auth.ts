@@ -4,10 +4,9 @@
 // with PKCE). Neither the secret nor the password is ever stored; the certificate's key is opened
 // into a Pkcs12Signer (private KeyObject) and only ever signs TLS handshakes (tls-fetch.ts).
 // `clientAuthPlan` is the pure decision; `pscClientOptions` does the I/O.
-import { readFileSync } from 'node:fs';
 import { AppError, isAppError } from '../errors/index.js';
 import { Pkcs12Signer } from '../tls/pki/pkcs12-signer.js';
-import type { PscClientOptions } from './oidc.js';
+import { readPscCaFile, type PscClientOptions } from './oidc.js';
 
 /** Where a confidential client's secret is read from when the account names no variable. */
 export const DEFAULT_CLIENT_SECRET_ENV = 'MSSANTE_PSC_CLIENT_SECRET';
@@ -47,7 +46,7 @@ export function clientAuthPlan(auth: PscClientAuthSettings, env: NodeJS.ProcessE
 /** PscClient.discover's options for an account: the secret, or the organisation certificate opened into its signer. */
 export async function pscClientOptions(auth: PscClientAuthSettings, env: NodeJS.ProcessEnv = process.env): Promise<PscClientOptions> {
   const plan = clientAuthPlan(auth, env);
-  const ca = auth.caFile ? { ca: readFileSync(auth.caFile, 'utf8') } : {};
+  const ca = auth.caFile ? { ca: readPscCaFile(auth.caFile) } : {};
   switch (plan.method) {
     case 'tls_client_auth': {
       try {

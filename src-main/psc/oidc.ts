@@ -2,6 +2,7 @@
 // discovery, CIBA in poll mode (e-CPS on the phone), authorization code + PKCE
 // with a loopback redirect in the system browser (RFC 8252), refresh.
 // Tokens returned here go to PscSession (memory only); nothing is logged.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
@@ -83,7 +84,7 @@ export class PscClient {
    * 127.0.0.1 (random port) receives the redirect; `openBrowser` is given the URL
    * (the shell opens it with the system browser, the CLI prints it).
    */
-  async loginBrowser(openBrowser: (url: string) => void | Promise<void>, signal?: AbortSignal): Promise<PscTokens> {
+  async loginBrowser(openBrowser: (url: string) => void | Promise<void>, signal?: AbortSignal, options: { timeoutMs?: number } = {}): Promise<PscTokens> {
     const verifier = oidc.randomPKCECodeVerifier();
     const challenge = await oidc.calculatePKCECodeChallenge(verifier);
     const state = oidc.randomState();
@@ -95,7 +96,8 @@ export class PscClient {
         redirect_uri: redirectUri, scope: this.scope, code_challenge: challenge, code_challenge_method: 'S256', state, nonce,
       });
       // Listen for the redirect before the browser can send it.
-      const callbackP = loopback.nextCallback(signal);
+      // a tab closed or a login abandoned must not leave the command (or the lock screen) waiting forever
+      const callbackP = loopback.nextCallback(signal, options.timeoutMs ?? BROWSER_LOGIN_TIMEOUT_MS);
       callbackP.catch(() => undefined);
       await openBrowser(url.href);
       const callback = await callbackP;
@@ -123,12 +125,13 @@ export class PscClient {
     }
   }
 
-  /** Best effort: tells PSC to forget the refresh token at logout. */
-  async revoke(token: string): Promise<void> {
+  /** Best effort: tells PSC to forget the refresh token at logout; false when PSC could not be told (the local session ends anyway). */
+  async revoke(token: string): Promise<boolean> {
     try {
       await oidc.tokenRevocation(this.config, token);
+      return true;
     } catch {
-      /* the local session ends anyway */
+      return false;
     }
   }
 
@@ -149,6 +152,15 @@ interface ClientAuthFacts {
   method: 'tls_client_auth' | 'client_secret_basic' | 'none';
 }
 
+/** The account's PSC anchors file (`--psc-ca`, `caFile` of psc.json): unreadable is IT's to fix, said so (not "erreur interne"). */
+export function readPscCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AppError('IO_FAILED', `cannot read the PSC CA file ${path}`, { cause: err, data: { what: 'psc-ca', file: path } });
+  }
+}
+
 /** Maps openid-client's errors to our codes; the provider's own words stay in `detail` (no token in them). */
 function asPscError(err: unknown, fallback: 'PSC_LOGIN_FAILED' | 'PSC_UNREACHABLE', clientAuth?: ClientAuthFacts): AppError {
   if (isAppError(err)) return err;
@@ -161,6 +173,11 @@ function asPscError(err: unknown, fallback: 'PSC_LOGIN_FAILED' | 'PSC_UNREACHABL
   if (e.error === 'expired_token' || (e as { code?: string }).code === 'OAUTH_TIMEOUT') return new AppError('PSC_LOGIN_EXPIRED', detail, { cause: err });
   if (e.error === 'unknown_user_id') return new AppError('PSC_UNKNOWN_USER', detail, { cause: err });
   if (isAppError(e.cause)) return e.cause;
+  // an answer that is not the OpenID service's (HTML of a captive portal or proxy, a 5xx page)
+  const oauthCode = (e as { code?: string }).code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (fallback === 'PSC_UNREACHABLE' && (oauthCode === 'OAUTH_RESPONSE_IS_NOT_JSON' || oauthCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM')) {
+    return new AppError('PSC_UNREACHABLE', detail, { cause: err, data: { answer: 'unexpected' } });
+  }
   return new AppError(fallback, detail, { cause: err });
 }
 
@@ -175,9 +192,12 @@ function challengeError(err: unknown): { error?: string; error_description?: str
   return p?.error ? { error: p.error, ...(p.error_description ? { error_description: p.error_description } : {}), cause: err } : undefined;
 }
 
+/** How long the browser login may take (PSC's own login pages expire in the same order of time). */
+const BROWSER_LOGIN_TIMEOUT_MS = 10 * 60_000;
+
 interface Loopback {
   port: number;
-  nextCallback(signal?: AbortSignal): Promise<URL>;
+  nextCallback(signal: AbortSignal | undefined, timeoutMs: number): Promise<URL>;
   close(): void;
 }
 
@@ -201,9 +221,17 @@ function listenLoopback(): Promise<Loopback> {
     server.listen(0, '127.0.0.1', () => {
       resolve({
         port: (server.address() as AddressInfo).port,
-        nextCallback: (signal) => new Promise<URL>((ok, ko) => {
-          deliver = ok;
-          signal?.addEventListener('abort', () => ko(new AppError('PSC_LOGIN_FAILED', 'browser login aborted')), { once: true });
+        nextCallback: (signal, timeoutMs) => new Promise<URL>((ok, ko) => {
+          const timer = setTimeout(() => ko(new AppError('PSC_LOGIN_EXPIRED', `no browser redirect within ${timeoutMs} ms`, { data: { method: 'browser', minutes: Math.round(timeoutMs / 60_000) } })), timeoutMs);
+          timer.unref();
+          deliver = (u) => {
+            clearTimeout(timer);
+            ok(u);
+          };
+          signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            ko(new AppError('PSC_LOGIN_FAILED', 'browser login aborted'));
+          }, { once: true });
         }),
         close: () => server.close(),
       });

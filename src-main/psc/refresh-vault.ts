@@ -6,8 +6,9 @@
 // disk; the access token is never written at all. node:crypto only (no library needed
 // for one AEAD call).
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 
 const INFO = 'mssante psc refresh token v1';
 
@@ -41,27 +42,39 @@ export function sealRefreshToken(file: string, storeKey: Buffer, address: string
   renameSync(tmp, file);
 }
 
-/** The kept session of `address`, or undefined (none, another account's, or not openable with this key). */
+/** The sealed file's shape: anything else (truncated, edited, another format) is "nothing kept", never a crash. */
+const SealedFile = z.object({ v: z.literal(1), address: z.string(), salt: z.string(), iv: z.string(), tag: z.string(), data: z.string() });
+const Kept = z.object({ refreshToken: z.string().min(1), subject: z.string().optional() });
+
+/** The kept session of `address`, or undefined (none, damaged, another account's, or not openable with this key). */
 export function openRefreshToken(file: string, storeKey: Buffer, address: string): KeptSession | undefined {
-  let sealed: { v: number; address: string; salt: string; iv: string; tag: string; data: string };
+  let sealed: z.infer<typeof SealedFile>;
   try {
-    sealed = JSON.parse(readFileSync(file, 'utf8')) as typeof sealed;
+    const parsed = SealedFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) return undefined;
+    sealed = parsed.data;
   } catch {
     return undefined;
   }
-  if (sealed.v !== 1 || sealed.address !== address) return undefined;
+  if (sealed.address !== address) return undefined;
   const key = derive(storeKey, Buffer.from(sealed.salt, 'base64'));
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
     decipher.setAAD(Buffer.from(address, 'utf8'));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     const plain = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as KeptSession;
+    const kept = Kept.safeParse(JSON.parse(plain.toString('utf8')));
+    return kept.success ? { refreshToken: kept.data.refreshToken, ...(kept.data.subject ? { subject: kept.data.subject } : {}) } : undefined;
   } catch {
-    return undefined; // another store key (store rebuilt, other card): as if nothing were kept
+    return undefined; // another store key (store rebuilt, other card), a cut tag: as if nothing were kept
   } finally {
     key.fill(0);
   }
+}
+
+/** A file is there but does not open (damaged, or sealed by another card or data folder): the caller erases it and says so. */
+export function refreshVaultUnreadable(file: string, storeKey: Buffer, address: string): boolean {
+  return existsSync(file) && openRefreshToken(file, storeKey, address) === undefined;
 }
 
 export function eraseRefreshToken(file: string): boolean {

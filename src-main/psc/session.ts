@@ -10,7 +10,8 @@ import type { PscTokens } from './oidc.js';
 
 export interface Refresher {
   refresh(refreshToken: string): Promise<PscTokens>;
-  revoke?(token: string): Promise<void>;
+  /** false when the provider could not be told */
+  revoke?(token: string): Promise<boolean | void>;
 }
 
 export type SessionEndReason = 'refresh-refused' | 'expired' | 'logout';
@@ -48,7 +49,16 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
   async accessToken(): Promise<string> {
     if (this.ended && this.ended !== 'logout') throw new AppError('PSC_SESSION_ENDED', `session ended: ${this.ended}`);
     if (!this.tokens) throw new AppError('PSC_NOT_LOGGED_IN', 'no Pro Santé Connect session');
-    if (this.now() >= this.tokens.expiresAt - this.margin()) await this.refreshNow();
+    if (this.now() >= this.tokens.expiresAt - this.margin()) {
+      try {
+        await this.refreshNow();
+      } catch (err) {
+        // PSC unreachable for a moment (network, 5xx): a token still valid is still used, so a long sync
+        // is not cut during the refresh margin; once it has expired, the error is the user's to see.
+        if (this.tokens && this.now() < this.tokens.expiresAt) return this.tokens.accessToken;
+        throw err;
+      }
+    }
     if (!this.tokens) throw new AppError('PSC_SESSION_ENDED', `session ended: ${this.ended ?? 'unknown'}`);
     return this.tokens.accessToken;
   }

@@ -66,12 +66,21 @@ function xoauth2AuthHandler(user: string, accessToken: string): (ctx: CustomAuth
     let reply = await ctx.sendCommand(`AUTH XOAUTH2 ${initial}`);
     if (reply.status === 334) reply = await ctx.sendCommand('');
     if (reply.status === 235) return ctx.resolve();
-    const err = Object.assign(new Error(`AUTH XOAUTH2 refused: ${reply.response}`), { code: 'EAUTH', response: reply.response });
+    // The AppError rides as `cause`: nodemailer rewrites `code`, and the outbox (asSmtpError) reads the cause,
+    // so a PSC account never gets the card's "authentification par carte CPS refusée".
+    const err = Object.assign(new Error(`AUTH XOAUTH2 refused: ${reply.response}`), { code: 'EAUTH', response: reply.response, responseCode: reply.status, cause: xoauth2AuthError(reply.status, reply.response) });
     ctx.reject(err);
   };
 }
 
-/** A refused token (535 after AUTH XOAUTH2) is XOAUTH2_TOKEN_REFUSED; other errors as they come. */
+/** 454 (RFC 4954 "temporary authentication failure": the server could not check the token) vs a refusal (535…). */
+function xoauth2AuthError(status: number, response: string): AppError {
+  return status >= 400 && status < 500
+    ? new AppError('XOAUTH2_SERVER_UNAVAILABLE', response, { data: { responseCode: status } })
+    : new AppError('XOAUTH2_TOKEN_REFUSED', response, { data: { responseCode: status } });
+}
+
+/** A refused token (535 after AUTH XOAUTH2) is XOAUTH2_TOKEN_REFUSED, a 454 XOAUTH2_SERVER_UNAVAILABLE; other errors as they come. */
 export function asXoauth2SmtpError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const e = err as { code?: string; responseCode?: number; response?: string; message?: string; cause?: unknown };

@@ -58,6 +58,7 @@ export async function startImageServers(): Promise<ImageServers> {
       return more();
     }
     if (path === '/missing.png') return res.writeHead(404).end();
+    if (path === '/loop.png') return res.writeHead(302, { location: '/loop.png' }).end();
     res.writeHead(404).end();
   };
   const https: HttpsServer = createHttps({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverChain) }, handler('https'));

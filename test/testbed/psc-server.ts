@@ -5,7 +5,9 @@
 //    (poll mode), refresh tokens, opaque access tokens + introspection (what
 //    Dovecot's oauth2 passdb calls); users keyed by RPPS;
 //  - test hooks under /__test/ (approve/refuse a pending CIBA request, disable
-//    an account so its refresh is refused) — a bench-only door, loopback only;
+//    an account so its refresh is refused, make the introspection fail for a
+//    user's tokens, hold a user's revocation requests unanswered) — a bench-only
+//    door, loopback only;
 //  - RFC 8705 mutual TLS: a second HTTPS listener that asks for a client certificate serves the
 //    provider's `mtls_endpoint_aliases`; a client registered with `tls_client_auth` and the
 //    subject DN of the bench's ORG certificate, whose access tokens are certificate-bound;
@@ -49,6 +51,11 @@ const cfg = JSON.parse(readFileSync(configFile, 'utf8')) as PscServerConfig;
 const issuer = `https://${cfg.host}:${cfg.oidcPort}`;
 const shortClients = new Set(cfg.clients.filter((c) => c.short).map((c) => c.clientId));
 const disabled = new Set<string>();
+/** Users whose tokens the introspection endpoint fails on (HTTP 500): the operator's token check is down, not the token. */
+const introspectionDown = new Set<string>();
+/** Users whose revocation requests are held unanswered (PSC slow at logout) until released; the held ones by user. */
+const revocationHold = new Set<string>();
+const revocationHeld = new Map<string, (() => void)[]>();
 /** Pending CIBA requests by RPPS: what the "phone" of each user shows. */
 const pending = new Map<string, { request: unknown; expiresAt: number }[]>();
 /** What the phone shows: only requests still alive (an expired one left by an earlier test is gone, as on a real phone). */
@@ -90,7 +97,13 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
-    introspection: { enabled: true },
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (_ctx: Ctx, _client: Loose, token: Loose) => {
+        if (introspectionDown.has((token as { accountId?: string }).accountId ?? '')) throw new Error('bench: introspection down for this user');
+        return true;
+      },
+    },
     revocation: { enabled: true },
     mTLS: {
       enabled: true,
@@ -188,10 +201,29 @@ provider.use(async (ctx: Ctx, next: () => Promise<void>) => {
     await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: rpps } }, { mergeWithLastSubmission: false });
     return;
   }
-  const hook = /^\/__test\/(approve|refuse|disable|enable|pending)\/(\d+)$/.exec(path);
+  if (path === '/token/revocation' && ctx.method === 'POST' && revocationHold.size) {
+    // read here to know whose token it is; oidc-provider then takes the body already read (req.body)
+    const body = await readBody(ctx.req);
+    (ctx.req as unknown as { body: string }).body = body;
+    const token = new URLSearchParams(body).get('token') ?? '';
+    const found = (await provider.RefreshToken.find(token).catch(() => undefined)) as { accountId?: string } | undefined;
+    const who = found?.accountId ?? '';
+    if (revocationHold.has(who)) await new Promise<void>((release) => revocationHeld.set(who, [...(revocationHeld.get(who) ?? []), release]));
+  }
+  const hook = /^\/__test\/(approve|refuse|disable|enable|pending|introspection-down|introspection-up|revocation-hold|revocation-release|revocation-held)\/(\d+)$/.exec(path);
   if (hook && ctx.method === 'POST') {
     const [, action, rpps] = hook as unknown as [string, string, string];
-    if (action === 'disable') disabled.add(rpps);
+    if (action === 'revocation-hold') revocationHold.add(rpps);
+    else if (action === 'revocation-release') {
+      revocationHold.delete(rpps);
+      for (const release of revocationHeld.get(rpps) ?? []) release();
+      revocationHeld.delete(rpps);
+    } else if (action === 'revocation-held') {
+      ctx.body = { held: revocationHeld.get(rpps)?.length ?? 0 };
+      return;
+    } else if (action === 'introspection-down') introspectionDown.add(rpps);
+    else if (action === 'introspection-up') introspectionDown.delete(rpps);
+    else if (action === 'disable') disabled.add(rpps);
     else if (action === 'enable') disabled.delete(rpps);
     else if (action === 'pending') {
       ctx.body = { pending: livePending(rpps).length };

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { AccountAuth, AccountConfig, Endpoint, PscAuth } from '../../accounts/account.js';
-import { discoverAccount, srvResolver, type AuthMethod } from '../../accounts/autoconfig.js';
+import { autoconfigFetchText, discoverAccount, srvResolver, type AuthMethod } from '../../accounts/autoconfig.js';
 import { methodsOfMechanisms, probeSaslMechanisms } from '../../accounts/sasl-probe.js';
 import { createServerCertificateVerifier } from '../../tls/pki/verifier.js';
 import { DEFAULT_CLIENT_CERT_PASSWORD_ENV, PSC_PRESETS, httpsFetch, type PscPreset } from '../../psc/index.js';
@@ -52,16 +52,14 @@ async function discoverServers(c: CliContext, o: AddOptions): Promise<{ imap: En
   const fetchFn = httpsFetch();
   const found = await discoverAccount(o.address, {
     resolveSrv: srvResolver(o.dns ? [`${o.dns.host}:${o.dns.port}`] : undefined),
-    fetchText: async (url) => {
-      const res = await fetchFn(url, { method: 'GET', headers: {}, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-      return res?.status === 200 ? res.text() : undefined;
-    },
+    fetchText: autoconfigFetchText(fetchFn),
   });
   const SOURCE_FR = { srv: 'enregistrements DNS SRV', autoconfig: 'configuration automatique de l’opérateur', preset: 'opérateur connu' } as const;
   const METHOD_FR = { card: 'carte CPS', psc: 'Pro Santé Connect', pkcs12: 'certificat logiciel' } as const;
   // what the IMAP server itself announces (CAPABILITY AUTH=…), asked after our TLS client verified it
   const verifier = createServerCertificateVerifier({ home: c.home, ...(o.trustAnchors ? { trustAnchorsFile: o.trustAnchors } : {}), crlSoftFail: false, log: (line) => c.progress(line) });
   const probe = await probeSaslMechanisms(found.imap, verifier);
+  if (probe.error?.code === 'AUTOCONFIG_HOST_UNKNOWN') throw probe.error; // nothing usable to confirm
   const methods = [...new Set<AuthMethod>([...found.authMethods, ...methodsOfMechanisms(probe.mechanisms)])];
   c.progress([
     `Serveurs trouvés (${SOURCE_FR[found.source]} : ${found.origin}) :`,

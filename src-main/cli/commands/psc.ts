@@ -9,7 +9,7 @@ import { JsonFileAccountRepository } from '../../accounts/account-repository.js'
 import type { AccountConfig, PscAuth } from '../../accounts/account.js';
 import { AppError } from '../../errors/index.js';
 import { openXoauth2ImapSession } from '../../imap/xoauth2.js';
-import { PscClient, PscSession, pscClientOptions, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken } from '../../psc/index.js';
+import { PscClient, PscSession, pscClientOptions, eraseRefreshToken, openRefreshToken, refreshVaultFile, refreshVaultUnreadable, sealRefreshToken } from '../../psc/index.js';
 import { cliStoreKeyProvider } from '../card-unlock.js';
 import { CardService } from '../../card/index.js';
 import type { CliContext } from '../context.js';
@@ -55,7 +55,8 @@ async function withStoreKey<T>(c: CliContext, fn: (key: Buffer) => T): Promise<T
 /** The session kept by an earlier command, reopened silently (a refresh at PSC); undefined when none is kept. */
 async function resumeKeptSession(c: CliContext, account: AccountConfig, auth: PscAuth): Promise<PscSession | undefined> {
   const file = refreshVaultFile(c.home, account.address);
-  const kept = await withStoreKey(c, (key) => openRefreshToken(file, key, account.address));
+  const { kept, unreadable } = await withStoreKey(c, (key) => ({ kept: openRefreshToken(file, key, account.address), unreadable: refreshVaultUnreadable(file, key, account.address) }));
+  if (unreadable && eraseRefreshToken(file)) c.progress('La session Pro Santé Connect gardée sur cet ordinateur était illisible (fichier abîmé, ou scellé par une autre carte ou un autre dossier de données) : elle a été effacée.');
   if (!kept) return undefined;
   const client = await discoverClient(auth);
   let tokens;
@@ -138,6 +139,11 @@ async function login(c: CliContext, o: LoginOptions): Promise<void> {
     const imap = await openXoauth2ImapSession(account.imap, { user: account.address, accessToken: () => session.accessToken() }, accountVerifier(c, account, o));
     await imap.logout();
   } catch (err) {
+    // the server could not check the token (its fault, the login is good): a kept session stays for later commands
+    if (err instanceof AppError && err.code === 'XOAUTH2_SERVER_UNAVAILABLE' && (await finishPscSession(c, account, session))) {
+      c.progress('Connexion Pro Santé Connect réussie et session gardée, mais le serveur de messagerie n’a pas encore pu vérifier le jeton.');
+      throw err;
+    }
     await session.logout(); // a token the mailbox refuses is not worth keeping
     throw err;
   }
@@ -176,11 +182,17 @@ async function logout(c: CliContext, o: { address?: string }): Promise<void> {
   const auth = pscOf(account);
   const file = refreshVaultFile(c.home, account.address);
   const kept = auth.keepRefreshToken ? await withStoreKey(c, (key) => openRefreshToken(file, key, account.address)) : undefined;
-  // PSC forgets the refresh token (best effort: offline, the local copy goes anyway)
-  if (kept) await discoverClient(auth).then((client) => client.revoke(kept.refreshToken), () => undefined);
+  // PSC forgets the refresh token (best effort: offline, the local copy goes anyway, and the user is told)
+  const revoked = kept ? await discoverClient(auth).then((client) => client.revoke(kept.refreshToken), () => false) : false;
   const erased = eraseRefreshToken(file) ? 1 : 0;
-  c.result({ ok: true, account: account.address, erased }, () =>
-    erased ? `Session Pro Santé Connect de ${account.address} fermée : jeton de renouvellement révoqué et effacé.` : `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`);
+  c.result({ ok: true, account: account.address, erased, revoked }, () =>
+    !erased
+      ? `Aucun jeton Pro Santé Connect n’est enregistré pour ${account.address} : rien à effacer.`
+      : revoked
+        ? `Session Pro Santé Connect de ${account.address} fermée : jeton de renouvellement révoqué et effacé.`
+        : kept
+          ? `Session Pro Santé Connect de ${account.address} fermée sur cet ordinateur : jeton de renouvellement effacé. Pro Santé Connect n’a pas pu être prévenu (injoignable) : la session y expirera d’elle-même ; rien d’autre à faire.`
+          : `Session Pro Santé Connect gardée illisible (fichier abîmé, ou scellé par une autre carte) : effacée de cet ordinateur.`);
 }
 
 export const registerPsc: CommandRegistrar = (program: Command, ctx) => {

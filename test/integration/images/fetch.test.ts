@@ -40,6 +40,8 @@ test('plain http is never fetched, nor reached through a redirect', async () => 
 test('redirects are followed up to the bound', async () => {
   assert.equal(reason(await fetchImage(`${servers.https}/redirect/${IMAGE_LIMITS.maxRedirects}/pixel.png`, opts())), 'ok');
   assert.equal(reason(await fetchImage(`${servers.https}/redirect/${IMAGE_LIMITS.maxRedirects + 1}/pixel.png`, opts())), 'too-many-redirects');
+  // a server redirecting to itself forever
+  assert.equal(reason(await fetchImage(`${servers.https}/loop.png`, opts())), 'too-many-redirects');
 });
 
 test('wrong types, lying bytes, oversize and missing answers are refused', async () => {

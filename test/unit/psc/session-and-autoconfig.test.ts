@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../src-main/errors/index.js';
 import { PscSession, type PscTokens } from '../../../src-main/psc/index.js';
-import { parseAutoconfigXml, pickSrv } from '../../../src-main/accounts/autoconfig.js';
+import { isHostName, parseAutoconfigXml, pickSrv } from '../../../src-main/accounts/autoconfig.js';
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -34,7 +34,7 @@ describe('PscSession', () => {
     assert.deepEqual(reasons, ['refresh-refused']);
   });
 
-  it('a network failure during refresh keeps the session (the next use retries)', async () => {
+  it('a network failure during refresh keeps the session (the next use retries); a still-valid token is still used', async () => {
     const c = clock();
     let fail = true;
     const s = new PscSession({ refresh: async (): Promise<PscTokens> => {
@@ -42,6 +42,9 @@ describe('PscSession', () => {
       return { accessToken: 'at1', expiresAt: c.now() + 600_000 };
     } }, { now: c.now });
     s.start({ accessToken: 'at0', expiresAt: c.now() + 10_000, refreshToken: 'rt' });
+    // PSC down within the refresh margin: the mail connection of a long sync still gets the valid token
+    assert.equal(await s.accessToken(), 'at0');
+    c.advance(10_000);
     await assert.rejects(s.accessToken(), (e: unknown) => e instanceof AppError && e.code === 'PSC_UNREACHABLE');
     fail = false;
     assert.equal(await s.accessToken(), 'at1');
@@ -73,6 +76,11 @@ describe('auto-configuration decisions', () => {
       smtp: { host: 'smtp.op.fr', port: 587, security: 'starttls' },
       authMethods: ['card', 'psc'],
     });
+  });
+
+  it('server names must be DNS names or IP literals before they are shown or used', () => {
+    for (const ok of ['imap.op.fr', 'localhost', 'xn--mdecin-bva.fr', '127.0.0.1', '::1', 'a-b.c9.fr']) assert.equal(isHostName(ok), true, ok);
+    for (const bad of ['', 'imap op.fr', 'imap.op.fr\u001b[31m', '&h;', '%emaildomain%', '-a.fr', 'a..fr', `${'a'.repeat(64)}.fr`, 'a/b.fr']) assert.equal(isHostName(bad), false, bad);
   });
 
   it('autoconfig XML that is not XML gives nothing', () => {
