@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { MssanteApi } from '../../src-main/ipc/contract.js';
@@ -20,6 +20,7 @@ import { plainImapClient } from '../support/imap-plain.js';
 import { buildEml } from '../support/mail-fixtures.js';
 import { answerWhenPending, browse, phone } from '../support/psc.js';
 import { openBrowser, prepareHome, screenshot, startHarness, type Browsing, type Harness } from './support.js';
+import { filesUnder } from '../support/files.js';
 
 const tb = loadTestbed();
 // not a doctor other suites disable: the refused-refresh case disables this one at PSC for a moment
@@ -199,11 +200,3 @@ function readJournal(): { action: string; data: string }[] {
   }
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) return [];
-    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
-  });
-}

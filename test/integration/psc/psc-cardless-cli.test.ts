@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRefreshToken, refreshVaultFile } from '../../../src-main/psc/index.js';
@@ -17,6 +17,7 @@ import { recoveryCodeIn, runMssante, type CliRun } from '../../support/cli.js';
 import { deliveredFile } from '../../support/mailbox.js';
 import { answerWhenPending } from '../../support/psc.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
+import { filesUnder } from '../../support/files.js';
 
 let tb: TestbedState;
 const homes: string[] = [];
@@ -31,14 +32,6 @@ function newHome(): string {
   return h;
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) return [];
-    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
-  });
-}
 
 describe('a card-less e-CPS doctor in the CLI (recovery code, Pro Santé Connect)', () => {
   it('sets the store up without a card, then logs in, syncs, reads, sends, drafts, tests the account and answers a receipt', async () => {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpsFetch, openRefreshToken, refreshVaultFile } from '../../../src-main/psc/index.js';
@@ -12,6 +12,7 @@ import { phone } from '../../support/psc.js';
 import { cliCard, runMssante, type CliCard, type CliRun } from '../../support/cli.js';
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { waitUntil } from '../../support/wait.js';
+import { filesUnder } from '../../support/files.js';
 
 let tb: TestbedState;
 const homes: string[] = [];
@@ -156,11 +157,3 @@ describe('mssante account add (auto-configuration) + psc login', () => {
   });
 });
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) return [];
-    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
-  });
-}

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError, messageFr } from '../../../src-main/errors/index.js';
@@ -18,6 +18,7 @@ import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { benchVerifier, toolingSigner } from '../../support/tls-bench.js';
 import { answerWhenPending } from '../../support/psc.js';
 import { runMssante, type CliRun } from '../../support/cli.js';
+import { filesUnder } from '../../support/files.js';
 
 let tb: TestbedState;
 let ca: string;
@@ -219,11 +220,3 @@ describe('mssante account add --psc-client-auth mtls + psc login', () => {
 });
 
 /** Regular files only (Dovecot's run dir has sockets and pipes); a file gone meanwhile is skipped. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) return [];
-    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
-  });
-}

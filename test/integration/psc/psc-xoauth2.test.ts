@@ -5,7 +5,7 @@
 // refused refresh ending the session.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/errors/index.js';
 import { PscClient, PscSession, type PscSettings } from '../../../src-main/psc/index.js';
@@ -14,6 +14,7 @@ import { createXoauth2SmtpTransport, asXoauth2SmtpError } from '../../../src-mai
 import { card, loadTestbed, type TestbedState } from '../../support/testbed.js';
 import { benchVerifier } from '../../support/tls-bench.js';
 import { browse as browseAs, phone as phoneHook } from '../../support/psc.js';
+import { filesUnder } from '../../support/files.js';
 
 let tb: TestbedState;
 let ca: string;
@@ -149,11 +150,3 @@ describe('Pro Santé Connect login (bench OpenID provider)', () => {
   });
 });
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) return [];
-    return st.isDirectory() ? filesUnder(p) : st.isFile() ? [p] : [];
-  });
-}
