@@ -135,9 +135,9 @@ const MESSAGES_FR: Record<ErrorCode, string> = {
   PSC_SESSION_ENDED: 'Votre session Pro Santé Connect a pris fin (expirée ou révoquée) : reconnectez-vous (bouton « Pro Santé Connect » de la messagerie, ou « mssante psc login »).',
   XOAUTH2_TOKEN_REFUSED: 'Le serveur de messagerie a refusé le jeton Pro Santé Connect (expiré, émis pour un autre service, ou non autorisé pour cette boîte aux lettres). Reconnectez-vous ; si le refus persiste, vérifiez que cette boîte vous est bien attribuée auprès de votre opérateur.',
   XOAUTH2_SERVER_UNAVAILABLE: 'Le serveur de messagerie n’a pas pu vérifier votre jeton Pro Santé Connect (panne temporaire de son côté, votre connexion n’est pas en cause) : réessayez dans quelques minutes ; si cela dure, prévenez votre opérateur de messagerie. Les messages à envoyer restent dans la boîte d’envoi.',
-  AUTOCONFIG_DNS_UNREACHABLE: 'Le serveur DNS ne répond pas : les serveurs de messagerie de ce domaine n’ont pas pu être recherchés. Vérifiez la connexion réseau puis réessayez, ou indiquez les serveurs avec --imap et --smtp.',
-  AUTOCONFIG_HOST_UNKNOWN: 'Le serveur de messagerie annoncé pour ce domaine n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur, ou indiquez les serveurs avec --imap et --smtp.',
-  AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : indiquez les serveurs avec --imap et --smtp.'
+  AUTOCONFIG_DNS_UNREACHABLE: 'Le serveur DNS ne répond pas : les serveurs de messagerie de ce domaine n’ont pas pu être recherchés. Vérifiez la connexion réseau puis réessayez ; sinon, votre service informatique peut saisir les serveurs (« mssante account add --address … --imap … --smtp … »).',
+  AUTOCONFIG_HOST_UNKNOWN: 'Le serveur de messagerie annoncé pour ce domaine n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur ; en attendant, votre service informatique peut saisir les serveurs (« mssante account add --address … --imap … --smtp … »).',
+  AUTOCONFIG_NOT_FOUND: 'Aucun serveur trouvé pour ce domaine (ni enregistrement DNS SRV, ni fichier de configuration automatique, ni opérateur connu) : vérifiez l’adresse ; sinon, votre service informatique peut saisir les serveurs (« mssante account add --address … --imap … --smtp … »).'
 };
 
 type ErrorData = Readonly<Record<string, unknown>>;
@@ -182,7 +182,7 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
       : undefined,
   AUTOCONFIG_NOT_FOUND: (d) =>
     typeof d.untrustedSite === 'string' && /^[a-z0-9.:-]+$/i.test(d.untrustedSite)
-      ? `Aucun serveur trouvé pour ce domaine : pas d’enregistrement DNS SRV, et le site de configuration automatique de l’opérateur (« ${d.untrustedSite} ») présente un certificat non reconnu (un proxy de l’établissement qui intercepte HTTPS ?). Contactez votre service informatique, ou indiquez les serveurs avec --imap et --smtp.`
+      ? `Aucun serveur trouvé pour ce domaine : pas d’enregistrement DNS SRV, et le site de configuration automatique de l’opérateur (« ${d.untrustedSite} ») présente un certificat non reconnu (un proxy de l’établissement qui intercepte HTTPS ?). Contactez votre service informatique : il peut aussi saisir les serveurs (« mssante account add --address … --imap … --smtp … »).`
       : undefined,
   IO_FAILED: (d) =>
     d.what === 'psc-ca'
@@ -191,7 +191,7 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
   // the host passed isHostName (accounts/autoconfig.ts): letters, digits, dots and hyphens only
   AUTOCONFIG_HOST_UNKNOWN: (d) =>
     typeof d.host === 'string' && /^[a-z0-9.:-]+$/i.test(d.host)
-      ? `Le serveur de messagerie annoncé pour ce domaine (« ${d.host} ») n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur, ou indiquez les serveurs avec --imap et --smtp.`
+      ? `Le serveur de messagerie annoncé pour ce domaine (« ${d.host} ») n’existe pas dans le DNS : la configuration publiée par l’opérateur est erronée. Signalez-le à votre opérateur ; en attendant, votre service informatique peut saisir les serveurs (« mssante account add --address … --imap … --smtp … »).`
       : undefined,
   ANNUAIRE_BAD_FILE: (d) => (typeof d.check === 'string' ? ANNUAIRE_BAD_FILE_FR[d.check] : undefined),
   ANNUAIRE_TRUNCATED: (d) =>
