@@ -58,7 +58,7 @@ export interface CoreAppDeps {
   /** Remote images fetched by main: the per-sender choices file, TLS anchors for the test bench. */
   images?: Pick<ImagesAppDeps, 'choicesFile' | 'fetch'>;
   /** Pro Santé Connect on the lock screen (the account, the system browser). */
-  psc?: Pick<PscAppOptions, 'account' | 'openExternal' | 'env' | 'home' | 'storeKey' | 'openStore'>;
+  psc?: Pick<PscAppOptions, 'account' | 'openExternal' | 'env' | 'home' | 'storeKey' | 'openStore' | 'openStoreWithRecovery' | 'storeRecoverable'>;
   /** The first-run screen (auto-configuration and the first account). */
   setup?: Omit<AccountSetupOptions, 'journal'>;
   /** How the store is protected (the clinic's keychain setting, app/store-policy.ts), for « Réglages ». */

@@ -16,7 +16,7 @@ import { cachingResolver } from '../trust/dkim-cache.js';
 import { lazyJournalPort, type JournalPort } from '../audit/port.js';
 import { flushPendingRecords } from '../audit/pending.js';
 import type { KekSigner } from '../store/keys/card-kek.js';
-import { unlockStoreKey, type StoreUnlockEnv } from './store-unlock.js';
+import { storeRecoverableByCode, unlockStoreKey, unlockStoreKeyWithRecovery, type StoreUnlockEnv } from './store-unlock.js';
 import { readStorePolicy } from './store-policy.js';
 import { createCoreApp, type CoreApp } from './core-app.js';
 import type { Startable } from './services.js';
@@ -98,6 +98,8 @@ export interface Core {
    * or null for a card-less session (PSC: keychain with consent). The card login calls it itself.
    */
   unlockStore(signer: KekSigner | null): Promise<void>;
+  /** Opens the store with its recovery code (a card-less session the keychain cannot serve): one try. */
+  unlockStoreWithRecovery(code: string): Promise<void>;
   /** Resolves once the store's pending open or close is done (tests, shell). */
   storeSettled(): Promise<void>;
   /** Long-lived parts in start order (store → card host → sync); the caller runs them with startInOrder. */
@@ -181,7 +183,9 @@ export function createCore(env: CoreEnv): Core {
       home: env.home,
       storeKey: pscVaultKey,
       // a card-less PSC login opens the card-bound store itself (keychain with consent: store-unlock.ts)
-      ...(env.storeUnlock ? { openStore: () => unlockStore(null) } : {}),
+      ...(env.storeUnlock
+        ? { openStore: () => unlockStore(null), openStoreWithRecovery: (code: string) => unlockStoreWithRecovery(code), storeRecoverable: () => storeRecoverableByCode(env.home) }
+        : {}),
       ...(env.openExternal ? { openExternal: env.openExternal } : {}),
     },
     setup: { home: env.home, log, ...env.setup },
@@ -259,6 +263,12 @@ export function createCore(env: CoreEnv): Core {
       if (!env.storeUnlock) throw new AppError('INTERNAL', 'this core opens its store at start');
       await openStore(await unlockStoreKey({ ...env.storeUnlock, home: env.home, storeFile: env.storeFile, log }, signer));
     });
+  const unlockStoreWithRecovery = (code: string): Promise<void> =>
+    serial(async () => {
+      if (store) return;
+      if (!env.storeUnlock) throw new AppError('INTERNAL', 'this core opens its store at start');
+      await openStore(await unlockStoreKeyWithRecovery({ ...env.storeUnlock, home: env.home, storeFile: env.storeFile, log }, code));
+    });
   /** Lock, logout, card removal, session expiry: what writes to the store ends, the card signs, the store closes. */
   const lockStore = (): Promise<void> =>
     serial(async () => {
@@ -326,6 +336,7 @@ export function createCore(env: CoreEnv): Core {
     },
     trust: () => trust,
     unlockStore,
+    unlockStoreWithRecovery,
     storeSettled: () => doors.then(() => undefined),
     active: () => ({
       storeHooks: store?.activeHooks ?? [],

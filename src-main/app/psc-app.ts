@@ -17,8 +17,9 @@ import type { EventSink } from '../ipc/dispatch.js';
 import { PscClient, PscSession, pscClientOptions, eraseRefreshToken, openRefreshToken, refreshVaultFile, sealRefreshToken, type PscTokens, type SessionEndReason } from '../psc/index.js';
 import type { SessionGate } from './session.js';
 import type { CoreChannelHandlers } from './services.js';
+import { RECOVERABLE_BY_CODE } from './store-key-plan.js';
 
-type PscChannels = Pick<CoreChannelHandlers, 'psc.status' | 'psc.loginCiba' | 'psc.loginBrowser' | 'psc.resume' | 'psc.cancel'>;
+type PscChannels = Pick<CoreChannelHandlers, 'psc.status' | 'psc.loginCiba' | 'psc.loginBrowser' | 'psc.resume' | 'psc.recoveryUnlock' | 'psc.cancel'>;
 
 export interface PscAppOptions {
   gate: SessionGate;
@@ -35,6 +36,10 @@ export interface PscAppOptions {
   storeKey?: () => Promise<Buffer>;
   /** Opens the card-bound store for a card-less session (the app; app/core.ts unlockStore(null)) before the vault or the mailbox is used. */
   openStore?: () => Promise<void>;
+  /** Opens that store with its recovery code (core.unlockStoreWithRecovery): one try, the code never kept. */
+  openStoreWithRecovery?: (code: string) => Promise<void>;
+  /** The data folder's keyring has a recovery wrap (the lock screen may ask for the code). */
+  storeRecoverable?: () => boolean;
 }
 
 export interface PscApp {
@@ -67,6 +72,10 @@ export function createPscApp(o: PscAppOptions): PscApp {
   let client: { key: string; client: Promise<PscClient> } | undefined;
   /** the local bookkeeping of the last end (journal, erasing the kept copy): done before a logout returns and the store closes */
   let endWork: Promise<unknown> = Promise.resolve();
+  /** telling PSC at the last « Se déconnecter » (PscStatus.revocation) */
+  let revocation: 'pending' | 'done' | 'failed' | undefined;
+  /** a card-less login whose store waits for the recovery code (psc.recoveryUnlock); not the session yet */
+  let awaitingStore: { session: PscSession; account: AccountConfig; method: 'ciba' | 'browser' | 'resume' } | undefined;
   const record = (records: Parameters<JournalPort['record']>[0]): Promise<void> => o.journal?.record(records).catch(() => undefined) ?? Promise.resolve();
 
   const clientFor = (auth: PscAuth): Promise<PscClient> => {
@@ -110,11 +119,19 @@ export function createPscApp(o: PscAppOptions): PscApp {
       silentRefresh: s?.silentRefresh ?? false,
       ...(lastEnd ? { endedBecause: lastEnd } : {}),
       sealedAcrossRestarts: kept ?? false,
+      ...(revocation ? { revocation } : {}),
+      ...(awaitingStore ? { storeNeedsRecoveryCode: true } : {}),
     };
   };
   const changed = (): void => void status().then((s) => o.emit('psc.changed', s), () => undefined);
 
   const onEnded = (ended: PscSession) => (reason: SessionEndReason): void => {
+    if (awaitingStore?.session === ended) {
+      // PSC ended the login waiting for the recovery code: nothing to open any more
+      awaitingStore = undefined;
+      changed();
+      return;
+    }
     if (session !== ended) return;
     lastEnd = reason;
     // the kept copy goes with the session (refused by PSC, or « Se déconnecter »)
@@ -127,28 +144,51 @@ export function createPscApp(o: PscAppOptions): PscApp {
     void erased.then(changed);
   };
 
+  /** Drops the login waiting for the recovery code (cancel, a new login): logged out at PSC. */
+  const dropAwaiting = async (): Promise<void> => {
+    const w = awaitingStore;
+    awaitingStore = undefined;
+    if (!w) return;
+    w.session.removeAllListeners();
+    await w.session.logout().catch(() => undefined);
+  };
+
   const begin = async (tokens: PscTokens, psc: PscClient, account: AccountConfig, method: 'ciba' | 'browser' | 'resume'): Promise<SessionState> => {
     const previous = session;
     session = undefined;
     previous?.removeAllListeners();
     await previous?.logout().catch(() => undefined);
+    await dropAwaiting();
     const next = new PscSession(psc);
     next.on('ended', onEnded(next));
     next.on('refreshed', () => void seal(next, account)); // PSC may rotate the refresh token
     next.start(tokens);
-    session = next;
     address = account.address;
     lastEnd = undefined;
+    revocation = undefined;
     who = tokens.subject ?? null;
     try {
       await o.openStore?.();
     } catch (err) {
+      // The keychain cannot open this store (a recovery-only keyring, a keychain wrap this OS profile
+      // lost): the doctor may type the store's recovery code — a deliberate act on the lock screen,
+      // never tried automatically. Until then the login waits here, not as the session.
+      if (err instanceof AppError && RECOVERABLE_BY_CODE.has(err.code) && o.openStoreWithRecovery && o.storeRecoverable?.()) {
+        awaitingStore = { session: next, account, method };
+        changed();
+        return o.gate.state;
+      }
       // no store for this session (e.g. the keychain refused): nothing stays logged in behind a locked window
-      session = undefined;
       next.removeAllListeners();
       await next.logout().catch(() => undefined);
       throw err;
     }
+    return established(next, account, method);
+  };
+
+  /** The store is open: the login becomes the session and the gate opens. */
+  const established = async (next: PscSession, account: AccountConfig, method: 'ciba' | 'browser' | 'resume'): Promise<SessionState> => {
+    session = next;
     await seal(next, account);
     await record([{ action: 'psc.login', data: { account: account.address, subject: who, method }, actor: who }]);
     o.gate.unlock();
@@ -209,10 +249,22 @@ export function createPscApp(o: PscAppOptions): PscApp {
         }
         return begin({ ...tokens, ...(tokens.subject ?? kept.subject ? { subject: tokens.subject ?? kept.subject } : {}) }, psc, account!, 'resume');
       },
+      'psc.recoveryUnlock': async ({ code }) => {
+        const w = awaitingStore;
+        if (!w || !o.openStoreWithRecovery) throw new AppError('PSC_NOT_LOGGED_IN', 'no card-less login waits for the store recovery code');
+        // one try: a wrong code leaves the login waiting for the doctor's next deliberate try
+        await o.openStoreWithRecovery(code);
+        if (awaitingStore !== w) throw new AppError('PSC_NOT_LOGGED_IN', 'the waiting login was dropped meanwhile');
+        awaitingStore = undefined;
+        return established(w.session, w.account, w.method);
+      },
       'psc.cancel': async () => {
         const w = waiting;
         w?.abort();
-        return { cancelled: w !== undefined };
+        const dropped = awaitingStore !== undefined;
+        await dropAwaiting();
+        if (dropped) changed();
+        return { cancelled: w !== undefined || dropped };
       },
     },
     accessToken: async () => {
@@ -223,12 +275,22 @@ export function createPscApp(o: PscAppOptions): PscApp {
     subject: () => session?.status().subject,
     logout: async () => {
       waiting?.abort();
+      await dropAwaiting();
       const s = session;
       if (!s) return;
       // The local session ends now ('ended' with 'logout': onEnded journals it and erases the kept
       // copy, awaited below while the store is still open); telling PSC (revocation, up to
       // openid-client's 30 s timeout when PSC is slow) goes on behind, so the window locks at once.
-      void s.logout().catch(() => undefined);
+      revocation = 'pending';
+      void s.logout().then(
+        (told) => {
+          // not after a new login meanwhile (begin resets it)
+          if (revocation !== 'pending') return;
+          revocation = told ? 'done' : 'failed';
+          changed();
+        },
+        () => undefined,
+      );
       await endWork;
     },
     refreshNow: async () => {
@@ -237,6 +299,7 @@ export function createPscApp(o: PscAppOptions): PscApp {
     dispose: () => {
       waiting?.abort();
       session?.removeAllListeners();
+      awaitingStore?.session.removeAllListeners();
     },
   };
 }

@@ -29,6 +29,8 @@ export const OPEN_WHEN_LOCKED: ReadonlySet<CoreChannel> = new Set<CoreChannel>([
   'psc.loginCiba',
   'psc.loginBrowser',
   'psc.resume',
+  // refused unless a card-less login is waiting for the store's recovery code (psc-app.ts)
+  'psc.recoveryUnlock',
   'psc.cancel',
 ]);
 

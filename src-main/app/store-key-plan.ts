@@ -59,3 +59,21 @@ export function planStoreKey(f: StoreKeyFacts): StoreKeyPlan {
   if (!keychainAllowed) return { open: 'ask-consent', why };
   return { open: 'keychain', bindCard: false };
 }
+
+/**
+ * After the store was opened with its recovery code in a card-less session (the window's
+ * « Ouvrir avec le code de secours »: a keyring without keychain wrap, or one the keychain of
+ * this OS profile no longer opens): whether the OS keychain may now wrap the key so the next
+ * login needs no code. Only under the clinic's keychain policy, and then only with the user's
+ * consent; under 'card-only' the code opens this session only (a consent recorded for another
+ * reason never widens it).
+ */
+export type RecoveryKeychainPlan = 'add' | 'ask-consent' | 'session-only';
+
+export function planAfterRecovery(f: Pick<StoreKeyFacts, 'policy' | 'consent' | 'keychainAvailable'>): RecoveryKeychainPlan {
+  if (f.policy !== 'keychain' || !f.keychainAvailable) return 'session-only';
+  return f.consent ? 'add' : 'ask-consent';
+}
+
+/** Errors of a card-less store opening that the recovery code can get past (the keyring has a recovery wrap). */
+export const RECOVERABLE_BY_CODE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STORE_CARD_REQUIRED', 'KEYSTORE_UNAVAILABLE']);

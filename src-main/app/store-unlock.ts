@@ -12,10 +12,10 @@ import { AppError } from '../errors/index.js';
 import { SignatureScheme } from '../rules/signature-schemes.js';
 import { signerCard, type KekSigner } from '../store/keys/card-kek.js';
 import { cardStoreKeyProvider, LEGACY_KEY_FILE, readLegacyKeyFile } from '../store/keys/card-key-provider.js';
-import { createKeychainKeyring, newStoreKey, readKeyring, rebindToCard, setKeychainWrap, unlockWithKeychain, writeKeyring, type Keyring } from '../store/keys/keyring.js';
+import { createKeychainKeyring, newStoreKey, readKeyring, rebindToCard, setKeychainWrap, unlockWithKeychain, unlockWithRecovery, writeKeyring, type Keyring } from '../store/keys/keyring.js';
 import { secureDelete } from '../store/keys/secure-delete.js';
 import { wipe } from '../store/keys/wrap.js';
-import { planStoreKey, type KeychainReason, type StoreKeyFacts } from './store-key-plan.js';
+import { planAfterRecovery, planStoreKey, type KeychainReason, type StoreKeyFacts } from './store-key-plan.js';
 import { readStorePolicy, recordKeychainConsent } from './store-policy.js';
 
 /** The OS keychain as the store needs it: one random KEK sealed by it (shell: Electron safeStorage). */
@@ -106,6 +106,53 @@ export async function unlockStoreKey(env: StoreUnlockEnv, signer: KekSigner | nu
     case 'keychain':
       return openWithKeychain(env, plan.bindCard ? signer : null);
   }
+}
+
+/** The keyring of this data folder can be opened with its recovery code (the window offers the code field). */
+export function storeRecoverableByCode(home: string): boolean {
+  return readKeyring(home)?.recovery != null;
+}
+
+/**
+ * The store key opened with the recovery code, in a card-less session (the window's « Ouvrir avec
+ * le code de secours »): one try, the code normalised as the CLI does (recovery-code.ts), never
+ * kept. Then, by planAfterRecovery, the keychain may wrap the key for the next login (clinic
+ * keychain policy + consent); under 'card-only' the code opens this session only. Journalled
+ * (`store.recovery_unlock`, no code) when the store opens.
+ */
+export async function unlockStoreKeyWithRecovery(env: StoreUnlockEnv, code: string): Promise<Buffer> {
+  const keyring = readKeyring(env.home);
+  if (!keyring?.recovery) throw new AppError('STORE_RECOVERY_INVALID', 'this data folder has no recovery code', { data: { reason: 'not-set-up' } });
+  let key: Buffer;
+  try {
+    key = unlockWithRecovery(keyring, code);
+  } catch (err) {
+    // the window's wording (type it again), not the CLI's (run the command again)
+    if (err instanceof AppError && err.code === 'STORE_RECOVERY_INVALID') throw new AppError('STORE_RECOVERY_INVALID', err.message, { data: { reason: 'window' } });
+    throw err;
+  }
+  const policy = readStorePolicy(env.home);
+  let plan = planAfterRecovery({ policy: policy.keychain, consent: policy.consent !== null, keychainAvailable: env.keychain?.available() ?? false });
+  if (plan === 'ask-consent') {
+    if (await env.askKeychainConsent?.('no-card').catch(() => false)) {
+      recordKeychainConsent(env.home, 'no-card');
+      queuePendingRecords(env.home, [{ action: 'settings.changed', data: { changes: { storeKeychainConsent: 'no-card' } } }]);
+      plan = 'add';
+    } else plan = 'session-only';
+  }
+  if (plan === 'add') {
+    try {
+      await applyKeychainWrap(env, key, 'add');
+      queuePendingRecords(env.home, [{ action: 'settings.changed', data: { changes: { storeKeychainWrap: true } } }]);
+      env.log?.('store: keychain wrap added after the recovery code');
+    } catch (err) {
+      // the store still opens for this session; the next login asks for the code again
+      env.log?.(`store: keychain wrap not added (${err instanceof AppError ? err.code : 'error'})`);
+    }
+  }
+  // journalled when the store opens (the pending records are flushed into it)
+  queuePendingRecords(env.home, [{ action: 'store.recovery_unlock', data: { cardBound: keyring.cards.length > 0 } }]);
+  return key;
 }
 
 async function applyKeychainWrap(env: StoreUnlockEnv, key: Buffer, change: 'add' | 'drop'): Promise<void> {

@@ -165,7 +165,9 @@ const DETAILED_FR: Partial<Record<ErrorCode, (data: ErrorData) => string | undef
         ? 'La base locale de ce dossier n’existe pas encore : elle se crée à la première connexion avec la carte CPS et son code PIN ; sans carte (e-CPS), créez-la avec « mssante store init --without-card » (son code de secours est affiché une seule fois).'
         : undefined,
   STORE_RECOVERY_INVALID: (d) =>
-    d.reason === 'not-set-up'
+    d.reason === 'window'
+      ? 'Code de secours incorrect pour cette base locale (5 groupes de 5 caractères, tel qu’imprimé à la création) : vérifiez-le et saisissez-le de nouveau. Code perdu : votre service informatique peut en créer un nouveau avec une carte CPS liée à la base (« mssante store rekey --recovery ») ; sinon la base ne peut plus être ouverte, et il crée un autre dossier de données (les messages reviennent du serveur par une synchronisation).'
+      : d.reason === 'not-set-up'
       ? 'Ce dossier de données n’a pas encore de base locale, donc pas de code de secours : créez-la sans carte avec « mssante store init --without-card » (le code de secours est affiché une seule fois).'
       : d.reason === 'empty'
         ? 'Aucun code de secours reçu : donnez-le sur la première ligne de l’entrée standard (--recovery-stdin).'

@@ -154,6 +154,17 @@ export const PscStatus = z.object({
   endedBecause: z.enum(['refresh-refused', 'expired', 'logout']).optional(),
   /** the session is kept, sealed, across restarts and commands (account setting keepRefreshToken) */
   sealedAcrossRestarts: z.boolean(),
+  /**
+   * After « Se déconnecter »: telling PSC (revocation, in the background) is under way, done, or failed —
+   * 'failed': PSC could not be told, the session there ends at its own expiry (the lock screen says so).
+   */
+  revocation: z.enum(['pending', 'done', 'failed']).optional(),
+  /**
+   * A card-less login succeeded but the store does not open through the keychain (keyring made by
+   * `store init --without-card`, or a keychain wrap this OS profile cannot open): the lock screen asks
+   * for the store's recovery code (`psc.recoveryUnlock`). Never the code itself.
+   */
+  storeNeedsRecoveryCode: z.boolean().optional(),
 });
 const Rpps = z.string().regex(/^[0-9]{11}$/);
 
@@ -599,7 +610,13 @@ export const CHANNELS = {
    * no new validation); PSC_NOT_LOGGED_IN when none is kept, PSC_SESSION_ENDED (and erased) when PSC refuses it.
    */
   'psc.resume': channel('core', Empty, SessionState),
-  /** Stops waiting for the phone or the browser. */
+  /**
+   * « Ouvrir avec le code de secours »: only while a card-less login waits for the store (PscStatus
+   * storeNeedsRecoveryCode; PSC_NOT_LOGGED_IN otherwise). One try per call, never retried; the code goes
+   * renderer → main only, like the PIN: never sent back, logged or stored. STORE_RECOVERY_INVALID when wrong.
+   */
+  'psc.recoveryUnlock': channel('core', z.strictObject({ code: z.string().min(1).max(64) }), SessionState),
+  /** Stops waiting for the phone or the browser (or for the store's recovery code: that login is dropped). */
   'psc.cancel': channel('core', Empty, z.object({ cancelled: z.boolean() })),
 
   // mail

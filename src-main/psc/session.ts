@@ -87,10 +87,12 @@ export class PscSession extends EventEmitter<{ ended: [SessionEndReason]; refres
     return this.tokens?.refreshToken;
   }
 
-  async logout(): Promise<void> {
+  /** Ends the session, then tells PSC (revocation); false when PSC could not be told (the session ends anyway). */
+  async logout(): Promise<boolean> {
     const rt = this.tokens?.refreshToken;
     this.end('logout');
-    if (rt) await this.refresher.revoke?.(rt);
+    if (!rt || !this.refresher.revoke) return true;
+    return (await this.refresher.revoke(rt)) !== false;
   }
 
   private async doRefresh(): Promise<void> {

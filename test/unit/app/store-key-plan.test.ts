@@ -2,7 +2,7 @@
 // the OS keychain only by clinic setting or with the user's consent, typed refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planStoreKey, type StoreKeyFacts } from '../../../src-main/app/store-key-plan.js';
+import { planAfterRecovery, planStoreKey, type StoreKeyFacts } from '../../../src-main/app/store-key-plan.js';
 
 const base: StoreKeyFacts = { keyring: 'none', keychainWrap: false, card: true, deterministic: true, policy: 'card-only', consent: false, keychainAvailable: true };
 const plan = (f: Partial<StoreKeyFacts>) => planStoreKey({ ...base, ...f });
@@ -44,4 +44,15 @@ test('no card (e-CPS through Pro Santé Connect): the keychain with consent, els
   assert.deepEqual(plan({ ...psc, consent: true }), { open: 'keychain', bindCard: false });
   assert.deepEqual(plan({ ...psc, keychainAvailable: false }), { open: 'refuse', code: 'STORE_CARD_REQUIRED' });
   assert.deepEqual(plan({ ...psc, keyring: 'other-card' }), { open: 'refuse', code: 'STORE_CARD_REQUIRED' }, 'a card-bound store never opens without its card');
+});
+
+test('after the recovery code (card-less window): a keychain wrap only under the clinic keychain policy and with consent; card-only opens this session only', () => {
+  const after = (f: Partial<StoreKeyFacts>) => planAfterRecovery({ ...base, ...f });
+  assert.equal(after({}), 'session-only');
+  assert.equal(after({ consent: true }), 'session-only', 'a consent never widens a card-only clinic');
+  assert.equal(after({ policy: 'keychain' }), 'ask-consent');
+  assert.equal(after({ policy: 'keychain', consent: true }), 'add');
+  assert.equal(after({ policy: 'keychain', consent: true, keychainAvailable: false }), 'session-only', 'no keychain here');
+  // the facts that lead there: the keychain plan refuses a recovery-only keyring in a card-less session
+  assert.deepEqual(plan({ keyring: 'other-card', card: false, deterministic: false }), { open: 'refuse', code: 'STORE_CARD_REQUIRED' });
 });

@@ -5,14 +5,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/errors/index.js';
-import { keychainConsentText, recoveryCodeText, unlockStoreKey, type KeychainPort, type StoreUnlockEnv } from '../../../src-main/app/store-unlock.js';
+import { keychainConsentText, recoveryCodeText, storeRecoverableByCode, unlockStoreKey, unlockStoreKeyWithRecovery, type KeychainPort, type StoreUnlockEnv } from '../../../src-main/app/store-unlock.js';
 import { readStorePolicy, writeStorePolicy } from '../../../src-main/app/store-policy.js';
 import type { KeychainReason } from '../../../src-main/app/store-key-plan.js';
-import { readKeyring, unlockWithRecovery } from '../../../src-main/store/keys/keyring.js';
+import { createRecoveryKeyring, readKeyring, unlockWithKeychain, unlockWithRecovery, writeKeyring } from '../../../src-main/store/keys/keyring.js';
 import { softCard } from '../../support/soft-card.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mssante-store-unlock-'));
@@ -128,4 +128,43 @@ test('French texts of the consent and recovery dialogs name the cause and the ne
   assert.match(keychainConsentText('card-not-deterministic').detail, /RSA-PSS[\s\S]*trousseau[\s\S]*sans votre carte[\s\S]*code de secours/);
   assert.match(keychainConsentText('no-card').detail, /sans carte CPS \(e-CPS via Pro Santé Connect\)/);
   assert.match(recoveryCodeText('ABCDE-FGHJK-MNPQR-STVWX-YZ012').detail, /^ABCDE-FGHJK-MNPQR-STVWX-YZ012\n[\s\S]*plus jamais affiché[\s\S]*store rekey --new-card/);
+});
+
+test('the recovery code in a card-less session: opens a recovery-only keyring, normalised like the CLI; wrong → STORE_RECOVERY_INVALID (window wording)', async () => {
+  const { home, env, shown } = setup({ consent: true });
+  assert.equal(storeRecoverableByCode(home), false, 'no keyring yet');
+  const storeKey = randomBytes(32);
+  const { keyring, recoveryCode } = createRecoveryKeyring(storeKey);
+  writeKeyring(home, keyring, { create: true });
+  assert.equal(storeRecoverableByCode(home), true);
+  await assert.rejects(unlockStoreKey(env, null), code('STORE_CARD_REQUIRED'), 'the keychain path refuses it');
+  const wrong = await unlockStoreKeyWithRecovery(env, '00000-00000-00000-00000-00000').then(() => undefined, (e: unknown) => e);
+  assert.ok(wrong instanceof AppError && wrong.code === 'STORE_RECOVERY_INVALID' && wrong.data.reason === 'window', String(wrong));
+  assert.ok(!wrong.message.includes('00000'), 'the code is not echoed');
+  const typed = recoveryCode.toLowerCase().replace(/-/g, ' ');
+  assert.ok((await unlockStoreKeyWithRecovery(env, typed)).equals(storeKey));
+  assert.deepEqual(shown.asked, [], 'card-only clinic: no keychain offered');
+  assert.equal(readKeyring(home)!.keychain, null, 'this session only');
+  const pending = readFileSync(join(home, 'journal-pending.jsonl'), 'utf8');
+  assert.match(pending, /store\.recovery_unlock/);
+  assert.ok(!pending.includes(recoveryCode) && !pending.includes(recoveryCode.replace(/-/g, '')), 'no code journalled');
+});
+
+test('the recovery code under the clinic keychain policy: consent asked; accepted → keychain wrap for the next login; declined → this session only', async () => {
+  for (const consent of [false, true]) {
+    const { home, env, shown, keychain } = setup({ consent });
+    writeStorePolicy(home, { keychain: 'keychain', consent: null });
+    const storeKey = randomBytes(32);
+    const { keyring, recoveryCode } = createRecoveryKeyring(storeKey);
+    writeKeyring(home, keyring, { create: true });
+    assert.ok((await unlockStoreKeyWithRecovery(env, recoveryCode)).equals(storeKey));
+    assert.deepEqual(shown.asked, ['no-card']);
+    const k = readKeyring(home)!;
+    if (!consent) {
+      assert.equal(k.keychain, null);
+      continue;
+    }
+    assert.ok(unlockWithKeychain(k, await keychain.kek())!.equals(storeKey));
+    assert.ok((await unlockStoreKey(env, null)).equals(storeKey), 'the next card-less login needs no code');
+  }
 });
