@@ -6,7 +6,7 @@
 //    Dovecot's oauth2 passdb calls); users keyed by RPPS;
 //  - test hooks under /__test/ (approve/refuse a pending CIBA request, disable
 //    an account so its refresh is refused, make the introspection fail for a
-//    user's tokens, hold a user's revocation requests unanswered) — a bench-only
+//    user's tokens, hold a user's revocation requests unanswered or refuse them) — a bench-only
 //    door, loopback only;
 //  - RFC 8705 mutual TLS: a second HTTPS listener that asks for a client certificate serves the
 //    provider's `mtls_endpoint_aliases`; a client registered with `tls_client_auth` and the
@@ -56,6 +56,8 @@ const introspectionDown = new Set<string>();
 /** Users whose revocation requests are held unanswered (PSC slow at logout) until released; the held ones by user. */
 const revocationHold = new Set<string>();
 const revocationHeld = new Map<string, (() => void)[]>();
+/** Users whose revocation requests PSC answers 503 (PSC failing at logout) until released. */
+const revocationRefused = new Set<string>();
 /** Pending CIBA requests by RPPS: what the "phone" of each user shows. */
 const pending = new Map<string, { request: unknown; expiresAt: number }[]>();
 /** What the phone shows: only requests still alive (an expired one left by an earlier test is gone, as on a real phone). */
@@ -201,7 +203,7 @@ provider.use(async (ctx: Ctx, next: () => Promise<void>) => {
     await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: rpps } }, { mergeWithLastSubmission: false });
     return;
   }
-  if (path === '/token/revocation' && ctx.method === 'POST' && revocationHold.size) {
+  if (path === '/token/revocation' && ctx.method === 'POST' && (revocationHold.size || revocationRefused.size)) {
     // read here to know whose token it is; oidc-provider then takes the body already read (req.body)
     const body = await readBody(ctx.req);
     (ctx.req as unknown as { body: string }).body = body;
@@ -209,13 +211,20 @@ provider.use(async (ctx: Ctx, next: () => Promise<void>) => {
     const found = (await provider.RefreshToken.find(token).catch(() => undefined)) as { accountId?: string } | undefined;
     const who = found?.accountId ?? '';
     if (revocationHold.has(who)) await new Promise<void>((release) => revocationHeld.set(who, [...(revocationHeld.get(who) ?? []), release]));
+    if (revocationRefused.has(who)) {
+      ctx.status = 503;
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'bench: revocation refused' };
+      return;
+    }
   }
-  const hook = /^\/__test\/(approve|refuse|disable|enable|pending|introspection-down|introspection-up|revocation-hold|revocation-release|revocation-held)\/(\d+)$/.exec(path);
+  const hook = /^\/__test\/(approve|refuse|disable|enable|pending|introspection-down|introspection-up|revocation-hold|revocation-release|revocation-held|revocation-refuse)\/(\d+)$/.exec(path);
   if (hook && ctx.method === 'POST') {
     const [, action, rpps] = hook as unknown as [string, string, string];
     if (action === 'revocation-hold') revocationHold.add(rpps);
+    else if (action === 'revocation-refuse') revocationRefused.add(rpps);
     else if (action === 'revocation-release') {
       revocationHold.delete(rpps);
+      revocationRefused.delete(rpps);
       for (const release of revocationHeld.get(rpps) ?? []) release();
       revocationHeld.delete(rpps);
     } else if (action === 'revocation-held') {

@@ -35,6 +35,8 @@ export interface HarnessCoreOptions {
   remoteImages?: { ca?: string; allowLoopback?: boolean };
   /** Answer of the stand-in for the keychain consent dialog (default: refused). */
   keychainConsent?: boolean;
+  /** No card, but the store bound as the shell binds it (a card-less PSC login opens it: keychain or recovery code). */
+  storeBound?: boolean;
   /** First run and Pro Santé Connect: the bench's PSC registration, DNS server, PKI anchors for new accounts. */
   setup?: CoreEnv['setup'];
 }
@@ -87,7 +89,7 @@ export async function startHarnessCore(options: HarnessCoreOptions): Promise<Har
     storeFile: join(options.home, 'store.db'),
     settingsFile: join(options.home, 'settings.json'),
     trustDir: trustDirOf(options.home),
-    ...(options.cardModule && !options.unlocked
+    ...((options.cardModule || options.storeBound) && !options.unlocked
       ? {
           // As the shell: the store is bound to the card and opens at the PIN unlock, closes at lock.
           storeUnlock: {

@@ -180,6 +180,40 @@ describe('the operator cannot check the token (introspection down)', () => {
       assert.equal(app.loggedIn(), false);
       await assert.rejects(app.accessToken(), rejectsWith('PSC_NOT_LOGGED_IN'));
       await out;
+      assert.equal((await app.channels['psc.status']({})).revocation, 'pending', 'PSC not told yet');
+      await hook('revocation-release');
+      await waitUntil('PSC told', async () => (await app.channels['psc.status']({})).revocation === 'done');
+    } finally {
+      await hook('revocation-release');
+      app.dispose();
+    }
+  });
+
+  it('the window: a revocation PSC fails is said on the lock screen (psc.status / psc.changed: revocation "failed")', async () => {
+    const h = holder();
+    const account: AccountConfig = {
+      address: h.address,
+      imap: { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' },
+      smtp: { host: 'localhost', port: tb.ports.pscSubmission, security: 'starttls' },
+      auth: { kind: 'psc', issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', caFile: tb.pki.caBundle },
+      createdAt: new Date().toISOString(),
+    };
+    const changes: { revocation?: string }[] = [];
+    const gate = new SessionGate(() => undefined);
+    const app = createPscApp({ gate, emit: (event, payload) => void (event === 'psc.changed' && changes.push(payload as { revocation?: string })), account: async () => account, env: { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret } });
+    const hook = (action: string) => httpsFetch({ ca })(`${tb.psc.issuer}/__test/${action}/${h.rpps}`, { method: 'POST', headers: {} }).then((r) => assert.equal(r.status, 200));
+    try {
+      await Promise.all([app.channels['psc.loginCiba']({ rpps: h.rpps }), answerWhenPending(tb, h.rpps, 'approve')]);
+      await hook('revocation-refuse');
+      await app.logout();
+      assert.equal(app.loggedIn(), false, 'the local session ended at once');
+      await waitUntil('the failure said', async () => changes.some((c) => c.revocation === 'failed'));
+      assert.equal((await app.channels['psc.status']({})).revocation, 'failed');
+      // a new login starts clean
+      await hook('revocation-release');
+      await Promise.all([app.channels['psc.loginCiba']({ rpps: h.rpps }), answerWhenPending(tb, h.rpps, 'approve')]);
+      assert.equal((await app.channels['psc.status']({})).revocation, undefined);
+      await app.logout();
     } finally {
       await hook('revocation-release');
       app.dispose();
