@@ -3,13 +3,15 @@
 // (recovery wrap only) cannot open through the keychain after a card-less PSC login, so the
 // login waits and the lock screen's channel takes the code — one try per call, never retried,
 // nothing opened on a wrong code; the right code (typed loosely, normalised as the CLI does)
-// opens the store and the gate, journalled as store.recovery_unlock without the code.
+// opens the store and the gate, journalled as store.recovery_unlock without the code. And the
+// keychain wrap a new OS profile cannot open: the code, then (clinic keychain policy) a new wrap.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src-main/errors/index.js';
+import { readStorePolicy, writeStorePolicy } from '../../../src-main/app/store-policy.js';
 import { dispatch } from '../../../src-main/ipc/dispatch.js';
 import { openDatabase } from '../../../src-main/store/database.js';
 import { readKeyring, unlockWithRecovery } from '../../../src-main/store/keys/keyring.js';
@@ -136,4 +138,48 @@ test('recovery-only store: PSC login → the store waits for its code; wrong cod
   assert.equal((await h['psc.status']({})).storeNeedsRecoveryCode, undefined);
   await assert.rejects(h['psc.recoveryUnlock']({ code }), rejectsWith('PSC_NOT_LOGGED_IN'));
   assert.ok(storeClosed());
+});
+
+test('a keychain wrap this OS profile lost: the code opens the store, and under the clinic keychain policy (consent recorded) a new wrap spares the next login the code', async () => {
+  const other = await prepareHome();
+  const core = await startHarnessCore({
+    home: other,
+    emit: () => undefined,
+    storeBound: true,
+    keychainConsent: true,
+    setup: {
+      psc: { issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', clientSecretEnv: SECRET_ENV, caFile: tb.pki.caBundle },
+      dnsServers: [tb.psc.dnsServer],
+      trustAnchorsFile: tb.pki.caBundle,
+    },
+  });
+  const login = async () => (await Promise.all([core.handlers['psc.loginCiba']({ rpps: doctor.rpps }), answerWhenPending(tb, doctor.rpps, 'approve')]))[0];
+  try {
+    const h = core.handlers;
+    await h['account.create']({
+      address: doctor.address, auth: 'psc',
+      imap: { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' }, smtp: { host: 'localhost', port: tb.ports.pscSubmission, security: 'starttls' },
+    });
+    // first login: the keychain with consent (the existing path), its recovery code shown once
+    assert.equal((await login()).locked, false);
+    assert.equal(core.recoveryCodes.length, 1);
+    assert.ok(readKeyring(other)!.keychain);
+    await h['session.logout']({});
+    await core.root.storeSettled();
+    // a new OS profile: the keychain's KEK is gone; the clinic chose the keychain
+    rmSync(join(other, 'test-keychain.kek'));
+    writeStorePolicy(other, { ...readStorePolicy(other), keychain: 'keychain' });
+    assert.equal((await login()).locked, true);
+    assert.equal((await h['psc.status']({})).storeNeedsRecoveryCode, true);
+    assert.equal((await h['psc.recoveryUnlock']({ code: core.recoveryCodes[0]! })).locked, false);
+    await h['session.logout']({});
+    await core.root.storeSettled();
+    // the next login opens through the new keychain wrap, no code
+    assert.equal((await login()).locked, false);
+    assert.equal(core.recoveryCodes.length, 1, 'no new keyring');
+    await h['session.logout']({});
+  } finally {
+    await core.close();
+    rmSync(other, { recursive: true, force: true });
+  }
 });
