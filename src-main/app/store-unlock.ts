@@ -127,8 +127,12 @@ export async function unlockStoreKeyWithRecovery(env: StoreUnlockEnv, code: stri
   try {
     key = unlockWithRecovery(keyring, code);
   } catch (err) {
-    // the window's wording (type it again), not the CLI's (run the command again)
-    if (err instanceof AppError && err.code === 'STORE_RECOVERY_INVALID') throw new AppError('STORE_RECOVERY_INVALID', err.message, { data: { reason: 'window' } });
+    if (err instanceof AppError && err.code === 'STORE_RECOVERY_INVALID') {
+      // a failed attempt at the store is journalled like a wrong PIN (at the next opening); never the code
+      queuePendingRecords(env.home, [{ action: 'store.recovery_failed', data: { cardBound: keyring.cards.length > 0, where: 'window' } }]);
+      // the window's wording (type it again), not the CLI's (run the command again)
+      throw new AppError('STORE_RECOVERY_INVALID', err.message, { data: { reason: 'window' } });
+    }
     throw err;
   }
   const policy = readStorePolicy(env.home);

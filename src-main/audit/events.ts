@@ -59,10 +59,12 @@ export interface JournalEventData {
   'journal.pruned': { throughSeq: number; throughHash: string; olderThan: string; removed: number };
   /** the store key re-wrapped: for a renewed card (recovery code used) or under a new recovery code */
   'store.rekeyed': { kind: 'new-card' | 'recovery-code'; certSha256: string; nationalId: string | null };
-  /** a card-less data folder set up (`store init --sans-carte`): the recovery code is the only key-encryption key */
+  /** a card-less data folder set up (`store init --without-card`): the recovery code is the only key-encryption key */
   'store.created': { protection: 'recovery-code'; migrated: boolean };
   /** the store opened with its recovery code (card-less user, or a card left at home): one per command */
   'store.recovery_unlock': { cardBound: boolean };
+  /** a recovery code refused (never the code itself): a failed attempt at the store, as a wrong PIN is */
+  'store.recovery_failed': { cardBound: boolean; where: 'cli' | 'window' };
   'journal.checkpoint': {
     seq: number;
     hash: string;

@@ -37,6 +37,7 @@ const ACTION_FR: Record<string, string> = {
   'store.rekeyed': 'clé de la base locale confiée à une nouvelle carte ou à un nouveau code de secours',
   'store.created': 'base locale créée sans carte (protégée par le code de secours)',
   'store.recovery_unlock': 'base locale ouverte avec le code de secours',
+  'store.recovery_failed': 'code de secours erroné',
 };
 
 const actionFr = (action: string): string => ACTION_FR[action] ?? action;

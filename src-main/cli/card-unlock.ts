@@ -130,7 +130,15 @@ async function openStoreKey(c: CliContext): Promise<Buffer> {
     tty: Boolean(process.stdin.isTTY),
   });
   if (route === 'card') return cardKey(c, keyring !== null);
-  const key = unlockWithRecovery(keyring!, await readRecoveryCode(route));
+  const code = await readRecoveryCode(route);
+  let key: Buffer;
+  try {
+    key = unlockWithRecovery(keyring!, code);
+  } catch (err) {
+    // a failed attempt at the store is journalled like a wrong PIN (at the next opening); never the code
+    if (err instanceof AppError && err.code === 'STORE_RECOVERY_INVALID') queuePendingRecords(c.home, [{ action: 'store.recovery_failed', data: { cardBound: keyring!.cards.length > 0, where: 'cli' } }]);
+    throw err;
+  }
   state.unlockedBy = 'recovery';
   // journalled when the store opens (openCliStore flushes the pending records)
   queuePendingRecords(c.home, [{ action: 'store.recovery_unlock', data: { cardBound: keyring!.cards.length > 0 } }]);

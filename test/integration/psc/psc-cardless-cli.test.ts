@@ -151,6 +151,7 @@ describe('a card-less e-CPS doctor in the CLI (recovery code, Pro Santé Connect
     const actions = readFileSync(exported, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
     assert.ok(actions.includes('store.created'));
     assert.ok(actions.includes('store.recovery_unlock'));
+    assert.ok(actions.includes('store.recovery_failed'), 'the wrong code of step 2 is in the journal (never the code)');
     assert.ok(actions.includes('message.sent'));
 
     // 10. the recovery code and the tokens: in no file of the data folder, in no output but the set-up's stderr

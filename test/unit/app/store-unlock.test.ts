@@ -141,6 +141,7 @@ test('the recovery code in a card-less session: opens a recovery-only keyring, n
   const wrong = await unlockStoreKeyWithRecovery(env, '00000-00000-00000-00000-00000').then(() => undefined, (e: unknown) => e);
   assert.ok(wrong instanceof AppError && wrong.code === 'STORE_RECOVERY_INVALID' && wrong.data.reason === 'window', String(wrong));
   assert.ok(!wrong.message.includes('00000'), 'the code is not echoed');
+  assert.match(readFileSync(join(home, 'journal-pending.jsonl'), 'utf8'), /"action":"store\.recovery_failed".*"where":"window"/, 'the failed attempt waits for the journal');
   const typed = recoveryCode.toLowerCase().replace(/-/g, ' ');
   assert.ok((await unlockStoreKeyWithRecovery(env, typed)).equals(storeKey));
   assert.deepEqual(shown.asked, [], 'card-only clinic: no keychain offered');
