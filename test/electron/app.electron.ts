@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { _electron } from 'playwright-core';
+import { _electron, type ElectronApplication } from 'playwright-core';
 import { REPO_ROOT } from '../support/testbed.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -24,15 +24,20 @@ function electronBinary(): string {
   }
 }
 
-test('the app boots on the lock screen, exposes only its bridge, keeps message HTML isolated, and quits', { timeout: 120_000 }, async () => {
+/** The app in a throw-away profile: no real data folder, no real keyring entry. */
+async function launchApp(): Promise<{ app: ElectronApplication; profile: string }> {
   const profile = mkdtempSync(join(tmpdir(), 'mssante-electron-'));
   const app = await _electron.launch({
     executablePath: electronBinary(),
     args: [REPO_ROOT, `--user-data-dir=${profile}`],
     cwd: REPO_ROOT,
-    // a private profile: no real data folder, no real keyring entry
     env: { ...process.env, XDG_CONFIG_HOME: profile, MSSANTE_HOME: profile },
   });
+  return { app, profile };
+}
+
+test('the app boots on the lock screen, exposes only its bridge, keeps message HTML isolated, and quits', { timeout: 120_000 }, async () => {
+  const { app, profile } = await launchApp();
   try {
     const window = await app.firstWindow();
     await window.getByTestId('lock-screen').waitFor({ timeout: 60_000 });
@@ -63,13 +68,7 @@ test('the app boots on the lock screen, exposes only its bridge, keeps message H
 });
 
 test('keyboard: the message view takes the focus from the window and gives it back after its last link', { timeout: 120_000 }, async () => {
-  const profile = mkdtempSync(join(tmpdir(), 'mssante-electron-'));
-  const app = await _electron.launch({
-    executablePath: electronBinary(),
-    args: [REPO_ROOT, `--user-data-dir=${profile}`],
-    cwd: REPO_ROOT,
-    env: { ...process.env, XDG_CONFIG_HOME: profile, MSSANTE_HOME: profile },
-  });
+  const { app, profile } = await launchApp();
   try {
     const window = await app.firstWindow();
     await window.getByTestId('lock-screen').waitFor({ timeout: 60_000 });

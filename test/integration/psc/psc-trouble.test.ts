@@ -59,6 +59,17 @@ async function withPhone(rpps: string, args: string[], env: NodeJS.ProcessEnv): 
 }
 
 
+/** The window's PSC account of a bench holder (STARTTLS IMAP and submission of the PSC Dovecot). */
+function pscAccount(address: string): AccountConfig {
+  return {
+    address,
+    imap: { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' },
+    smtp: { host: 'localhost', port: tb.ports.pscSubmission, security: 'starttls' },
+    auth: { kind: 'psc', issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', caFile: tb.pki.caBundle },
+    createdAt: new Date().toISOString(),
+  };
+}
+
 describe('the operator cannot check the token (introspection down)', () => {
   it('IMAP and submission answer a temporary failure: XOAUTH2_SERVER_UNAVAILABLE, not "token refused"', async () => {
     const h = holder();
@@ -154,13 +165,7 @@ describe('the operator cannot check the token (introspection down)', () => {
 
   it('the window: « Se déconnecter » ends the session at once while PSC is slow to take the revocation', async () => {
     const h = holder();
-    const account: AccountConfig = {
-      address: h.address,
-      imap: { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' },
-      smtp: { host: 'localhost', port: tb.ports.pscSubmission, security: 'starttls' },
-      auth: { kind: 'psc', issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', caFile: tb.pki.caBundle },
-      createdAt: new Date().toISOString(),
-    };
+    const account = pscAccount(h.address);
     const gate = new SessionGate(() => undefined);
     const app = createPscApp({ gate, emit: () => undefined, account: async () => account, env: { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret } });
     const hook = async (action: string): Promise<{ held?: number }> => {
@@ -191,13 +196,7 @@ describe('the operator cannot check the token (introspection down)', () => {
 
   it('the window: a revocation PSC fails is said on the lock screen (psc.status / psc.changed: revocation "failed")', async () => {
     const h = holder();
-    const account: AccountConfig = {
-      address: h.address,
-      imap: { host: 'localhost', port: tb.ports.pscImap, security: 'starttls' },
-      smtp: { host: 'localhost', port: tb.ports.pscSubmission, security: 'starttls' },
-      auth: { kind: 'psc', issuer: tb.psc.issuer, clientId: tb.psc.clients.app.clientId, scope: 'openid scope_all', caFile: tb.pki.caBundle },
-      createdAt: new Date().toISOString(),
-    };
+    const account = pscAccount(h.address);
     const changes: { revocation?: string }[] = [];
     const gate = new SessionGate(() => undefined);
     const app = createPscApp({ gate, emit: (event, payload) => void (event === 'psc.changed' && changes.push(payload as { revocation?: string })), account: async () => account, env: { MSSANTE_PSC_CLIENT_SECRET: tb.psc.clients.app.clientSecret } });
